@@ -1,0 +1,3 @@
+from linkindex.cli import main
+
+main()

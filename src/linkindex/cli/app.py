@@ -1,0 +1,116 @@
+"""The typer application and what every command shares: --home, errors, output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from linkindex.errors import LinkindexError, UserError
+
+if TYPE_CHECKING:
+    from linkindex.config import Settings
+    from linkindex.store import Store
+
+app = typer.Typer(
+    name="linkindex",
+    help="Turn Markdown notes full of links into a searchable, living library.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="Library folder (default: $LINKINDEX_HOME, else the user data dir).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_USER = 1
+EXIT_INTERNAL = 2
+
+
+def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
+    """Register a command whose LinkindexErrors become one-line messages and exit codes.
+
+    A UserError exits 1, any other failure 2 (``LINKINDEX_DEBUG=1`` shows the traceback).
+    Ctrl-C exits 130 after the command's own cleanup has run.
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kw: Any) -> Any:
+            try:
+                return func(*args, **kw)
+            except typer.Exit:
+                raise
+            except KeyboardInterrupt:
+                fail("interrupted; run the same command again to resume", code=130)
+            except UserError as exc:
+                fail(str(exc), code=EXIT_USER)
+            except LinkindexError as exc:
+                fail(str(exc), code=EXIT_INTERNAL)
+            except Exception as exc:
+                if os.environ.get("LINKINDEX_DEBUG"):
+                    traceback.print_exc()
+                fail(
+                    f"internal error: {type(exc).__name__}: {exc} "
+                    "(set LINKINDEX_DEBUG=1 for the traceback and report it)",
+                    code=EXIT_INTERNAL,
+                )
+
+        app.command(name, **kwargs)(wrapper)
+        return func
+
+    return decorate
+
+
+def fail(message: str, *, code: int = EXIT_USER) -> None:
+    """Print ``error: message`` on stderr and exit with ``code``."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def is_tty() -> bool:
+    """Whether stdout is a terminal (progress bars and colour only then)."""
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def echo_json(value: Any) -> None:
+    """Print a value as pretty, UTF-8 JSON."""
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def resolve_home(home: Path | None) -> Path:
+    """The library home for a command."""
+    from linkindex.config import resolve_home as resolve
+
+    return resolve(home)
+
+
+def open_store(home: Path | None, *, create: bool = False) -> Store:
+    """Open the library's store; with ``create=False`` an absent library is a UserError."""
+    from linkindex.store import Store
+
+    return Store(resolve_home(home), create=create)
+
+
+def load_settings(home: Path | None) -> Settings:
+    """The settings of the library at ``home``."""
+    from linkindex.config import load_settings as load
+
+    return load(resolve_home(home))

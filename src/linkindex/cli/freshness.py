@@ -1,0 +1,5 @@
+"""Commands: (to be written)."""
+
+from __future__ import annotations
+
+from linkindex.cli.app import app, command  # noqa: F401

@@ -1,0 +1,23 @@
+"""The library's SQLite store: the single source of truth (only user of sqlite-utils)."""
+
+from __future__ import annotations
+
+from linkindex.store.core import DB_NAME, LibraryLock, StoreBase
+from linkindex.store.crawlstate import CrawlStateMixin
+from linkindex.store.history import HistoryMixin
+from linkindex.store.library import LibraryMixin
+from linkindex.store.records import LinkRecord, PageRecord, PlacementRecord, RecordsMixin
+
+
+class Store(LibraryMixin, CrawlStateMixin, HistoryMixin, RecordsMixin, StoreBase):
+    """One library database. Open with ``Store(home)``; close with ``close()``."""
+
+
+__all__ = [
+    "DB_NAME",
+    "LibraryLock",
+    "LinkRecord",
+    "PageRecord",
+    "PlacementRecord",
+    "Store",
+]

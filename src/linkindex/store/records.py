@@ -1,0 +1,162 @@
+"""The read model every surface shares: a link with its placements and page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from linkindex.store.core import StoreBase, _chunks
+
+
+@dataclass(slots=True)
+class PlacementRecord:
+    """A placement joined with its note."""
+
+    note_path: str
+    note_title: str
+    note_date: str | None
+    category: str
+    line: int
+    topic: list[str]
+    title: str
+    description: str
+    label: str
+
+
+@dataclass(slots=True)
+class PageRecord:
+    """The extracted page of a link."""
+
+    title: str
+    author: str
+    account: str
+    published_at: str | None
+    description: str
+    text: str
+    language: str
+    extractor: str
+    from_archive: bool
+    snapshot_hash: str | None
+    extracted_at: str | None
+    extra: dict[str, Any]
+
+
+@dataclass(slots=True)
+class LinkRecord:
+    """Everything the library knows about one link."""
+
+    id: int
+    url: str
+    canonical_url: str
+    site: str
+    host: str
+    status: str
+    first_seen_at: str
+    removed_at: str | None
+    final_url: str | None
+    http_status: int | None
+    fetched_at: str | None
+    checked_at: str | None
+    next_fetch_at: str | None
+    error: str | None
+    archive_url: str | None
+    change_seq: int
+    placements: list[PlacementRecord] = field(default_factory=list)
+    page: PageRecord | None = None
+
+    @property
+    def title(self) -> str:
+        """The best title: the notes' own title, else the page's, else the URL."""
+        for placement in self.placements:
+            if placement.title:
+                return placement.title
+        if self.page and self.page.title:
+            return self.page.title
+        return self.url
+
+    @property
+    def topics(self) -> list[list[str]]:
+        """Distinct heading paths of the placements, in note order."""
+        seen: list[list[str]] = []
+        for placement in self.placements:
+            if placement.topic not in seen:
+                seen.append(placement.topic)
+        return seen
+
+    @property
+    def published_at(self) -> str | None:
+        """When the page says it was published, if known."""
+        return self.page.published_at if self.page else None
+
+
+_LINK_COLUMNS = (
+    "id, url, canonical_url, site, host, status, first_seen_at, removed_at, final_url, "
+    "http_status, fetched_at, checked_at, next_fetch_at, error, archive_url, change_seq"
+)
+
+
+class RecordsMixin(StoreBase):
+    """Reading links as LinkRecords, in batches, in a stable order (by id)."""
+
+    def link_records(self, ids: Iterable[int]) -> list[LinkRecord]:
+        """The records of the given link ids, in the order given (missing ids skipped)."""
+        wanted = list(ids)
+        found: dict[int, LinkRecord] = {}
+        for chunk in _chunks(wanted, 500):
+            found.update({r.id: r for r in self._load(chunk)})
+        return [found[i] for i in wanted if i in found]
+
+    def iter_link_records(
+        self, *, include_removed: bool = False, batch: int = 1000
+    ) -> Iterator[LinkRecord]:
+        """Every link, by id, loaded in batches so memory stays flat."""
+        where = "" if include_removed else "WHERE removed_at IS NULL"
+        ids = [r[0] for r in self.conn.execute(f"SELECT id FROM links {where} ORDER BY id")]
+        for chunk in _chunks(ids, batch):
+            yield from self.link_records(chunk)
+
+    def link_id_for(self, canonical_url: str) -> int | None:
+        """The id of a link by its canonical URL."""
+        row = self.conn.execute(
+            "SELECT id FROM links WHERE canonical_url=?", (canonical_url,)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def _load(self, ids: list[int]) -> list[LinkRecord]:
+        marks = ",".join("?" * len(ids))
+        records = {
+            row[0]: LinkRecord(*row)
+            for row in self.conn.execute(
+                f"SELECT {_LINK_COLUMNS} FROM links WHERE id IN ({marks})", ids
+            )
+        }
+        for row in self.conn.execute(
+            "SELECT p.link_id, n.path, n.title, n.date, n.category, p.line, p.topic, p.title, "
+            "p.description, p.label FROM placements p JOIN notes n ON n.id = p.note_id "
+            f"WHERE p.link_id IN ({marks}) ORDER BY n.path, p.line",
+            ids,
+        ):
+            record = records.get(row[0])
+            if record is not None:
+                record.placements.append(
+                    PlacementRecord(
+                        note_path=row[1], note_title=row[2], note_date=row[3], category=row[4],
+                        line=row[5], topic=json.loads(row[6]), title=row[7],
+                        description=row[8], label=row[9],
+                    )
+                )
+        for row in self.conn.execute(
+            "SELECT link_id, title, author, account, published_at, description, text, language, "
+            f"extractor, from_archive, snapshot_hash, extracted_at, extra FROM pages "
+            f"WHERE link_id IN ({marks})",
+            ids,
+        ):
+            record = records.get(row[0])
+            if record is not None:
+                record.page = PageRecord(
+                    *row[1:9], from_archive=bool(row[9]), snapshot_hash=row[10],
+                    extracted_at=row[11], extra=json.loads(row[12] or "{}"),
+                )
+        return list(records.values())
