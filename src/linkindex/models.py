@@ -108,6 +108,7 @@ class FetchResult:
     attempts: int = 1
     error: str = ""
     redirects: list[Redirect] = field(default_factory=list)
+    retry_after: float | None = None  # seconds a 429/503 asked for, when more than we wait
 
 
 @dataclass(slots=True)
