@@ -1,0 +1,450 @@
+"""The downloader: one URL in, one ``FetchResult`` out, never an exception.
+
+The concerns run in this order for every hop of a redirect chain: scheme check →
+robots.txt → refused addresses → politeness (host turn, global slot) → request with
+timeout and size cap → retry with back-off → redirect. This module is the only user
+of httpx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from linkindex.config import Settings
+from linkindex.fetch.network import proxy_for, refused_address, ssl_context
+from linkindex.fetch.politeness import HostLimits, Politeness
+from linkindex.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules
+from linkindex.models import FetchResult, Outcome, Redirect, utc_now
+
+#: Statuses worth another try after a pause.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+DEAD_STATUSES = frozenset({404, 410})
+BLOCKED_STATUSES = frozenset({401, 403, 429, 451})
+
+DEFAULT_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    # The notes this library reads are mostly Chinese; ask for the pages as readers see them.
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    """Validators of the copy we hold, for a conditional request (a 304 means unchanged)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The If-None-Match / If-Modified-Since headers."""
+        found: dict[str, str] = {}
+        if self.etag:
+            found["If-None-Match"] = self.etag
+        if self.last_modified:
+            found["If-Modified-Since"] = self.last_modified
+        return found
+
+
+@dataclass(slots=True)
+class _Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes | None
+    url: str
+    http_version: str = ""
+
+
+@dataclass(slots=True)
+class _Failure:
+    error: str
+    retry: bool = True
+
+
+class _TooLarge(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class _Trip:
+    """Book-keeping of one fetch across its hops and attempts."""
+
+    attempts: int = 0
+    elapsed: float = 0.0
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+class Fetcher:
+    """Polite async HTTP(S) client; use as ``async with Fetcher(settings) as fetcher``.
+
+    Args:
+        settings: crawl limits, per-site headers, cookies and politeness.
+        site_of: the site of a URL (for per-site settings); everything is ``web`` without it.
+        rng: source of retry jitter (tests pass a seeded one).
+        sleep: how to wait between retries (tests may speed it up).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        site_of: Callable[[str], str] | None = None,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.crawl = settings.crawl
+        self._site_of = site_of or (lambda url: "web")
+        self._rng = rng or random.Random()
+        self._sleep = sleep
+        self._clients: dict[str | None, httpx.AsyncClient] = {}
+        self._ssl: ssl.SSLContext | None = None
+        self.politeness = Politeness(self.crawl.concurrency, self._host_limits)
+        self.robots = RobotsRules(self._load_robots, self.crawl.user_agent)
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close every connection."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    def _host_limits(self, host: str) -> HostLimits:
+        site = self.settings.site(self._site_of(f"https://{host}/"))
+        concurrency = site.per_host_concurrency or self.crawl.per_host_concurrency
+        interval = site.per_host_interval
+        return HostLimits(
+            concurrency, self.crawl.per_host_interval if interval is None else interval
+        )
+
+    def _client(self, proxy: str | None) -> httpx.AsyncClient:
+        client = self._clients.get(proxy)
+        if client is None:
+            if self._ssl is None:
+                self._ssl = ssl_context()
+            client = httpx.AsyncClient(
+                http2=self.crawl.http2,
+                verify=self._ssl,
+                proxy=proxy,
+                trust_env=False,  # proxies and CA files are chosen in fetch.network
+                follow_redirects=False,
+                timeout=httpx.Timeout(self.crawl.timeout or None),
+                limits=httpx.Limits(
+                    max_connections=max(self.crawl.concurrency, 1) * 2,
+                    max_keepalive_connections=max(self.crawl.concurrency, 1) * 2,
+                ),
+            )
+            self._clients[proxy] = client
+        return client
+
+    # -- the public call -------------------------------------------------------------
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        conditional: Conditional | None = None,
+        headers: Mapping[str, str] | None = None,
+        obey_robots: bool = True,
+        retries: int | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
+        """GET ``url`` politely, following redirects; the outcome says how it went.
+
+        Args:
+            conditional: validators of the copy held; a 304 answer is ``not_modified``.
+            headers: extra request headers (on top of the UA and the site's headers).
+            obey_robots: False for APIs that are not crawled pages (Wayback, GitHub API).
+            retries: override of ``crawl.retries``.
+            max_bytes: override of ``crawl.max_bytes``.
+        """
+        trip = _Trip()
+        try:
+            return await self._fetch(
+                url, trip, conditional, headers, obey_robots, retries, max_bytes
+            )
+        except Exception as exc:  # a failed link is data: anything unforeseen is an error
+            return self._result(url, "error", trip, error=f"{type(exc).__name__}: {exc}")
+
+    async def _fetch(
+        self,
+        url: str,
+        trip: _Trip,
+        conditional: Conditional | None,
+        headers: Mapping[str, str] | None,
+        obey_robots: bool,
+        retries: int | None,
+        max_bytes: int | None,
+    ) -> FetchResult:
+        current = url
+        seen = {url}
+        for _hop in range(self.crawl.max_redirects + 1):
+            try:
+                target = httpx.URL(current)
+            except httpx.InvalidURL as exc:
+                return self._result(url, "error", trip, final_url=current, error=f"bad URL: {exc}")
+            if target.scheme not in ("http", "https") or not target.host:
+                return self._result(
+                    url,
+                    "skipped",
+                    trip,
+                    final_url=current,
+                    error=f"unsupported URL scheme {target.scheme or '(none)'}",
+                )
+            stop = await self._admission(target, obey_robots)
+            if stop is not None:
+                return self._result(url, stop[0], trip, final_url=current, error=stop[1])
+            answer = await self._with_retries(
+                target, trip, conditional, headers, retries, max_bytes
+            )
+            if isinstance(answer, _Failure):
+                return self._result(url, "error", trip, final_url=current, error=answer.error)
+            location = answer.headers.get("location")
+            if answer.status in REDIRECT_STATUSES and location:
+                try:
+                    current = str(target.join(location.strip()))
+                except httpx.InvalidURL as exc:
+                    return self._result(
+                        url, "error", trip, final_url=current, error=f"bad redirect: {exc}"
+                    )
+                trip.redirects.append(Redirect(answer.status, current))
+                if current in seen:
+                    return self._result(
+                        url,
+                        "error",
+                        trip,
+                        final_url=current,
+                        http_status=answer.status,
+                        error=f"redirect loop back to {current}",
+                    )
+                seen.add(current)
+                continue
+            return self._answered(url, answer, trip)
+        return self._result(
+            url,
+            "error",
+            trip,
+            final_url=current,
+            error=f"more than {self.crawl.max_redirects} redirects",
+        )
+
+    async def _admission(self, target: httpx.URL, obey_robots: bool) -> tuple[Outcome, str] | None:
+        """Whether a request may go out: robots.txt, then refused addresses."""
+        host = target.host
+        origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
+        if obey_robots and self.crawl.obey_robots:
+            if not await self.robots.allowed(origin, str(target)):
+                return "skipped", "robots.txt disallows it"
+            delay = await self.robots.crawl_delay(origin)
+            if delay:
+                self.politeness.slow_down(host, delay)
+        if not self.crawl.allow_private_networks:
+            proxy = proxy_for(target.scheme, host)
+            port = target.port or (443 if target.scheme == "https" else 80)
+            try:
+                why = await refused_address(
+                    host, port, proxied=proxy is not None, timeout=self.crawl.timeout or 20.0
+                )
+            except (OSError, TimeoutError) as exc:
+                return "error", f"DNS: cannot resolve {host}: {exc}"
+            if why:
+                return "skipped", why
+        return None
+
+    # -- attempts and retries ----------------------------------------------------------
+
+    async def _with_retries(
+        self,
+        target: httpx.URL,
+        trip: _Trip,
+        conditional: Conditional | None,
+        extra: Mapping[str, str] | None,
+        retries: int | None,
+        max_bytes: int | None,
+    ) -> _Answer | _Failure:
+        allowed = self.crawl.retries if retries is None else retries
+        headers = self._headers(str(target), conditional, extra)
+        outcome: _Answer | _Failure = _Failure("not attempted")
+        for attempt in range(allowed + 1):
+            outcome = await self._attempt(target, headers, trip, max_bytes)
+            if attempt == allowed:
+                break
+            if isinstance(outcome, _Failure):
+                if not outcome.retry:
+                    break
+                delay = self._backoff(attempt)
+            elif outcome.status in RETRY_STATUSES:
+                wait = retry_after(outcome.headers.get("retry-after"))
+                if wait is not None and wait > self.crawl.backoff_max:
+                    break  # longer than we wait: the caller cools the host down instead
+                delay = self._backoff(attempt) if wait is None else wait
+                self.politeness.hold(target.host, delay)
+            else:
+                break
+            await self._sleep(delay)
+        return outcome
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential back-off with "equal jitter": half fixed, half random."""
+        ceiling = min(self.crawl.backoff_max, self.crawl.backoff_base * 2**attempt)
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+    def _headers(
+        self, url: str, conditional: Conditional | None, extra: Mapping[str, str] | None
+    ) -> dict[str, str]:
+        site = self.settings.site(self._site_of(url))
+        headers = {"User-Agent": self.crawl.user_agent, **DEFAULT_HEADERS, **site.headers}
+        if site.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in site.cookies.items())
+        if conditional is not None:
+            headers.update(conditional.headers())
+        if extra:
+            headers.update(extra)
+        return headers
+
+    async def _attempt(
+        self, target: httpx.URL, headers: dict[str, str], trip: _Trip, max_bytes: int | None
+    ) -> _Answer | _Failure:
+        client = self._client(proxy_for(target.scheme, target.host))
+        cap = self.crawl.max_bytes if max_bytes is None else max_bytes
+        async with self.politeness.turn(target.host):
+            trip.attempts += 1
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(self.crawl.timeout or None):
+                    return await _send(client, target, headers, cap)
+            except TimeoutError:
+                return _Failure(f"timeout after {self.crawl.timeout:g}s")
+            except _TooLarge as exc:
+                return _Failure(str(exc), retry=False)
+            except httpx.HTTPError as exc:
+                return _describe(exc)
+            finally:
+                trip.elapsed += time.monotonic() - started
+
+    # -- results ----------------------------------------------------------------------
+
+    def _answered(self, url: str, answer: _Answer, trip: _Trip) -> FetchResult:
+        status = answer.status
+        outcome: Outcome
+        error = ""
+        if 200 <= status < 300:
+            outcome = "ok"
+        elif status == 304:
+            outcome = "not_modified"
+        elif status in DEAD_STATUSES:
+            outcome, error = "dead", f"HTTP {status}"
+        elif status in BLOCKED_STATUSES:
+            outcome, error = "blocked", f"HTTP {status}"
+        else:
+            outcome, error = "error", f"HTTP {status}"
+        result = self._result(
+            url, outcome, trip, final_url=answer.url, http_status=status, error=error
+        )
+        result.headers = answer.headers
+        result.content_type = answer.headers.get("content-type", "")
+        if outcome == "ok":
+            result.body = answer.body or b""
+            result.bytes = len(result.body)
+        if status in RETRY_STATUSES:
+            result.retry_after = retry_after(answer.headers.get("retry-after"))
+        return result
+
+    def _result(
+        self,
+        url: str,
+        outcome: Outcome,
+        trip: _Trip,
+        *,
+        final_url: str = "",
+        http_status: int | None = None,
+        error: str = "",
+    ) -> FetchResult:
+        return FetchResult(
+            url=url,
+            outcome=outcome,
+            final_url=final_url or url,
+            http_status=http_status,
+            elapsed_ms=round(trip.elapsed * 1000),
+            attempts=trip.attempts,
+            error=error,
+            redirects=list(trip.redirects),
+        )
+
+    async def _load_robots(self, url: str) -> tuple[int | None, str]:
+        result = await self.fetch(url, obey_robots=False, retries=0, max_bytes=MAX_ROBOTS_BYTES)
+        if result.outcome == "ok":
+            return result.http_status, (result.body or b"").decode("utf-8", errors="replace")
+        return result.http_status, ""
+
+
+async def _send(
+    client: httpx.AsyncClient, target: httpx.URL, headers: dict[str, str], cap: int
+) -> _Answer:
+    async with client.stream("GET", target, headers=headers) as response:
+        found = {name.lower(): value for name, value in response.headers.items()}
+        body: bytes | None = None
+        if 200 <= response.status_code < 300:
+            declared = found.get("content-length", "")
+            if cap and declared.isdigit() and int(declared) > cap:
+                raise _TooLarge(f"body of {declared} bytes is over the {cap}-byte limit")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if cap and size > cap:
+                    raise _TooLarge(f"body is over the {cap}-byte limit")
+                chunks.append(chunk)
+            body = b"".join(chunks)
+        return _Answer(response.status_code, found, body, str(response.url), response.http_version)
+
+
+def _describe(exc: httpx.HTTPError) -> _Failure:
+    """A transport error in words, and whether another try could help."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return _Failure(f"TLS: {cause.verify_message or cause}", retry=False)
+        if isinstance(cause, ssl.SSLError):
+            return _Failure(f"TLS: {cause}", retry=False)
+        if isinstance(cause, socket.gaierror):
+            return _Failure(f"DNS: {cause}", retry=False)
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.TimeoutException):
+        return _Failure(f"timeout ({type(exc).__name__})")
+    if isinstance(exc, httpx.ProxyError):
+        return _Failure(f"proxy: {exc}")
+    text = str(exc) or type(exc).__name__
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return _Failure(f"DNS: {text}", retry=False)
+    return _Failure(f"{type(exc).__name__}: {text}")
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max((moment - utc_now()).total_seconds(), 0.0)

@@ -1,0 +1,89 @@
+"""Where a request goes: proxies from the environment, TLS trust, and refused addresses.
+
+Proxies come from ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` and ``NO_PROXY``
+(read with the standard library, the way curl and requests read them); TLS trust from
+``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else certifi's bundle. A proxied request never
+resolves its host name locally: resolving is the proxy's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import socket
+import ssl
+import urllib.request
+
+
+def proxy_for(url_scheme: str, host: str) -> str | None:
+    """The proxy URL the environment sets for a request, or None to go direct."""
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(url_scheme) or proxies.get("all")
+    if not proxy:
+        return None
+    # proxy_bypass_environment is public in CPython but missing from typeshed.
+    if urllib.request.proxy_bypass_environment(host, proxies):  # type: ignore[attr-defined]
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def ssl_context() -> ssl.SSLContext:
+    """A verifying TLS context that trusts ``SSL_CERT_FILE``/``SSL_CERT_DIR`` if set."""
+    cafile = os.environ.get("SSL_CERT_FILE")
+    capath = os.environ.get("SSL_CERT_DIR")
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is an ordinary public one (not private, loopback, link-local…)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+def _literal_address(host: str) -> str | None:
+    text = host.strip("[]")
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+async def refused_address(host: str, port: int, *, proxied: bool, timeout: float) -> str:
+    """Why a request to ``host`` must not be sent ('' when it may).
+
+    Literal addresses and ``localhost`` are judged as written; other names are resolved
+    only for direct requests, and refused when any address they resolve to is not public.
+    A name that does not resolve is reported as such (an ``error``, not a refusal).
+    """
+    literal = _literal_address(host)
+    if literal is not None:
+        return "" if is_public_address(literal) else f"refused: {literal} is a private address"
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"refused: {host} is a private address"
+    if proxied:
+        return ""
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout(timeout):
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    for info in infos:
+        address = str(info[4][0])
+        if not is_public_address(address):
+            return f"refused: {host} resolves to the private address {address}"
+    return ""
