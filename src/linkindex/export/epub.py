@@ -1,0 +1,148 @@
+"""``export --format epub``: the selected pages' stored text as an e-book.
+
+One chapter per link (its page text as the crawler stored it, or what the notes say
+about it when it was never fetched), a table of contents by topic. ebooklib stamps the
+current time into the zip entries and the metadata, so the book is re-packed with fixed
+timestamps and dated from the library's own data: the same library gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+from linkindex.export.outline import (
+    Entry,
+    TopicNode,
+    archive_link,
+    is_web_url,
+    outline,
+    topic_label,
+)
+from linkindex.models import from_iso
+from linkindex.store.records import LinkRecord
+
+#: Zip entries carry this date (the zip format's earliest) so the bytes do not drift.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_BLANK_LINES = re.compile(r"\n\s*\n")
+_CSS = "body{font-family:serif;line-height:1.6}h1{font-size:1.4em}.meta{color:#666;font-size:.85em}"
+
+
+def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
+    """The records as an EPUB 3 book (with an NCX for older readers)."""
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier(_identifier(records))
+    book.set_title(title)
+    book.set_language("zh")
+    book.add_author("linkindex")
+    style = epub.EpubItem(
+        uid="style", file_name="style.css", media_type="text/css", content=_CSS.encode()
+    )
+    book.add_item(style)
+
+    root = outline(records)
+    chapters: dict[int, Any] = {}
+    toc = _toc(book, root, chapters, style)
+    book.toc = toc
+    book.spine = ["nav", *chapters.values()]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+
+    raw = io.BytesIO()
+    epub.write_epub(raw, book, {"mtime": _moment(records), "raise_exceptions": True})
+    return _repack(raw.getvalue())
+
+
+def _toc(book: Any, node: TopicNode, chapters: dict[int, Any], style: Any) -> list[Any]:
+    from ebooklib import epub
+
+    items: list[Any] = []
+    for entry in node.entries:
+        record = entry.record
+        if record.id in chapters:
+            first = chapters[record.id]
+            items.append(epub.Link(first.file_name, entry.title, f"{first.id}-{len(items)}"))
+            continue
+        chapter = epub.EpubHtml(
+            uid=f"link{record.id}",
+            file_name=f"link-{record.id}.xhtml",
+            title=entry.title,
+            lang="zh",
+        )
+        chapter.content = _chapter(entry)
+        chapter.add_item(style)
+        book.add_item(chapter)
+        chapters[record.id] = chapter
+        items.append(chapter)
+    for child in node.children:
+        items.append((epub.Section(child.name), _toc(book, child, chapters, style)))
+    return items
+
+
+def _chapter(entry: Entry) -> str:
+    record = entry.record
+    facts = [escape(record.site)]
+    if entry.date:
+        facts.append(escape(entry.date))
+    if record.status not in ("ok", "not_modified"):
+        facts.append(escape(record.status))
+    if is_web_url(record.url):
+        facts.append(f'<a href="{escape(record.url)}">{escape(record.url)}</a>')
+    archive = archive_link(record)
+    if archive and is_web_url(archive):
+        facts.append(f'<a href="{escape(archive)}">archive</a>')
+    parts = [f"<h1>{escape(entry.title)}</h1>", f'<p class="meta">{" · ".join(facts)}</p>']
+    topics = [topic_label(t) for t in record.topics if t]
+    if topics:
+        parts.append(f'<p class="meta">{escape(" | ".join(topics))}</p>')
+    page = record.page
+    text = page.text if page is not None else ""
+    if not text.strip():
+        text = "\n\n".join(p.description for p in record.placements if p.description)
+        parts.append("<p><em>No stored text for this link.</em></p>")
+    for paragraph in _BLANK_LINES.split(text.strip()):
+        if paragraph.strip():
+            lines = [escape(line.strip()) for line in paragraph.splitlines() if line.strip()]
+            parts.append(f"<p>{'<br/>'.join(lines)}</p>")
+    return "\n".join(parts)
+
+
+def _identifier(records: Sequence[LinkRecord]) -> str:
+    digest = hashlib.sha256()
+    for record in records:
+        digest.update(record.canonical_url.encode() + b"\n")
+    return f"urn:linkindex:{digest.hexdigest()[:32]}"
+
+
+def _moment(records: Sequence[LinkRecord]) -> datetime:
+    """The latest time the library knows about these links (their last change)."""
+    stamps = [
+        stamp
+        for record in records
+        for stamp in (record.first_seen_at, record.fetched_at, record.checked_at)
+        if stamp
+    ]
+    return from_iso(max(stamps)) if stamps else datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _repack(data: bytes) -> bytes:
+    """The same zip with fixed entry timestamps; ``mimetype`` stays first and stored."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
+            entry.compress_type = info.compress_type
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,306 @@
+"""Export formats: each parsed back by a real parser, same URLs out as selected, same bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from freshness_library import sample_library
+from linkindex import export
+from linkindex.errors import UserError
+from linkindex.store import Store
+from linkindex.store.records import LinkRecord
+
+
+@pytest.fixture
+def library(home: Path) -> tuple[Store, dict[str, int]]:
+    store = Store(home)
+    ids = sample_library(store)
+    yield store, ids  # type: ignore[misc]
+    store.close()
+
+
+def urls(records: list[LinkRecord]) -> set[str]:
+    return {r.url for r in records}
+
+
+class Collector(HTMLParser):
+    """Tags, hrefs, and text of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.hrefs: list[str] = []
+        self.text: list[str] = []
+        self.stack: list[str] = []
+        self.folders: list[tuple[str, ...]] = []
+        self.bookmarks: dict[str, tuple[str, ...]] = {}
+        self._h3 = False
+        self._folder_path: list[str] = []
+        self._pending: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            self.hrefs.append(values["href"] or "")
+            self.bookmarks[values["href"] or ""] = tuple(self._folder_path)
+        if tag == "h3":
+            self._h3 = True
+        if tag == "dl" and self._pending is not None:
+            self._folder_path.append(self._pending)
+            self.folders.append(tuple(self._folder_path))
+            self._pending = None
+        elif tag == "dl":
+            self._folder_path.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h3":
+            self._h3 = False
+        if tag == "dl" and self._folder_path:
+            self._folder_path.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._h3:
+            self._pending = data
+
+
+def test_formats_are_listed() -> None:
+    assert export.FORMATS == ("md", "html", "opml", "csv", "json", "netscape", "epub")
+
+
+def test_select_filters(library: tuple[Store, dict[str, int]], home: Path) -> None:
+    store, ids = library
+    everything = export.select(store, home)
+    assert [r.id for r in everything] == sorted(ids[k] for k in ids if k != "removed")
+    assert urls(export.select(store, home, site="github")) == {"https://github.com/onnx/onnx"}
+    assert urls(export.select(store, home, status="dead")) == {"https://zhuanlan.zhihu.com/p/1234"}
+    by_topic = export.select(store, home, topic="Pytorch > 参考")
+    assert urls(by_topic) == {
+        "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA",
+        "https://zhuanlan.zhihu.com/p/1234",
+    }
+    assert urls(export.select(store, home, topic="pytorch")) == urls(by_topic) | {
+        "https://github.com/onnx/onnx"
+    }
+    assert urls(export.select(store, home, topic="参考", site="zhihu")) == {
+        "https://zhuanlan.zhihu.com/p/1234"
+    }
+    assert export.select(store, home, topic="Nothing here") == []
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("site", "gitlab"), ("status", "fine"), ("topic", " > ")]
+)
+def test_select_rejects_bad_filters(
+    library: tuple[Store, dict[str, int]], home: Path, option: str, value: str
+) -> None:
+    store, _ = library
+    with pytest.raises(UserError):
+        export.select(store, home, **{option: value})  # type: ignore[arg-type]
+
+
+def test_unknown_format(library: tuple[Store, dict[str, int]], home: Path) -> None:
+    with pytest.raises(UserError, match="unknown format"):
+        export.render([], "pdf")
+
+
+def test_json_shape(library: tuple[Store, dict[str, int]], home: Path) -> None:
+    store, ids = library
+    records = export.select(store, home)
+    data = json.loads(export.render(records, "json"))
+    assert {item["url"] for item in data} == urls(records)
+    onnx = next(item for item in data if item["id"] == ids["onnx"])
+    for key in (
+        "url",
+        "canonical_url",
+        "site",
+        "status",
+        "title",
+        "note_title",
+        "page_title",
+        "topics",
+        "placements",
+        "fetched_at",
+        "published_at",
+        "archive_url",
+    ):
+        assert key in onnx
+    assert onnx["site"] == "github"
+    assert onnx["title"] == "ONNX"
+    assert onnx["page_title"] == "onnx/onnx"
+    assert onnx["topics"] == [["NN中间语言", "ONNX"], ["Pytorch"]]
+    first = onnx["placements"][0]
+    assert (first["note_path"], first["line"], first["topic"], first["title"]) == (
+        "/notes/2018-3-1-DL_framework.markdown",
+        40,
+        ["NN中间语言", "ONNX"],
+        "ONNX",
+    )
+    assert first["description"] == "Open standard for machine learning interoperability"
+    assert {"category", "note_title"} <= set(first)
+    new = next(item for item in data if item["id"] == ids["top"])
+    assert (new["status"], new["page_title"], new["fetched_at"]) == ("new", None, None)
+    dead = next(item for item in data if item["id"] == ids["dead"])
+    assert dead["archive_url"].startswith("https://web.archive.org/")
+    mem = next(item for item in data if item["id"] == ids["pytorch_mem"])
+    assert mem["title"] == "显存不足？PyTorch显存使用分析与优化"
+    assert mem["published_at"] == "2020-05-06T00:00:00Z"
+    assert export.link_json(store.link_records([ids["onnx"]])[0]) == onnx
+
+
+def test_csv_round_trip(library: tuple[Store, dict[str, int]], home: Path) -> None:
+    store, _ = library
+    records = export.select(store, home)
+    data = export.render(records, "csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {row["url"] for row in rows} == urls(records)
+    onnx = next(row for row in rows if row["site"] == "github")
+    assert onnx["topics"] == "NN中间语言 > ONNX | Pytorch"
+    hostile = next(row for row in rows if row["url"].startswith("https://evil"))
+    assert hostile["title"] == "<script>alert(1)</script>"
+
+
+def test_markdown_nests_topics(library: tuple[Store, dict[str, int]], home: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    store, _ = library
+    records = export.select(store, home)
+    text = export.render(records, "md", title="My list").decode()
+    tokens = MarkdownIt().parse(text)
+    headings = [
+        (tok.tag, tokens[i + 1].content)
+        for i, tok in enumerate(tokens)
+        if tok.type == "heading_open"
+    ]
+    assert headings[:4] == [
+        ("h1", "My list"),
+        ("h2", "Pytorch"),
+        ("h3", "参考"),
+        ("h2", "NN中间语言"),
+    ]
+    assert ("h3", "ONNX") in headings
+    assert ("h2", "Misc \\<b\\>") in headings
+    hrefs = {
+        child.attrs["href"]
+        for tok in tokens
+        if tok.type == "inline"
+        for child in tok.children or []
+        if child.type == "link_open"
+    }
+    assert urls(records) <= hrefs
+    assert "https://web.archive.org/web/2020/https://zhuanlan.zhihu.com/p/1234" in hrefs
+    assert (
+        "- [显存不足？PyTorch显存使用分析与优化]"
+        "(https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA) — wechat · 2020-05-06" in text
+    )
+    assert "— zhihu · 2018-03-01 · dead · [archive](https://web.archive.org/" in text
+    assert "\\<script\\>alert(1)\\</script\\>" in text
+    html = MarkdownIt().render(text)
+    assert "<script>" not in html
+
+
+def test_html_escapes_and_round_trips(library: tuple[Store, dict[str, int]], home: Path) -> None:
+    store, _ = library
+    records = export.select(store, home)
+    page = export.render(records, "html").decode()
+    parser = Collector()
+    parser.feed(page)
+    assert "script" not in parser.tags
+    assert "img" not in parser.tags
+    assert "<script>alert(1)</script>" in "".join(parser.text)
+    assert urls(records) <= set(parser.hrefs)
+    assert "https://evil.example/x?a=1&b=2" in parser.hrefs
+    assert '<meta name="viewport"' in page
+    assert not {"link", "img", "iframe", "script"} & set(parser.tags)  # self-contained
+
+
+def test_opml_round_trips(library: tuple[Store, dict[str, int]], home: Path) -> None:
+    store, _ = library
+    records = export.select(store, home)
+    root = ET.fromstring(export.render(records, "opml", title="Reading"))
+    assert root.tag == "opml" and root.get("version") == "2.0"
+    assert root.findtext("head/title") == "Reading"
+    links = root.findall(".//outline[@type='link']")
+    assert {o.get("url") for o in links} == urls(records)
+    pytorch = next(o for o in root.find("body") if o.get("text") == "Pytorch")  # type: ignore[union-attr]
+    ref = next(o for o in pytorch if o.get("text") == "参考")
+    assert {o.get("url") for o in ref} == {
+        "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA",
+        "https://zhuanlan.zhihu.com/p/1234",
+    }
+    dead = next(o for o in links if o.get("status") == "dead")
+    assert dead.get("archiveUrl", "").startswith("https://web.archive.org/")
+
+
+def test_netscape_round_trips(library: tuple[Store, dict[str, int]], home: Path) -> None:
+    store, _ = library
+    records = export.select(store, home)
+    data = export.render(records, "netscape", title="linkindex").decode()
+    assert data.startswith("<!DOCTYPE NETSCAPE-Bookmark-file-1>")
+    parser = Collector()
+    parser.feed(data)
+    assert set(parser.bookmarks) == urls(records)
+    assert parser.bookmarks["https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA"][-2:] == (
+        "Pytorch",
+        "参考",
+    )
+    assert parser.bookmarks["https://example.org/top"][-1] == "linkindex"
+    assert "script" not in parser.tags
+    assert 'ADD_DATE="1767225600"' in data
+
+
+def test_epub_opens_with_ebooklib(
+    library: tuple[Store, dict[str, int]], home: Path, tmp_path: Path
+) -> None:
+    from ebooklib import ITEM_DOCUMENT, epub
+
+    store, ids = library
+    records = export.select(store, home)
+    path = tmp_path / "list.epub"
+    path.write_bytes(export.render(records, "epub", title="Offline"))
+    book = epub.read_epub(str(path))
+    assert book.get_metadata("DC", "title")[0][0] == "Offline"
+    chapters = {
+        item.get_name(): item.get_content().decode()
+        for item in book.get_items_of_type(ITEM_DOCUMENT)
+        if item.get_name().startswith("link-")
+    }
+    assert set(chapters) == {f"link-{r.id}.xhtml" for r in records}
+    mem = chapters[f"link-{ids['pytorch_mem']}.xhtml"]
+    assert "第一段。" in mem and "第二段 &amp; &lt;b&gt;" in mem
+    assert "<script>" not in chapters[f"link-{ids['hostile']}.xhtml"]
+    assert "No stored text" in chapters[f"link-{ids['top']}.xhtml"]
+    nav = next(
+        item.get_content().decode() for item in book.get_items() if item.get_name() == "nav.xhtml"
+    )
+    assert nav.index("Pytorch") < nav.index("参考") < nav.index("显存不足")
+
+
+@pytest.mark.parametrize("fmt", export.FORMATS)
+def test_same_library_same_bytes(home: Path, fmt: str) -> None:
+    store = Store(home)
+    sample_library(store)
+    first = export.render(export.select(store, home), fmt)
+    store.close()
+    again = Store(home)
+    second = export.render(export.select(again, home), fmt)
+    again.close()
+    assert first == second
+    assert export.render([], fmt)  # an empty list is still a valid document
+
+
+def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "list.md"
+    export.write_atomic(target, b"old")
+    export.write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in target.parent.iterdir()] == ["list.md"]
