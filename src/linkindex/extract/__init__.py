@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from linkindex.extract import generic, pdf
+from linkindex.extract import generic, pdf, wechat
 from linkindex.extract.charset import decode_body, header
 from linkindex.extract.document import first_paragraph, language_of, parse_html, title_from_url
 from linkindex.models import Page
@@ -28,6 +28,7 @@ HtmlExtractor = Callable[..., Page]
 
 #: The extractor of each site, by ``models.SITES`` name.
 EXTRACTORS: dict[str, HtmlExtractor] = {
+    "wechat": wechat.extract,
     "web": generic.extract,
 }
 
