@@ -60,6 +60,7 @@ class CrawlSettings:
     backoff_base: float = 0.5  # seconds; doubled each retry, with jitter
     backoff_max: float = 60.0
     cooldown: float = 600.0  # seconds a host rests after it blocked us
+    github_api_url: str = "https://api.github.com"  # used for GitHub repos when GITHUB_TOKEN is set
 
 
 #: Defaults per site; WeChat shows its 环境异常 verification page after bursts.
