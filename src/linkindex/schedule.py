@@ -86,3 +86,40 @@ def next_check(
         return now + retry_delay(dead_count, settings)
     # skipped, or anything this version does not know
     return now + long_wait
+
+
+def due_reason(
+    *,
+    status: str,
+    site: str,
+    fail_count: int,
+    dead_count: int,
+    fetched_at: datetime | None,
+    now: datetime,
+    settings: Settings,
+) -> str:
+    """Why a due link is fetched now, in words (for ``linkindex due``)."""
+    if status == "new":
+        return "new: never fetched"
+    if status in ("error", "blocked"):
+        wait = retry_delay(fail_count, settings)
+        return f"retry after failure {max(fail_count, 1)} ({status}, waited {_span(wait)})"
+    if status == "dead":
+        if is_dead_final(dead_count, settings):
+            return "dead for good: the occasional look whether it came back"
+        confirmations = max(settings.schedule.dead_confirmations, 1)
+        return f"dead confirmation {dead_count + 1} of {confirmations}"
+    if status == "skipped":
+        return "re-check of a skipped link"
+    every = refresh_days(site, settings)
+    if fetched_at is None:
+        return f"refresh (every {every:g} days for {site})"
+    return f"refresh after {_span(now - fetched_at)} (every {every:g} days for {site})"
+
+
+def _span(delta: timedelta) -> str:
+    """A duration as people say it: ``6 hours``, ``3 days``."""
+    hours = delta.total_seconds() / 3600
+    if hours < 48:
+        return f"{round(hours):g} hours"
+    return f"{round(hours / 24):g} days"

@@ -101,6 +101,47 @@ class HistoryMixin(StoreBase):
                 )
         return len(rows)
 
+    def record_import_events(
+        self, run_id: int | None, *, since: datetime | str, at: datetime | str
+    ) -> dict[str, int]:
+        """Record ``new`` / ``removed`` events for links an import made or dropped since ``since``.
+
+        Returns how many of each were recorded.
+        """
+        start, moment = _moment(since), _moment(at)
+        counts: dict[str, int] = {}
+        with self.transaction():
+            for kind, column in (("new", "first_seen_at"), ("removed", "removed_at")):
+                extra = " AND removed_at IS NULL" if kind == "new" else ""
+                cursor = self.conn.execute(
+                    "INSERT INTO events(run_id, link_id, kind, at, detail) "
+                    f"SELECT ?, id, ?, ?, '' FROM links WHERE {column} >= ?{extra} ORDER BY id",
+                    (run_id, kind, moment, start),
+                )
+                counts[kind] = cursor.rowcount
+        return counts
+
+    def event_counts(
+        self, *, since: datetime | str | None = None, run_ids: Iterable[int] | None = None
+    ) -> dict[str, int]:
+        """How many events of each kind (since a moment / in some runs)."""
+        where: list[str] = ["1=1"]
+        params: list[Any] = []
+        if since is not None:
+            where.append("at >= ?")
+            params.append(_moment(since))
+        if run_ids is not None:
+            ids = list(run_ids)
+            where.append(f"run_id IN ({','.join('?' * len(ids)) or 'NULL'})")
+            params.extend(ids)
+        return {
+            kind: count
+            for kind, count in self.conn.execute(
+                f"SELECT kind, COUNT(*) FROM events WHERE {' AND '.join(where)} GROUP BY kind",
+                params,
+            )
+        }
+
     def run(self, run_id: int) -> dict[str, Any] | None:
         """One run as a dict (``summary`` decoded), or None."""
         rows = self.query("SELECT * FROM runs WHERE id=?", (run_id,))
@@ -139,8 +180,9 @@ class HistoryMixin(StoreBase):
         since: datetime | str | None = None,
         run_ids: Iterable[int] | None = None,
         kinds: Iterable[str] | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Events with their link's url, title hint, site and host, oldest first.
+        """Events (the first ``limit`` if given) with their link's url and site, oldest first.
 
         Each dict: ``id, run_id, link_id, kind, at, detail, url, canonical_url, site, host,
         status, archive_url``.
@@ -162,7 +204,8 @@ class HistoryMixin(StoreBase):
             "SELECT e.id, e.run_id, e.link_id, e.kind, e.at, e.detail, l.url, l.canonical_url, "
             "l.site, l.host, l.status, l.archive_url FROM events e "
             "LEFT JOIN links l ON l.id = e.link_id "
-            f"WHERE {' AND '.join(where)} ORDER BY e.at, e.id",
+            f"WHERE {' AND '.join(where)} ORDER BY e.at, e.id"
+            + ("" if limit is None else f" LIMIT {int(limit)}"),
             params,
         )
 
