@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from linkindex.extract import generic, pdf, wechat
+from linkindex.extract import generic, pdf, wechat, zhihu
 from linkindex.extract.charset import decode_body, header
 from linkindex.extract.document import first_paragraph, language_of, parse_html, title_from_url
 from linkindex.models import Page
@@ -29,13 +29,12 @@ HtmlExtractor = Callable[..., Page]
 #: The extractor of each site, by ``models.SITES`` name.
 EXTRACTORS: dict[str, HtmlExtractor] = {
     "wechat": wechat.extract,
+    "zhihu": zhihu.extract,
     "web": generic.extract,
 }
 
 #: Content signatures, tried in order for pages on hosts no site claims.
-SIGNATURES: tuple[tuple[str, Callable[[HtmlElement], bool]], ...] = (
-    ("wechat", wechat.looks_like),
-)
+SIGNATURES: tuple[tuple[str, Callable[[HtmlElement], bool]], ...] = (("wechat", wechat.looks_like),)
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/xml", "application/xml"})
 _JSON_TYPES = frozenset({"application/json", "text/json"})
@@ -61,6 +60,8 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
         return _finish(pdf.extract(body, url=url), url=url)
     site = site_of_url(url)
     if media_type in _JSON_TYPES or (not media_type and body[:1].lstrip() in (b"{", b"[")):
+        if site == "zhihu":
+            return _finish(zhihu.extract_json(decode_body(body, headers), url=url), url=url)
         return _binary(url, media_type or "application/json")
     if media_type == "text/plain":
         return _plain(decode_body(body, headers), url=url)

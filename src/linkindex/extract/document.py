@@ -117,6 +117,12 @@ def first_by_class(doc: HtmlElement, name: str, tag: str = "*") -> HtmlElement |
     return found[0] if found else None
 
 
+def first_within(element: HtmlElement, name: str) -> HtmlElement | None:
+    """The first descendant of ``element`` whose class list contains ``name``, or None."""
+    found = element.xpath(f".{class_xpath(name)}[1]")
+    return found[0] if found else None
+
+
 def by_id(doc: HtmlElement, element_id: str) -> HtmlElement | None:
     """The element with this id, or None."""
     found = doc.xpath("//*[@id=$id]", id=element_id)

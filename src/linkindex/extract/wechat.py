@@ -151,8 +151,8 @@ def _moved_to(doc: HtmlElement, source: str) -> str:
 
 
 def _share_notice(doc: HtmlElement) -> str:
-    notice = first_by_class(doc, "share_notice") or by_id(doc, "js_share_notice")
-    return block_text(notice)
+    notice = first_by_class(doc, "share_notice")
+    return block_text(notice if notice is not None else by_id(doc, "js_share_notice"))
 
 
 def _published(doc: HtmlElement, source: str) -> str | None:
