@@ -34,7 +34,10 @@ EXTRACTORS: dict[str, HtmlExtractor] = {
 }
 
 #: Content signatures, tried in order for pages on hosts no site claims.
-SIGNATURES: tuple[tuple[str, Callable[[HtmlElement], bool]], ...] = (("wechat", wechat.looks_like),)
+SIGNATURES: tuple[tuple[str, Callable[[HtmlElement], bool]], ...] = (
+    ("wechat", wechat.looks_like),
+    ("zhihu", zhihu.looks_like),
+)
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/xml", "application/xml"})
 _JSON_TYPES = frozenset({"application/json", "text/json"})
