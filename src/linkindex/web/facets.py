@@ -1,0 +1,192 @@
+"""Facet counts, the topic tree and browsing the library without a query.
+
+Reads the store only through ``store.query`` (sqlite stays in the store). Counting is
+pure Python over ``(site, status, topics)`` entries, so the same code counts a search's
+hits and the whole library.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from linkindex.models import SITES, STATUSES
+
+#: How topic paths are written in URLs, the CLI and the API: ``Pytorch > 参考``.
+TOPIC_SEPARATOR = " > "
+
+
+def parse_topic(text: str) -> tuple[str, ...]:
+    """A topic path from its written form (``"Pytorch > 参考"``); blanks dropped."""
+    return tuple(part.strip() for part in text.split(">") if part.strip())
+
+
+def topic_label(path: Sequence[str]) -> str:
+    """The written form of a topic path."""
+    return TOPIC_SEPARATOR.join(path)
+
+
+def within(topics: Iterable[Sequence[str]], wanted: Sequence[str]) -> bool:
+    """Whether any of a link's topic paths lies under ``wanted`` (or is it)."""
+    size = len(wanted)
+    return any(tuple(topic[:size]) == tuple(wanted) for topic in topics)
+
+
+@dataclass(slots=True)
+class TopicNode:
+    """One heading in the taxonomy with the number of links at or under it."""
+
+    name: str
+    path: tuple[str, ...]
+    count: int = 0
+    children: list[TopicNode] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The written form of the path (``A > B``)."""
+        return topic_label(self.path)
+
+    def as_json(self) -> dict[str, Any]:
+        """The node and its children as plain JSON data."""
+        return {
+            "name": self.name,
+            "path": list(self.path),
+            "topic": self.label,
+            "count": self.count,
+            "children": [child.as_json() for child in self.children],
+        }
+
+
+@dataclass(slots=True)
+class Facets:
+    """Counts by topic (a tree), site and status."""
+
+    topics: list[TopicNode]
+    sites: list[tuple[str, int]]
+    statuses: list[tuple[str, int]]
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON data: the topic tree and ``{name: count}`` maps."""
+        return {
+            "topics": [node.as_json() for node in self.topics],
+            "sites": dict(self.sites),
+            "statuses": dict(self.statuses),
+        }
+
+
+#: One link as facets see it: site, status and the topic paths of its placements.
+Entry = tuple[str, str, Sequence[Sequence[str]]]
+
+
+def count_facets(entries: Iterable[Entry]) -> Facets:
+    """Count links by site, status and topic; a link counts once under each heading."""
+    sites: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    per_path: Counter[tuple[str, ...]] = Counter()
+    for site, status, topics in entries:
+        sites[site] += 1
+        statuses[status] += 1
+        prefixes = {tuple(topic[:depth]) for topic in topics for depth in range(1, len(topic) + 1)}
+        per_path.update(prefixes)
+    return Facets(
+        topics=build_tree(per_path),
+        sites=_ordered(sites, SITES),
+        statuses=_ordered(statuses, STATUSES),
+    )
+
+
+def build_tree(counts: Counter[tuple[str, ...]] | dict[tuple[str, ...], int]) -> list[TopicNode]:
+    """The topic tree from per-path counts, children sorted by count then name."""
+    nodes: dict[tuple[str, ...], TopicNode] = {}
+    roots: list[TopicNode] = []
+    for path in sorted(counts, key=len):
+        node = TopicNode(name=path[-1], path=path, count=counts[path])
+        nodes[path] = node
+        parent = nodes.get(path[:-1])
+        (parent.children if parent is not None else roots).append(node)
+    _sort(roots)
+    return roots
+
+
+def _sort(nodes: list[TopicNode]) -> None:
+    nodes.sort(key=lambda n: (-n.count, n.name))
+    for node in nodes:
+        _sort(node.children)
+
+
+def _ordered(counter: Counter[str], order: Sequence[str]) -> list[tuple[str, int]]:
+    known = [(name, counter[name]) for name in order if counter[name]]
+    other = sorted((name, n) for name, n in counter.items() if name not in order and n)
+    return known + other
+
+
+def find_node(nodes: list[TopicNode], path: Sequence[str]) -> TopicNode | None:
+    """The node of a topic path in a tree, or None."""
+    for node in nodes:
+        if node.path == tuple(path):
+            return node
+        if tuple(path[: len(node.path)]) == node.path:
+            return find_node(node.children, path)
+    return None
+
+
+@dataclass(slots=True)
+class LibraryLink:
+    """What browsing needs of a link: id, site, status and topic paths."""
+
+    id: int
+    site: str
+    status: str
+    topics: list[list[str]]
+
+
+def library_links(store: Any) -> list[LibraryLink]:
+    """Every link still in the notes, newest first, with its topic paths."""
+    rows = store.query(
+        "SELECT l.id AS id, l.site AS site, l.status AS status, p.topic AS topic "
+        "FROM links l LEFT JOIN placements p ON p.link_id = l.id "
+        "WHERE l.removed_at IS NULL ORDER BY l.id DESC, p.id"
+    )
+    links: dict[int, LibraryLink] = {}
+    for row in rows:
+        link = links.get(row["id"])
+        if link is None:
+            link = links[row["id"]] = LibraryLink(row["id"], row["site"], row["status"], [])
+        if row["topic"]:
+            topic = json.loads(row["topic"])
+            if topic not in link.topics:
+                link.topics.append(topic)
+    return list(links.values())
+
+
+def filter_links(
+    links: Iterable[LibraryLink],
+    *,
+    topic: Sequence[str] = (),
+    site: str | None = None,
+    status: str | None = None,
+) -> list[LibraryLink]:
+    """The links under a topic, on a site and with a status (each filter optional)."""
+    return [
+        link
+        for link in links
+        if (not topic or within(link.topics, topic))
+        and (site is None or link.site == site)
+        and (status is None or link.status == status)
+    ]
+
+
+def fetch_history(store: Any, link_id: int, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest fetches of a link, newest first."""
+    rows: list[dict[str, Any]] = store.query(
+        "SELECT started_at, outcome, http_status, url, final_url, elapsed_ms, bytes, attempts, "
+        "error, from_archive FROM fetches WHERE link_id = ? ORDER BY started_at DESC, id DESC "
+        "LIMIT ?",
+        (link_id, limit),
+    )
+    for row in rows:
+        row["from_archive"] = bool(row["from_archive"])
+    return rows

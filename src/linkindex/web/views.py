@@ -1,0 +1,346 @@
+"""What each page shows, computed once for the HTML pages and the JSON API alike.
+
+Parameters come in as a mapping of strings (a request's query) and are checked here;
+a bad one raises ``BadParameter`` (HTTP 400). The data comes from the operations
+(``search``, ``export``, ``report``) and the store's read model.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from linkindex.errors import NotFoundError, UserError
+from linkindex.models import SITES, STATUSES, Hit
+from linkindex.store import LinkRecord, Store
+from linkindex.web.facets import (
+    Facets,
+    TopicNode,
+    count_facets,
+    fetch_history,
+    filter_links,
+    find_node,
+    library_links,
+    parse_topic,
+    topic_label,
+    within,
+)
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+#: Facets of a search count its best hits up to this many (the rest are rarely looked at).
+FACET_HITS = 500
+MAX_QUERY = 500
+
+
+class BadParameter(UserError):
+    """A request parameter the UI cannot use (HTTP 400)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParams:
+    """What the search page was asked for; also the state its URL carries."""
+
+    q: str = ""
+    topic: tuple[str, ...] = ()
+    site: str | None = None
+    status: str | None = None
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @property
+    def topic_label(self) -> str:
+        """The topic filter as written (``A > B``), or empty."""
+        return topic_label(self.topic)
+
+    def url(self, **changes: Any) -> str:
+        """The search page's address for these parameters with some changed."""
+        params = replace(self, **changes) if changes else self
+        pairs: list[tuple[str, str]] = []
+        if params.q:
+            pairs.append(("q", params.q))
+        if params.topic:
+            pairs.append(("topic", params.topic_label))
+        if params.site:
+            pairs.append(("site", params.site))
+        if params.status:
+            pairs.append(("status", params.status))
+        if params.page != 1:
+            pairs.append(("page", str(params.page)))
+        if params.per_page != PER_PAGE:
+            pairs.append(("limit", str(params.per_page)))
+        return "/" + (f"?{urlencode(pairs)}" if pairs else "")
+
+    def as_json(self) -> dict[str, Any]:
+        """The parameters as plain JSON data."""
+        return {
+            "q": self.q,
+            "topic": self.topic_label or None,
+            "site": self.site,
+            "status": self.status,
+            "page": self.page,
+            "limit": self.per_page,
+        }
+
+
+def whole_number(raw: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """An integer parameter within ``low..high``."""
+    text = raw.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise BadParameter(f"{name} must be a whole number, not {text!r}") from None
+    if not low <= value <= high:
+        raise BadParameter(f"{name} must be between {low} and {high}")
+    return value
+
+
+def choice(raw: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    """A parameter that must be one of ``allowed`` (absent or empty means any)."""
+    value = (raw.get(name) or "").strip()
+    if not value:
+        return None
+    if value not in allowed:
+        raise BadParameter(f"unknown {name} {value!r}; use one of: {', '.join(allowed)}")
+    return value
+
+
+def search_params(raw: Mapping[str, str]) -> SearchParams:
+    """Check the search page's parameters."""
+    query = (raw.get("q") or "").strip()
+    if len(query) > MAX_QUERY:
+        raise BadParameter(f"the query is longer than {MAX_QUERY} characters")
+    return SearchParams(
+        q=query,
+        topic=parse_topic(raw.get("topic") or ""),
+        site=choice(raw, "site", SITES),
+        status=choice(raw, "status", STATUSES),
+        page=whole_number(raw, "page", 1, 1, MAX_PAGE),
+        per_page=whole_number(raw, "limit", PER_PAGE, 1, MAX_PER_PAGE),
+    )
+
+
+@dataclass(slots=True)
+class Results:
+    """One page of search (or browse) results with the facets of all of them."""
+
+    params: SearchParams
+    hits: list[Hit]
+    total: int
+    facets: Facets
+    suggestions: list[str] = field(default_factory=list)
+    facets_partial: bool = False  # facets count only the best FACET_HITS hits
+
+    @property
+    def pages(self) -> int:
+        """How many pages the results fill."""
+        return max(1, -(-self.total // self.params.per_page))
+
+
+def find(store: Store, home: Path, params: SearchParams) -> Results:
+    """Search the library (or, with no query, browse it newest first)."""
+    if params.q:
+        return _search(store, home, params)
+    return _browse(store, params)
+
+
+def _search(store: Store, home: Path, params: SearchParams) -> Results:
+    from linkindex import search
+
+    options: dict[str, Any] = {
+        "store": store,
+        "topic": params.topic_label or None,
+        "site": params.site,
+        "status": params.status,
+    }
+    start = (params.page - 1) * params.per_page
+    best = search.search(home, params.q, limit=FACET_HITS, page=1, **options)
+    if start + params.per_page <= FACET_HITS:
+        hits = best.hits[start : start + params.per_page]
+    else:
+        hits = search.search(
+            home, params.q, limit=params.per_page, page=params.page, **options
+        ).hits
+    facets = count_facets((hit.site, hit.status, hit.topics) for hit in best.hits)
+    return Results(
+        params=params,
+        hits=hits,
+        total=best.total,
+        facets=facets,
+        suggestions=list(best.suggestions),
+        facets_partial=best.total > len(best.hits),
+    )
+
+
+def _browse(store: Store, params: SearchParams) -> Results:
+    chosen = filter_links(
+        library_links(store), topic=params.topic, site=params.site, status=params.status
+    )
+    start = (params.page - 1) * params.per_page
+    ids = [link.id for link in chosen[start : start + params.per_page]]
+    return Results(
+        params=params,
+        hits=[hit_of(record) for record in store.link_records(ids)],
+        total=len(chosen),
+        facets=count_facets((link.site, link.status, link.topics) for link in chosen),
+    )
+
+
+def hit_of(record: LinkRecord) -> Hit:
+    """A link record shown as a result (its snippet is the notes' description, escaped)."""
+    first = record.placements[0] if record.placements else None
+    about = next((p.description for p in record.placements if p.description), "")
+    if not about and record.page:
+        about = record.page.description or record.page.text[:240]
+    return Hit(
+        link_id=record.id,
+        url=record.url,
+        canonical_url=record.canonical_url,
+        title=record.title,
+        site=record.site,
+        status=record.status,
+        topics=record.topics,
+        note_path=first.note_path if first else "",
+        note_title=first.note_title if first else "",
+        line=first.line if first else 0,
+        published_at=record.published_at,
+        fetched_at=record.fetched_at,
+        archive_url=record.archive_url,
+        snippet=html.escape(about),
+    )
+
+
+@dataclass(slots=True)
+class LinkView:
+    """Everything the link page shows."""
+
+    record: LinkRecord
+    fetches: list[dict[str, Any]]
+    related: list[Hit]
+    related_error: str = ""
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The extracted text as paragraphs for the reader view."""
+        return paragraphs(self.record.page.text if self.record.page else "")
+
+
+def paragraphs(text: str) -> list[str]:
+    """Plain text split into paragraphs at blank lines (single lines kept together)."""
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    return [block for block in blocks if block]
+
+
+def link_record(store: Store, link_id: int) -> LinkRecord:
+    """One link's record or NotFoundError."""
+    found = store.link_records([link_id])
+    if not found:
+        raise NotFoundError(f"no link with id {link_id}")
+    return found[0]
+
+
+def link_view(store: Store, home: Path, link_id: int, *, with_related: bool = True) -> LinkView:
+    """The link page's data: record, fetch history and related links."""
+    record = link_record(store, link_id)
+    view = LinkView(record=record, fetches=fetch_history(store, link_id), related=[])
+    if with_related:
+        from linkindex import search
+
+        try:
+            view.related = [
+                hit
+                for hit in search.related(home, record.canonical_url, limit=9)
+                if hit.link_id != record.id
+            ][:8]
+        except UserError as exc:  # no index yet: the page is still worth showing
+            view.related_error = str(exc)
+    return view
+
+
+@dataclass(slots=True)
+class TopicView:
+    """The topic page: the whole tree, and one topic's links as a reading list."""
+
+    tree: list[TopicNode]
+    topic: tuple[str, ...] = ()
+    node: TopicNode | None = None
+    records: list[LinkRecord] = field(default_factory=list)
+
+
+def topic_tree(store: Store) -> list[TopicNode]:
+    """The taxonomy of the whole library with link counts."""
+    return count_facets(
+        (link.site, link.status, link.topics) for link in library_links(store)
+    ).topics
+
+
+def topic_view(store: Store, home: Path, written: str) -> TopicView:
+    """The topic tree, and the reading list of the topic ``written`` (``A > B``) if given."""
+    view = TopicView(tree=topic_tree(store), topic=parse_topic(written))
+    if view.topic:
+        view.node = find_node(view.tree, view.topic)
+        if view.node is None:
+            raise NotFoundError(f"no topic {topic_label(view.topic)!r} in the library")
+
+        view.records = reading_list(store, home, view.topic)
+    return view
+
+
+def reading_list(
+    store: Store, home: Path, topic: tuple[str, ...], **filters: Any
+) -> list[LinkRecord]:
+    """The links at or under a topic, as ``export`` selects them.
+
+    ``export.select`` matches the heading path at any depth; the tree counts links by
+    path from the top, so the list keeps those (it then holds what the count says).
+    """
+    from linkindex import export
+
+    chosen = export.select(store, home, topic=topic_label(topic), **filters)
+    return [record for record in chosen if within(record.topics, topic)]
+
+
+def export_formats() -> tuple[str, ...]:
+    """The formats of ``linkindex export``."""
+    from linkindex import export
+
+    return tuple(export.FORMATS)
+
+
+@dataclass(slots=True)
+class Download:
+    """An exported file."""
+
+    body: bytes
+    media_type: str
+    filename: str
+
+
+def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Download:
+    """Export a topic (or a search) in one of the export formats, as a file."""
+    from linkindex import export
+
+    fmt = choice(raw, "format", tuple(export.FORMATS)) or "md"
+    topic = parse_topic(raw.get("topic") or "")
+    query = (raw.get("q") or "").strip() or None
+    if topic and find_node(topic_tree(store), topic) is None:
+        raise NotFoundError(f"no topic {topic_label(topic)!r} in the library")
+    filters = {"site": choice(raw, "site", SITES), "status": choice(raw, "status", STATUSES)}
+    if topic:
+        records = reading_list(store, home, topic, query=query, **filters)
+    else:
+        records = export.select(store, home, query=query, **filters)
+    title = topic_label(topic) or query or "linkindex"
+    stem = "-".join(topic) if topic else (query or "library")
+    return Download(
+        body=export.render(records, fmt, title=title),
+        media_type=export.media_type(fmt),
+        filename=f"linkindex-{stem}{export.suffix(fmt)}",
+    )
