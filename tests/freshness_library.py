@@ -50,8 +50,12 @@ def add_link(
     next_fetch_at: str | None = None,
     removed: bool = False,
     first_seen_at: str = FIRST_SEEN,
+    **columns: Any,
 ) -> int:
-    """A link with one placement (and a page if ``page`` is given); returns its id."""
+    """A link with one placement (and a page if ``page`` is given); returns its id.
+
+    ``columns`` set more ``links`` columns (fail_count, dead_count, checked_at…).
+    """
     note_id = add_note(store, note, title=note_title, date=note_date)
     with store.transaction():
         row = store.conn.execute("SELECT id FROM links WHERE canonical_url=?", (url,)).fetchone()
@@ -104,6 +108,11 @@ def add_link(
                     values["description"],
                     site,
                 ),
+            )
+        if columns:
+            assignments = ", ".join(f"{name}=?" for name in columns)
+            store.conn.execute(
+                f"UPDATE links SET {assignments} WHERE id=?", (*columns.values(), link_id)
             )
         store.touch([link_id])
     return link_id

@@ -53,7 +53,7 @@ class HistoryMixin(StoreBase):
                 "UPDATE runs SET status=?, summary=?, finished_at=? WHERE id=?",
                 (
                     status,
-                    json.dumps(dict(summary), ensure_ascii=False, sort_keys=True),
+                    json.dumps(dict(summary), ensure_ascii=False, sort_keys=True, default=str),
                     _moment(at),
                     run_id,
                 ),
