@@ -1,0 +1,165 @@
+"""What the crawl tests share: links put straight into a store, a recording HTTP server
+with per-path behaviours, and a tiny forwarding proxy with CONNECT."""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from socketserver import StreamRequestHandler, ThreadingTCPServer
+from urllib.parse import urlsplit
+
+from linkindex.config import CrawlSettings, Settings, SiteSettings
+from linkindex.models import to_iso, utc_now
+from linkindex.urls import host_of, site_of
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crawl"
+
+
+def fixture(name: str) -> bytes:
+    """The bytes of a crawl fixture file."""
+    return (FIXTURES / name).read_bytes()
+
+
+def add_links(store: object, urls: Iterable[str]) -> list[int]:
+    """Put links into the store the way import would (one per URL, status new)."""
+    ids: list[int] = []
+    conn = store.conn  # type: ignore[attr-defined]
+    with store.transaction():  # type: ignore[attr-defined]
+        for url in urls:
+            cursor = conn.execute(
+                "INSERT INTO links(canonical_url, url, site, host, first_seen_at) "
+                "VALUES(?,?,?,?,?)",
+                (url, url, site_of(url), host_of(url), to_iso(utc_now())),
+            )
+            ids.append(int(cursor.lastrowid))
+    return ids
+
+
+def fast_settings(**crawl: object) -> Settings:
+    """Settings for tests: private networks allowed, tiny intervals and timeouts."""
+    base: dict[str, object] = {
+        "allow_private_networks": True,
+        "per_host_interval": 0.0,
+        "timeout": 2.0,
+        "retries": 2,
+        "backoff_base": 0.05,
+        "backoff_max": 2.0,
+        "concurrency": 8,
+        "obey_robots": False,  # the robots.txt tests turn it on
+    }
+    base.update(crawl)
+    sites = {name: SiteSettings(refresh_days=30) for name in ("wechat", "zhihu", "github", "web")}
+    return Settings(crawl=CrawlSettings(**base), sites=sites)  # type: ignore[arg-type]
+
+
+@dataclass
+class Seen:
+    """One request a test server received."""
+
+    path: str
+    headers: dict[str, str]
+    at: float  # time.monotonic()
+
+
+@dataclass
+class Recorder:
+    """Remembers every request a server got."""
+
+    seen: list[Seen] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, path: str, headers: dict[str, str]) -> None:
+        with self.lock:
+            self.seen.append(Seen(path, headers, time.monotonic()))
+
+    def paths(self) -> list[str]:
+        with self.lock:
+            return [s.path for s in self.seen]
+
+    def count(self, path: str) -> int:
+        return self.paths().count(path)
+
+
+# -- a forwarding proxy ------------------------------------------------------------------
+
+
+class Proxy:
+    """A threaded HTTP proxy: CONNECT tunnels and absolute-form GETs.
+
+    ``names`` stands in for DNS: a host name the proxy maps to an address, so tests
+    prove the client never resolves proxied names itself.
+    """
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.requests: list[str] = []
+        proxy = self
+
+        class Handler(StreamRequestHandler):
+            def handle(self) -> None:
+                line = self.rfile.readline().decode("latin-1").strip()
+                if not line:
+                    return
+                method, target, _version = line.split(" ", 2)
+                headers: list[bytes] = []
+                while True:
+                    raw = self.rfile.readline()
+                    if raw in (b"\r\n", b"\n", b""):
+                        break
+                    headers.append(raw)
+                proxy.requests.append(f"{method} {target}")
+                if method == "CONNECT":
+                    host, port = target.rsplit(":", 1)
+                    upstream = proxy.connect(host, int(port))
+                    self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    self.wfile.flush()
+                    proxy.pipe(self.connection, upstream)
+                    return
+                parts = urlsplit(target)
+                upstream = proxy.connect(parts.hostname or "", parts.port or 80)
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+                kept = [h for h in headers if not h.lower().startswith(b"proxy-")]
+                upstream.sendall(
+                    f"{method} {path or '/'} HTTP/1.1\r\n".encode() + b"".join(kept) + b"\r\n"
+                )
+                proxy.pipe(self.connection, upstream)
+
+        self.server = ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def connect(self, host: str, port: int) -> socket.socket:
+        return socket.create_connection((self.names.get(host, host), port), timeout=5)
+
+    @staticmethod
+    def pipe(a: socket.socket, b: socket.socket) -> None:
+        sockets = [a, b]
+        try:
+            while True:
+                ready, _, _ = select.select(sockets, [], [], 5)
+                if not ready:
+                    return
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (b if sock is a else a).sendall(data)
+        except OSError:
+            return
+        finally:
+            b.close()
+
+    def __enter__(self) -> Proxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,383 @@
+"""The downloader against real servers on 127.0.0.1: outcomes, retries, politeness, TLS, proxies."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from crawl_servers import Proxy, Recorder, fast_settings
+from linkindex.fetch import Conditional, Fetcher, retry_after
+from linkindex.fetch.network import is_public_address
+from linkindex.models import FetchResult
+
+HTML = "<html><head><title>t</title></head><body><p>hello</p></body></html>"
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    srv = HTTPServer(host="127.0.0.1", threaded=True)
+    srv.start()
+    yield srv
+    srv.clear()
+    srv.stop()
+
+
+def fetch(url: str, **options: object) -> FetchResult:
+    settings = options.pop("settings", None) or fast_settings()
+
+    async def run() -> FetchResult:
+        async with Fetcher(settings) as fetcher:  # type: ignore[arg-type]
+            return await fetcher.fetch(url, **options)  # type: ignore[arg-type]
+
+    return asyncio.run(run())
+
+
+def test_ok_page_has_body_headers_and_timing(server: HTTPServer) -> None:
+    server.expect_request("/page").respond_with_data(HTML, content_type="text/html")
+    result = fetch(server.url_for("/page"))
+    assert result.outcome == "ok"
+    assert result.http_status == 200
+    assert result.body == HTML.encode()
+    assert result.bytes == len(HTML)
+    assert result.content_type.startswith("text/html")
+    assert result.attempts == 1
+    assert result.final_url == server.url_for("/page")
+
+
+def test_sends_honest_user_agent_and_site_headers(server: HTTPServer) -> None:
+    seen = Recorder()
+
+    def handler(request: Request) -> Response:
+        seen.add(request.path, dict(request.headers))
+        return Response(HTML, content_type="text/html")
+
+    server.expect_request("/ua").respond_with_handler(handler)
+    fetch(server.url_for("/ua"))
+    agent = seen.seen[0].headers["User-Agent"]
+    assert agent.startswith("linkindex/")
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"), [(404, "dead"), (410, "dead"), (403, "blocked"), (400, "error")]
+)
+def test_http_statuses_become_outcomes(server: HTTPServer, status: int, outcome: str) -> None:
+    server.expect_request("/x").respond_with_data("no", status=status)
+    result = fetch(server.url_for("/x"))
+    assert result.outcome == outcome
+    assert result.http_status == status
+    assert result.body is None
+    assert result.attempts == 1  # these are not worth retrying
+
+
+def test_500_then_ok_is_retried(server: HTTPServer) -> None:
+    answers = iter([Response("boom", status=500), Response(HTML, content_type="text/html")])
+    server.expect_request("/flaky").respond_with_handler(lambda request: next(answers))
+    result = fetch(server.url_for("/flaky"))
+    assert result.outcome == "ok"
+    assert result.attempts == 2
+    assert len(server.log) == 2
+
+
+def test_500_forever_gives_up_after_retries(server: HTTPServer) -> None:
+    server.expect_request("/down").respond_with_data("boom", status=503)
+    result = fetch(server.url_for("/down"), settings=fast_settings(retries=2))
+    assert (result.outcome, result.error, result.attempts) == ("error", "HTTP 503", 3)
+
+
+def test_429_retry_after_is_honoured(server: HTTPServer) -> None:
+    seen = Recorder()
+    answers = iter(
+        [Response("slow down", status=429, headers={"Retry-After": "1"}), Response(HTML)]
+    )
+
+    def handler(request: Request) -> Response:
+        seen.add(request.path, {})
+        return next(answers)
+
+    server.expect_request("/busy").respond_with_handler(handler)
+    result = fetch(server.url_for("/busy"))
+    assert result.outcome == "ok"
+    assert result.attempts == 2
+    gap = seen.seen[1].at - seen.seen[0].at
+    assert gap >= 0.95
+
+
+def test_429_with_long_retry_after_stops_and_reports_it(server: HTTPServer) -> None:
+    server.expect_request("/busy").respond_with_data(
+        "later", status=429, headers={"Retry-After": "3600"}
+    )
+    result = fetch(server.url_for("/busy"))
+    assert result.outcome == "blocked"
+    assert result.attempts == 1  # no point waiting an hour inside one fetch
+    assert result.retry_after == 3600
+
+
+def test_slow_response_times_out_and_is_retried(server: HTTPServer) -> None:
+    import time
+
+    def slow(request: Request) -> Response:
+        time.sleep(1.0)
+        return Response(HTML)
+
+    server.expect_request("/slow").respond_with_handler(slow)
+    result = fetch(server.url_for("/slow"), settings=fast_settings(timeout=0.3, retries=1))
+    assert result.outcome == "error"
+    assert "timeout" in result.error
+    assert result.attempts == 2
+
+
+def test_redirects_are_followed_and_recorded(server: HTTPServer) -> None:
+    server.expect_request("/a").respond_with_response(
+        Response(status=301, headers={"Location": "/b"})
+    )
+    server.expect_request("/b").respond_with_response(
+        Response(status=302, headers={"Location": server.url_for("/c")})
+    )
+    server.expect_request("/c").respond_with_data(HTML, content_type="text/html")
+    result = fetch(server.url_for("/a"))
+    assert result.outcome == "ok"
+    assert result.final_url == server.url_for("/c")
+    assert [(hop.status, hop.url) for hop in result.redirects] == [
+        (301, server.url_for("/b")),
+        (302, server.url_for("/c")),
+    ]
+
+
+def test_redirect_loop_is_an_error(server: HTTPServer) -> None:
+    server.expect_request("/r1").respond_with_response(
+        Response(status=301, headers={"Location": "/r2"})
+    )
+    server.expect_request("/r2").respond_with_response(
+        Response(status=301, headers={"Location": "/r1"})
+    )
+    result = fetch(server.url_for("/r1"))
+    assert result.outcome == "error"
+    assert "redirect loop" in result.error
+
+
+def test_too_many_redirects_is_an_error(server: HTTPServer) -> None:
+    for n in range(5):
+        server.expect_request(f"/hop{n}").respond_with_response(
+            Response(status=302, headers={"Location": f"/hop{n + 1}"})
+        )
+    result = fetch(server.url_for("/hop0"), settings=fast_settings(max_redirects=3))
+    assert result.outcome == "error"
+    assert "more than 3 redirects" in result.error
+
+
+def test_body_over_the_cap_is_aborted(server: HTTPServer) -> None:
+    big = b"x" * 50_000
+
+    def streamed(request: Request) -> Response:  # no Content-Length: the cap must stream
+        return Response(big[i : i + 1000] for i in range(0, len(big), 1000))
+
+    server.expect_request("/big").respond_with_handler(streamed)
+    server.expect_request("/declared").respond_with_data(big)
+    settings = fast_settings(max_bytes=10_000)
+    for path in ("/big", "/declared"):
+        result = fetch(server.url_for(path), settings=settings)
+        assert result.outcome == "error", path
+        assert "10000-byte limit" in result.error
+        assert result.attempts == 1
+
+
+def test_robots_disallow_skips_and_robots_is_fetched_once(server: HTTPServer) -> None:
+    server.expect_request("/robots.txt").respond_with_data(
+        "User-agent: linkindex\nDisallow: /private\n\nUser-agent: *\nDisallow: /\n"
+    )
+    server.expect_request("/private/page").respond_with_data(HTML)
+    server.expect_request("/public").respond_with_data(HTML)
+
+    async def run() -> list[FetchResult]:
+        async with Fetcher(fast_settings(obey_robots=True)) as fetcher:
+            return [
+                await fetcher.fetch(server.url_for("/private/page")),
+                await fetcher.fetch(server.url_for("/public")),
+            ]
+
+    private, public = asyncio.run(run())
+    assert (private.outcome, private.error) == ("skipped", "robots.txt disallows it")
+    assert public.outcome == "ok"
+    assert [entry[0].path for entry in server.log] == ["/robots.txt", "/public"]
+
+
+def test_conditional_request_gets_not_modified(server: HTTPServer) -> None:
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response(HTML, headers={"ETag": '"v1"'})
+
+    server.expect_request("/c").respond_with_handler(handler)
+    first = fetch(server.url_for("/c"))
+    assert first.outcome == "ok"
+    assert first.headers["etag"] == '"v1"'
+    again = fetch(server.url_for("/c"), conditional=Conditional(etag='"v1"'))
+    assert again.outcome == "not_modified"
+    assert again.http_status == 304
+    assert again.body is None
+
+
+def test_per_host_interval_is_kept(server: HTTPServer) -> None:
+    seen = Recorder()
+
+    def handler(request: Request) -> Response:
+        seen.add(request.path, {})
+        return Response(HTML)
+
+    server.expect_request("/robots.txt").respond_with_data("", status=404)
+    server.expect_request("/p").respond_with_handler(handler)
+    settings = fast_settings(per_host_interval=0.2, per_host_concurrency=2, concurrency=8)
+
+    async def run() -> None:
+        async with Fetcher(settings) as fetcher:
+            await asyncio.gather(*(fetcher.fetch(server.url_for("/p")) for _ in range(6)))
+
+    asyncio.run(run())
+    starts = [s.at for s in seen.seen]
+    assert len(starts) == 6
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.18, gaps
+
+
+def test_other_hosts_are_not_held_up_by_a_slow_one() -> None:
+    import time
+
+    slow_host = HTTPServer(host="127.0.0.2", threaded=True)
+    fast_host = HTTPServer(host="127.0.0.3", threaded=True)
+    slow_host.expect_request("/p").respond_with_handler(
+        lambda request: (time.sleep(0.5), Response(HTML))[1]
+    )
+    fast_host.expect_request("/p").respond_with_data(HTML)
+    for srv in (slow_host, fast_host):
+        srv.expect_request("/robots.txt").respond_with_data("", status=404)
+        srv.start()
+    settings = fast_settings(per_host_concurrency=1, concurrency=2)
+    try:
+
+        async def run() -> float:
+            async with Fetcher(settings) as fetcher:
+                started = time.monotonic()
+                slow = [fetcher.fetch(slow_host.url_for("/p")) for _ in range(3)]
+                fast = [fetcher.fetch(fast_host.url_for("/p")) for _ in range(10)]
+                results = await asyncio.gather(*fast, *slow)
+                assert all(r.outcome == "ok" for r in results)
+                return time.monotonic() - started
+
+        elapsed = asyncio.run(run())
+    finally:
+        slow_host.stop()
+        fast_host.stop()
+    # The slow host takes 1.5 s alone; the fast one finishes alongside it, not after.
+    assert elapsed < 2.2
+
+
+def test_private_addresses_are_refused_unless_allowed(server: HTTPServer) -> None:
+    server.expect_request("/p").respond_with_data(HTML)
+    refused = fetch(server.url_for("/p"), settings=fast_settings(allow_private_networks=False))
+    assert refused.outcome == "skipped"
+    assert "private address" in refused.error
+    assert len(server.log) == 0
+    named = fetch(
+        server.url_for("/p").replace("127.0.0.1", "localhost"),
+        settings=fast_settings(allow_private_networks=False),
+    )
+    assert named.outcome == "skipped"
+    assert fetch(server.url_for("/p")).outcome == "ok"
+
+
+def test_only_http_and_https() -> None:
+    result = fetch("ftp://example.com/file")
+    assert result.outcome == "skipped"
+    assert "scheme" in result.error
+
+
+def test_is_public_address() -> None:
+    assert is_public_address("93.184.216.34")
+    for address in ("127.0.0.1", "10.1.2.3", "192.168.1.1", "169.254.1.1", "::1", "fe80::1"):
+        assert not is_public_address(address), address
+
+
+def test_retry_after_parsing() -> None:
+    assert retry_after("120") == 120
+    assert retry_after(None) is None
+    assert retry_after("soon") is None
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: go now
+
+
+# -- TLS and proxies -------------------------------------------------------------------
+
+
+@pytest.fixture
+def tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """An HTTPS server whose certificate comes from a private CA named in SSL_CERT_FILE."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1", "site-a.test")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    srv = HTTPServer(host="127.0.0.1", ssl_context=context, threaded=True)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_https_with_ca_from_ssl_cert_file(tls: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    tls.expect_request("/secure").respond_with_data(HTML, content_type="text/html")
+    url = tls.url_for("/secure")
+    assert url.startswith("https://")
+    assert fetch(url).outcome == "ok"
+    monkeypatch.delenv("SSL_CERT_FILE")
+    untrusted = fetch(url)
+    assert untrusted.outcome == "error"
+    assert untrusted.error.startswith("TLS")
+    assert untrusted.attempts == 1
+
+
+def test_http_through_a_proxy_without_local_dns(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.expect_request("/via").respond_with_data(HTML, content_type="text/html")
+    with Proxy({"site-a.test": "127.0.0.1"}) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        url = f"http://site-a.test:{server.port}/via"
+        # allow_private_networks off: a proxied name is not resolved, so not refused.
+        result = fetch(url, settings=fast_settings(allow_private_networks=False))
+    assert result.outcome == "ok", result.error
+    assert result.body == HTML.encode()
+    assert f"GET {url}" in proxy.requests
+
+
+def test_https_through_a_proxy_with_connect(
+    tls: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tls.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow:\n")
+    tls.expect_request("/tunnel").respond_with_data(HTML, content_type="text/html")
+    with Proxy({"site-a.test": "127.0.0.1"}) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        result = fetch(
+            f"https://site-a.test:{tls.port}/tunnel", settings=fast_settings(obey_robots=True)
+        )
+    assert result.outcome == "ok", result.error
+    assert f"CONNECT site-a.test:{tls.port}" in proxy.requests
+    assert [entry[0].path for entry in tls.log] == ["/robots.txt", "/tunnel"]
+
+
+def test_no_proxy_goes_direct(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.expect_request("/direct").respond_with_data(HTML)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert fetch(server.url_for("/direct")).outcome == "ok"
