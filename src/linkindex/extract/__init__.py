@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from linkindex.extract import generic, pdf, wechat, zhihu
+from linkindex.extract import cnblogs, csdn, generic, github, pdf, wechat, zhihu
 from linkindex.extract.charset import decode_body, header
 from linkindex.extract.document import first_paragraph, language_of, parse_html, title_from_url
 from linkindex.models import Page
@@ -30,6 +30,9 @@ HtmlExtractor = Callable[..., Page]
 EXTRACTORS: dict[str, HtmlExtractor] = {
     "wechat": wechat.extract,
     "zhihu": zhihu.extract,
+    "github": github.extract,
+    "csdn": csdn.extract,
+    "cnblogs": cnblogs.extract,
     "web": generic.extract,
 }
 
@@ -37,6 +40,9 @@ EXTRACTORS: dict[str, HtmlExtractor] = {
 SIGNATURES: tuple[tuple[str, Callable[[HtmlElement], bool]], ...] = (
     ("wechat", wechat.looks_like),
     ("zhihu", zhihu.looks_like),
+    ("csdn", csdn.looks_like),
+    ("cnblogs", cnblogs.looks_like),
+    ("github", github.looks_like),
 )
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/xml", "application/xml"})
