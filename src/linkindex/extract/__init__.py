@@ -129,5 +129,5 @@ def _finish(page: Page, *, url: str, doc: HtmlElement | None = None) -> Page:
     if not page.description and page.text and page.verdict == "ok":
         page.description = first_paragraph(page.text)
     if not page.language and page.verdict == "ok":
-        page.language = language_of(doc, page.text or page.title)
+        page.language = language_of(doc, page.text)
     return page

@@ -38,9 +38,11 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
         title = (result.title or "").strip()
         text = clean_text(result.text or "")
         author = (result.author or "").strip()
-        published = from_iso_text(result.date or "", zone=UTC) if result.date else None
+        published = from_iso_text(result.date, zone=UTC) if result.date else None
         description = (result.description or "").strip()
         sitename = (result.sitename or "").strip()
+    # trafilatura keeps only the day; the page's own meta usually has the time and zone.
+    published = from_iso_text(meta(doc, "article:published_time", "datePublished")) or published
     return Page(
         title=title or meta(doc, "og:title", "twitter:title") or title_tag(doc),
         text=text,
@@ -62,6 +64,9 @@ def _trafilatura(html: str, url: str) -> Document | None:
             include_comments=False,
             include_tables=True,
             favor_recall=favor_recall,
+            # Without the extensive search htmldate keeps to dates the page states; with it,
+            # a footer "© 2008-2026" becomes a publish date of 2026-01-01.
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
         if isinstance(result, Document) and (result.text or "").strip():
             return result
