@@ -276,7 +276,7 @@ def test_update_needs_notes(home: Path) -> None:
     with pytest.raises(EmptyLibraryError):
         update(home)
     Store(home).close()
-    with pytest.raises(EmptyLibraryError, match="no notes imported yet"):
+    with pytest.raises(EmptyLibraryError, match="no notes to re-import"):
         update(home)
 
 

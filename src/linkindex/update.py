@@ -163,7 +163,8 @@ def _known_roots(store: Store) -> list[Path]:
     roots = importer.known_roots(store)
     if not roots:
         raise EmptyLibraryError(
-            "no notes imported yet; run `linkindex update NOTES_DIR` (or `linkindex import`) first"
+            "no notes to re-import: none were imported yet, or the folders imported before "
+            "are gone; run `linkindex update NOTES_DIR`"
         )
     return roots
 

@@ -82,9 +82,9 @@ def _summary_lines(summary: UpdateSummary) -> list[str]:
     events = summary.events
     lines = [
         f"run {summary.run_id}: {summary.status}",
-        f"import: {len(summary.roots)} roots, {events.get('new', 0)} new links, "
-        f"{events.get('removed', 0)} removed"
-        + (f", {imported['notes']} notes" if "notes" in imported else ""),
+        f"import: {imported.get('notes_read', 0)} notes read, "
+        f"{imported.get('notes_unchanged', 0)} unchanged, {events.get('new', 0)} new links, "
+        f"{events.get('removed', 0)} removed",
         f"crawl: {crawled.get('done', 0)} fetched ({outcomes}), "
         f"{crawled.get('deferred', 0)} waiting for cooling hosts",
         f"index: {summary.indexed} documents written",
