@@ -13,7 +13,7 @@ from pathlib import Path
 from socketserver import StreamRequestHandler, ThreadingTCPServer
 from urllib.parse import urlsplit
 
-from linkindex.config import CrawlSettings, Settings, SiteSettings
+from linkindex.config import ArchiveSettings, CrawlSettings, Settings, SiteSettings
 from linkindex.models import to_iso, utc_now
 from linkindex.urls import host_of, site_of
 
@@ -40,8 +40,9 @@ def add_links(store: object, urls: Iterable[str]) -> list[int]:
     return ids
 
 
-def fast_settings(**crawl: object) -> Settings:
-    """Settings for tests: private networks allowed, tiny intervals and timeouts."""
+def fast_settings(*, archive: ArchiveSettings | None = None, **crawl: object) -> Settings:
+    """Settings for tests: private networks allowed, tiny intervals and timeouts, and no
+    Wayback lookups unless ``archive`` is given (it would go to the internet)."""
     base: dict[str, object] = {
         "allow_private_networks": True,
         "per_host_interval": 0.0,
@@ -54,7 +55,11 @@ def fast_settings(**crawl: object) -> Settings:
     }
     base.update(crawl)
     sites = {name: SiteSettings(refresh_days=30) for name in ("wechat", "zhihu", "github", "web")}
-    return Settings(crawl=CrawlSettings(**base), sites=sites)  # type: ignore[arg-type]
+    return Settings(
+        crawl=CrawlSettings(**base),  # type: ignore[arg-type]
+        sites=sites,
+        archive=archive or ArchiveSettings(enabled=False),
+    )
 
 
 @dataclass
@@ -136,7 +141,12 @@ class Proxy:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def connect(self, host: str, port: int) -> socket.socket:
-        return socket.create_connection((self.names.get(host, host), port), timeout=5)
+        """Connect where ``names`` says: ``addr`` keeps the port, ``addr:port`` replaces it."""
+        target = self.names.get(host, host)
+        if ":" in target:
+            target, _, number = target.partition(":")
+            port = int(number)
+        return socket.create_connection((target, port), timeout=5)
 
     @staticmethod
     def pipe(a: socket.socket, b: socket.socket) -> None:

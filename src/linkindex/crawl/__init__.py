@@ -1,0 +1,351 @@
+"""The crawl operation: fetch every due link, extract it, and record what happened.
+
+``crawl()`` picks the due links (``store.due_links``), groups them by host and runs
+one small worker pool per host, so every host advances at its own polite pace and
+none waits for another. Each link's result is committed as it arrives (one
+transaction: fetch row, link state, page, snapshot, next check), so Ctrl-C or a kill
+loses at most the requests in flight and the next ``crawl`` carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from linkindex.config import Settings
+from linkindex.crawl.page import Fetched, PageFetcher
+from linkindex.fetch import Fetcher
+from linkindex.models import Clock, from_iso, to_iso, utc_now
+from linkindex.schedule import next_check
+from linkindex.snapshots import Snapshots
+from linkindex.store import Store
+from linkindex.store.crawlstate import ArchiveRecord, DueLink, FetchRecord
+from linkindex.urls import site_of
+
+#: This many blocked answers in a row from one host cool it down.
+BLOCKED_STRIKES = 3
+#: However often a host blocks us, it rests at most this long.
+MAX_COOLDOWN = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlSelection:
+    """Which links a crawl fetches.
+
+    ``due_only`` keeps links whose ``next_fetch_at`` has come (or that were never
+    fetched); the other fields narrow further. ``run_id`` is the run that events
+    (dead, recovered, archived, changed, blocked, error) are recorded under.
+    """
+
+    due_only: bool = True
+    sites: tuple[str, ...] = ()
+    topic: str | None = None
+    statuses: tuple[str, ...] = ()
+    limit: int | None = None
+    link_ids: tuple[int, ...] | None = None
+    run_id: int | None = None
+
+
+@dataclass(slots=True)
+class CrawlProgress:
+    """Where a running crawl is, passed to the progress callback after each link."""
+
+    done: int
+    total: int
+    counts: dict[str, int]
+    elapsed: float
+    url: str
+    site: str
+    outcome: str
+
+    @property
+    def rate(self) -> float:
+        """Links per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass(slots=True)
+class CrawlSummary:
+    """What a crawl did.
+
+    ``deferred`` links were left due because their host is cooling down; ``cooled_hosts``
+    are the hosts this crawl sent to rest.
+    """
+
+    selected: int = 0
+    total: int = 0
+    done: int = 0
+    deferred: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    by_site: dict[str, dict[str, int]] = field(default_factory=dict)
+    changed: int = 0
+    archived: int = 0
+    cooled_hosts: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    elapsed: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON-ready data."""
+        return {
+            "selected": self.selected,
+            "total": self.total,
+            "done": self.done,
+            "deferred": self.deferred,
+            "counts": dict(self.counts),
+            "by_site": {site: dict(counts) for site, counts in self.by_site.items()},
+            "changed": self.changed,
+            "archived": self.archived,
+            "cooled_hosts": list(self.cooled_hosts),
+            "interrupted": self.interrupted,
+            "elapsed": round(self.elapsed, 3),
+        }
+
+
+def crawl(
+    store: Store,
+    home: Path,
+    settings: Settings,
+    *,
+    selection: CrawlSelection,
+    clock: Clock = utc_now,
+    progress: Callable[[CrawlProgress], None] | None = None,
+) -> CrawlSummary:
+    """Fetch the selected links and record each outcome; Ctrl-C stops it cleanly.
+
+    Returns the summary; after Ctrl-C it is partial and ``interrupted`` is set (every
+    result already recorded stays; the links in flight stay due).
+    """
+    summary = CrawlSummary()
+    crawler = _Crawler(store, home, settings, selection, clock, progress, summary)
+    started = time.monotonic()
+    try:
+        asyncio.run(crawler.run())
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        summary.elapsed = time.monotonic() - started
+    return summary
+
+
+class _Crawler:
+    def __init__(
+        self,
+        store: Store,
+        home: Path,
+        settings: Settings,
+        selection: CrawlSelection,
+        clock: Clock,
+        progress: Callable[[CrawlProgress], None] | None,
+        summary: CrawlSummary,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.selection = selection
+        self.clock = clock
+        self.progress = progress
+        self.summary = summary
+        self.snapshots = Snapshots(home)
+        self.cooling: dict[str, datetime] = {}
+        self.strikes: Counter[str] = Counter()
+        self.blocked_before: set[str] = set()
+        self.started = time.monotonic()
+
+    async def run(self) -> None:
+        now = self.clock()
+        selection = self.selection
+        links = self.store.due_links(
+            now=to_iso(now),
+            due_only=selection.due_only,
+            sites=selection.sites,
+            statuses=selection.statuses,
+            topic=selection.topic,
+            link_ids=selection.link_ids,
+            limit=selection.limit,
+        )
+        self.summary.selected = len(links)
+        self.cooling = {
+            host: from_iso(until) for host, until in self.store.host_cooldowns(to_iso(now)).items()
+        }
+        self.blocked_before = {row["host"] for row in self.store.hosts() if row["blocked_count"]}
+        queues: dict[str, deque[DueLink]] = defaultdict(deque)
+        for link in links:
+            if link.host in self.cooling:
+                self.summary.deferred += 1
+            else:
+                queues[link.host].append(link)
+        self.summary.total = sum(len(queue) for queue in queues.values())
+        self.started = time.monotonic()
+        async with Fetcher(self.settings, site_of=site_of) as fetcher:
+            pages = PageFetcher(fetcher, self.settings, self.snapshots, token=_github_token())
+            workers: list[Coroutine[Any, Any, None]] = []
+            for host, queue in queues.items():
+                slots = min(len(queue), fetcher.politeness.limits(host).concurrency)
+                workers.extend(self._work(pages, host, queue) for _ in range(slots))
+            await asyncio.gather(*workers)
+
+    async def _work(self, pages: PageFetcher, host: str, queue: deque[DueLink]) -> None:
+        while queue:
+            if host in self.cooling:
+                self.summary.deferred += len(queue)
+                queue.clear()
+                return
+            link = queue.popleft()
+            started = self.clock()
+            fetched = await pages.fetch(link)
+            archive = None
+            if self._wants_archive(link, fetched):
+                archive = await pages.recover(link)
+            self._record(link, started, fetched, archive)
+            self._watch_host(link, fetched)
+
+    def _wants_archive(self, link: DueLink, fetched: Fetched) -> bool:
+        archive = self.settings.archive
+        if not archive.enabled or link.archive_url:
+            return False
+        outcome = fetched.result.outcome
+        return outcome == "dead" or (outcome == "blocked" and archive.for_blocked)
+
+    # -- recording ---------------------------------------------------------------------
+
+    def _record(
+        self, link: DueLink, started: datetime, fetched: Fetched, archive: ArchiveRecord | None
+    ) -> None:
+        result = fetched.result
+        outcome = result.outcome
+        status = "ok" if outcome in ("ok", "not_modified") else outcome
+        fail, unchanged, dead = link.fail_count, link.unchanged_count, link.dead_count
+        if outcome in ("ok", "not_modified"):
+            fail, dead = 0, 0
+            unchanged = 0 if fetched.changed else unchanged + 1
+        elif outcome == "dead":
+            fail, dead = 0, dead + 1
+        elif outcome in ("error", "blocked"):
+            fail += 1
+        due = next_check(
+            site=link.site,
+            outcome=outcome,
+            changed=fetched.changed,
+            fail_count=fail,
+            unchanged_count=unchanged,
+            dead_count=dead,
+            now=started,
+            settings=self.settings,
+        )
+        record = FetchRecord(
+            link_id=link.id,
+            started_at=to_iso(started),
+            result=result,
+            status=status,
+            next_fetch_at=to_iso(due),
+            fail_count=fail,
+            unchanged_count=unchanged,
+            dead_count=dead,
+            content_hash=fetched.content_hash,
+            page=fetched.page,
+            snapshot=fetched.snapshot,
+            archive=archive,
+            touch=status != link.status or fetched.page is not None or archive is not None,
+        )
+        with self.store.transaction():
+            self.store.record_fetch(record)
+            self._events(link, status, fetched, archive, started)
+        self._count(link, outcome, fetched, archive)
+
+    def _events(
+        self,
+        link: DueLink,
+        status: str,
+        fetched: Fetched,
+        archive: ArchiveRecord | None,
+        at: datetime,
+    ) -> None:
+        run_id = self.selection.run_id
+        if run_id is None:
+            return
+        kinds: list[tuple[str, str]] = []
+        error = fetched.result.error
+        if status == "ok" and link.status in ("dead", "blocked", "error"):
+            kinds.append(("recovered", ""))
+        if status == "ok" and fetched.changed and link.content_hash:
+            kinds.append(("changed", ""))
+        if status in ("dead", "blocked", "error") and link.status != status:
+            kinds.append((status, error))
+        if archive is not None and archive.page is not None:
+            kinds.append(("archived", archive.archive_url))
+        for kind, detail in kinds:
+            self.store.add_event(run_id, link.id, kind, at, detail)
+
+    def _count(
+        self, link: DueLink, outcome: str, fetched: Fetched, archive: ArchiveRecord | None
+    ) -> None:
+        summary = self.summary
+        summary.done += 1
+        summary.counts[outcome] = summary.counts.get(outcome, 0) + 1
+        site_counts = summary.by_site.setdefault(link.site, {})
+        site_counts[outcome] = site_counts.get(outcome, 0) + 1
+        if outcome == "ok" and fetched.changed and link.content_hash:
+            summary.changed += 1
+        if archive is not None and archive.page is not None:
+            summary.archived += 1
+        if self.progress is not None:
+            self.progress(
+                CrawlProgress(
+                    done=summary.done,
+                    total=summary.total,
+                    counts=dict(summary.counts),
+                    elapsed=time.monotonic() - self.started,
+                    url=link.url,
+                    site=link.site,
+                    outcome=outcome,
+                )
+            )
+
+    # -- hosts that push back ----------------------------------------------------------
+
+    def _watch_host(self, link: DueLink, fetched: Fetched) -> None:
+        """Cool a host down on a verification page, a long Retry-After or repeated refusals."""
+        host = link.host
+        result = fetched.result
+        if result.outcome in ("ok", "not_modified"):
+            self.strikes[host] = 0
+            if host in self.blocked_before:
+                self.blocked_before.discard(host)
+                self.store.clear_host(host)
+            return
+        if result.retry_after is not None and result.outcome in ("blocked", "error"):
+            # It said how long to stay away, longer than we wait within one fetch.
+            self._cool(host, f"asked to wait {result.retry_after:g}s", result.retry_after)
+            return
+        if result.outcome != "blocked":
+            return
+        self.strikes[host] += 1
+        if fetched.verification:
+            self._cool(host, f"verification page: {result.error}")
+        elif self.strikes[host] >= BLOCKED_STRIKES:
+            self._cool(host, f"{self.strikes[host]} blocked answers in a row ({result.error})")
+
+    def _cool(self, host: str, reason: str, seconds: float | None = None) -> None:
+        if host in self.cooling:
+            return
+        now = self.clock()
+        if seconds is None:
+            times = self.store.host_blocked_count(host)
+            seconds = self.settings.crawl.cooldown * 2 ** min(times, 10)
+        rest = min(timedelta(seconds=seconds), MAX_COOLDOWN)
+        until = now + rest
+        self.cooling[host] = until
+        self.blocked_before.add(host)
+        self.store.cool_host(host, until=to_iso(until), at=to_iso(now), reason=reason)
+        self.summary.cooled_hosts.append(host)
+
+
+def _github_token() -> str | None:
+    """The GitHub token that turns on the REST API path for repos (``GITHUB_TOKEN``)."""
+    return os.environ.get("GITHUB_TOKEN") or None

@@ -1,0 +1,437 @@
+"""The crawl operation against local servers: outcomes recorded, pages, snapshots, history."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from crawl_servers import Proxy, Recorder, add_links, fast_settings, fixture
+from linkindex.config import ArchiveSettings, Settings
+from linkindex.crawl import CrawlProgress, CrawlSelection, CrawlSummary, crawl
+from linkindex.snapshots import Snapshots
+from linkindex.store import Store
+
+ARTICLE = fixture("article.html")
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    srv = HTTPServer(host="127.0.0.1", threaded=True)
+    srv.start()
+    yield srv
+    srv.clear()
+    srv.stop()
+
+
+@pytest.fixture
+def db(home: Path) -> Iterator[Store]:
+    store = Store(home)
+    yield store
+    store.close()
+
+
+def run(
+    store: Store, home: Path, settings: Settings | None = None, **selection: Any
+) -> CrawlSummary:
+    return crawl(store, home, settings or fast_settings(), selection=CrawlSelection(**selection))
+
+
+def link(store: Store, link_id: int) -> dict[str, Any]:
+    return store.query("SELECT * FROM links WHERE id=?", (link_id,))[0]
+
+
+def html(body: bytes | str, **headers: str) -> Response:
+    return Response(body, content_type="text/html; charset=utf-8", headers=headers)
+
+
+def test_every_outcome_is_recorded(db: Store, home: Path, server: HTTPServer) -> None:
+    flaky = iter([Response("boom", status=500), html(ARTICLE)])
+    server.expect_request("/article").respond_with_response(html(ARTICLE))
+    server.expect_request("/gone").respond_with_data("not here", status=404)
+    server.expect_request("/forbidden").respond_with_data("no", status=403)
+    server.expect_request("/flaky").respond_with_handler(lambda request: next(flaky))
+    server.expect_request("/loop").respond_with_response(
+        Response(status=302, headers={"Location": "/loop"})
+    )
+    server.expect_request("/big").respond_with_data(b"x" * 5000)
+    gbk = fixture("gbk_article.html")
+    server.expect_request("/gbk").respond_with_data(gbk, content_type="text/html")
+    paths = ["/article", "/gone", "/forbidden", "/flaky", "/loop", "/big", "/gbk"]
+    ids = dict(zip(paths, add_links(db, [server.url_for(p) for p in paths]), strict=True))
+    ids["ftp"] = add_links(db, ["ftp://example.com/file"])[0]
+
+    summary = run(db, home, fast_settings(max_bytes=4000))
+
+    assert summary.total == summary.done == 8
+    assert summary.counts == {"ok": 3, "dead": 1, "blocked": 1, "error": 2, "skipped": 1}
+    assert summary.by_site == {"web": summary.counts}
+    statuses = {path: link(db, i)["status"] for path, i in ids.items()}
+    assert statuses == {
+        "/article": "ok",
+        "/gone": "dead",
+        "/forbidden": "blocked",
+        "/flaky": "ok",
+        "/loop": "error",
+        "/big": "error",
+        "/gbk": "ok",
+        "ftp": "skipped",
+    }
+    records = {r.id: r for r in db.link_records(ids.values())}
+    page = records[ids["/article"]].page
+    assert page is not None
+    assert page.title == "Gradient checkpointing explained"
+    assert "recomputes the rest" in page.text
+    assert not page.from_archive
+    gbk_page = records[ids["/gbk"]].page
+    assert gbk_page is not None
+    assert gbk_page.title == "深度学习框架比较"
+    assert "静态图框架" in gbk_page.text
+    assert records[ids["/gone"]].page is None
+
+    flaky_fetch = db.fetch_history(ids["/flaky"])[0]
+    assert (flaky_fetch["outcome"], flaky_fetch["attempts"]) == ("ok", 2)
+    loop = link(db, ids["/loop"])
+    assert "redirect loop" in loop["error"]
+    assert "4000-byte limit" in link(db, ids["/big"])["error"]
+    for i in ids.values():
+        row = link(db, i)
+        assert row["next_fetch_at"] > row["checked_at"]
+        assert len(db.fetch_history(i)) == 1
+    ok = link(db, ids["/article"])
+    assert ok["fail_count"] == 0 and ok["fetched_at"] == ok["checked_at"]
+    assert link(db, ids["/gone"])["dead_count"] == 1
+    assert link(db, ids["/forbidden"])["fail_count"] == 1
+
+    snapshots = Snapshots(home)
+    assert snapshots.get(page.snapshot_hash or "") == ARTICLE
+    assert snapshots.get(gbk_page.snapshot_hash or "") == gbk
+
+
+def test_a_second_crawl_finds_nothing_due(db: Store, home: Path, server: HTTPServer) -> None:
+    server.expect_request("/a").respond_with_response(html(ARTICLE))
+    add_links(db, [server.url_for("/a")])
+    assert run(db, home).done == 1
+    again = run(db, home)
+    assert (again.selected, again.done) == (0, 0)
+    assert len(server.log) == 1
+
+
+def test_304_on_recrawl_is_not_modified(db: Store, home: Path, server: HTTPServer) -> None:
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return html(ARTICLE, ETag='"v1"', **{"Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"})
+
+    server.expect_request("/a").respond_with_handler(handler)
+    (link_id,) = add_links(db, [server.url_for("/a")])
+    run(db, home)
+    first = link(db, link_id)
+    summary = run(db, home, due_only=False)
+    assert summary.counts == {"not_modified": 1}
+    after = link(db, link_id)
+    assert after["status"] == "ok"
+    assert after["unchanged_count"] == 1
+    assert after["fetched_at"] == first["fetched_at"]
+    assert db.fetch_history(link_id)[0]["outcome"] == "not_modified"
+    sent = server.log[1][0]
+    assert sent.headers["If-None-Match"] == '"v1"'
+    assert sent.headers["If-Modified-Since"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert len(db.snapshot_versions(link_id)) == 1
+
+
+def test_changed_content_keeps_versions(db: Store, home: Path, server: HTTPServer) -> None:
+    bodies = itertools.chain(
+        [ARTICLE, ARTICLE], itertools.repeat(ARTICLE.replace(b"thirty", b"forty"))
+    )
+    server.expect_request("/a").respond_with_handler(lambda request: html(next(bodies)))
+    (link_id,) = add_links(db, [server.url_for("/a")])
+    run_id = db.start_run("crawl", "2026-01-01T00:00:00Z")
+    run(db, home, run_id=run_id)
+    same = run(db, home, due_only=False, run_id=run_id)
+    assert (same.counts, same.changed) == ({"ok": 1}, 0)
+    assert link(db, link_id)["unchanged_count"] == 1
+    changed = run(db, home, due_only=False, run_id=run_id)
+    assert changed.changed == 1
+    assert link(db, link_id)["unchanged_count"] == 0
+    versions = db.snapshot_versions(link_id)
+    assert len(versions) == 2
+    page = db.link_records([link_id])[0].page
+    assert page is not None and "forty percent" in page.text
+    assert page.snapshot_hash == versions[-1]["hash"]
+    kinds = [e["kind"] for e in db.events(run_ids=[run_id])]
+    assert kinds == ["changed"]
+
+
+def test_events_on_state_changes(db: Store, home: Path, server: HTTPServer) -> None:
+    answers = iter([Response("no", status=404), html(ARTICLE)])
+    server.expect_request("/a").respond_with_handler(lambda request: next(answers))
+    (link_id,) = add_links(db, [server.url_for("/a")])
+    run_id = db.start_run("crawl", "2026-01-01T00:00:00Z")
+    run(db, home, run_id=run_id)
+    run(db, home, due_only=False, run_id=run_id)
+    assert [(e["kind"], e["link_id"]) for e in db.events(run_ids=[run_id])] == [
+        ("dead", link_id),
+        ("recovered", link_id),
+    ]
+
+
+def test_robots_disallow_skips(db: Store, home: Path, server: HTTPServer) -> None:
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /private\n")
+    server.expect_request("/private/a").respond_with_response(html(ARTICLE))
+    server.expect_request("/public").respond_with_response(html(ARTICLE))
+    private, public = add_links(db, [server.url_for("/private/a"), server.url_for("/public")])
+    summary = run(db, home, fast_settings(obey_robots=True))
+    assert summary.counts == {"skipped": 1, "ok": 1}
+    assert link(db, private)["status"] == "skipped"
+    assert link(db, private)["error"] == "robots.txt disallows it"
+    assert link(db, public)["status"] == "ok"
+    assert "/private/a" not in [entry[0].path for entry in server.log]
+
+
+def test_selection_narrows_the_crawl(db: Store, home: Path, server: HTTPServer) -> None:
+    server.expect_request("/a").respond_with_response(html(ARTICLE))
+    server.expect_request("/b").respond_with_data("no", status=404)
+    a, b, c = add_links(db, [server.url_for("/a"), server.url_for("/b"), server.url_for("/a?x")])
+    assert run(db, home, link_ids=(a,)).done == 1
+    assert run(db, home, sites=("wechat",)).done == 0
+    assert run(db, home, limit=1).done == 1
+    assert run(db, home).done == 1
+    assert run(db, home, due_only=False, statuses=("dead",)).counts == {"dead": 1}
+    assert link(db, b)["status"] == "dead" and link(db, c)["status"] == "ok"
+
+
+def test_progress_reports_each_link(db: Store, home: Path, server: HTTPServer) -> None:
+    server.expect_request("/a").respond_with_response(html(ARTICLE))
+    add_links(db, [server.url_for("/a"), server.url_for("/a?2"), server.url_for("/a?3")])
+    seen: list[CrawlProgress] = []
+    crawl(db, home, fast_settings(), selection=CrawlSelection(), progress=seen.append)
+    assert [(p.done, p.total) for p in seen] == [(1, 3), (2, 3), (3, 3)]
+    assert seen[-1].counts == {"ok": 3}
+    assert seen[-1].rate > 0
+
+
+def test_hosts_crawl_side_by_side_each_at_its_interval(db: Store, home: Path) -> None:
+    servers = [HTTPServer(host=f"127.0.0.{n}", threaded=True) for n in (2, 3, 4)]
+    seen = {n: Recorder() for n in range(3)}
+    for n, srv in enumerate(servers):
+
+        def handler(request: Request, n: int = n) -> Response:
+            seen[n].add(request.path, {})
+            return html(ARTICLE)
+
+        srv.expect_request("/p").respond_with_handler(handler)
+        srv.start()
+    try:
+        add_links(db, [srv.url_for(f"/p?{i}") for srv in servers for i in range(4)])
+        interval = 0.25
+        started = time.monotonic()
+        summary = run(db, home, fast_settings(per_host_interval=interval, concurrency=4))
+        elapsed = time.monotonic() - started
+    finally:
+        for srv in servers:
+            srv.stop()
+    assert summary.counts == {"ok": 12}
+    for recorder in seen.values():
+        starts = [s.at for s in recorder.seen]
+        assert len(starts) == 4
+        assert min(b - a for a, b in itertools.pairwise(starts)) >= interval * 0.95
+    # Three hosts side by side: about 3 intervals, not 3 hosts x 3 intervals.
+    assert elapsed < 3 * interval * 2.5
+
+
+# -- WeChat, served through a proxy that stands in for DNS ---------------------------
+
+
+@pytest.fixture
+def wechat(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """``http://mp.weixin.qq.com/...`` answered by the local server (via a proxy)."""
+    with Proxy({"mp.weixin.qq.com": f"127.0.0.1:{server.port}"}) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        yield server
+
+
+def test_wechat_article_deleted_and_moved(db: Store, home: Path, wechat: HTTPServer) -> None:
+    wechat.expect_request("/s/article").respond_with_response(html(fixture("wechat_article.html")))
+    wechat.expect_request("/s/deleted").respond_with_response(html(fixture("wechat_deleted.html")))
+    wechat.expect_request("/s/moved").respond_with_response(html(fixture("wechat_moved.html")))
+    wechat.expect_request(
+        "/s",
+        query_string={
+            "__biz": "MzkyNjQ3MTk0Nw==",
+            "mid": "2247483761",
+            "idx": "1",
+            "sn": "2c6f8e1a",
+        },
+    ).respond_with_response(html(fixture("wechat_article.html")))
+    base = "http://mp.weixin.qq.com/s/"
+    article, deleted, moved = add_links(db, [base + "article", base + "deleted", base + "moved"])
+    summary = run(db, home)
+    assert summary.by_site == {"wechat": {"ok": 2, "dead": 1}}
+    record = db.link_records([article])[0]
+    assert record.site == "wechat"
+    assert record.page is not None
+    assert record.page.title == "显存优化：梯度检查点实战"
+    assert record.page.account == "深度学习工坊"
+    assert record.page.published_at == "2023-11-14T22:13:20Z"
+    gone = link(db, deleted)
+    assert (gone["status"], gone["http_status"], gone["error"]) == (
+        "dead",
+        200,
+        "该内容已被发布者删除",
+    )
+    assert db.link_records([deleted])[0].page is None
+    followed = link(db, moved)
+    assert followed["status"] == "ok"
+    assert "sn=2c6f8e1a" in followed["final_url"]
+    hops = db.fetch_history(moved)[0]["redirects"]
+    assert hops[-1][1].endswith("sn=2c6f8e1a")
+
+
+def test_verification_page_cools_the_host_down(db: Store, home: Path, wechat: HTTPServer) -> None:
+    wechat.expect_request("/s/verify").respond_with_response(html(fixture("wechat_verify.html")))
+    wechat.expect_request("/s/next").respond_with_response(html(fixture("wechat_article.html")))
+    base = "http://mp.weixin.qq.com/s/"
+    ids = add_links(db, [base + "verify", base + "next", base + "next?2"])
+    summary = run(db, home, fast_settings(per_host_concurrency=1))
+    assert summary.counts == {"blocked": 1}
+    assert summary.deferred == 2
+    assert summary.cooled_hosts == ["mp.weixin.qq.com"]
+    assert link(db, ids[0])["status"] == "blocked"
+    assert [link(db, i)["status"] for i in ids[1:]] == ["new", "new"]
+    (host,) = db.hosts()
+    assert host["host"] == "mp.weixin.qq.com" and host["blocked_count"] == 1
+    assert "环境异常" in host["reason"]
+    later = run(db, home)  # still resting: nothing is asked of it
+    assert (later.done, later.deferred) == (0, 2)
+    assert [entry[0].path for entry in wechat.log] == ["/s/verify"]
+
+
+def test_repeated_403_cools_the_host_down(db: Store, home: Path, server: HTTPServer) -> None:
+    server.expect_request("/x").respond_with_data("no", status=403)
+    add_links(db, [server.url_for(f"/x?{i}") for i in range(6)])
+    summary = run(db, home, fast_settings(per_host_concurrency=1))
+    assert summary.counts == {"blocked": 3}
+    assert summary.deferred == 3
+    assert len(server.log) == 3
+
+
+# -- lost pages ----------------------------------------------------------------------------
+
+
+def wayback(server: HTTPServer, original: str, *, body: bytes = ARTICLE) -> str:
+    """Serve an availability API and an archived copy of ``original``; returns the API URL."""
+    stamp = "20240101000000"
+    copy = server.url_for(f"/web/{stamp}/{original}")
+    answer = {
+        "archived_snapshots": {
+            "closest": {"available": True, "url": copy, "timestamp": stamp, "status": "200"}
+        }
+    }
+    server.expect_request("/wayback/available").respond_with_json(answer)
+    server.expect_request(f"/web/{stamp}id_/{original}").respond_with_response(html(body))
+    return server.url_for("/wayback/available")
+
+
+def test_dead_link_is_recovered_from_the_archive(db: Store, home: Path, server: HTTPServer) -> None:
+    server.expect_request("/lost").respond_with_data("gone", status=404)
+    original = server.url_for("/lost")
+    api = wayback(server, original)
+    (link_id,) = add_links(db, [original])
+    run_id = db.start_run("crawl", "2026-01-01T00:00:00Z")
+    summary = run(db, home, fast_settings(archive=ArchiveSettings(wayback_api=api)), run_id=run_id)
+    assert summary.counts == {"dead": 1}
+    assert summary.archived == 1
+    record = db.link_records([link_id])[0]
+    assert record.status == "dead"
+    assert record.archive_url == server.url_for(f"/web/20240101000000/{original}")
+    assert record.page is not None and record.page.from_archive
+    assert record.page.title == "Gradient checkpointing explained"
+    history = db.fetch_history(link_id)
+    assert [(h["outcome"], h["from_archive"]) for h in history] == [("ok", True), ("dead", False)]
+    assert [v["from_archive"] for v in db.snapshot_versions(link_id)] == [True]
+    api_call = next(entry[0] for entry in server.log if entry[0].path == "/wayback/available")
+    assert api_call.args["url"] == original
+    assert [e["kind"] for e in db.events(run_ids=[run_id])] == ["dead", "archived"]
+
+
+def test_archive_without_a_copy_leaves_the_link_dead(
+    db: Store, home: Path, server: HTTPServer
+) -> None:
+    server.expect_request("/lost").respond_with_data("gone", status=404)
+    server.expect_request("/wayback/available").respond_with_json({"archived_snapshots": {}})
+    (link_id,) = add_links(db, [server.url_for("/lost")])
+    api = server.url_for("/wayback/available")
+    summary = run(db, home, fast_settings(archive=ArchiveSettings(wayback_api=api)))
+    assert (summary.counts, summary.archived) == ({"dead": 1}, 0)
+    assert link(db, link_id)["archive_url"] is None
+
+
+def test_page_already_held_keeps_our_copy(db: Store, home: Path, server: HTTPServer) -> None:
+    answers = iter([html(ARTICLE), Response("gone", status=404)])
+    server.expect_request("/a").respond_with_handler(lambda request: next(answers))
+    original = server.url_for("/a")
+    api = wayback(server, original, body=b"<html><title>other</title></html>")
+    (link_id,) = add_links(db, [original])
+    settings = fast_settings(archive=ArchiveSettings(wayback_api=api))
+    run(db, home, settings)
+    run(db, home, settings, due_only=False)
+    record = db.link_records([link_id])[0]
+    assert record.status == "dead"
+    assert record.archive_url is not None
+    assert record.page is not None and not record.page.from_archive
+    assert record.page.title == "Gradient checkpointing explained"
+
+
+# -- GitHub through the REST API --------------------------------------------------------
+
+
+def test_github_repo_through_the_api(
+    db: Store, home: Path, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    repo = {
+        "full_name": "apache/tvm",
+        "html_url": "https://github.com/apache/tvm",
+        "description": "Open deep learning compiler stack",
+        "stargazers_count": 12000,
+        "archived": False,
+        "topics": ["compiler"],
+        "pushed_at": "2026-01-01T00:00:00Z",
+        "owner": {"login": "apache"},
+    }
+    server.expect_request("/repos/apache/tvm").respond_with_json(repo, headers={"ETag": '"r1"'})
+    server.expect_request("/repos/apache/tvm/readme").respond_with_data(
+        "# TVM\n\nAn end to end machine learning compiler framework.", content_type="text/plain"
+    )
+    server.expect_request("/repos/gone/away").respond_with_json(
+        {"message": "Not Found"}, status=404
+    )
+    tvm, gone = add_links(db, ["https://github.com/apache/tvm", "https://github.com/gone/away"])
+    settings = fast_settings(github_api_url=server.url_for("/"))
+    summary = run(db, home, settings)
+    assert summary.by_site == {"github": {"ok": 1, "dead": 1}}
+    record = db.link_records([tvm])[0]
+    assert record.page is not None
+    assert "machine learning compiler" in record.page.text
+    assert record.page.extra["stars"] == 12000
+    assert record.final_url == "https://github.com/apache/tvm"
+    assert link(db, gone)["status"] == "dead"
+    calls = [entry[0] for entry in server.log]
+    assert calls[0].headers["Authorization"] == "Bearer t0ken"
+    assert {c.path for c in calls} == {
+        "/repos/apache/tvm",
+        "/repos/apache/tvm/readme",
+        "/repos/gone/away",
+    }
+    stored = json.loads(Snapshots(home).get(record.page.snapshot_hash or ""))
+    assert stored["repo"]["full_name"] == "apache/tvm"
