@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linkindex.models import SITES, STATUSES
+from linkindex.report import SECTIONS, Report, ReportItem, build_report, report_json
+from linkindex.store import Store
 
 #: One colour per status, also used by the CSS badges (keep them in step).
 STATUS_COLOURS: dict[str, str] = {
@@ -26,7 +28,7 @@ STATUS_COLOURS: dict[str, str] = {
 CHECKED = ("ok", "not_modified", "dead", "blocked", "error")
 
 
-def outcome_by_site(store: Any) -> dict[str, dict[str, int]]:
+def outcome_by_site(store: Store) -> dict[str, dict[str, int]]:
     """``{site: {status: links}}`` over the links still in the notes."""
     rows = store.query(
         "SELECT site, status, COUNT(*) AS n FROM links WHERE removed_at IS NULL "
@@ -39,7 +41,7 @@ def outcome_by_site(store: Any) -> dict[str, dict[str, int]]:
     return dict(sorted(table.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
 
-def dead_by_note_year(store: Any) -> list[dict[str, Any]]:
+def dead_by_note_year(store: Store) -> list[dict[str, Any]]:
     """Per year of the notes: links, links checked, dead links and the dead share.
 
     A link placed in notes of several years counts in each of them. The share is of
@@ -154,14 +156,13 @@ def rot_chart(years: list[dict[str, Any]], *, width: float = 640) -> Chart:
 
 @dataclass(slots=True)
 class HealthView:
-    """The health page's figures, charts and the latest update."""
+    """The health page's figures, charts and the latest update's report."""
 
     by_site: dict[str, dict[str, int]]
     by_year: list[dict[str, Any]]
     sites: Chart
     rot: Chart
-    latest: dict[str, Any] | None = None
-    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    report: Report
 
     @property
     def total(self) -> int:
@@ -174,30 +175,36 @@ class HealthView:
         sums = {s: sum(c.get(s, 0) for c in self.by_site.values()) for s in STATUSES}
         return [(status, n) for status, n in sums.items() if n]
 
+    @property
+    def sections(self) -> list[tuple[str, str, list[ReportItem], int]]:
+        """The report's non-empty sections: kind, heading, listed items, full count."""
+        return [
+            (kind, heading, self.report.sections.get(kind, []), self.report.counts.get(kind, 0))
+            for kind, heading in SECTIONS.items()
+            if self.report.counts.get(kind, 0)
+        ]
+
     def as_json(self) -> dict[str, Any]:
         """The figures as plain JSON data (the charts are for people)."""
         return {
             "outcome_by_site": self.by_site,
             "dead_by_note_year": self.by_year,
-            "latest_update": self.latest,
-            "latest_events": self.events,
+            "latest_update": report_json(self.report),
         }
 
 
-def health_view(store: Any) -> HealthView:
-    """Gather the health page: figures from the store, the latest update and its events."""
+#: The health page lists at most this many links per report section.
+REPORT_LIMIT = 50
+
+
+def health_view(store: Store) -> HealthView:
+    """Gather the health page: figures from the store and the latest update's report."""
     by_site = outcome_by_site(store)
     by_year = dead_by_note_year(store)
-    latest = store.latest_run("update")
-    events: dict[str, list[dict[str, Any]]] = {}
-    if latest is not None:
-        for event in store.events(run_ids=[latest["id"]]):
-            events.setdefault(event["kind"], []).append(event)
     return HealthView(
         by_site=by_site,
         by_year=by_year,
         sites=site_chart(by_site),
         rot=rot_chart(by_year),
-        latest=latest,
-        events=events,
+        report=build_report(store, limit=REPORT_LIMIT),
     )

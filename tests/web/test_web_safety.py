@@ -1,0 +1,115 @@
+"""The web UI's safety: loopback only without a token, the token, headers, read-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from web_library import make_client
+
+from linkindex.web.safety import CONTENT_SECURITY_POLICY, host_name, is_loopback
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
+
+TOKEN = "s3cret-token-123"
+OUTSIDE = "http://192.168.1.20:8765"
+
+
+def client_for(home: Path, base_url: str, token: str | None = None) -> TestClient:
+    return make_client(home, base_url, token=token)
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.5.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("192.168.1.20", False),
+        ("::", False),
+        ("example.com", False),
+    ],
+)
+def test_loopback_addresses(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_host_header_names() -> None:
+    assert host_name("127.0.0.1:8765") == "127.0.0.1"
+    assert host_name("[::1]:8765") == "::1"
+    assert host_name("localhost") == "localhost"
+
+
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    for path in ("/", "/health", "/api/topics", "/static/style.css", "/nowhere"):
+        response = client.get(path)
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
+    assert "default-src 'self'" in CONTENT_SECURITY_POLICY
+
+
+def test_the_ui_is_read_only(client: TestClient) -> None:
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        response = client.request(method, "/api/search")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_without_token_only_loopback_names_are_answered(home: Path, library: object) -> None:
+    """A page on another name (DNS rebinding, a LAN address) is refused."""
+    assert client_for(home, "http://localhost:8765").get("/").status_code == 200
+    refused = client_for(home, OUTSIDE).get("/api/topics")
+    assert refused.status_code == 403
+    assert "--token" in refused.text
+    assert client_for(home, "http://attacker.example").get("/").status_code == 403
+
+
+def test_beyond_loopback_a_request_without_the_token_is_refused(
+    home: Path, library: object
+) -> None:
+    client = client_for(home, OUTSIDE, token=TOKEN)
+    for path in ("/", "/api/search?q=x", "/static/app.js", "/link/1"):
+        response = client.get(path)
+        assert response.status_code == 401, path
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert "content-security-policy" in response.headers
+    assert client.get("/", headers={"Authorization": "Bearer wrong-token"}).status_code == 401
+    client.cookies.set("linkindex_token", "wrong")
+    assert client.get("/").status_code == 401
+
+
+def test_the_token_as_bearer_header(home: Path, library: object) -> None:
+    client = client_for(home, OUTSIDE, token=TOKEN)
+    response = client.get("/api/topics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.json()["topics"]
+
+
+def test_the_token_in_the_address_sets_a_cookie_and_is_dropped(home: Path, library: object) -> None:
+    client = client_for(home, OUTSIDE, token=TOKEN)
+    first = client.get(f"/topics?token={TOKEN}&topic=Pytorch")
+    assert first.status_code == 303
+    assert first.headers["location"] == "/topics?topic=Pytorch"
+    cookie = first.headers["set-cookie"]
+    assert "linkindex_token=" in cookie
+    assert "httponly" in cookie.lower()
+    assert "samesite=strict" in cookie.lower()
+    # the browser now carries the cookie on every request
+    assert client.get("/topics?topic=Pytorch").status_code == 200
+    assert client.get("/static/style.css").status_code == 200
+
+
+def test_the_api_takes_the_token_in_the_address_without_redirecting(
+    home: Path, library: object
+) -> None:
+    client = client_for(home, OUTSIDE, token=TOKEN)
+    assert client.get(f"/api/topics?token={TOKEN}").status_code == 200
+    assert client.get("/api/topics?token=nope").status_code == 401
