@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_import import generate  # noqa: E402  (the importer engineer's generator)
+from bench_import import generate
 
 CONFIG = """\
 [crawl]
@@ -54,7 +54,7 @@ PAGE = (
 class Pages(BaseHTTPRequestHandler):
     """Serves a small Chinese article for any path."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         body = PAGE.format(n=self.path.rsplit("/", 1)[-1]).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
