@@ -1,5 +1,334 @@
-"""Commands: (to be written)."""
+"""Commands: ``crawl`` (fetch what is due) and ``show`` (everything stored about one link)."""
 
 from __future__ import annotations
 
-from linkindex.cli.app import app, command  # noqa: F401
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from linkindex.cli.app import (
+    HomeOption,
+    JsonOption,
+    command,
+    echo_json,
+    is_tty,
+    load_settings,
+    open_store,
+    resolve_home,
+)
+from linkindex.errors import NotFoundError, UserError
+from linkindex.models import OUTCOMES, SITES, STATUSES
+
+if TYPE_CHECKING:
+    from linkindex.config import Settings
+    from linkindex.crawl import CrawlProgress, CrawlSummary
+    from linkindex.store import LinkRecord, Store
+
+
+@command("crawl")
+def crawl_command(
+    due: Annotated[
+        bool, typer.Option("--due/--all", help="Only links that are due (default), or all.")
+    ] = True,
+    site: Annotated[
+        list[str] | None,
+        typer.Option("--site", help=f"Only this site (repeatable): {', '.join(SITES)}."),
+    ] = None,
+    topic: Annotated[
+        str | None,
+        typer.Option("--topic", help='Only links under a heading, e.g. "Pytorch > 参考".'),
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status", help=f"Only links with this status (repeatable): {', '.join(STATUSES)}."
+        ),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N links.")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", min=1, help="Requests in flight overall.")
+    ] = None,
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            "--interval", min=0.0, help="Seconds between two requests to one host (all sites)."
+        ),
+    ] = None,
+    home: HomeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Fetch the links that are due, store their pages, and print what happened.
+
+    Politely: per-host intervals (WeChat 5 s by default), robots.txt, retries with
+    back-off; a host that shows a verification page rests. Stop it with Ctrl-C at any
+    time; the next run carries on. Dead links are looked up in the Wayback Machine.
+
+    Example:
+
+        linkindex crawl --site wechat --limit 200
+    """
+    from linkindex.crawl import CrawlSelection, crawl
+    from linkindex.store import LibraryLock
+
+    for name in site or []:
+        if name not in SITES:
+            raise UserError(f"unknown site {name!r}; choose from {', '.join(SITES)}")
+    for name in status or []:
+        if name not in STATUSES:
+            raise UserError(f"unknown status {name!r}; choose from {', '.join(STATUSES)}")
+    library = resolve_home(home)
+    settings = _overrides(load_settings(library), concurrency, interval)
+    selection = CrawlSelection(
+        due_only=due,
+        sites=tuple(site or ()),
+        topic=topic,
+        statuses=tuple(status or ()),
+        limit=limit,
+    )
+    with LibraryLock(library):
+        store = open_store(library)
+        try:
+            progress: Callable[[CrawlProgress], None] | None
+            if json_output:
+                progress = None
+            elif is_tty():
+                progress = _ProgressBar()
+            else:
+                progress = _plain_line
+            summary = crawl(store, library, settings, selection=selection, progress=progress)
+        finally:
+            store.close()
+    if isinstance(progress, _ProgressBar):
+        progress.finish()
+    if json_output:
+        echo_json(summary.to_dict())
+    else:
+        for line in summary_lines(summary):
+            typer.echo(line)
+    if summary.interrupted:
+        raise typer.Exit(130)
+
+
+def _overrides(settings: Settings, concurrency: int | None, interval: float | None) -> Settings:
+    """Settings with the command line's --concurrency / --interval applied."""
+    crawl = settings.crawl
+    if concurrency is not None:
+        crawl = replace(crawl, concurrency=concurrency)
+    sites = settings.sites
+    if interval is not None:
+        crawl = replace(crawl, per_host_interval=interval)
+        sites = {name: replace(value, per_host_interval=None) for name, value in sites.items()}
+    return replace(settings, crawl=crawl, sites=sites)
+
+
+def _plain_line(progress: CrawlProgress) -> None:
+    typer.echo(f"{progress.outcome:<12} {progress.site:<8} {progress.url}")
+
+
+class _ProgressBar:
+    """One redrawn line on stderr: bar, done/total, rate, counts per outcome."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+
+    def __call__(self, progress: CrawlProgress) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.1 and progress.done < progress.total:
+            return
+        self._last = now
+        width = 24
+        filled = width * progress.done // max(progress.total, 1)
+        counts = "  ".join(
+            f"{name} {progress.counts[name]}" for name in OUTCOMES if progress.counts.get(name)
+        )
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {progress.done}/{progress.total} "
+            f"{progress.rate:.1f}/s  {counts}\x1b[K"
+        )
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def summary_lines(summary: CrawlSummary) -> list[str]:
+    """The closing table (sites x outcomes) and a line about what else happened."""
+    if not summary.selected:
+        return ["nothing is due; `linkindex crawl --all` fetches every link again"]
+    lines: list[str] = []
+    if summary.by_site:
+        columns = [name for name in OUTCOMES if summary.counts.get(name)]
+        header = ["site", *columns, "total"]
+        rows = [
+            [site, *(str(counts.get(name, 0)) for name in columns), str(sum(counts.values()))]
+            for site, counts in sorted(summary.by_site.items())
+        ]
+        rows.append(
+            ["total", *(str(summary.counts.get(name, 0)) for name in columns), str(summary.done)]
+        )
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            ]
+            lines.append("  ".join(cells))
+    rate = summary.done / summary.elapsed if summary.elapsed > 0 else 0.0
+    tail = (
+        f"crawled {summary.done} of {summary.total} links in {summary.elapsed:.1f}s ({rate:.1f}/s)"
+    )
+    if summary.changed:
+        tail += f"; {summary.changed} changed"
+    if summary.archived:
+        tail += f"; {summary.archived} recovered from the Wayback Machine"
+    lines.append(tail)
+    if summary.deferred:
+        lines.append(
+            f"{summary.deferred} left for later: their host is resting after it blocked us"
+            + (f" ({', '.join(summary.cooled_hosts)})" if summary.cooled_hosts else "")
+        )
+    if summary.interrupted:
+        lines.append("interrupted; run the same command again to carry on")
+    return lines
+
+
+# -- show ------------------------------------------------------------------------------
+
+
+@command("show")
+def show_command(
+    url: Annotated[str, typer.Argument(help="The link, as written in the notes or canonical.")],
+    history: Annotated[int, typer.Option("--history", min=0, help="Fetches to list.")] = 10,
+    home: HomeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show what the library holds for one link: page, placements, fetch history.
+
+    Example:
+
+        linkindex show "https://zhuanlan.zhihu.com/p/448012345"
+    """
+    store = open_store(home)
+    try:
+        record = _find(store, url)
+        fetches = store.fetch_history(record.id, limit=history)
+        versions = store.snapshot_versions(record.id)
+    finally:
+        store.close()
+    if json_output:
+        echo_json(show_json(record, fetches, versions))
+        return
+    for line in show_lines(record, fetches, versions):
+        typer.echo(line)
+
+
+def _find(store: Store, url: str) -> LinkRecord:
+    from linkindex.urls import normalize
+
+    text = url.strip()
+    candidates = [c for c in (normalize(text), text) if c]
+    for canonical in candidates:
+        link_id = store.link_id_for(canonical)
+        if link_id is not None:
+            return store.link_records([link_id])[0]
+    rows = store.query(
+        "SELECT id FROM links WHERE url=? OR final_url=? ORDER BY id LIMIT 1", (text, text)
+    )
+    if rows:
+        return store.link_records([rows[0]["id"]])[0]
+    raise NotFoundError(
+        f"{text} is not in the library; `linkindex search WORDS` finds links by their words, "
+        "and `linkindex import NOTES` adds the notes that hold it"
+    )
+
+
+def show_json(
+    record: LinkRecord, fetches: list[dict[str, Any]], versions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The JSON of ``show``: export's link object plus page text, fetches and versions."""
+    from linkindex.export import link_json
+
+    data = link_json(record)
+    page = record.page
+    data["page"] = (
+        None
+        if page is None
+        else {
+            "title": page.title,
+            "author": page.author,
+            "account": page.account,
+            "published_at": page.published_at,
+            "description": page.description,
+            "text": page.text,
+            "language": page.language,
+            "extractor": page.extractor,
+            "from_archive": page.from_archive,
+            "snapshot_hash": page.snapshot_hash,
+            "extracted_at": page.extracted_at,
+            "extra": page.extra,
+        }
+    )
+    data["fetches"] = fetches
+    data["snapshots"] = versions
+    return data
+
+
+def show_lines(
+    record: LinkRecord, fetches: list[dict[str, Any]], versions: list[dict[str, Any]]
+) -> list[str]:
+    """``show`` as plain lines: the link, its placements, its page, its history."""
+    lines = [record.url]
+    facts = [
+        ("canonical", record.canonical_url if record.canonical_url != record.url else ""),
+        ("site", record.site),
+        ("status", record.status + (f" (HTTP {record.http_status})" if record.http_status else "")),
+        ("final url", record.final_url if record.final_url not in (None, record.url) else ""),
+        ("error", record.error or ""),
+        ("fetched", record.fetched_at or ""),
+        ("checked", record.checked_at or ""),
+        ("next check", record.next_fetch_at or "now"),
+        ("archive", record.archive_url or ""),
+        ("versions", str(len(versions)) if versions else ""),
+    ]
+    lines += [f"  {name + ':':<12}{value}" for name, value in facts if value]
+    lines.append("")
+    lines.append(f"placements ({len(record.placements)}):")
+    for p in record.placements:
+        where = " > ".join(p.topic)
+        lines.append(f"  {p.note_path}:{p.line}" + (f"  [{where}]" if where else ""))
+        if p.title:
+            lines.append(f"    {p.title}")
+    lines.append("")
+    page = record.page
+    if page is None:
+        lines.append("page: none stored yet")
+    else:
+        source = " from the Wayback Machine" if page.from_archive else ""
+        lines.append(f"page ({page.extractor}{source}, {page.extracted_at}):")
+        for name, value in (
+            ("title", page.title),
+            ("author", page.author),
+            ("account", page.account),
+            ("published", page.published_at or ""),
+            ("summary", page.description),
+        ):
+            if value:
+                lines.append(f"  {name + ':':<12}{value}")
+        if page.text:
+            lines.append("")
+            lines.extend(f"  {line}" if line else "" for line in page.text.splitlines())
+    lines.append("")
+    lines.append(f"fetch history ({len(fetches)} latest):")
+    for f in fetches:
+        status = str(f["http_status"] or "-")
+        archived = " [archive]" if f["from_archive"] else ""
+        error = f"  {f['error']}" if f["error"] else ""
+        lines.append(
+            f"  {f['started_at']}  {f['outcome']:<12} {status:>3}  {f['elapsed_ms']:>6} ms  "
+            f"x{f['attempts']}{archived}{error}"
+        )
+    return lines

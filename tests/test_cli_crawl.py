@@ -1,0 +1,145 @@
+"""``linkindex crawl`` and ``linkindex show`` through the CLI runner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from typer.testing import CliRunner
+
+from crawl_servers import add_links, fixture
+from linkindex.cli import app
+from linkindex.store import LibraryLock, Store
+
+CONFIG = """
+[crawl]
+allow_private_networks = true
+per_host_interval = 0
+timeout = 2
+retries = 0
+obey_robots = false
+
+[archive]
+enabled = false
+"""
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    srv = HTTPServer(host="127.0.0.1", threaded=True)
+    srv.start()
+    yield srv
+    srv.clear()
+    srv.stop()
+
+
+@pytest.fixture
+def library(home: Path, server: HTTPServer) -> dict[str, str]:
+    """A library with one good link placed in a note and one dead link."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(CONFIG, encoding="utf-8")
+    server.expect_request("/good").respond_with_data(
+        fixture("article.html"), content_type="text/html"
+    )
+    server.expect_request("/gone").respond_with_data("no", status=404)
+    urls = {"good": server.url_for("/good"), "gone": server.url_for("/gone")}
+    with Store(home) as store:
+        good, _gone = add_links(store, urls.values())
+        with store.transaction():
+            note = store.conn.execute(
+                "INSERT INTO notes(path, title) VALUES('/notes/2024-1-1-dl.md', 'DL notes')"
+            ).lastrowid
+            store.conn.execute(
+                "INSERT INTO placements(link_id, note_id, line, topic, title) "
+                "VALUES(?, ?, 12, '[\"Pytorch\", \"参考\"]', '梯度检查点')",
+                (good, note),
+            )
+    return urls
+
+
+def test_crawl_prints_lines_and_a_summary_table(
+    runner: CliRunner, home: Path, library: dict[str, str]
+) -> None:
+    result = runner.invoke(app, ["crawl", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"ok           web      {library['good']}" in lines
+    assert f"dead         web      {library['gone']}" in lines
+    assert any(line.split() == ["site", "ok", "dead", "total"] for line in lines)
+    assert any(line.split() == ["web", "1", "1", "2"] for line in lines)
+    assert any(line.startswith("crawled 2 of 2 links") for line in lines)
+    again = runner.invoke(app, ["crawl", "--home", str(home)])
+    assert "nothing is due" in again.output
+
+
+def test_crawl_json(runner: CliRunner, home: Path, library: dict[str, str]) -> None:
+    result = runner.invoke(app, ["crawl", "--home", str(home), "--json", "--status", "new"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["counts"] == {"ok": 1, "dead": 1}
+    assert data["by_site"] == {"web": {"ok": 1, "dead": 1}}
+    assert data["interrupted"] is False
+    again = runner.invoke(app, ["crawl", "--home", str(home), "--json", "--all", "--limit", "1"])
+    assert json.loads(again.output)["done"] == 1
+
+
+def test_crawl_rejects_bad_options_and_empty_libraries(runner: CliRunner, home: Path) -> None:
+    empty = runner.invoke(app, ["crawl", "--home", str(home)])
+    assert empty.exit_code == 1
+    assert "linkindex import" in empty.output
+    bad = runner.invoke(app, ["crawl", "--home", str(home), "--site", "myspace"])
+    assert bad.exit_code == 1
+    assert "unknown site 'myspace'" in bad.output
+
+
+def test_crawl_refuses_while_another_writer_runs(
+    runner: CliRunner, home: Path, library: dict[str, str]
+) -> None:
+    with LibraryLock(home):
+        result = runner.invoke(app, ["crawl", "--home", str(home)])
+    assert result.exit_code == 1
+    assert "another linkindex" in result.output
+
+
+def test_show_page_placements_and_history(
+    runner: CliRunner, home: Path, library: dict[str, str]
+) -> None:
+    runner.invoke(app, ["crawl", "--home", str(home)])
+    result = runner.invoke(app, ["show", library["good"], "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.splitlines()[0] == library["good"]
+    assert "status:     ok (HTTP 200)" in out
+    assert "/notes/2024-1-1-dl.md:12  [Pytorch > 参考]" in out
+    assert "梯度检查点" in out
+    assert "title:      Gradient checkpointing explained" in out
+    assert "recomputes the rest" in out
+    assert "fetch history (1 latest):" in out
+    data = json.loads(runner.invoke(app, ["show", library["good"], "--json"]).output)
+    assert data["status"] == "ok"
+    assert data["page"]["title"] == "Gradient checkpointing explained"
+    assert data["placements"][0]["topic"] == ["Pytorch", "参考"]
+    assert [f["outcome"] for f in data["fetches"]] == ["ok"]
+    assert len(data["snapshots"]) == 1
+    dead = runner.invoke(app, ["show", library["gone"], "--home", str(home)]).output
+    assert "status:     dead (HTTP 404)" in dead
+    assert "page: none stored yet" in dead
+
+
+def test_show_unknown_url_exits_1_with_a_hint(
+    runner: CliRunner, home: Path, library: dict[str, str]
+) -> None:
+    result = runner.invoke(app, ["show", "https://example.com/nothing", "--home", str(home)])
+    assert result.exit_code == 1
+    assert "not in the library" in result.output
+    assert "linkindex search" in result.output
+
+
+def test_help_has_examples(runner: CliRunner) -> None:
+    for name in ("crawl", "show"):
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.output
