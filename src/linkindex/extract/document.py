@@ -85,6 +85,9 @@ _BLOCKS = frozenset(
 #: Blocks that are lines of a list or table: joined by one newline, not a blank line.
 _LINE_BLOCKS = frozenset({"li", "dt", "dd", "tr"})
 
+#: Stands for a <br> in collected text: source newlines are mere whitespace, breaks are not.
+_BREAK = "\x00"
+
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002\u2003\u2009\u200b\u3000]+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
@@ -177,7 +180,7 @@ def block_text(element: HtmlElement | None) -> str:
     def flush() -> None:
         if not pending:
             return
-        lines = [normalise_line(line) for line in "".join(pending).split("\n")]
+        lines = [normalise_line(line) for line in "".join(pending).split(_BREAK)]
         text = "\n".join(line for line in lines if line)
         pending.clear()
         if text:
@@ -196,7 +199,7 @@ def block_text(element: HtmlElement | None) -> str:
                 walker.skip_subtree()
                 continue
             if tag == "br":
-                pending.append("\n")
+                pending.append(_BREAK)
             elif tag in _BLOCKS:
                 flush()
                 kinds.append(tag)
@@ -219,7 +222,9 @@ def _join_blocks(blocks: list[tuple[str, str]]) -> str:
     previous = ""
     for kind, text in blocks:
         if parts:
-            same_list = kind in _LINE_BLOCKS and previous in _LINE_BLOCKS
+            same_list = kind in _LINE_BLOCKS and (
+                kind == previous or {kind, previous} == {"dt", "dd"}
+            )
             parts.append("\n" if same_list else "\n\n")
         parts.append(text)
         previous = kind
