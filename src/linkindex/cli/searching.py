@@ -1,5 +1,278 @@
-"""Commands: (to be written)."""
+"""Commands: ``search``, ``related``, ``index``, ``doctor`` (finding links again)."""
 
 from __future__ import annotations
 
-from linkindex.cli.app import app, command  # noqa: F401
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from linkindex.cli.app import (
+    HomeOption,
+    JsonOption,
+    command,
+    echo_json,
+    is_tty,
+    open_store,
+    resolve_home,
+)
+
+if TYPE_CHECKING:
+    from linkindex.models import Hit
+    from linkindex.search import SearchResults
+
+_BOLD_YELLOW = "\x1b[1;33m"
+_DIM = "\x1b[2m"
+_RED = "\x1b[31m"
+_RESET = "\x1b[0m"
+
+
+@command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", OR, -word, field:value.')],
+    topic: Annotated[
+        str | None, typer.Option("--topic", help="Only links under this heading (or A/B path).")
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="wechat, zhihu, github, csdn, cnblogs or web.")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="new, ok, dead, blocked, error, …")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only links dated on or after YYYY[-MM[-DD]].")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Hits per page.")] = 20,
+    page: Annotated[int, typer.Option("--page", help="Which page of hits.")] = 1,
+    home: HomeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Search titles, notes, topics and page text (Chinese and English).
+
+    All words are required; `OR`, `-word`/`NOT word`, "exact phrases", and the fields
+    title:, site:, topic:, status: narrow it down. Dead links show their archive copy.
+
+    Example:
+
+        linkindex search 显存优化 --topic Pytorch --limit 5
+    """
+    from linkindex import search
+
+    library = resolve_home(home)
+    store = open_store(library)
+    try:
+        results = search.search(
+            library,
+            query,
+            store=store,
+            topic=topic,
+            site=site,
+            status=status,
+            since=since,
+            limit=limit,
+            page=page,
+        )
+    finally:
+        store.close()
+    if json_output:
+        echo_json(results_json(results, query))
+        return
+    _print_results(results)
+    if not results.hits:
+        raise typer.Exit(1 if results.total == 0 else 0)
+
+
+def results_json(results: SearchResults, query: str) -> dict[str, Any]:
+    """The ``search --json`` object (documented in docs/search.md)."""
+    return {
+        "query": query,
+        "total": results.total,
+        "page": results.page,
+        "limit": results.limit,
+        "hits": [hit_json(h) for h in results.hits],
+        "suggestions": results.suggestions,
+    }
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """One hit as JSON (the snippet marks matches with « and »)."""
+    return asdict(hit)
+
+
+def _print_results(results: SearchResults) -> None:
+    colour = is_tty()
+    if not results.hits:
+        typer.echo("no links match", err=True)
+        for suggestion in results.suggestions:
+            typer.echo(f"try: {suggestion}", err=True)
+        return
+    first = (results.page - 1) * results.limit
+    for number, hit in enumerate(results.hits, start=first + 1):
+        for line in hit_lines(hit, number, colour=colour):
+            typer.echo(line)
+    shown = first + len(results.hits)
+    more = f"; next: --page {results.page + 1}" if shown < results.total else ""
+    typer.echo(f"{first + 1}-{shown} of {results.total}{more}")
+
+
+def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
+    """The lines that show one hit: title, URL, where it is filed, the snippet."""
+    from linkindex.search import MARK_CLOSE, MARK_OPEN
+
+    status = hit.status
+    if colour and status == "dead":
+        status = f"{_RED}{status}{_RESET}"
+    lines = [f"{number}. {hit.title}", f"   {hit.url}"]
+    if hit.status == "dead" and hit.archive_url:
+        lines.append(f"   archived: {hit.archive_url}")
+    where = " · ".join(" > ".join(topic) for topic in hit.topics if topic)
+    note = f"{Path(hit.note_path).name}:{hit.line}" if hit.note_path else ""
+    facts = [hit.site, status, where, note, (hit.published_at or "")[:10]]
+    lines.append("   " + " | ".join(f for f in facts if f))
+    if hit.snippet:
+        snippet = hit.snippet
+        if colour:
+            snippet = snippet.replace(MARK_OPEN, _BOLD_YELLOW).replace(MARK_CLOSE, _RESET)
+            lines.append(f"   {_DIM}{snippet}{_RESET}".replace(_RESET, _RESET + _DIM))
+        else:
+            lines.append(f"   {snippet}")
+    return lines
+
+
+@command("related")
+def related_command(
+    url: Annotated[str, typer.Argument(help="A link of the library.")],
+    limit: Annotated[int, typer.Option("--limit", help="How many links.")] = 10,
+    home: HomeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Links similar to one link: shared key words of title and text, shared topics.
+
+    Example:
+
+        linkindex related https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA
+    """
+    from linkindex import search
+
+    hits = search.related(resolve_home(home), url, limit=limit)
+    if json_output:
+        echo_json({"url": url, "hits": [hit_json(h) for h in hits]})
+        return
+    if not hits:
+        typer.echo("no related links found", err=True)
+        return
+    for number, hit in enumerate(hits, start=1):
+        for line in hit_lines(hit, number, colour=is_tty()):
+            typer.echo(line)
+
+
+@command("index")
+def index_command(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rebuild the whole index from the store.")
+    ] = False,
+    home: HomeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Bring the search index up to date (only links that changed since the last run).
+
+    Import, crawl and update keep it current by themselves; run this after an
+    interrupted run, or with --rebuild after `linkindex doctor` finds a problem.
+
+    Example:
+
+        linkindex index --rebuild
+    """
+    import time
+
+    from linkindex import search
+    from linkindex.store import LibraryLock
+
+    library = resolve_home(home)
+    store = open_store(library)
+    started = time.monotonic()
+    try:
+        with LibraryLock(library):
+            written = search.refresh_index(store, library, rebuild=rebuild)
+    finally:
+        store.close()
+    elapsed = round(time.monotonic() - started, 2)
+    if json_output:
+        echo_json({"written": written, "rebuild": rebuild, "seconds": elapsed})
+    else:
+        typer.echo(f"indexed {written} links in {elapsed} s")
+
+
+@command("doctor")
+def doctor_command(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Rebuild the index if it disagrees with the store.")
+    ] = False,
+    home: HomeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Check the library: the search index against the store, snapshot files on disk.
+
+    Exits 1 when a problem remains (after --repair, when it could not be repaired).
+
+    Example:
+
+        linkindex doctor --repair
+    """
+    from linkindex import search
+    from linkindex.store import LibraryLock
+
+    library = resolve_home(home)
+    store = open_store(library)
+    repaired = False
+    try:
+        check = search.check_index(store, library)
+        if repair and not check.ok:
+            with LibraryLock(library):
+                search.refresh_index(store, library, rebuild=True)
+            repaired = True
+            check = search.check_index(store, library)
+        missing = _missing_snapshots(store, library)
+    finally:
+        store.close()
+    problems = check.problems + (
+        [f"{len(missing)} snapshot files are missing (re-crawl restores them)"] if missing else []
+    )
+    if json_output:
+        echo_json(
+            {
+                "ok": not problems,
+                "repaired": repaired,
+                "problems": problems,
+                "index": asdict(check),
+                "missing_snapshots": missing[:100],
+            }
+        )
+    else:
+        typer.echo(
+            f"store: {check.store_links} links (seq {check.store_seq}); "
+            f"index: {check.index_links} links (seq {check.index_seq})"
+        )
+        if repaired:
+            typer.echo("rebuilt the index")
+        for problem in problems:
+            typer.echo(f"problem: {problem}")
+        if not problems:
+            typer.echo("ok")
+        elif not repair and not check.ok:
+            typer.echo("run `linkindex doctor --repair` to rebuild the index")
+    if problems:
+        raise typer.Exit(1)
+
+
+def _missing_snapshots(store: Any, home: Path) -> list[str]:
+    """Snapshot hashes the store knows whose files are gone (the snapshots module's domain)."""
+    from linkindex.snapshots import Snapshots
+
+    snapshots = Snapshots(home)
+    return [
+        r["hash"]
+        for r in store.query("SELECT hash FROM snapshots")
+        if not snapshots.exists(r["hash"])
+    ]

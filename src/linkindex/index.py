@@ -1,0 +1,465 @@
+"""The full-text index of a library (HOME/index/): the only user of whoosh.
+
+One whoosh document per link. Text fields hold jieba search-mode words with positions
+(phrases work); two shadow fields hold CJK character bigrams of the title and of the
+page text, so that a word jieba never produced (``灯`` inside ``大灯``) still matches,
+ranked below word matches. Topic paths are indexed as every contiguous run of headings,
+case-folded (``pytorch``, ``pytorch/参考``, ``参考``), so ``topic:`` filters at any level.
+
+Documents are segmented by ``analysis.Segmenter`` before they reach whoosh and handed
+over as ready postings (``_WordsField.index``): whoosh's own token pipeline costs several
+times more per word. A special document (``kind=meta``) records the change sequence of
+the store the index has caught up with and the dictionary it was segmented with; it is
+written in the same commit as the links, so the two never disagree after a crash
+(whoosh writes new segment files, then swaps its table of contents atomically).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, index, query, scoring
+from whoosh.formats import Existence, Frequency, Positions
+from whoosh.system import pack_uint
+
+from linkindex import analysis
+from linkindex.errors import EmptyLibraryError, StoreError
+
+INDEX_DIR = "index"
+DICTIONARY_PREFIX = "dictionary-"
+META_ID = "meta"
+
+#: Field weights (query boosts on BM25F): a title word says more than a note's prose,
+#: which says more than a word somewhere in a 3,000-character article. Topic headings
+#: sit between title and notes so links placed under a topic named in the query rise.
+#: The bigram shadows stay well below the word fields so they only order what words miss.
+WEIGHTS = {
+    "title": 4.0,
+    "topics": 2.5,
+    "notes": 2.0,
+    "content": 1.0,
+    "title_cjk": 0.5,
+    "content_cjk": 0.15,
+}
+PHRASE_WEIGHTS = {"title": 6.0, "topics": 3.0, "notes": 3.0, "content": 2.0}
+WORD_FIELDS = ("title", "topics", "notes", "content")
+
+
+class _WordsField(fields.FieldType):
+    """A text field fed with ``analysis.Token`` lists (word, position, start, end)."""
+
+    def __init__(self) -> None:
+        super().__init__(Positions(), None, scorable=True)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        positions: dict[str, list[int]] = defaultdict(list)
+        for word, position, _, _ in value:
+            positions[word].append(position)
+        encode = self.format.encode
+        for word, found in positions.items():
+            yield word.encode("utf-8"), len(found), float(len(found)), encode(found)
+
+
+class _GramsField(fields.FieldType):
+    """A field fed with a list of terms, counted (bigrams) or only present (keys)."""
+
+    def __init__(self, *, counted: bool) -> None:
+        super().__init__(Frequency() if counted else Existence(), None, scorable=counted)
+        self.counted = counted
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if self.counted:
+            for term, count in Counter(value).items():
+                yield term.encode("utf-8"), count, float(count), pack_uint(count)
+        else:
+            for term in set(value):
+                yield term.encode("utf-8"), 1, 1.0, b""
+
+
+def schema() -> fields.Schema:
+    """The index's fields."""
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        kind=_GramsField(counted=False),
+        title=_WordsField(),
+        topics=_WordsField(),
+        notes=_WordsField(),
+        content=_WordsField(),
+        title_cjk=_GramsField(counted=True),
+        content_cjk=_GramsField(counted=True),
+        site=_GramsField(counted=False),
+        status=_GramsField(counted=False),
+        topic=_GramsField(counted=False),
+        date=_GramsField(counted=False),
+        info=fields.STORED(),
+    )
+
+
+# -- what a link becomes -------------------------------------------------------------
+
+
+def topic_keys(topics: Iterable[Sequence[str]]) -> list[str]:
+    """Every contiguous run of headings of every topic path, folded, joined by ``/``."""
+    keys: set[str] = set()
+    for path in topics:
+        names = [analysis.fold(name.strip()) for name in path if name.strip()]
+        for begin in range(len(names)):
+            for end in range(begin + 1, len(names) + 1):
+                keys.add("/".join(names[begin:end]))
+    return sorted(keys)
+
+
+def topic_key(text: str) -> str:
+    """A topic as typed (``Pytorch/参考``, ``Pytorch > 参考``) in the index's form."""
+    names = [n.strip() for n in text.replace(">", "/").split("/")]
+    return "/".join(analysis.fold(n) for n in names if n)
+
+
+def link_date(record: Any) -> str:
+    """The date a link is filed under: the page's publication date, else its note's."""
+    if record.published_at:
+        return str(record.published_at)[:10]
+    dates = [p.note_date for p in record.placements if p.note_date]
+    return min(dates) if dates else ""
+
+
+def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
+    """The whoosh fields of one ``store.LinkRecord``."""
+    page = record.page
+    titles = list(dict.fromkeys([p.title for p in record.placements if p.title]))
+    if page and page.title and page.title not in titles:
+        titles.append(page.title)
+    notes = [p.description for p in record.placements if p.description]
+    notes += [p.label for p in record.placements if p.label]
+    notes += list(dict.fromkeys(p.note_title for p in record.placements if p.note_title))
+    headings = list(dict.fromkeys(h for path in record.topics for h in path))
+    content_parts = [page.description, page.account, page.author, page.text] if page else []
+    content = "\n".join(part for part in content_parts if part)
+    title_text = "\n".join(titles)
+    doc: dict[str, Any] = {
+        "id": str(record.id),
+        "kind": ["link"],
+        "title": segmenter.tokens(title_text),
+        "topics": segmenter.tokens("\n".join(headings)),
+        "notes": segmenter.tokens("\n".join(notes)),
+        "content": segmenter.tokens(content),
+        "title_cjk": analysis.cjk_grams(analysis.fold(title_text), unigrams=True),
+        "content_cjk": analysis.cjk_grams(analysis.fold(content)),
+        "site": [record.site],
+        "status": [record.status],
+        "topic": topic_keys(record.topics),
+    }
+    date = link_date(record)
+    if date:
+        doc["date"] = [date]
+    return doc
+
+
+# -- the index on disk ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class IndexState:
+    """What the index says about itself."""
+
+    change_seq: int = 0
+    vocabulary: str = ""  # fingerprint of the dictionary the documents were segmented with
+    links: int = 0
+
+
+def index_dir(home: Path) -> Path:
+    """Where a library keeps its index."""
+    return home / INDEX_DIR
+
+
+def exists(home: Path) -> bool:
+    """Whether the library has a readable index."""
+    folder = index_dir(home)
+    return folder.is_dir() and index.exists_in(str(folder))
+
+
+class LinkIndex:
+    """An open index: read its state, search it, write to it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        try:
+            self._ix = index.open_dir(str(self.folder))
+        except (index.EmptyIndexError, OSError) as exc:
+            raise EmptyLibraryError(
+                f"no search index in {folder} yet; run `linkindex index`"
+            ) from exc
+        except Exception as exc:  # whoosh raises plain exceptions on damaged files
+            raise StoreError(
+                f"the search index in {self.folder} is damaged ({exc}); "
+                "run `linkindex index --rebuild`"
+            ) from exc
+
+    def close(self) -> None:
+        """Release the index files."""
+        self._ix.close()
+
+    def __enter__(self) -> LinkIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def state(self) -> IndexState:
+        """The change sequence and dictionary the index has, and its number of links."""
+        with self._ix.searcher() as searcher:
+            docnum = searcher.document_number(id=META_ID)
+            info = searcher.stored_fields(docnum).get("info") if docnum is not None else None
+            links = searcher.doc_count() - (1 if docnum is not None else 0)
+        meta = json.loads(info) if info else {}
+        return IndexState(
+            change_seq=int(meta.get("change_seq", 0)),
+            vocabulary=str(meta.get("vocabulary", "")),
+            links=links,
+        )
+
+    def dictionary_path(self, state: IndexState | None = None) -> Path:
+        """The query dictionary written with the index's documents."""
+        fingerprint = (state or self.state()).vocabulary
+        return self.folder / f"{DICTIONARY_PREFIX}{fingerprint}.txt"
+
+    def indexed_ids(self) -> set[int]:
+        """The link ids the index holds."""
+        with self._ix.searcher() as searcher:
+            return {
+                int(fields_["id"])
+                for fields_ in searcher.all_stored_fields()
+                if fields_.get("id") != META_ID
+            }
+
+    @contextmanager
+    def searcher(self) -> Iterator[Any]:
+        """A BM25F searcher over the current documents."""
+        with self._ix.searcher(weighting=scoring.BM25F()) as searcher:
+            yield searcher
+
+    def writer(self, *, procs: int = 1) -> Any:
+        """A whoosh writer (commit or cancel it)."""
+        return self._ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
+
+
+def create(folder: Path) -> None:
+    """Create an empty index in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    index.create_in(str(folder), schema())
+
+
+def write_documents(
+    writer: Any,
+    records: Iterable[Any],
+    segmenter: analysis.Segmenter,
+    *,
+    removed: Iterable[int] = (),
+    replace: bool = True,
+) -> int:
+    """Add (or replace) the records' documents and delete removed links; returns the count."""
+    for link_id in removed:
+        writer.delete_by_term("id", str(link_id))
+    written = 0
+    add = writer.update_document if replace else writer.add_document
+    for record in records:
+        add(**document(record, segmenter))
+        written += 1
+    return written
+
+
+def write_state(writer: Any, state: IndexState) -> None:
+    """Record the store's change sequence and the dictionary in the same commit."""
+    info = json.dumps({"change_seq": state.change_seq, "vocabulary": state.vocabulary})
+    writer.update_document(id=META_ID, kind=["meta"], info=info)
+
+
+def swap_in(home: Path, built: Path) -> None:
+    """Replace the library's index with a freshly built one (a crash leaves one or none)."""
+    folder = index_dir(home)
+    old = folder.with_name(INDEX_DIR + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(built, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_stale_dictionaries(folder: Path, keep: Path) -> None:
+    """Delete query dictionaries of earlier vocabularies."""
+    for path in folder.glob(f"{DICTIONARY_PREFIX}*.txt"):
+        if path != keep:
+            path.unlink(missing_ok=True)
+
+
+# -- queries -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """Free text of a query: a bare word (all its jieba words required) or a phrase."""
+
+    text: str
+    field: str | None = None  # None: every text field; "title": the title only
+    phrase: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Exact:
+    """A filter term: site, status, topic (folded path) or kind."""
+
+    field: str
+    value: str
+
+
+Clause = Words | Exact
+
+
+@dataclass(slots=True)
+class QuerySpec:
+    """A parsed query: every group must match (one clause of it), no excluded may."""
+
+    groups: list[list[Clause]] = field(default_factory=list)
+    excluded: list[Clause] = field(default_factory=list)
+    filters: list[Exact] = field(default_factory=list)
+    since: str | None = None  # YYYY-MM-DD
+
+
+def _word_query(word: str, fields_: Sequence[str]) -> query.Query:
+    terms = [query.Term(name, word, boost=WEIGHTS[name]) for name in fields_]
+    return terms[0] if len(terms) == 1 else query.Or(terms)
+
+
+def _gram_query(text: str, fields_: Sequence[str]) -> query.Query | None:
+    """The bigram-shadow alternative for the CJK part of ``text`` (None if it has none)."""
+    grams = analysis.cjk_grams(text)
+    if not grams:
+        return None
+    parts: list[query.Query] = []
+    for name in fields_:
+        boost = WEIGHTS[name]
+        if len(grams) == 1 and len(grams[0]) == 1 and name == "content_cjk":
+            # a lone character: the content shadow has bigrams only, match their start
+            parts.append(query.Prefix(name, grams[0], boost=boost))
+        else:
+            parts.append(query.And([query.Term(name, g, boost=boost) for g in grams]))
+    return parts[0] if len(parts) == 1 else query.Or(parts)
+
+
+def words_query(clause: Words, cut: Any) -> query.Query:
+    """The whoosh query of one free-text clause (``cut`` segments query text)."""
+    text = analysis.fold(clause.text)
+    words = cut(text)
+    word_fields = ("title",) if clause.field == "title" else WORD_FIELDS
+    gram_fields = ("title_cjk",) if clause.field == "title" else ("title_cjk", "content_cjk")
+    if not words:
+        return query.NullQuery
+    if clause.phrase and len(words) > 1:
+        return query.Or([query.Phrase(n, words, boost=PHRASE_WEIGHTS[n]) for n in word_fields])
+    required: query.Query = query.And([_word_query(w, word_fields) for w in words])
+    if len(words) == 1:
+        required = _word_query(words[0], word_fields)
+    grams = None if clause.phrase else _gram_query(text, gram_fields)
+    if grams is not None:
+        latin = [_word_query(w, word_fields) for w in words if not analysis.has_cjk(w)]
+        fallback = query.And([*latin, grams]) if latin else grams
+        required = query.Or([required, fallback])
+    if len(words) > 1:
+        bonus = query.Or([query.Phrase(n, words, boost=PHRASE_WEIGHTS[n]) for n in word_fields])
+        return query.AndMaybe(required, bonus)
+    return required
+
+
+def clause_query(clause: Clause, cut: Any) -> query.Query:
+    """The whoosh query of a clause."""
+    if isinstance(clause, Exact):
+        return query.Term(clause.field, clause.value)
+    return words_query(clause, cut)
+
+
+def to_whoosh(spec: QuerySpec, cut: Any) -> tuple[query.Query, query.Query]:
+    """The scored query and the filter of a parsed query."""
+    groups: list[query.Query] = []
+    for group in spec.groups:
+        parts = [clause_query(c, cut) for c in group]
+        groups.append(parts[0] if len(parts) == 1 else query.Or(parts))
+    main: query.Query = query.And(groups) if groups else query.Every()
+    if len(groups) == 1:
+        main = groups[0]
+    if spec.excluded:
+        main = query.AndNot(main, query.Or([clause_query(c, cut) for c in spec.excluded]))
+    filters: list[query.Query] = [query.Term("kind", "link")]
+    filters += [query.Term(f.field, f.value) for f in spec.filters]
+    if spec.since:
+        filters.append(query.TermRange("date", spec.since, None))
+    return main, query.And(filters)
+
+
+@dataclass(slots=True)
+class Found:
+    """One page of matching link ids, best first, and how many match in all."""
+
+    ids: list[int]
+    scores: list[float]
+    total: int
+
+
+def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> Found:
+    """Search: the page ``page`` (1-based) of ``limit`` links."""
+    main, filter_ = to_whoosh(spec, cut)
+    results = searcher.search(main, filter=filter_, limit=limit * page)
+    start = limit * (page - 1)
+    hits = list(results)[start : start + limit]
+    return Found(
+        ids=[int(h["id"]) for h in hits],
+        scores=[float(h.score or 0.0) for h in hits],
+        total=len(results),
+    )
+
+
+def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
+    """How many links match."""
+    main, filter_ = to_whoosh(spec, cut)
+    return len(searcher.search(main, filter=filter_, limit=1))
+
+
+def spelling(searcher: Any, word: str) -> str | None:
+    """The closest word in titles or text (within two edits), or None."""
+    for name in ("title", "content"):
+        found = searcher.suggest(name, word, limit=1, maxdist=2)
+        if found and found[0] != word:
+            return str(found[0])
+    return None
+
+
+def key_terms(searcher: Any, tokens: Sequence[str], *, top: int = 20) -> list[tuple[str, float]]:
+    """The terms that characterise a text for more-like-this: frequent here, rare elsewhere."""
+    import math
+
+    total = max(searcher.doc_count(), 1)
+    scored: list[tuple[str, float]] = []
+    for term, freq in Counter(tokens).items():
+        df = searcher.doc_frequency("content", term) + searcher.doc_frequency("title", term)
+        if df <= 1 or len(term) < 2:
+            continue  # only this link has it, or a lone character: says nothing
+        scored.append((term, (1 + math.log(freq)) * math.log(1 + total / df)))
+    scored.sort(key=lambda item: -item[1])
+    return scored[:top]
+
+
+def related_query(terms: Sequence[tuple[str, float]], topics: Sequence[str]) -> query.Query:
+    """A more-like-this query from key terms and topic keys."""
+    parts: list[query.Query] = []
+    for term, weight in terms:
+        for name in ("title", "content"):
+            parts.append(query.Term(name, term, boost=weight * WEIGHTS[name]))
+    parts += [query.Term("topic", key, boost=3.0) for key in topics]
+    return query.Or(parts) if parts else query.NullQuery
