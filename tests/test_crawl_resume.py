@@ -1,0 +1,142 @@
+"""A crawl killed mid-run (SIGKILL) or stopped with Ctrl-C leaves a consistent store,
+and the next crawl finishes the rest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from crawl_servers import add_links, fixture
+from linkindex.config import load_settings
+from linkindex.crawl import CrawlSelection, crawl
+from linkindex.snapshots import Snapshots
+from linkindex.store import Store
+
+LINKS = 12
+CONFIG = """
+[crawl]
+allow_private_networks = true
+per_host_interval = 0
+per_host_concurrency = 2
+concurrency = 2
+timeout = 5
+retries = 0
+obey_robots = false
+
+[archive]
+enabled = false
+"""
+
+
+@pytest.fixture
+def slow_library(home: Path) -> Iterator[tuple[HTTPServer, list[int]]]:
+    """A library of links whose server takes 0.3 s per page."""
+    srv = HTTPServer(host="127.0.0.1", threaded=True)
+    body = fixture("article.html")
+
+    def slow(request: Request) -> Response:
+        time.sleep(0.3)
+        return Response(body, content_type="text/html")
+
+    srv.expect_request("/p").respond_with_handler(slow)
+    srv.start()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(CONFIG, encoding="utf-8")
+    with Store(home) as store:
+        ids = add_links(store, [srv.url_for(f"/p?n={n}") for n in range(LINKS)])
+    yield srv, ids
+    srv.stop()
+
+
+def start_crawl(home: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LINKINDEX_HOME": str(home)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "linkindex", "crawl", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+def wait_for_fetches(home: Path, count: int, *, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(home / "linkindex.db", timeout=5) as conn:
+                done = conn.execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
+        except sqlite3.OperationalError:
+            done = 0
+        if done >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the crawl did not record {count} fetches in {timeout}s")
+
+
+def assert_consistent(home: Path) -> int:
+    """Every fetched link has its fetch row, page and snapshot; returns how many are done."""
+    with Store(home) as store:
+        links = store.query("SELECT * FROM links")
+        snapshots = Snapshots(home)
+        done = 0
+        for row in links:
+            fetches = store.fetch_history(row["id"])
+            if row["status"] == "new":
+                assert fetches == [] and row["checked_at"] is None
+                continue
+            done += 1
+            assert len(fetches) == 1
+            assert fetches[0]["started_at"] == row["checked_at"]
+            assert row["next_fetch_at"] is not None
+            record = store.link_records([row["id"]])[0]
+            assert record.page is not None
+            assert snapshots.verify(record.page.snapshot_hash or "")
+        return done
+
+
+def test_sigkill_mid_crawl_then_resume(
+    home: Path, slow_library: tuple[HTTPServer, list[int]]
+) -> None:
+    server, _ids = slow_library
+    process = start_crawl(home)
+    try:
+        wait_for_fetches(home, 3)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+    done = assert_consistent(home)
+    assert 3 <= done < LINKS
+    with Store(home) as store:
+        summary = crawl(store, home, load_settings(home), selection=CrawlSelection())
+    assert summary.done == LINKS - done
+    assert summary.counts == {"ok": LINKS - done}
+    assert assert_consistent(home) == LINKS
+    # Each link was asked once, plus at most the two requests in flight when it was killed.
+    assert LINKS <= len(server.log) <= LINKS + 2
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(
+    home: Path, slow_library: tuple[HTTPServer, list[int]]
+) -> None:
+    process = start_crawl(home)
+    try:
+        wait_for_fetches(home, 2)
+        process.send_signal(signal.SIGINT)
+        stdout, _stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130
+    assert "run the same command again" in stdout.decode()
+    done = assert_consistent(home)
+    assert 2 <= done < LINKS
