@@ -113,3 +113,8 @@ def test_zhihu_markup_on_another_host(page_bytes: Read) -> None:
     page = extract_page(page_bytes("zhihu_article.html"), url="http://127.0.0.1:9000/p/43210987")
     assert page.extractor == "zhihu"
     assert page.author == "陈天启"
+
+
+def test_abnormal_request_json_on_another_host(page_bytes: Read) -> None:
+    page = extract_page(page_bytes("zhihu_40362.json"), url="http://127.0.0.1:8000/api")
+    assert (page.extractor, page.verdict) == ("zhihu", "blocked")

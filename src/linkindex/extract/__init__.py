@@ -69,8 +69,9 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
         return _finish(pdf.extract(body, url=url), url=url)
     site = site_of_url(url)
     if media_type in _JSON_TYPES or (not media_type and body[:1].lstrip() in (b"{", b"[")):
-        if site == "zhihu":
-            return _finish(zhihu.extract_json(decode_body(body, headers), url=url), url=url)
+        text = decode_body(body, headers)
+        if site == "zhihu" or zhihu.looks_like_json(text):
+            return _finish(zhihu.extract_json(text, url=url), url=url)
         return _binary(url, media_type or "application/json")
     if media_type == "text/plain":
         return _plain(decode_body(body, headers), url=url)

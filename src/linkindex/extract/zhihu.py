@@ -66,6 +66,11 @@ def looks_like(doc: HtmlElement) -> bool:
     )
 
 
+def looks_like_json(text: str) -> bool:
+    """Whether a JSON body is Zhihu's refusal, whatever host served it."""
+    return f'"code":{ABNORMAL_REQUEST}' in text.replace(" ", "") or "您当前请求存在异常" in text
+
+
 def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     """Extract a Zhihu article, question or answer, or judge a wall/404 page."""
     if html.lstrip().startswith("{"):
