@@ -105,24 +105,18 @@ def parse_html(text: str) -> HtmlElement:
 
 
 def class_xpath(name: str, tag: str = "*") -> str:
-    """XPath for elements whose class list contains ``name``."""
-    return f"//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+    """XPath for descendants whose class list contains ``name``."""
+    return f".//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
 
 
 def by_class(doc: HtmlElement, name: str, tag: str = "*") -> list[HtmlElement]:
-    """Elements whose class list contains ``name``, in document order."""
+    """Elements under ``doc`` whose class list contains ``name``, in document order."""
     return list(doc.xpath(class_xpath(name, tag)))
 
 
 def first_by_class(doc: HtmlElement, name: str, tag: str = "*") -> HtmlElement | None:
-    """The first element whose class list contains ``name``, or None."""
+    """The first element under ``doc`` whose class list contains ``name``, or None."""
     found = doc.xpath(class_xpath(name, tag) + "[1]")
-    return found[0] if found else None
-
-
-def first_within(element: HtmlElement, name: str) -> HtmlElement | None:
-    """The first descendant of ``element`` whose class list contains ``name``, or None."""
-    found = element.xpath(f".{class_xpath(name)}[1]")
     return found[0] if found else None
 
 

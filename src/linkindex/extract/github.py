@@ -187,10 +187,7 @@ def page_from_api(repo: dict[str, Any], readme: str | None) -> Page:
 
 
 def _description(doc: HtmlElement, name: str) -> str:
-    about = doc.xpath(
-        "//p[contains(concat(' ', normalize-space(@class), ' '), ' f4 ')"
-        " and contains(concat(' ', normalize-space(@class), ' '), ' my-3 ')]"
-    )
+    about = [p for p in by_class(doc, "f4", "p") if "my-3" in (p.get("class") or "").split()]
     text = inline_text(about[0]) if about else ""
     if not text:
         text = meta(doc, "og:description", "description")

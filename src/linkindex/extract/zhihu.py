@@ -21,7 +21,6 @@ from linkindex.extract.document import (
     by_class,
     by_id,
     first_by_class,
-    first_within,
     html_fragment_text,
     inline_text,
     meta,
@@ -256,12 +255,12 @@ def _from_markup(page: Page, doc: HtmlElement) -> None:
     parts = [block_text(first_by_class(doc, "QuestionRichText"))]
     items = by_class(doc, "AnswerItem") or by_class(doc, "ContentItem")
     for item in items:
-        body = block_text(first_within(item, "RichContent-inner"))
-        author = inline_text(first_within(item, "AuthorInfo-name"))
+        body = block_text(first_by_class(item, "RichContent-inner"))
+        author = inline_text(first_by_class(item, "AuthorInfo-name"))
         if body:
             parts.append(f"{author}的回答：\n\n{body}" if author else body)
     if len(items) == 1:
-        page.author = inline_text(first_within(items[0], "AuthorInfo-name"))
+        page.author = inline_text(first_by_class(items[0], "AuthorInfo-name"))
     page.text = "\n\n".join(part for part in parts if part)
     page.published_at = _time(doc, first_by_class(doc, "ContentItem-time"))
 
