@@ -133,3 +133,9 @@ def test_wayback_copy_uses_the_original_site(page_bytes: Read) -> None:
     url = "https://web.archive.org/web/20230801000000/https://mp.weixin.qq.com/s/Xb8Hd3M0pQ"
     page = extract_page(page_bytes("wechat_deleted.html"), url=url)
     assert (page.extractor, page.verdict) == ("wechat", "dead")
+
+
+def test_raw_archive_copy_on_a_local_archive(page_bytes: Read) -> None:
+    url = "http://127.0.0.1:8001/web/20230801000000id_/https://mp.weixin.qq.com/s/Xb8Hd3M0pQ"
+    page = extract_page(page_bytes("wechat_verify.html"), url=url)
+    assert (page.extractor, page.verdict) == ("wechat", "blocked")

@@ -86,15 +86,18 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
 
 
 def site_of_url(url: str) -> str:
-    """The site of a URL; for a Wayback Machine copy, the site of the archived URL."""
+    """The site of a URL; for a Wayback-style archive copy, the site of the archived URL.
+
+    Any host serving ``/web/<timestamp>/<original URL>`` counts as an archive: the
+    Wayback Machine, a configured mirror of its API, or a local pywb.
+    """
     site = site_of(url)
     if site == "web":
         parts = urlsplit(url)
-        if parts.hostname in ("web.archive.org", "archive.org"):
-            match = _WAYBACK.match(parts.path + ("?" + parts.query if parts.query else ""))
-            if match:
-                original = re.sub(r"^(https?:)/+", r"\1//", match["url"])
-                return site_of(original)
+        match = _WAYBACK.match(parts.path + ("?" + parts.query if parts.query else ""))
+        if match:
+            original = re.sub(r"^(https?:)/+", r"\1//", match["url"])
+            return site_of(original)
     return site
 
 
