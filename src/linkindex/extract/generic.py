@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC
+from typing import TYPE_CHECKING
 
-import trafilatura
 from lxml.html import HtmlElement
-from trafilatura.settings import Document
 
 from linkindex.extract.dates import from_iso_text
 from linkindex.extract.document import block_text, meta, normalise_line, parse_html, title_tag
 from linkindex.models import Page
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 # trafilatura logs every page it finds too short at WARNING; a crawl of thousands of
 # pages must not flood the user's terminal with that.
@@ -75,6 +77,11 @@ def _trafilatura(html: str, url: str, doc: HtmlElement) -> Document | None:
 
 
 def _bare_extraction(html: str, url: str, *, fast: bool) -> Document | None:
+    # Imported here: trafilatura takes half a second to import, and most pages a crawl
+    # reads (WeChat, Zhihu, GitHub…) never need it.
+    import trafilatura
+    from trafilatura.settings import Document
+
     result = trafilatura.bare_extraction(
         html,
         url=url or None,

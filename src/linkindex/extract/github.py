@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
-from markdown_it import MarkdownIt
 
 from linkindex.extract import generic
 from linkindex.extract.dates import from_iso_text
@@ -77,8 +76,6 @@ DEAD_MESSAGES: tuple[str, ...] = (
 
 #: GitHub's stand-in description for repos that have none.
 _NO_DESCRIPTION = re.compile(r"^Contribute to \S+ development by creating an account on GitHub")
-
-_MARKDOWN = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
 
 def repo_of(url: str) -> tuple[str, str] | None:
@@ -159,7 +156,7 @@ def page_from_api(repo: dict[str, Any], readme: str | None) -> Page:
     name = str(repo.get("full_name") or "")
     owner = repo.get("owner")
     description = str(repo.get("description") or "").strip()
-    text = html_fragment_text(_MARKDOWN.render(readme)) if readme else ""
+    text = html_fragment_text(_markdown_html(readme)) if readme else ""
     license_info = repo.get("license")
     extra: dict[str, Any] = {
         "repo": name,
@@ -184,6 +181,12 @@ def page_from_api(repo: dict[str, Any], readme: str | None) -> Page:
         extractor="github",
         extra=extra,
     )
+
+
+def _markdown_html(markdown: str) -> str:
+    from markdown_it import MarkdownIt  # only API crawls need it
+
+    return MarkdownIt("commonmark").enable("table").enable("strikethrough").render(markdown)
 
 
 def _description(doc: HtmlElement, name: str) -> str:

@@ -6,11 +6,13 @@ import io
 import logging
 import time
 from datetime import datetime
-
-from pypdf import PdfReader
+from typing import TYPE_CHECKING
 
 from linkindex.extract.document import normalise_line
 from linkindex.models import Page, to_iso
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 # pypdf warns about every small defect of real-world PDFs through logging.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -25,6 +27,8 @@ MAX_CHARS = 200_000
 
 def extract(body: bytes, *, url: str) -> Page:
     """Extract a PDF: metadata title/author/date, and the text of its first pages."""
+    from pypdf import PdfReader  # imported here: it is slow to import and PDFs are rare
+
     page = Page(extractor="pdf")
     try:
         reader = PdfReader(io.BytesIO(body), strict=False)
