@@ -80,7 +80,7 @@ def import_paths(
     Raises:
         NotFoundError: a path does not exist (nothing is imported then).
     """
-    roots = [_resolve(Path(path)) for path in paths]
+    roots = resolve_paths(paths)
     job = _Import(store, to_iso(clock()), roots)
     with store.transaction():
         store.add_import_roots(str(root) for root in roots)
@@ -90,6 +90,11 @@ def import_paths(
         if root.is_dir():
             job.remove_vanished(root)
     return job.finish()
+
+
+def resolve_paths(paths: Sequence[Path]) -> list[Path]:
+    """The absolute paths to import; NotFoundError for one that does not exist."""
+    return [_resolve(Path(path)) for path in paths]
 
 
 def known_roots(store: Store) -> list[Path]:

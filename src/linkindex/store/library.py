@@ -92,6 +92,11 @@ class LibraryMixin(StoreBase):
             )
         }
 
+    def note_count(self) -> int:
+        """How many notes the library holds (not counting removed ones)."""
+        row = self.conn.execute("SELECT COUNT(*) FROM notes WHERE removed_at IS NULL").fetchone()
+        return int(row[0])
+
     def note_seen(self, note_id: int, *, size: int, mtime_ns: int) -> None:
         """Remember a note's new size/mtime when its content did not change."""
         self.conn.execute(

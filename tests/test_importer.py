@@ -1,0 +1,289 @@
+"""Importing notes into a store: idempotence, changes, removals, encodings, crashes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from linkindex import importer
+from linkindex.errors import NotFoundError
+from linkindex.importer import import_paths, known_roots
+from linkindex.store import Store
+
+MEMORY = "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA"
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def notes(tmp_path: Path, sample_notes: Path) -> Path:
+    """A writable copy of the sample notes."""
+    folder = tmp_path / "notes"
+    shutil.copytree(sample_notes, folder)
+    return folder
+
+
+@pytest.fixture
+def lib(home: Path) -> Iterator[Store]:
+    store = Store(home)
+    yield store
+    store.close()
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def removed_at(store: Store, url: str) -> str | None:
+    row = store.conn.execute(
+        "SELECT removed_at FROM links WHERE canonical_url=?", (url,)
+    ).fetchone()
+    assert row is not None, url
+    return row[0]
+
+
+def test_first_import_of_the_sample_notes(lib: Store, notes: Path) -> None:
+    clock = FakeClock()
+    summary = import_paths(lib, [notes], clock=clock)
+    assert (summary.notes_read, summary.notes_unchanged, summary.notes_failed) == (7, 0, 0)
+    assert summary.links_new == 391
+    assert summary.placements == 393
+    assert summary.links_removed == summary.links_updated == 0
+    assert summary.warnings == []
+    assert summary.roots == [str(notes.resolve())]
+
+    link_id = lib.link_id_for(MEMORY)
+    assert link_id is not None
+    record = lib.link_records([link_id])[0]
+    assert record.site == "wechat"
+    assert record.status == "new"
+    assert record.first_seen_at == "2026-01-02T03:04:05Z"
+    assert record.title == "显存不足？PyTorch显存使用分析与优化"
+    assert record.topics == [["Pytorch", "参考"]]
+    placement = record.placements[0]
+    assert placement.note_title == "Pytorch, PaddlePaddle, MXNet, NN中间语言"
+    assert placement.note_date == "2018-03-01"
+    assert placement.category == "AI"
+    assert placement.line == 209
+    assert placement.note_path == str(notes.resolve() / "2018-3-1-DL_framework.markdown")
+
+    stats = lib.library_stats()
+    assert (stats["notes"], stats["links"], stats["placements"]) == (7, 391, 393)
+    assert stats["by_site"]["wechat"] == 249
+    assert stats["by_status"] == {"new": 391}
+
+
+def test_a_link_listed_twice_is_one_link_with_two_placements(lib: Store, notes: Path) -> None:
+    import_paths(lib, [notes])
+    link_id = lib.link_id_for("https://github.com/songrotek/Deep-Learning-Papers-Reading-Roadmap")
+    assert link_id is not None
+    record = lib.link_records([link_id])[0]
+    assert [p.line for p in record.placements] == [182, 402]
+    assert [p.title for p in record.placements] == [
+        "独立AI研究员Flood Sung提供的初学者阅读论文的路线图",
+        "深度学习论文阅读路线图",
+    ]
+    assert record.topics == [["DL参考资源", "blog"], ["DL参考资源", "教程"]]
+
+
+def test_reimport_of_unchanged_notes_changes_nothing(lib: Store, notes: Path) -> None:
+    import_paths(lib, [notes])
+    seq = lib.change_seq()
+    again = import_paths(lib, [notes])
+    assert (again.notes_read, again.notes_unchanged) == (0, 7)
+    assert (again.links_new, again.links_updated, again.links_removed) == (0, 0, 0)
+    assert lib.change_seq() == seq
+
+    for file in notes.iterdir():  # same bytes, new mtime: hashed, not parsed
+        os.utime(file, ns=(1, 1))
+    touched = import_paths(lib, [notes])
+    assert (touched.notes_read, touched.notes_unchanged) == (0, 7)
+    assert lib.change_seq() == seq
+    assert lib.library_stats()["placements"] == 393
+
+
+def test_changed_note_replaces_its_placements(lib: Store, tmp_path: Path) -> None:
+    note = write(
+        tmp_path / "n" / "a.md",
+        "# 参考\n\nhttps://a.example/1\n\n标题一\n\nhttps://a.example/2\n\n标题二\n",
+    )
+    clock = FakeClock()
+    import_paths(lib, [note.parent], clock=clock)
+    one, two = lib.link_id_for("https://a.example/1"), lib.link_id_for("https://a.example/2")
+    assert one and two
+    seq = lib.change_seq()
+
+    clock.advance(days=1)
+    write(note, "# 参考\n\nhttps://a.example/1\n\n新标题一\n\nhttps://a.example/3\n\n标题三\n")
+    summary = import_paths(lib, [note.parent], clock=clock)
+    assert (summary.notes_read, summary.links_new, summary.links_updated) == (1, 1, 1)
+    assert summary.links_removed == 1
+    assert removed_at(lib, "https://a.example/2") == "2026-01-03T03:04:05Z"
+    assert lib.link_records([one])[0].title == "新标题一"
+    three = lib.link_id_for("https://a.example/3")
+    changed = {
+        row[0] for row in lib.conn.execute("SELECT id FROM links WHERE change_seq > ?", (seq,))
+    }
+    assert changed == {one, two, three}
+    # a removed link is kept (with its history), just not listed
+    assert [r.id for r in lib.iter_link_records()] == [one, three]
+    assert len(list(lib.iter_link_records(include_removed=True))) == 3
+
+    clock.advance(days=1)
+    write(note, "# 参考\n\nhttps://a.example/2?utm_source=x\n\n标题二回来了\n")
+    back = import_paths(lib, [note.parent], clock=clock)
+    assert (back.links_restored, back.links_new, back.links_removed) == (1, 0, 2)
+    assert removed_at(lib, "https://a.example/2") is None
+    assert lib.link_records([two])[0].title == "标题二回来了"
+
+
+def test_link_moved_between_notes_is_never_removed(lib: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "n"
+    write(folder / "a.md", "https://a.example/x\n\n在A里\n")
+    write(folder / "b.md", "# B\n")
+    import_paths(lib, [folder])
+    write(folder / "a.md", "# A\n")
+    write(folder / "b.md", "# B\n\nhttps://a.example/x\n\n在B里\n")
+    summary = import_paths(lib, [folder])
+    assert (summary.links_removed, summary.links_restored, summary.links_updated) == (0, 0, 1)
+    record = lib.link_records([lib.link_id_for("https://a.example/x") or 0])[0]
+    assert [(p.note_path.endswith("b.md"), p.topic) for p in record.placements] == [(True, ["B"])]
+
+
+def test_vanished_note_is_marked_removed(lib: Store, notes: Path) -> None:
+    import_paths(lib, [notes])
+    (notes / "2015-1-8-emacs.markdown").unlink()
+    summary = import_paths(lib, [notes])
+    assert summary.notes_removed == 1
+    assert summary.links_removed == 26
+    stats = lib.library_stats()
+    assert (stats["notes"], stats["notes_removed"], stats["links_removed"]) == (6, 1, 26)
+    assert removed_at(lib, "https://emacs-china.org/") is not None
+    # coming back restores it
+    shutil.copy(Path(__file__).parent.parent / "data/notes/2015-1-8-emacs.markdown", notes)
+    back = import_paths(lib, [notes])
+    assert (back.notes_read, back.links_restored, back.links_new) == (1, 26, 0)
+    assert lib.library_stats()["notes_removed"] == 0
+
+
+def test_files_named_explicitly_and_folder_rules(lib: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "n"
+    write(folder / "list.txt", "https://txt.example/\n\n文本文件里的链接\n")
+    write(folder / "sub" / "deep.markdown", "https://deep.example/\n")
+    write(folder / ".git" / "x.md", "https://hidden.example/\n")
+    write(folder / "upper.MD", "https://upper.example/\n")
+    summary = import_paths(lib, [folder])
+    urls = {r.canonical_url for r in lib.iter_link_records()}
+    assert urls == {"https://deep.example/", "https://upper.example/"}
+    assert summary.notes_read == 2
+
+    named = import_paths(lib, [folder / "list.txt"])
+    assert named.notes_read == 1
+    assert "https://txt.example/" in {r.canonical_url for r in lib.iter_link_records()}
+    assert known_roots(lib) == [folder.resolve(), (folder / "list.txt").resolve()]
+    # the explicitly imported .txt inside the folder is not "vanished" on a folder import
+    assert import_paths(lib, [folder]).notes_removed == 0
+
+
+def test_encodings_binary_and_unreadable_files(lib: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "n"
+    (folder).mkdir()
+    (folder / "gbk.md").write_bytes(
+        "---\ntitle: 中文笔记\n---\n# 参考\n\nhttps://gbk.example/\n\n简体中文标题\n".encode("gbk")
+    )
+    (folder / "binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "broken.md").write_bytes(b"# t\n\x80\x80\xff\xfe https://bad.example/\n")
+    (folder / "dangling.md").symlink_to(folder / "missing-target.md")
+    write(folder / "good.md", "https://good.example/\n")
+    summary = import_paths(lib, [folder])
+    assert summary.notes_read == 2
+    assert summary.notes_failed == 3
+    assert len(summary.warnings) == 3
+    by_file = {w.split(":")[0].rsplit("/", 1)[-1]: w for w in summary.warnings}
+    assert "binary" in by_file["binary.md"]
+    assert "neither UTF-8 nor GB18030" in by_file["broken.md"]
+    assert "cannot read" in by_file["dangling.md"]
+    gbk = lib.link_records([lib.link_id_for("https://gbk.example/") or 0])[0]
+    assert gbk.title == "简体中文标题"
+    assert gbk.placements[0].note_title == "中文笔记"
+    assert gbk.topics == [["参考"]]
+
+
+def test_missing_path_imports_nothing(lib: Store, notes: Path, tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match=r"nope.*does not exist"):
+        import_paths(lib, [notes, tmp_path / "nope"])
+    assert lib.note_count() == 0
+    assert known_roots(lib) == []
+
+
+def test_killed_import_leaves_a_consistent_library(
+    lib: Store, notes: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "BATCH", 2)
+    calls = {"n": 0}
+    real = Store.write_placements
+
+    def dying(self: Store, *args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C mid-import
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "write_placements", dying)
+    with pytest.raises(KeyboardInterrupt):
+        import_paths(lib, [notes])
+    assert lib.note_count() == 2  # the first batch is in, the second rolled back
+    orphans = lib.conn.execute(
+        "SELECT COUNT(*) FROM placements p LEFT JOIN notes n ON n.id=p.note_id WHERE n.id IS NULL"
+    ).fetchone()[0]
+    assert orphans == 0
+
+    monkeypatch.undo()
+    summary = import_paths(lib, [notes])
+    assert (summary.notes_read, summary.notes_unchanged) == (5, 2)
+    stats = lib.library_stats()
+    assert (stats["notes"], stats["links"], stats["placements"]) == (7, 391, 393)
+
+
+def test_parallel_parsing_gives_the_same_library(home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    count = importer.PARALLEL_MIN + 6
+    for i in range(count):
+        write(
+            folder / f"2020-1-{i % 28 + 1}-n{i}.md",
+            f"# 主题{i % 5}\n\n## 参考\n\nhttps://mp.weixin.qq.com/s/id{i}\n\n标题{i}\n\n"
+            f"https://shared.example/x\n\n共享{i}\n",
+        )
+    results = []
+    for workers in (1, 2):
+        store = Store(home / f"w{workers}")
+        summary = import_paths(store, [folder], workers=workers)
+        assert summary.notes_read == count
+        results.append(
+            [
+                (r.canonical_url, r.title, r.topics, len(r.placements))
+                for r in store.iter_link_records()
+            ]
+        )
+        store.close()
+    assert results[0] == results[1]
+    assert len(results[0]) == count + 1
+    assert max(item[3] for item in results[0]) == count  # the shared link
