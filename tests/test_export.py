@@ -304,3 +304,14 @@ def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
     export.write_atomic(target, b"new")
     assert target.read_bytes() == b"new"
     assert [p.name for p in target.parent.iterdir()] == ["list.md"]
+
+
+def test_select_by_search_query(library: tuple[Store, dict[str, int]], home: Path) -> None:
+    from linkindex import search
+
+    store, ids = library
+    search.refresh_index(store, home)
+    found = export.select(store, home, query="显存")
+    assert [r.id for r in found] == [ids["pytorch_mem"]]
+    assert export.select(store, home, query="显存", site="github") == []
+    assert ids["onnx"] in {r.id for r in export.select(store, home, query="ONNX")}

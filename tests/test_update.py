@@ -382,3 +382,16 @@ def test_update_json_output(home: Path, tmp_path: Path, sites: tuple[Site, Site]
     assert data["status"] == "done" and data["events"]["new"] == 2
     assert data["crawled"]["counts"] == {"ok": 2}
     assert Path(data["report_path"]).exists()
+
+
+def test_a_failed_update_is_recorded(home: Path, tmp_path: Path) -> None:
+    from linkindex.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        update(home, paths=[tmp_path / "missing"])
+    store = Store(home)
+    (run,) = store.runs()
+    store.close()
+    assert run["status"] == "failed"
+    assert "NotFoundError" in run["summary"]["error"]
+    assert "failed" in (home / "reports" / "latest.md").read_text()
