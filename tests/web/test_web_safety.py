@@ -63,19 +63,17 @@ def test_the_ui_is_read_only(client: TestClient) -> None:
         assert response.headers["allow"] == "GET, HEAD"
 
 
-def test_without_token_only_loopback_names_are_answered(home: Path, library: object) -> None:
+def test_without_token_only_loopback_names_are_answered(web_home: Path) -> None:
     """A page on another name (DNS rebinding, a LAN address) is refused."""
-    assert client_for(home, "http://localhost:8765").get("/").status_code == 200
-    refused = client_for(home, OUTSIDE).get("/api/topics")
+    assert client_for(web_home, "http://localhost:8765").get("/").status_code == 200
+    refused = client_for(web_home, OUTSIDE).get("/api/topics")
     assert refused.status_code == 403
     assert "--token" in refused.text
-    assert client_for(home, "http://attacker.example").get("/").status_code == 403
+    assert client_for(web_home, "http://attacker.example").get("/").status_code == 403
 
 
-def test_beyond_loopback_a_request_without_the_token_is_refused(
-    home: Path, library: object
-) -> None:
-    client = client_for(home, OUTSIDE, token=TOKEN)
+def test_beyond_loopback_a_request_without_the_token_is_refused(web_home: Path) -> None:
+    client = client_for(web_home, OUTSIDE, token=TOKEN)
     for path in ("/", "/api/search?q=x", "/static/app.js", "/link/1"):
         response = client.get(path)
         assert response.status_code == 401, path
@@ -86,15 +84,15 @@ def test_beyond_loopback_a_request_without_the_token_is_refused(
     assert client.get("/").status_code == 401
 
 
-def test_the_token_as_bearer_header(home: Path, library: object) -> None:
-    client = client_for(home, OUTSIDE, token=TOKEN)
+def test_the_token_as_bearer_header(web_home: Path) -> None:
+    client = client_for(web_home, OUTSIDE, token=TOKEN)
     response = client.get("/api/topics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200
     assert response.json()["topics"]
 
 
-def test_the_token_in_the_address_sets_a_cookie_and_is_dropped(home: Path, library: object) -> None:
-    client = client_for(home, OUTSIDE, token=TOKEN)
+def test_the_token_in_the_address_sets_a_cookie_and_is_dropped(web_home: Path) -> None:
+    client = client_for(web_home, OUTSIDE, token=TOKEN)
     first = client.get(f"/topics?token={TOKEN}&topic=Pytorch")
     assert first.status_code == 303
     assert first.headers["location"] == "/topics?topic=Pytorch"
@@ -107,9 +105,7 @@ def test_the_token_in_the_address_sets_a_cookie_and_is_dropped(home: Path, libra
     assert client.get("/static/style.css").status_code == 200
 
 
-def test_the_api_takes_the_token_in_the_address_without_redirecting(
-    home: Path, library: object
-) -> None:
-    client = client_for(home, OUTSIDE, token=TOKEN)
+def test_the_api_takes_the_token_in_the_address_without_redirecting(web_home: Path) -> None:
+    client = client_for(web_home, OUTSIDE, token=TOKEN)
     assert client.get(f"/api/topics?token={TOKEN}").status_code == 200
     assert client.get("/api/topics?token=nope").status_code == 401

@@ -7,6 +7,7 @@ functions that Starlette runs in its thread pool.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,8 +36,8 @@ from linkindex.web.views import FACET_HITS, BadParameter
 
 HERE = Path(__file__).resolve().parent
 
-#: Tags a search snippet may keep: the highlight marks, nothing else, no attributes.
-SNIPPET_TAGS = {"mark", "b", "strong", "em"}
+#: The only tag a snippet may hold: the highlight, without attributes.
+SNIPPET_TAGS = {"mark"}
 
 
 def create_app(home: Path, *, token: str | None = None) -> Starlette:
@@ -101,9 +102,16 @@ def safe_href(url: str | None) -> str:
 
 
 def snippet_html(snippet: str | None) -> Markup:
-    """A search snippet as safe HTML: its highlight marks kept, every other tag removed."""
-    cleaned = nh3.clean(snippet or "", tags=SNIPPET_TAGS, attributes={}, strip_comments=True)
-    return Markup(cleaned)
+    """A snippet (plain text, matches between ``search.MARK_OPEN``/``MARK_CLOSE``) as HTML.
+
+    The text is escaped first, so nothing in it can become markup; the markers become
+    ``<mark>``; nh3 then balances the marks and guarantees no other tag survives.
+    """
+    from linkindex.search import MARK_CLOSE, MARK_OPEN
+
+    text = html.escape(snippet or "", quote=False)
+    text = text.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+    return Markup(nh3.clean(text, tags=SNIPPET_TAGS, attributes={}, strip_comments=True))
 
 
 def moment(value: str | None) -> str:

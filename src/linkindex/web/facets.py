@@ -177,16 +177,3 @@ def filter_links(
         and (site is None or link.site == site)
         and (status is None or link.status == status)
     ]
-
-
-def fetch_history(store: Any, link_id: int, *, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest fetches of a link, newest first."""
-    rows: list[dict[str, Any]] = store.query(
-        "SELECT started_at, outcome, http_status, url, final_url, elapsed_ms, bytes, attempts, "
-        "error, from_archive FROM fetches WHERE link_id = ? ORDER BY started_at DESC, id DESC "
-        "LIMIT ?",
-        (link_id, limit),
-    )
-    for row in rows:
-        row["from_archive"] = bool(row["from_archive"])
-    return rows

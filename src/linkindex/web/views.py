@@ -7,7 +7,6 @@ a bad one raises ``BadParameter`` (HTTP 400). The data comes from the operations
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +20,6 @@ from linkindex.web.facets import (
     Facets,
     TopicNode,
     count_facets,
-    fetch_history,
     filter_links,
     find_node,
     library_links,
@@ -194,7 +192,7 @@ def _browse(store: Store, params: SearchParams) -> Results:
 
 
 def hit_of(record: LinkRecord) -> Hit:
-    """A link record shown as a result (its snippet is the notes' description, escaped)."""
+    """A link record shown as a result (its snippet: the notes' description, or the page's)."""
     first = record.placements[0] if record.placements else None
     about = next((p.description for p in record.placements if p.description), "")
     if not about and record.page:
@@ -213,7 +211,7 @@ def hit_of(record: LinkRecord) -> Hit:
         published_at=record.published_at,
         fetched_at=record.fetched_at,
         archive_url=record.archive_url,
-        snippet=html.escape(about),
+        snippet=about,
     )
 
 
@@ -249,7 +247,7 @@ def link_record(store: Store, link_id: int) -> LinkRecord:
 def link_view(store: Store, home: Path, link_id: int, *, with_related: bool = True) -> LinkView:
     """The link page's data: record, fetch history and related links."""
     record = link_record(store, link_id)
-    view = LinkView(record=record, fetches=fetch_history(store, link_id), related=[])
+    view = LinkView(record=record, fetches=store.fetch_history(link_id, limit=50), related=[])
     if with_related:
         from linkindex import search
 
