@@ -394,4 +394,4 @@ def test_a_failed_update_is_recorded(home: Path, tmp_path: Path) -> None:
     store.close()
     assert run["status"] == "failed"
     assert "NotFoundError" in run["summary"]["error"]
-    assert "failed" in (home / "reports" / "latest.md").read_text()
+    assert "failed. Error: NotFoundError" in (home / "reports" / "latest.md").read_text()

@@ -245,9 +245,11 @@ def _runs_line(runs: list[dict[str, Any]]) -> str:
     if len(runs) == 1:
         run = runs[0]
         finished = run.get("finished_at") or "not finished"
-        return (
+        line = (
             f"Run {run['id']} ({run['kind']}): {run['started_at']} → {finished}, {run['status']}."
         )
+        error = (run.get("summary") or {}).get("error")
+        return f"{line} Error: {error}" if error else line
     statuses: dict[str, int] = {}
     for run in runs:
         statuses[run["status"]] = statuses.get(run["status"], 0) + 1
