@@ -77,3 +77,10 @@ def test_latin1_label_is_windows_1252() -> None:
 def test_bad_bytes_become_replacement_characters() -> None:
     body = b"<meta charset='utf-8'>ok \xff\xfe end"
     assert decode_body(body).endswith("ok \ufffd\ufffd end")
+
+
+def test_a_server_default_latin1_header_yields_to_the_page() -> None:
+    latin1 = {"content-type": "text/html; charset=ISO-8859-1"}
+    gbk_page = f"<meta charset='gb2312'><p>{TEXT}</p>".encode("gbk")
+    assert TEXT in decode_body(gbk_page, latin1)
+    assert decode_body(TEXT.encode(), latin1) == TEXT  # undeclared but valid UTF-8

@@ -48,6 +48,11 @@ _SUPERSETS = {
 _HEADER_CHARSET = re.compile(rb"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
 
+#: ISO-8859-1 in a Content-Type header is most often a server's default (Tomcat, old
+#: Apache), not the page's choice: Chinese pages served so declare their real charset
+#: in <meta> or are plain UTF-8. A page's own declaration wins over this one label.
+_SERVER_DEFAULT = "cp1252"
+
 #: The meta prescan looks at the first 1024 bytes in the standard; pages with long
 #: inline scripts before their meta (seen on Chinese portals) need a little more.
 _PRESCAN = 4096
@@ -85,27 +90,38 @@ def declared_charset(body: bytes, headers: Mapping[str, str] | None = None) -> s
     for bom, bom_codec in _BOMS:
         if body.startswith(bom):
             return bom_codec
+    from_header = None
     match = _HEADER_CHARSET.search(header(headers, "content-type").encode("latin-1", "replace"))
     if match:
-        codec = codec_for(match.group(1).decode("ascii", "replace"))
-        if codec:
-            return codec
+        from_header = codec_for(match.group(1).decode("ascii", "replace"))
+    if from_header and from_header != _SERVER_DEFAULT:
+        return from_header
+    from_meta = None
     match = _META_CHARSET.search(body[:_PRESCAN])
     if match:
-        return codec_for(match.group(1).decode("ascii", "replace"))
-    return None
+        from_meta = codec_for(match.group(1).decode("ascii", "replace"))
+    if from_header and not from_meta and _is_utf8_text(body):
+        return "utf-8"
+    return from_meta or from_header
+
+
+def _is_utf8_text(body: bytes) -> bool:
+    """Whether the bytes are UTF-8 with some non-ASCII text (ASCII fits any charset)."""
+    sample = body[:_DETECT]
+    if sample.isascii():
+        return False
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(sample) - 3 and len(body) > len(sample)
+    return True
 
 
 def detect_charset(body: bytes) -> str:
     """Guess the codec of undeclared bytes: UTF-8 if they are valid UTF-8, else detection."""
     sample = body[:_DETECT]
-    try:
-        sample.decode("utf-8")
+    if sample.isascii() or _is_utf8_text(body):
         return "utf-8"
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the sample's end is still UTF-8.
-        if exc.start >= len(sample) - 3 and len(body) > len(sample):
-            return "utf-8"
     best = from_bytes(sample).best()
     if best is None:
         return "utf-8"
