@@ -86,7 +86,7 @@ def test_schedule_prints_cron_and_systemd(home: Path, runner: CliRunner) -> None
     text = result.stdout
     cron = next(line for line in text.splitlines() if line.startswith("30 3 * * * "))
     assert "-m linkindex update --home" in cron and str(home) in cron
-    assert "[Timer]" in text and "OnCalendar=*-*-1/1 03:30:00" in text
+    assert "[Timer]" in text and "OnCalendar=*-*-* 03:30:00" in text
     assert "ExecStart=" in text and "linkindex-update.timer" in text
     six = runner.invoke(app, ["schedule", "--every", "6h", "--at", "00:05"])
     assert "\n5 */6 * * * " in "\n" + six.stdout

@@ -211,9 +211,7 @@ def render_markdown(report: Report) -> str:
     else:
         lines.append("No update has run yet: `linkindex update` makes the first report.")
     lines.append("")
-    summary = ", ".join(
-        f"{report.counts.get(kind, 0)} {SECTIONS[kind].lower()}" for kind in SECTIONS
-    )
+    summary = ", ".join(f"{SECTIONS[kind]}: {report.counts.get(kind, 0)}" for kind in SECTIONS)
     lines += [summary + ".", ""]
     if report.quiet and report.runs:
         lines += ["Nothing changed.", ""]

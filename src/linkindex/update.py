@@ -344,7 +344,7 @@ def systemd_units(
     calendar = {
         "m": f"*:0/{every.amount}",
         "h": f"*-*-* 0/{every.amount}:{minute:02d}:00",
-        "d": f"*-*-1/{every.amount} {hour:02d}:{minute:02d}:00",
+        "d": f"*-*-{'*' if every.amount == 1 else f'1/{every.amount}'} {hour:02d}:{minute:02d}:00",
         "w": f"Sun *-*-* {hour:02d}:{minute:02d}:00",
     }[every.unit]
     service = (
