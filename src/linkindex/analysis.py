@@ -64,6 +64,27 @@ def is_word(token: str) -> bool:
     return any(ch.isalnum() for ch in token)
 
 
+_COMPOUND_PART = re.compile(r"[0-9a-z+#]+")
+
+
+def _is_compound(word: str) -> bool:
+    """An English/code run that jieba-rs keeps whole: ``torch.cuda``, ``x_1``, ``2016-2017``."""
+    return (
+        word.isascii() and any(c in "._-" for c in word) and len(_COMPOUND_PART.findall(word)) > 1
+    )
+
+
+def _query_words(words: Iterable[str]) -> list[str]:
+    """Meaningful words of a cut, compounds replaced by their parts (all required)."""
+    found: list[str] = []
+    for word in words:
+        if _is_compound(word):
+            found.extend(_COMPOUND_PART.findall(word))
+        elif is_word(word):
+            found.append(word)
+    return found
+
+
 def cjk_grams(text: str, *, unigrams: bool = False) -> list[str]:
     """Overlapping character bigrams of the CJK runs of ``text`` (and single characters).
 
@@ -107,7 +128,7 @@ def heading_words(headings: Iterable[str]) -> list[str]:
     such as ``op的C++实现`` one word would hide ``c++`` inside it.
     """
     words = {fold(h.strip()) for h in headings}
-    return sorted(w for w in words if _TERM_LIKE.match(w) and has_cjk(w))
+    return sorted(w for w in words if _TERM_LIKE.match(w) and has_cjk(w) and "的" not in w)
 
 
 def _jieba_dict_path() -> Path:
@@ -130,6 +151,14 @@ def _base_dictionary() -> tuple[dict[str, int], int]:
             freqs[word] = int(freq)
             total += int(freq)
     return freqs, total
+
+
+@cache
+def _folded_capitals() -> list[tuple[str, int]]:
+    """jieba's entries with capitals (``B超``) folded: the originals never meet folded text."""
+    base, _ = _base_dictionary()
+    folded = [(fold(w), f) for w, f in base.items() if not w.islower() and fold(w) != w]
+    return [(w, f) for w, f in folded if w not in base]
 
 
 def _load_rjieba() -> Any:
@@ -180,15 +209,11 @@ class Segmenter:
     """Search-mode segmentation with the full dictionary; build with ``segmenter()``."""
 
     def __init__(self, extra_words: Sequence[str]) -> None:
-        base, _ = _base_dictionary()
         self._jieba = _rjieba().Jieba()
         added: list[tuple[str, int]] = []
-        # jieba's own entries with capitals are unreachable in folded text: fold them.
-        for word, freq in base.items():
-            low = fold(word)
-            if low != word and low not in base:
-                self._jieba.add_word(low, freq, None)
-                added.append((low, freq))
+        for word, freq in _folded_capitals():
+            self._jieba.add_word(word, freq, None)
+            added.append((word, freq))
         bundled = bundled_user_words()
         seen = {w for w, _ in added}
         for word in [*bundled, *extra_words]:
@@ -202,21 +227,40 @@ class Segmenter:
         self.fingerprint = fingerprint(extra_words)
 
     def cut(self, text: str) -> list[str]:
-        """The plain jieba cut of folded text, meaningful words only."""
-        return [w for w in self._jieba.cut(fold(text)) if is_word(w)]
+        """The plain jieba cut of folded text, meaningful words only, compounds in parts."""
+        return _query_words(self._jieba.cut(fold(text)))
 
     def tokens(self, text: str) -> list[Token]:
         """Search-mode tokens with word positions and character offsets into ``text``.
 
         Words inside a longer word share its position, so both ``深度学习 框架`` and
-        ``学习 框架`` are phrases of ``深度学习框架``.
+        ``学习 框架`` are phrases of ``深度学习框架``. A code compound (``torch.cuda``)
+        is indexed whole and by its parts, at consecutive positions.
         """
         folded = fold(text)
-        starts = [s for w, s, _ in self._jieba.tokenize(folded) if is_word(w)]
         tokens: list[Token] = []
+        starts: list[int] = []
+        positions: list[int] = []
+        compound: list[bool] = []
+        position = 0
+        for word, start, _ in self._jieba.tokenize(folded):
+            if not is_word(word):
+                continue
+            starts.append(start)
+            positions.append(position)
+            pieces = list(_COMPOUND_PART.finditer(word)) if _is_compound(word) else []
+            compound.append(bool(pieces))
+            for offset, piece in enumerate(pieces):
+                tokens.append(
+                    (piece.group(), position + offset, start + piece.start(), start + piece.end())
+                )
+            position += max(len(pieces), 1)
         for word, start, end in self._jieba.tokenize(folded, mode="search"):
-            if is_word(word):
-                tokens.append((word, bisect.bisect_right(starts, start) - 1, start, end))
+            base = bisect.bisect_right(starts, start) - 1
+            if is_word(word) and (
+                not compound[base] or (start == starts[base] and _is_compound(word))
+            ):
+                tokens.append((word, positions[base], start, end))
         return tokens
 
     def write_dictionary(self, path: Path) -> None:
@@ -243,10 +287,12 @@ _segmenters: dict[tuple[str, ...], Segmenter] = {}
 def segmenter(extra_words: Sequence[str] = ()) -> Segmenter:
     """The process's indexing segmenter for these extra words (built once, then reused)."""
     key = tuple(extra_words)
-    found = _segmenters.get(key)
+    found = _segmenters.pop(key, None)
     if found is None:
-        _segmenters.clear()  # one dictionary per process: a new word list replaces it
-        found = _segmenters[key] = Segmenter(key)
+        found = Segmenter(key)
+    _segmenters[key] = found  # most recently used last
+    while len(_segmenters) > 2:  # a new word list (new headings) retires the oldest
+        del _segmenters[next(iter(_segmenters))]
     return found
 
 
@@ -311,4 +357,4 @@ class QuerySegmenter:
         rest = self._total - sum(words.values())
         if rest > 0:
             jieba.add_word(_TOTAL_CARRIER, rest, None)
-        return [w for w in jieba.cut(folded) if is_word(w)]
+        return _query_words(jieba.cut(folded))

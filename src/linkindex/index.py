@@ -65,6 +65,7 @@ class _WordsField(fields.FieldType):
             positions[word].append(position)
         encode = self.format.encode
         for word, found in positions.items():
+            found.sort()  # a word may be both a part of a compound and a word elsewhere
             yield word.encode("utf-8"), len(found), float(len(found)), encode(found)
 
 
@@ -456,10 +457,17 @@ def key_terms(searcher: Any, tokens: Sequence[str], *, top: int = 20) -> list[tu
 
 
 def related_query(terms: Sequence[tuple[str, float]], topics: Sequence[str]) -> query.Query:
-    """A more-like-this query from key terms and topic keys."""
+    """A more-like-this query from weighted key terms and topic keys.
+
+    Term weights are scaled to at most 1 so that sharing the link's own topic path
+    (boost 2) or one of its headings (1) counts as much as sharing its best words.
+    """
     parts: list[query.Query] = []
+    top = max((weight for _, weight in terms), default=1.0) or 1.0
     for term, weight in terms:
         for name in ("title", "content"):
-            parts.append(query.Term(name, term, boost=weight * WEIGHTS[name]))
-    parts += [query.Term("topic", key, boost=3.0) for key in topics]
+            parts.append(query.Term(name, term, boost=weight / top * WEIGHTS[name] / 4))
+    longest = max((key.count("/") for key in topics), default=0)
+    for key in topics:
+        parts.append(query.Term("topic", key, boost=2.0 if key.count("/") == longest else 1.0))
     return query.Or(parts) if parts else query.NullQuery

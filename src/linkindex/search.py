@@ -291,7 +291,6 @@ def query_terms(spec: index.QuerySpec, cut: Any) -> list[str]:
             if isinstance(clause, index.Words):
                 words = cut(analysis.fold(clause.text))
                 terms.update(words)
-                terms.update(analysis.cjk_grams(analysis.fold(clause.text)))
     return sorted(terms, key=lambda t: (-len(t), t))
 
 
@@ -419,6 +418,9 @@ def snippet(text: str, terms: list[str], *, width: int = SNIPPET_CHARS) -> str:
     """The passage of ``text`` with the most distinct query terms, matches in «…»."""
     text = " ".join(text.split())
     spans = match_spans(text, terms)
+    if not spans:  # matched through the bigram shadow: show the bigrams
+        grams = {g for term in terms for g in analysis.cjk_grams(term) if len(g) > 1}
+        spans = match_spans(text, sorted(grams))
     if not spans:
         return text[:width] + ("…" if len(text) > width else "")
     best_start, best_score = 0, -1

@@ -1,0 +1,191 @@
+"""Searching the sample notes: rankings, the query language, snippets, suggestions, related."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linkindex import importer, search
+from linkindex.errors import EmptyLibraryError, NotFoundError, QueryError
+from linkindex.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTES = [ROOT / "data" / "notes", Path(__file__).parent / "fixtures" / "search" / "notes"]
+ARTICLE = Path(__file__).parent / "fixtures" / "pages" / "wechat_article.html"
+MEMORY = "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA"  # 显存不足？PyTorch显存使用分析与优化
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Store]]:
+    home = tmp_path_factory.mktemp("library")
+    store = Store(home)
+    importer.import_paths(store, NOTES)
+    assert search.refresh_index(store, home) > 390
+    yield home, store
+    store.close()
+
+
+def urls(home: Path, query: str, **options: object) -> list[str]:
+    return [hit.url for hit in search.search(home, query, limit=500, **options).hits]  # type: ignore[arg-type]
+
+
+def test_memory_optimisation_article_comes_first(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    assert urls(home, "显存优化")[0] == MEMORY
+    assert urls(home, "PyTorch 显存")[0] == MEMORY
+
+
+def test_english_is_case_folded_and_not_stemmed(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    assert urls(home, "pytorch") == urls(home, "PYTORCH") == urls(home, "PyTorch")
+    assert len(urls(home, "pytorch")) > 20
+    assert urls(home, "programs") == ["https://example.com/python/programs"]
+    assert "https://example.com/python/programs" not in urls(home, "programming")
+
+
+def test_phrases(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    assert urls(home, '"分析与优化"') == [MEMORY]
+    assert urls(home, '"优化与分析"') == []
+
+
+def test_exact_phrase_ranks_above_scattered_words(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    found = urls(home, "模型量化")
+    assert found[:2] == ["https://example.com/quant/exact", "https://example.com/quant/scattered"]
+
+
+def test_fields(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    assert urls(home, "title:显存") == [MEMORY]
+    github = search.search(home, "pytorch site:github", limit=50).hits
+    assert github and all(hit.site == "github" for hit in github)
+    assert urls(home, "pytorch", site="github") == [h.url for h in github]
+    assert urls(home, "status:dead") == []
+    with pytest.raises(QueryError):
+        search.search(home, "site:myspace")
+
+
+def test_topics_filter_at_any_level_case_insensitive(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    under = search.search(home, "topic:pytorch", limit=200).hits
+    assert under and all(any(t[0] == "Pytorch" for t in hit.topics) for hit in under)
+    reference = urls(home, 'topic:"Pytorch/参考" tensorflow')
+    assert reference == ["https://mp.weixin.qq.com/s/y5LLraGWuYUbOted9N-GWQ"]
+    assert urls(home, "tensorflow", topic="Pytorch > 参考") == reference
+    assert set(urls(home, "topic:参考 显存")) >= {MEMORY}
+
+
+def test_links_under_a_topic_named_in_the_query_rank_higher(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    hits = search.search(home, "onnx", limit=10).hits
+    assert hits[0].topics[0][0] == "NN中间语言"
+
+
+def test_or_and_not(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    both = set(urls(home, "pytorch OR mxnet"))
+    assert set(urls(home, "pytorch")) | set(urls(home, "mxnet")) >= both >= set(urls(home, "mxnet"))
+    without = urls(home, "pytorch -tensorflow")
+    assert "https://mp.weixin.qq.com/s/y5LLraGWuYUbOted9N-GWQ" not in without
+    assert urls(home, "pytorch NOT tensorflow") == without
+    assert len(without) < len(urls(home, "pytorch"))
+
+
+def test_bigram_shadow_finds_characters_inside_words(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    found = urls(home, "灯")
+    # 灯 is a word in 灯的历史与未来, and only a character inside 大灯: ranked below
+    assert found == ["https://example.com/car/lamp-history", "https://example.com/car/lamp"]
+
+
+def test_snippet_highlights_the_right_characters(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    (hit,) = search.search(home, "显存优化", limit=1).hits
+    assert hit.snippet == "«显存»不足？PyTorch«显存»使用分析与«优化»"
+    assert search.snippet("用PyTorch和pytorch-lightning，不是torchvision", ["pytorch"]) == (
+        "用«PyTorch»和«pytorch»-lightning，不是torchvision"
+    )
+
+
+def test_hit_carries_where_the_link_is_filed(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    (hit,) = search.search(home, "显存优化", limit=1).hits
+    assert hit.topics == [["Pytorch", "参考"]]
+    assert hit.note_path.endswith("2018-3-1-DL_framework.markdown")
+    assert hit.line == 209
+    assert hit.site == "wechat" and hit.status == "new"
+    assert hit.published_at == "2018-03-01"
+
+
+def test_paging(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    every = urls(home, "pytorch")
+    first = search.search(home, "pytorch", limit=5, page=1)
+    second = search.search(home, "pytorch", limit=5, page=2)
+    assert [h.url for h in first.hits + second.hits] == every[:10]
+    assert first.total == len(every)
+
+
+def test_suggestions_when_nothing_matches(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    assert search.search(home, "pytorhc").suggestions == ["pytorch"]
+    missing = search.search(home, "显存", site="github")
+    assert missing.total == 0
+    assert "without site:github" in missing.suggestions
+    assert search.search(home, "显存 不存在的词汇xyz").suggestions
+
+
+def test_content_only_match_after_a_crawl(tmp_path: Path) -> None:
+    from linkindex.extract import extract_page
+
+    home = tmp_path / "home"
+    store = Store(home)
+    importer.import_paths(store, NOTES[:1])
+    search.refresh_index(store, home)
+    assert urls(home, "缓存分配器") == []
+    page = extract_page(ARTICLE.read_bytes(), url=MEMORY)
+    (link_id,) = [r["id"] for r in store.query("SELECT id FROM links WHERE url=?", (MEMORY,))]
+    with store.transaction():
+        store.conn.execute(
+            "INSERT INTO pages(link_id, title, text, published_at) VALUES(?, ?, ?, ?)",
+            (link_id, page.title, page.text, page.published_at),
+        )
+        store.touch([link_id])
+    assert search.refresh_index(store, home) == 1
+    results = search.search(home, "缓存分配器")
+    assert [h.url for h in results.hits] == [MEMORY]
+    assert "«缓存分配器»" in results.hits[0].snippet
+    assert results.hits[0].published_at == page.published_at
+    store.close()
+
+
+def test_related_links_share_words_and_topics(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    hits = search.related(home, MEMORY, limit=5)
+    assert hits and MEMORY not in [h.url for h in hits]
+    assert any(t[0] == "Pytorch" for t in hits[0].topics)
+    with pytest.raises(NotFoundError):
+        search.related(home, "https://example.org/never-seen")
+
+
+def test_empty_library_says_how_to_fill_it(tmp_path: Path) -> None:
+    Store(tmp_path).close()
+    with pytest.raises(EmptyLibraryError, match="linkindex import"):
+        search.search(tmp_path, "显存")
+
+
+def test_query_language_parse() -> None:
+    spec = search.parse_query('显存 OR 内存 -tensorflow "分析与优化" title:pytorch site:zhihu')
+    assert [[c.text for c in g] for g in spec.groups] == [  # type: ignore[union-attr]
+        ["显存", "内存"],
+        ["分析与优化"],
+        ["pytorch"],
+    ]
+    assert spec.groups[1][0].phrase  # type: ignore[union-attr]
+    assert spec.groups[2][0].field == "title"
+    assert [c.text for c in spec.excluded] == ["tensorflow"]  # type: ignore[union-attr]
+    assert [(f.field, f.value) for f in spec.filters] == [("site", "zhihu")]
+    assert search.parse_query("https://x.org/a").groups[0][0].text == "https://x.org/a"  # type: ignore[union-attr]
