@@ -17,11 +17,27 @@ from lxml.html import HtmlElement
 
 from linkindex.extract import cnblogs, csdn, generic, github, pdf, wechat, zhihu
 from linkindex.extract.charset import decode_body, header
-from linkindex.extract.document import first_paragraph, language_of, parse_html, title_from_url
+from linkindex.extract.document import (
+    first_paragraph,
+    language_of,
+    parse_html,
+    shorten,
+    title_from_url,
+)
 from linkindex.models import Page
 from linkindex.urls import site_of
 
-__all__ = ["EXTRACTORS", "SIGNATURES", "decode_body", "extract_page", "site_of_page"]
+__all__ = [
+    "EXTRACTORS",
+    "SIGNATURES",
+    "decode_body",
+    "extract_page",
+    "site_of_page",
+    "site_of_url",
+]
+
+#: A description is a summary for result lists: longer meta descriptions are cut.
+DESCRIPTION_CHARS = 300
 
 #: An HTML extractor: decoded text + URL (+ the parsed tree, when already parsed) -> Page.
 HtmlExtractor = Callable[..., Page]
@@ -131,7 +147,8 @@ def _finish(page: Page, *, url: str, doc: HtmlElement | None = None) -> Page:
     if not page.title and page.verdict == "ok":
         page.title = title_from_url(url)
     if not page.description and page.text and page.verdict == "ok":
-        page.description = first_paragraph(page.text)
+        page.description = first_paragraph(page.text, limit=DESCRIPTION_CHARS)
+    page.description = shorten(" ".join(page.description.split()), DESCRIPTION_CHARS)
     if not page.language and page.verdict == "ok":
         page.language = language_of(doc, page.text)
     return page
