@@ -106,9 +106,12 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     page.published_at = _published(doc, source)
     page.description = meta(doc, "og:description", "description") or _variable(source, "msg_desc")
     page.text = text
-    images = [img.get("data-src") for img in (content.iter("img") if content is not None else [])]
+    # Images only carry their address in data-src until WeChat's scripts run.
+    images = (
+        [src for src in content.xpath(".//img/@data-src") if src] if content is not None else []
+    )
     if images:
-        page.extra["images"] = [src for src in images if src][:50]
+        page.extra["images"] = images[:50]
     return page
 
 
