@@ -80,7 +80,13 @@ def test_moved_link_from_script_when_the_page_has_no_button() -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["此帐号已被屏蔽, 内容无法查看", "此内容被投诉且经审核涉嫌侵权，无法查看", "参数错误"],
+    [
+        "此帐号已被屏蔽, 内容无法查看",
+        "此内容被投诉且经审核涉嫌侵权，无法查看",
+        "该内容因违规无法查看",
+        "此账号已自主注销，内容无法查看",
+        "参数错误",
+    ],
 )
 def test_other_dead_messages(message: str) -> None:
     html = f'<html><body><div class="weui-msg"><h2 class="weui-msg__title">{message}</h2></div>'

@@ -28,15 +28,21 @@ from linkindex.extract.document import (
 from linkindex.models import Page
 
 #: Messages of pages whose article is gone for good (or moved, see ``moved_to``).
+#: They are only looked for on pages without article text, so an article that quotes
+#: one of them stays an article. The short forms cover the 此/该 and 帐号/账号 variants.
 DEAD_MESSAGES: tuple[str, ...] = (
-    "该内容已被发布者删除",
-    "此内容因违规无法查看",
-    "此内容因涉嫌违反相关法律法规和政策",
-    "此内容被投诉且经审核涉嫌侵权",
-    "此帐号已被屏蔽",
-    "此帐号已自主注销",
-    "此帐号已被冻结",
-    "该公众号已迁移",
+    "该公众号已迁移",  # first: its page also links the new article (moved_to)
+    "已被发布者删除",
+    "因违规无法查看",
+    "涉嫌违反相关法律法规和政策",
+    "经审核涉嫌侵权",
+    "帐号已被屏蔽",
+    "账号已被屏蔽",
+    "帐号已被封禁",
+    "账号已被封禁",
+    "帐号已自主注销",
+    "账号已自主注销",
+    "帐号已被冻结",
     "该内容已被删除",
     "链接已过期",
     "参数错误",
@@ -46,6 +52,7 @@ DEAD_MESSAGES: tuple[str, ...] = (
 BLOCKED_MESSAGES: tuple[str, ...] = (
     "环境异常",
     "完成验证后即可继续访问",
+    "安全验证",
     "访问过于频繁",
     "请在微信客户端打开链接",
 )
