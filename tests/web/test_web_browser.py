@@ -7,17 +7,13 @@ every page land in tests/artifacts/.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from web_library import HOSTILE_TITLE, WECHAT_TITLE
+from web_library import HOSTILE_TITLE, WECHAT_TITLE, build_from_fixtures
+from web_server import Server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -34,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TOKEN = "e2e-token-0123456789"
-WECHAT = "https://mp.weixin.qq.com/s/Abc123PyTorchMemory"
+WECHAT = "https://mp.weixin.qq.com/s/zhkaenFdnB5KgaEYb-XDEQ"
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,55 +41,11 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Server:
-    """``linkindex serve`` in a child process."""
-
-    def __init__(self, home: Path, *args: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "LINKINDEX_HOME": str(home)}
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "linkindex",
-                "serve",
-                "--home",
-                str(home),
-                "--port",
-                str(self.port),
-                *args,
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                output = self.process.stdout.read().decode() if self.process.stdout else ""
-                raise RuntimeError(f"serve exited with {self.process.returncode}: {output}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("serve did not start listening within 20 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+@pytest.fixture(scope="module")
+def library_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """Notes imported by the importer, fixture pages extracted and recorded, indexed."""
+    base = tmp_path_factory.mktemp("web-e2e")
+    return base / "home", build_from_fixtures(base / "home", base / "notes", bulk=30)
 
 
 @pytest.fixture(scope="module")
@@ -173,12 +125,13 @@ def test_type_a_chinese_query_and_see_the_first_hit_highlighted(
 def test_click_a_topic_facet(server: Server, page: tuple[Page, Watch]) -> None:
     tab, _ = page
     tab.goto(server.url + "/")
-    tab.locator(".facets .tree.root > li > details > summary a", has_text="Pytorch").click()
-    tab.wait_for_url("**/?topic=Pytorch")
+    tab.locator(".facets .tree.root > li > details > summary a", has_text="NN中间语言").click()
+    tab.wait_for_url("**/?topic=NN*")
     assert tab.locator("#summary").inner_text().startswith("3 links")
-    assert tab.locator(".chip").first.inner_text() == "topic: Pytorch ×"
+    assert tab.locator(".chip").first.inner_text() == "topic: NN中间语言 ×"
     titles = tab.locator("ol.hits a.title").all_inner_texts()
-    assert WECHAT_TITLE in titles
+    assert "从NNVM和ONNX看AI芯片的基础运算算子" in titles
+    assert WECHAT_TITLE not in titles
     shoot(tab, "search-topic")
 
 
@@ -202,23 +155,24 @@ def test_open_a_links_reader_view(
     tab.locator("#reader-link").click()
     tab.wait_for_url(f"**/link/{link_id}/read")
     text = tab.locator("#reader .text").inner_text()
-    assert "显存优化的关键是先测量再动手" in text
-    assert "<script>alert('snapshot')</script>" in text  # shown as text, never run
+    assert "要真正做好显存优化" in text
+    assert tab.locator("#reader h1").inner_text() == WECHAT_TITLE
     shoot(tab, "reader")
 
 
 def test_export_a_topic_as_markdown(server: Server, page: tuple[Page, Watch]) -> None:
     tab, _ = page
-    tab.goto(server.url + "/topics?topic=Pytorch")
+    tab.goto(server.url + "/topics?topic=NN中间语言")
     assert tab.locator("ol.reading > li").count() == 3
     shoot(tab, "topics")
     with tab.expect_download() as waiting:
         tab.locator("#export a", has_text="md").first.click()
     download = waiting.value
-    assert download.suggested_filename == "linkindex-Pytorch.md"
+    assert download.suggested_filename == "linkindex-NN中间语言.md"
     text = Path(download.path()).read_text(encoding="utf-8")
-    assert WECHAT_TITLE in text
-    assert "PyTorch 入门教程" in text
+    assert "从NNVM和ONNX看AI芯片的基础运算算子" in text
+    assert "腾讯的移动端推理框架" in text
+    assert WECHAT_TITLE not in text
 
 
 def test_load_the_health_page(server: Server, page: tuple[Page, Watch]) -> None:
@@ -226,7 +180,7 @@ def test_load_the_health_page(server: Server, page: tuple[Page, Watch]) -> None:
     tab.goto(server.url + "/health")
     assert tab.locator("svg.chart").count() == 2
     assert tab.locator("svg.chart rect").count() > 8
-    assert "ONNX 模型转换踩坑" in tab.locator("#latest-update").inner_text()
+    assert "一篇已被删除的文章" in tab.locator("#latest-update").inner_text()
     shoot(tab, "health")
 
 
@@ -245,6 +199,8 @@ def test_a_hostile_title_stays_text_and_no_dialog_opens(
     assert tab.locator("main img").count() == 0
     tab.goto(f"{server.url}/link/{hostile}/read")
     assert tab.locator("#reader h1").inner_text() == HOSTILE_TITLE
+    text = tab.locator("#reader .text").inner_text()
+    assert "<script>alert('snapshot')</script>" in text  # shown as text, never run
     shoot(tab, "hostile")
     assert watch.dialogs == []
 

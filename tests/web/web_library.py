@@ -242,3 +242,144 @@ def make_client(home: Path, base_url: str, *, token: str | None = None) -> TestC
         from starlette.testclient import TestClient
 
         return TestClient(create_app(home, token=token), base_url=base_url, follow_redirects=False)
+
+
+# -- a library made the way a user makes one: notes imported, fixture pages extracted --
+
+FIXTURE_PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+HOSTILE_PAGE = (
+    b"<html><head><meta charset=utf-8><title><img src=x onerror=alert(1)></title></head>"
+    b"<body><article><h1>&lt;img src=x onerror=alert(1)&gt;</h1>"
+    b"<p>A page whose title tries to run a script when a careless viewer shows it as markup."
+    b"</p><p>Literal markup in the text: &lt;script&gt;alert('snapshot')&lt;/script&gt; "
+    b"must stay text.</p><script>alert(2)</script></article></body></html>"
+)
+
+#: URL -> the fixture page the "crawl" got for it (None: never fetched).
+PAGES: dict[str, str | bytes | None] = {
+    "https://mp.weixin.qq.com/s/zhkaenFdnB5KgaEYb-XDEQ": "wechat_article.html",
+    "https://zhuanlan.zhihu.com/p/31558973": "zhihu_article.html",
+    "https://github.com/Tencent/ncnn": "github_repo.html",
+    "https://mp.weixin.qq.com/s/DeletedArticle123": "wechat_deleted.html",
+    "https://example.com/hostile": HOSTILE_PAGE,
+    "https://example.org/never-fetched": None,
+}
+
+FRAMEWORK_NOTE = """---
+layout: post
+title: 深度学习框架
+category: theory
+---
+
+# Pytorch
+
+## 参考
+
+https://mp.weixin.qq.com/s/zhkaenFdnB5KgaEYb-XDEQ
+
+显存不足？PyTorch显存使用分析与优化
+
+# NN中间语言
+
+## ONNX
+
+https://zhuanlan.zhihu.com/p/31558973
+
+从NNVM和ONNX看AI芯片的基础运算算子
+
+https://mp.weixin.qq.com/s/DeletedArticle123
+
+一篇已被删除的文章
+
+## ncnn
+
+https://github.com/Tencent/ncnn
+
+腾讯的移动端推理框架
+"""
+
+TOOLS_NOTE = """---
+layout: post
+title: 工具
+category: tools
+---
+
+# 工具
+
+https://example.com/hostile
+
+## 编辑器
+
+https://example.org/never-fetched
+
+Emacs 快捷键
+"""
+
+
+def build_from_fixtures(home: Path, notes: Path, *, bulk: int = 0) -> dict[str, int]:
+    """A library as a user gets one: notes imported, fixture pages extracted and recorded.
+
+    Writes two notes into ``notes`` (plus ``bulk`` plain links under ``批量 > 更多``),
+    imports them with the importer, runs each fixture page through ``extract_page`` and
+    records it with the crawler's ``record_fetch``, logs an update run, and indexes.
+    Returns ``{url: link_id}``.
+    """
+    from linkindex.extract import extract_page
+    from linkindex.importer import import_paths
+    from linkindex.models import FetchResult
+    from linkindex.store.crawlstate import FetchRecord
+    from linkindex.urls import normalize
+
+    notes.mkdir(parents=True, exist_ok=True)
+    (notes / "2018-3-1-DL_framework.markdown").write_text(FRAMEWORK_NOTE, encoding="utf-8")
+    extra = "".join(f"https://example.net/bulk/{n}\n\n批量链接 {n}\n\n" for n in range(bulk))
+    tools = TOOLS_NOTE + (f"\n# 批量\n\n## 更多\n\n{extra}" if bulk else "")
+    (notes / "2023-5-2-tools.markdown").write_text(tools, encoding="utf-8")
+    store = Store(home)
+    try:
+        import_paths(store, [notes], workers=1)
+        ids: dict[str, int] = {}
+        for url in [*PAGES, *(f"https://example.net/bulk/{n}" for n in range(bulk))]:
+            key = normalize(url)
+            link_id = store.link_id_for(key) if key else None
+            assert link_id is not None, f"the importer did not keep {url}"
+            ids[url] = link_id
+        run = store.start_run("update", "2026-11-01T07:59:00Z")
+        for url, fixture in PAGES.items():
+            if fixture is None:
+                continue
+            body = fixture if isinstance(fixture, bytes) else (FIXTURE_PAGES / fixture).read_bytes()
+            headers = {"content-type": "text/html; charset=utf-8"}
+            page = extract_page(body, url=url, headers=headers)
+            outcome = page.verdict
+            result = FetchResult(
+                url=url,
+                outcome=outcome,
+                final_url=url,
+                http_status=200,
+                headers=headers,
+                content_type="text/html",
+                elapsed_ms=180,
+                bytes=len(body),
+                error=page.reason if outcome != "ok" else "",
+            )
+            store.record_fetch(
+                FetchRecord(
+                    link_id=ids[url],
+                    started_at="2026-11-01T08:00:00Z",
+                    result=result,
+                    status=outcome,
+                    next_fetch_at="2026-12-01T08:00:00Z",
+                    fail_count=0,
+                    unchanged_count=0,
+                    dead_count=int(outcome == "dead"),
+                    page=page if outcome == "ok" else None,
+                )
+            )
+            if outcome == "dead":
+                store.add_event(run, ids[url], "dead", "2026-11-01T08:00:00Z", page.reason)
+        store.finish_run(run, "done", {"checked": 5, "dead": 1}, "2026-11-01T08:01:00Z")
+        search.refresh_index(store, home)
+    finally:
+        store.close()
+    return ids
