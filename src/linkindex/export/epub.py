@@ -57,7 +57,13 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
     book.add_item(epub.EpubNav())
 
     raw = io.BytesIO()
-    epub.write_epub(raw, book, {"mtime": _moment(records), "raise_exceptions": True})
+    options = {
+        "mtime": _moment(records),
+        "raise_exceptions": True,
+        "epub3_pages": False,  # no page-break markers in our chapters; saves a parse each
+        "compresslevel": 0,  # compressed once, when re-packed
+    }
+    epub.write_epub(raw, book, options)
     return _repack(raw.getvalue())
 
 
