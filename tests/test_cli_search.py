@@ -1,0 +1,141 @@
+"""The search, related, index and doctor commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from linkindex.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTES = ROOT / "data" / "notes"
+MEMORY = "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA"
+
+
+def fill(home: Path) -> None:
+    from linkindex import importer
+    from linkindex.store import Store
+
+    store = Store(home)
+    importer.import_paths(store, [NOTES])
+    store.close()
+
+
+def test_search_on_an_empty_library_says_how_to_fill_it(runner: CliRunner, home: Path) -> None:
+    result = runner.invoke(app, ["search", "显存优化", "--home", str(home)])
+    assert result.exit_code == 1
+    assert "linkindex import" in result.output
+
+
+def test_index_then_search(runner: CliRunner, home: Path) -> None:
+    fill(home)
+    result = runner.invoke(app, ["index", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("indexed 391 links")
+    result = runner.invoke(app, ["search", "显存优化", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "1. 显存不足？PyTorch显存使用分析与优化"
+    assert lines[1] == f"   {MEMORY}"
+    assert (
+        lines[2]
+        == "   wechat | new | Pytorch > 参考 | 2018-3-1-DL_framework.markdown:209 | 2018-03-01"
+    )
+    assert lines[3] == "   «显存»不足？PyTorch«显存»使用分析与«优化»"
+    assert lines[-1] == "1-1 of 1"
+    assert "\x1b[" not in result.output  # no colour when not a terminal
+
+
+def test_search_json_shape(runner: CliRunner, home: Path) -> None:
+    fill(home)
+    runner.invoke(app, ["index", "--home", str(home)])
+    result = runner.invoke(
+        app,
+        [
+            "search",
+            "pytorch",
+            "--topic",
+            "Pytorch",
+            "--limit",
+            "2",
+            "--page",
+            "2",
+            "--json",
+            "--home",
+            str(home),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"query", "total", "page", "limit", "hits", "suggestions"}
+    assert data["page"] == 2 and len(data["hits"]) == 2 and data["total"] > 4
+    assert set(data["hits"][0]) == {
+        "link_id",
+        "url",
+        "canonical_url",
+        "title",
+        "site",
+        "status",
+        "score",
+        "topics",
+        "note_path",
+        "note_title",
+        "line",
+        "published_at",
+        "fetched_at",
+        "archive_url",
+        "snippet",
+    }
+
+
+def test_no_match_prints_suggestions_and_exits_1(runner: CliRunner, home: Path) -> None:
+    fill(home)
+    runner.invoke(app, ["index", "--home", str(home)])
+    result = runner.invoke(app, ["search", "pytorhc", "--home", str(home)])
+    assert result.exit_code == 1
+    assert "try: pytorch" in result.output
+    bad = runner.invoke(app, ["search", "x", "--status", "gone", "--home", str(home)])
+    assert bad.exit_code == 1 and "unknown status" in bad.output
+
+
+def test_related_and_doctor(runner: CliRunner, home: Path) -> None:
+    fill(home)
+    doctor = runner.invoke(app, ["doctor", "--home", str(home)])
+    assert doctor.exit_code == 1 and "no search index" in doctor.output
+    repaired = runner.invoke(app, ["doctor", "--repair", "--json", "--home", str(home)])
+    assert repaired.exit_code == 0, repaired.output
+    assert json.loads(repaired.output)["repaired"] is True
+    result = runner.invoke(app, ["related", MEMORY, "--limit", "3", "--json", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)["hits"]) == 3
+
+
+def test_search_process_stays_small(home: Path) -> None:
+    """`linkindex search` never imports the crawler, httpx or BeautifulSoup, nor jieba."""
+    fill(home)
+    subprocess.run([sys.executable, "-m", "linkindex", "index", "--home", str(home)], check=True)
+    script = (
+        "import sys\n"
+        "from linkindex.cli import app\n"
+        "try:\n"
+        f"    app(['search', '显存优化', '--home', {str(home)!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "LINKINDEX_HOME": str(home)},
+    )
+    assert MEMORY in done.stdout
+    modules = set(done.stderr.split())
+    for heavy in ("httpx", "bs4", "linkindex.crawl", "linkindex.fetch", "jieba", "trafilatura"):
+        assert heavy not in modules

@@ -1,0 +1,130 @@
+"""The index on disk: incremental updates, removals, rebuilds, crash safety, the doctor."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from linkindex import importer, index, search
+from linkindex.store import Store
+
+NOTES = Path(__file__).parent / "fixtures" / "search" / "notes"
+LAMP = "https://example.com/car/lamp"
+
+
+@pytest.fixture
+def library(home: Path) -> Store:
+    store = Store(home)
+    importer.import_paths(store, [NOTES])
+    search.refresh_index(store, home)
+    return store
+
+
+def link_id(store: Store, url: str) -> int:
+    return int(store.query("SELECT id FROM links WHERE url=?", (url,))[0]["id"])
+
+
+def retitle(store: Store, url: str, title: str) -> None:
+    with store.transaction():
+        ident = link_id(store, url)
+        store.conn.execute("UPDATE placements SET title=? WHERE link_id=?", (title, ident))
+        store.touch([ident])
+
+
+def urls(home: Path, query: str) -> list[str]:
+    return [h.url for h in search.search(home, query).hits]
+
+
+def test_topic_keys_are_every_run_of_headings() -> None:
+    assert index.topic_keys([["Pytorch", "参考"], ["NN中间语言", "ONNX", "Tools"]]) == [
+        "nn中间语言",
+        "nn中间语言/onnx",
+        "nn中间语言/onnx/tools",
+        "onnx",
+        "onnx/tools",
+        "pytorch",
+        "pytorch/参考",
+        "tools",
+        "参考",
+    ]
+    assert index.topic_key(" Pytorch > 参考 ") == index.topic_key("pytorch/参考")
+
+
+def test_incremental_update_rewrites_only_changed_links(library: Store, home: Path) -> None:
+    assert search.refresh_index(library, home) == 0
+    retitle(library, LAMP, "氙气大灯的色温选择")
+    assert search.refresh_index(library, home) == 1
+    assert urls(home, "色温") == [LAMP]
+    assert urls(home, "改装指南") == []
+    with index.LinkIndex(index.index_dir(home)) as ix:
+        assert ix.state().change_seq == library.change_seq()
+
+
+def test_removed_links_leave_the_index(library: Store, home: Path) -> None:
+    with library.transaction():
+        ident = link_id(library, LAMP)
+        library.conn.execute(
+            "UPDATE links SET removed_at='2026-01-01T00:00:00Z' WHERE id=?", (ident,)
+        )
+        library.touch([ident])
+    search.refresh_index(library, home)
+    assert urls(home, "大灯") == []
+    assert search.check_index(library, home).ok
+
+
+def test_rebuild_gives_the_same_results(library: Store, home: Path) -> None:
+    before = urls(home, "模型量化")
+    assert search.refresh_index(library, home, rebuild=True) == 6
+    assert urls(home, "模型量化") == before
+    assert not (home / "index.new").exists() and not (home / "index.old").exists()
+
+
+def test_a_crash_mid_write_leaves_the_index_as_it_was(
+    library: Store, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retitle(library, LAMP, "氙气大灯的色温选择")
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(index, "write_state", crash)
+    with pytest.raises(KeyboardInterrupt):
+        search.refresh_index(library, home)
+    monkeypatch.undo()
+    assert urls(home, "改装指南") == [LAMP]  # the old document, still readable
+    assert urls(home, "色温") == []
+    assert search.refresh_index(library, home) == 1  # picked up again next time
+    assert urls(home, "色温") == [LAMP]
+
+
+def test_new_heading_words_rebuild_the_index(library: Store, home: Path, tmp_path: Path) -> None:
+    with index.LinkIndex(index.index_dir(home)) as ix:
+        before = ix.state().vocabulary
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "2022-1-1-lamps.md").write_text(
+        "# 氙气灯\n\nhttps://example.com/xenon\n\n氙气灯选购\n", encoding="utf-8"
+    )
+    importer.import_paths(library, [extra])
+    assert search.refresh_index(library, home) == 7  # every link, re-segmented
+    with index.LinkIndex(index.index_dir(home)) as ix:
+        assert ix.state().vocabulary != before
+        assert ix.dictionary_path().exists()
+
+
+def test_doctor_finds_and_repairs_a_stale_index(library: Store, home: Path) -> None:
+    assert search.check_index(library, home).ok
+    shutil.rmtree(index.index_dir(home))
+    check = search.check_index(library, home)
+    assert not check.ok and "no search index" in check.problems[0]
+    search.refresh_index(library, home)
+    with index.LinkIndex(index.index_dir(home)) as ix:  # drop one document behind its back
+        writer = ix.writer()
+        writer.delete_by_term("id", str(link_id(library, LAMP)))
+        writer.commit()
+    check = search.check_index(library, home)
+    assert check.problems == ["1 links of the store are not indexed"]
+    search.refresh_index(library, home, rebuild=True)
+    assert search.check_index(library, home).ok
