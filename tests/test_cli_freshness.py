@@ -163,3 +163,19 @@ def test_help_has_an_example(runner: CliRunner, name: str) -> None:
     result = runner.invoke(app, [name, "--help"])
     assert result.exit_code == 0
     assert f"linkindex {name}" in result.stdout
+
+
+def test_update_on_an_empty_home(home: Path, runner: CliRunner) -> None:
+    result = runner.invoke(app, ["update"])
+    assert result.exit_code == 1
+    assert "linkindex import" in result.stderr
+
+
+def test_update_while_locked(home: Path, runner: CliRunner) -> None:
+    from linkindex.store import LibraryLock
+
+    Store(home).close()
+    with LibraryLock(home):
+        result = runner.invoke(app, ["update", str(home)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: another linkindex (pid {os.getpid()}) is writing")
