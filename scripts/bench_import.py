@@ -33,7 +33,7 @@ SITES = [  # (share, URL maker)
     (0.03, lambda r: f"https://github.com/{_token(r, 8)}/{_token(r, 10)}"),
     (0.06, lambda r: f"https://blog.csdn.net/{_token(r, 9)}/article/details/{r.randrange(10**8)}"),
     (0.03, lambda r: f"https://www.cnblogs.com/{_token(r, 7)}/p/{r.randrange(10**7)}.html"),
-    (0.10, lambda r: f"https://www.{_token(r, 8).lower()}.com/{_token(r, 6)}/{_token(r, 5)}"),
+    (0.10, lambda r: f"https://www.{_host(r)}.com/{_token(r, 6)}/{_token(r, 5)}"),
 ]
 _WORDS_TEXT = """
 深度学习 PyTorch 显存 优化 卷积 神经网络 目标检测 OpenCV 图像 分割 模型 压缩 TensorFlow 教程 入门
@@ -46,6 +46,10 @@ LABELS = ["官网：", "代码：", "参考：", "论文：", "项目：", "官�
 
 def _token(rng: random.Random, n: int) -> str:
     return "".join(rng.choices(string.ascii_letters + string.digits + "-_", k=n))
+
+
+def _host(rng: random.Random) -> str:
+    return "".join(rng.choices(string.ascii_lowercase + string.digits, k=8))
 
 
 def _title(rng: random.Random) -> str:
@@ -133,14 +137,21 @@ def main() -> int:
 
         store = Store(home)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        cpu = time.process_time()
         tick = time.perf_counter()
         first = import_paths(store, [notes])
         first_s = time.perf_counter() - tick
+        cpu = time.process_time() - cpu
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(
             f"first import:      {first_s:6.2f} s  ({first.notes_read} notes, "
-            f"{first.links_new} links, {first.placements} placements)  "
-            f"peak RSS {rss_after / 1024:.0f} MB (+{(rss_after - rss_before) / 1024:.0f} MB)"
+            f"{first.links_new} links, {first.placements} placements)\n"
+            f"  cpu: main process {cpu:.2f} s, parse workers "
+            f"{workers.ru_utime + workers.ru_stime:.2f} s (load average now "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus)\n"
+            f"  peak RSS {rss_after / 1024:.0f} MB (+{(rss_after - rss_before) / 1024:.0f} MB), "
+            f"workers {workers.ru_maxrss / 1024:.0f} MB each at most"
         )
 
         tick = time.perf_counter()

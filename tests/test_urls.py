@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkindex.models import SITES
-from linkindex.urls import host_of, is_tracking, normalize, site_of
+from linkindex.urls import _normalize, host_of, is_tracking, normalize, site_of, split_canonical
 
 ARTICLE = "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA"
 LONG = "https://mp.weixin.qq.com/s?__biz=MzA3MzI4MjgzMw==&mid=2650741234&idx=1&sn=0a1b2c3d4e"
@@ -229,3 +229,25 @@ def test_tracking_suffix_and_case_collapse(url: str, suffix: str) -> None:
     assert normalize(base + suffix) == normalize(base)
     upper = base.replace(urlsplit(base).netloc, urlsplit(base).netloc.upper(), 1)
     assert normalize(upper) == normalize(base)
+
+
+_plain_urls = st.builds(
+    "{}://{}{}".format,
+    st.sampled_from(["http", "https"]),
+    _hosts.map(str.lower).filter(str.isascii)
+    | st.from_regex(r"[a-z0-9-]{1,8}(\.[a-z0-9-]{1,5}){0,2}", fullmatch=True),
+    st.from_regex(r"(/[A-Za-z0-9._~-]{0,6}){0,4}", fullmatch=True),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_plain_urls | urls())
+def test_short_cut_agrees_with_the_full_normalisation(url: str) -> None:
+    assert normalize(url) == _normalize(url)
+
+
+def test_split_canonical() -> None:
+    assert split_canonical("https://user@blog.csdn.net:8080/x") == ("blog.csdn.net", "csdn")
+    assert split_canonical("https://blog.csdn.net/x") == ("blog.csdn.net", "csdn")
+    assert split_canonical("https://[::1]:8080/x") == ("[::1]", "web")
+    assert split_canonical(ARTICLE) == ("mp.weixin.qq.com", "wechat")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linkindex.errors import NotFoundError
-from linkindex.models import Clock, ParsedNote, to_iso, utc_now
+from linkindex.models import Clock, Note, ParsedNote, to_iso, utc_now
 from linkindex.notes import parse_note
 from linkindex.store.library import PlacementRow
 from linkindex.urls import normalize, split_canonical
@@ -118,7 +118,8 @@ class _Prepared:
     """A parsed note, ready to write: what the parse processes send back."""
 
     file: _Changed
-    parsed: ParsedNote
+    note: Note
+    skipped: dict[str, int]
     rows: list[PlacementRow]
 
 
@@ -193,7 +194,7 @@ class _Import:
         store, summary = self.store, self.summary
         with store.transaction():
             for item in batch:
-                note, file = item.parsed.note, item.file
+                note, file = item.note, item.file
                 note_id = store.save_note(
                     path=note.path,
                     title=note.title,
@@ -212,7 +213,7 @@ class _Import:
         for item in batch:
             summary.notes_read += 1
             summary.placements += len(item.rows)
-            for reason, count in item.parsed.skipped.items():
+            for reason, count in item.skipped.items():
                 summary.skipped[reason] = summary.skipped.get(reason, 0) + count
 
     def remove_vanished(self, root: Path) -> None:
@@ -264,7 +265,7 @@ def _prepare(file: _Changed) -> _Prepared:
     parsed = parse_note(file.text, file.path)
     rows = _placement_rows(parsed)
     file.text = ""  # not needed any more: don't send it back
-    return _Prepared(file, parsed, rows)
+    return _Prepared(file, parsed.note, parsed.skipped, rows)
 
 
 def _placement_rows(parsed: ParsedNote) -> list[PlacementRow]:

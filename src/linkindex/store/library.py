@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from linkindex.store.core import StoreBase, _chunks
 
@@ -28,9 +28,11 @@ class NoteState:
     removed: bool
 
 
-@dataclass(slots=True)
-class PlacementRow:
-    """One placement to write: a link (by canonical URL) where a note puts it."""
+class PlacementRow(NamedTuple):
+    """One placement to write: a link (by canonical URL) where a note puts it.
+
+    A NamedTuple: the import's parse processes send thousands of these back.
+    """
 
     canonical_url: str
     url: str  # as written in the note
