@@ -10,6 +10,7 @@ from linkindex.store.records import LinkRecord
 
 # Characters that would start Markdown syntax inside a line of text.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_NOT_IN_AUTOLINK = re.compile(r"[\s<>]")
 
 
 def escape(text: str) -> str:
@@ -56,7 +57,11 @@ def _item(entry: Entry) -> str:
     archive = archive_link(record)
     if archive:
         facts.append(f"[archive]({link_target(archive)})")
-    item = f"- [{escape(entry.title)}]({link_target(record.url)}) — {' · '.join(facts)}"
+    if entry.title == record.url and not _NOT_IN_AUTOLINK.search(record.url):
+        head = f"<{record.url}>"  # no title known: the URL itself, as an autolink
+    else:
+        head = f"[{escape(entry.title)}]({link_target(record.url)})"
+    item = f"- {head} — {' · '.join(facts)}"
     if entry.summary:
         item += f"\n  {escape(entry.summary)}"
     return item
