@@ -189,3 +189,16 @@ def test_snippets_mark_the_matches_and_escape_everything_else() -> None:
         "&lt;mark&gt;not ours&lt;/mark&gt; &amp; &lt;script&gt;"
     )
     assert str(snippet_html(None)) == ""
+
+
+def test_a_query_the_language_rejects_keeps_the_page_usable(client: TestClient) -> None:
+    page = client.get("/", params={"q": "显存 site:myspace"})
+    assert page.status_code == 400
+    assert 'value="显存 site:myspace"' in page.text  # the box keeps what was typed
+    assert 'class="problem"' in page.text
+    assert "unknown site" in page.text
+    part = client.get("/search/part", params={"q": "site:myspace"})
+    assert part.status_code == 400
+    assert "<html" not in part.text
+    assert "unknown site" in part.text
+    assert client.get("/api/search", params={"q": "site:myspace"}).status_code == 400

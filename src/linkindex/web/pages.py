@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from linkindex.errors import QueryError
 from linkindex.web.app import library, render
 from linkindex.web.health import health_view
 from linkindex.web.views import export_formats, find, link_view, search_params, topic_view
@@ -16,18 +17,23 @@ from linkindex.web.views import export_formats, find, link_view, search_params, 
 
 def search_page(request: Request) -> Response:
     """The search page (``/``): query box, facets, results; browsing when the query is empty."""
-    params = search_params(request.query_params)
-    with library(request) as store:
-        results = find(store, request.app.state.home, params)
-    return render(request, "search.html", {"results": results, "params": params})
+    return _search(request, "search.html")
 
 
 def search_part(request: Request) -> Response:
     """Just the facets and results of a search, for the page's as-you-type updates."""
+    return _search(request, "_found.html")
+
+
+def _search(request: Request, template: str) -> Response:
     params = search_params(request.query_params)
     with library(request) as store:
-        results = find(store, request.app.state.home, params)
-    return render(request, "_found.html", {"results": results, "params": params})
+        try:
+            results = find(store, request.app.state.home, params)
+        except QueryError as exc:  # half-typed queries are common: keep the page usable
+            context = {"results": None, "params": params, "problem": str(exc)}
+            return render(request, template, context, status=400)
+    return render(request, template, {"results": results, "params": params, "problem": ""})
 
 
 def link_page(request: Request) -> Response:
