@@ -37,6 +37,7 @@ class Collector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
         self.hrefs: list[str] = []
+        self.titled: list[str] = []
         self.text: list[str] = []
         self.stack: list[str] = []
         self.folders: list[tuple[str, ...]] = []
@@ -50,6 +51,8 @@ class Collector(HTMLParser):
         values = dict(attrs)
         if tag == "a" and values.get("href"):
             self.hrefs.append(values["href"] or "")
+            if values.get("class") == "title":
+                self.titled.append(values["href"] or "")
             self.bookmarks[values["href"] or ""] = tuple(self._folder_path)
         if tag == "h3":
             self._h3 = True
@@ -217,7 +220,7 @@ def test_html_escapes_and_round_trips(library: tuple[Store, dict[str, int]], hom
     assert "script" not in parser.tags
     assert "img" not in parser.tags
     assert "<script>alert(1)</script>" in "".join(parser.text)
-    assert urls(records) <= set(parser.hrefs)
+    assert set(parser.titled) == urls(records)
     assert "https://evil.example/x?a=1&b=2" in parser.hrefs
     assert '<meta name="viewport"' in page
     assert not {"link", "img", "iframe", "script"} & set(parser.tags)  # self-contained
@@ -275,6 +278,12 @@ def test_epub_opens_with_ebooklib(
         if item.get_name().startswith("link-")
     }
     assert set(chapters) == {f"link-{r.id}.xhtml" for r in records}
+    linked = set()
+    for content in chapters.values():
+        parser = Collector()
+        parser.feed(content)
+        linked.add(parser.hrefs[0])
+    assert linked == urls(records)
     mem = chapters[f"link-{ids['pytorch_mem']}.xhtml"]
     assert "第一段。" in mem and "第二段 &amp; &lt;b&gt;" in mem
     assert "<script>" not in chapters[f"link-{ids['hostile']}.xhtml"]
