@@ -89,8 +89,22 @@ def _toc(book: Any, node: TopicNode, chapters: dict[int, Any], style: Any) -> li
         chapters[record.id] = chapter
         items.append(chapter)
     for child in node.children:
-        items.append((epub.Section(child.name), _toc(book, child, chapters, style)))
+        below = _toc(book, child, chapters, style)
+        # Readers (and the NCX) want every TOC entry to point somewhere: a topic opens
+        # at its first link.
+        items.append((epub.Section(child.name, _first_href(below)), below))
     return items
+
+
+def _first_href(items: list[Any]) -> str:
+    for item in items:
+        if isinstance(item, tuple):
+            href = str(item[0].href)
+        else:
+            href = str(getattr(item, "file_name", None) or getattr(item, "href", ""))
+        if href:
+            return href
+    return ""
 
 
 def _chapter(entry: Entry) -> str:
