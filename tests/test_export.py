@@ -7,6 +7,7 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -293,8 +294,6 @@ def test_epub_opens_with_ebooklib(
         item.get_content().decode() for item in book.get_items() if item.get_name() == "nav.xhtml"
     )
     assert nav.index("Pytorch") < nav.index("参考") < nav.index("显存不足")
-    import zipfile
-
     with zipfile.ZipFile(path) as book_zip:
         assert book_zip.namelist()[0] == "mimetype"
         ncx = book_zip.read("EPUB/toc.ncx").decode()
