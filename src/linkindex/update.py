@@ -327,12 +327,13 @@ def crontab_line(
         "w": f"{minute} {hour} * * 0",
     }[every.unit]
     log = shlex.quote(str(home / "update.log"))
-    return f"{fields} {update_command(home, executable)} >> {log} 2>&1 {CRON_MARK}{home}"
+    line = f"{fields} {update_command(home, executable)} >> {log} 2>&1 {CRON_MARK}{home}"
+    return line.replace("%", "\\%")  # cron turns a bare % into a newline
 
 
 def with_crontab_line(current: str, line: str, home: Path) -> str:
     """The crontab text with this library's line put in (replacing an older one)."""
-    mark = f"{CRON_MARK}{home}"
+    mark = f"{CRON_MARK}{home}".replace("%", "\\%")
     kept = [row for row in current.splitlines() if not row.rstrip().endswith(mark)]
     return "\n".join([*kept, line]) + "\n"
 
