@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -263,7 +265,17 @@ def test_killed_import_leaves_a_consistent_library(
     assert (stats["notes"], stats["links"], stats["placements"]) == (7, 391, 393)
 
 
-def test_parallel_parsing_gives_the_same_library(home: Path, tmp_path: Path) -> None:
+def test_parallel_parsing_gives_the_same_library(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pools: list[object] = []
+
+    class CountedPool(importer.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", CountedPool)
     folder = tmp_path / "many"
     count = importer.PARALLEL_MIN + 6
     for i in range(count):
@@ -284,6 +296,8 @@ def test_parallel_parsing_gives_the_same_library(home: Path, tmp_path: Path) -> 
             ]
         )
         store.close()
+    if threading.active_count() == 1:
+        assert len(pools) == 1  # workers=2 parsed in two processes, workers=1 did not
     assert results[0] == results[1]
     assert len(results[0]) == count + 1
     assert max(item[3] for item in results[0]) == count  # the shared link

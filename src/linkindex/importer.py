@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import multiprocessing as mp
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -251,11 +252,17 @@ class _Import:
 def _parse_all(files: list[_Changed], workers: int | None) -> Iterator[_Prepared]:
     """Parse changed notes, in worker processes when there are many of them."""
     count = workers if workers is not None else (os.cpu_count() or 1)
-    if count <= 1 or len(files) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+    # fork: the workers start at once with everything imported, and never touch the
+    # parent's database connection (they only parse text). Forking a process that runs
+    # other threads could copy a lock one of them holds, so then we parse here instead.
+    if (
+        count <= 1
+        or len(files) < PARALLEL_MIN
+        or "fork" not in mp.get_all_start_methods()
+        or threading.active_count() > 1
+    ):
         yield from map(_prepare, files)
         return
-    # fork: the workers start at once with everything imported; they never touch the
-    # parent's database connection (they only parse text).
     context = mp.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(count, 8), mp_context=context) as pool:
         yield from pool.map(_prepare, files, chunksize=16)
