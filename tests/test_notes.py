@@ -400,3 +400,20 @@ def test_no_front_matter_title_falls_back() -> None:
     assert crlf.note.title == "T"
     assert crlf.note.date is None  # an impossible date is no date
     assert crlf.links[0].placement.line == 5
+
+
+def test_headings_made_of_links_or_nothing() -> None:
+    note = parse_note(
+        "# A\n\n## https://github.com/o/r\n\nhttps://x.example/1\n\n#\n\nhttps://x.example/2\n",
+        "/n/h.md",
+    )
+    assert [link.url for link in note.links] == [
+        "https://github.com/o/r",
+        "https://x.example/1",
+        "https://x.example/2",
+    ]
+    assert note.links[0].placement.topic == ("A", "https://github.com/o/r")
+    assert note.links[0].placement.title == ""
+    assert note.links[1].placement.topic == ("A", "https://github.com/o/r")
+    assert note.links[2].placement.topic == ()
+    assert note.headings == [("A",), ("A", "https://github.com/o/r")]

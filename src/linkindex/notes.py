@@ -408,19 +408,8 @@ class _Placer:
     def place(
         self, link: _Link, line: int, *, title: str = "", description: str = "", label: str = ""
     ) -> None:
-        self.links.append(
-            NoteLink(
-                url=link.url,
-                placement=Placement(
-                    note_path=self.path,
-                    line=line,
-                    topic=self.topic,
-                    title=title,
-                    description=description,
-                    label=label,
-                ),
-            )
-        )
+        placement = Placement(self.path, line, self.topic, title, description, label)
+        self.links.append(NoteLink(link.url, placement))
 
     def run(self) -> None:
         rows = self.rows
@@ -458,11 +447,13 @@ class _Placer:
     def heading(self, row: _Heading) -> None:
         while self.stack and self.stack[-1][0] >= row.level:
             self.stack.pop()
-        title = row.text
+        title = row.text or " ".join(link.url for link in row.line.links)
+        if not title:  # an empty heading ends the sections below its level, no more
+            return
         self.stack.append((row.level, title))
         self.headings.append(self.topic)
         for link in row.line.links:
-            self.place(link, row.line.number, title=_own_title(link) or title)
+            self.place(link, row.line.number, title=_own_title(link) or row.text)
 
     def link_line(self, row: _Line, i: int, label: str) -> tuple[int, bool]:
         """Place the links of a URL line; returns the next row and whether a run ended."""
