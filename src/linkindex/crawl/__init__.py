@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from linkindex.config import Settings
+from linkindex.crawl.extraction import Extraction, worker_count
 from linkindex.crawl.page import Fetched, PageFetcher
 from linkindex.fetch import Fetcher
 from linkindex.models import Clock, from_iso, to_iso, utc_now
@@ -151,6 +152,7 @@ class _Crawler:
         self.clock = clock
         self.progress = progress
         self.summary = summary
+        self.home = home
         self.snapshots = Snapshots(home)
         self.cooling: dict[str, datetime] = {}
         self.strikes: Counter[str] = Counter()
@@ -182,13 +184,23 @@ class _Crawler:
                 queues[link.host].append(link)
         self.summary.total = sum(len(queue) for queue in queues.values())
         self.started = time.monotonic()
-        async with Fetcher(self.settings, site_of=site_of) as fetcher:
-            pages = PageFetcher(fetcher, self.settings, self.snapshots, token=_github_token())
-            workers: list[Coroutine[Any, Any, None]] = []
-            for host, queue in queues.items():
-                slots = min(len(queue), fetcher.politeness.limits(host).concurrency)
-                workers.extend(self._work(pages, host, queue) for _ in range(slots))
-            await asyncio.gather(*workers)
+        if not self.summary.total:
+            return
+        extraction = Extraction(
+            self.home, worker_count(self.settings.crawl.extract_workers, self.summary.total)
+        )
+        try:
+            async with Fetcher(self.settings, site_of=site_of) as fetcher:
+                pages = PageFetcher(
+                    fetcher, self.settings, self.snapshots, extraction, token=_github_token()
+                )
+                workers: list[Coroutine[Any, Any, None]] = []
+                for host, queue in queues.items():
+                    slots = min(len(queue), fetcher.politeness.limits(host).concurrency)
+                    workers.extend(self._work(pages, host, queue) for _ in range(slots))
+                await asyncio.gather(*workers)
+        finally:
+            extraction.close()
 
     async def _work(self, pages: PageFetcher, host: str, queue: deque[DueLink]) -> None:
         while queue:

@@ -4,7 +4,7 @@
 overruled by the page's own verdict (a WeChat "deleted" page served with HTTP 200 is
 ``dead``, a verification page ``blocked``), the extracted page and the stored snapshot.
 A body whose hash equals the last one is not extracted again: nothing changed.
-Extraction and compression run in a worker thread so the event loop keeps fetching.
+Extraction and compression run off the event loop (see ``crawl.extraction``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from linkindex.config import Settings
+from linkindex.crawl.extraction import Extraction
 from linkindex.crawl.recover import fetch_copy
-from linkindex.extract import extract_page
 from linkindex.fetch import Conditional, Fetcher
 from linkindex.models import FetchResult, Page, Redirect, from_iso
 from linkindex.snapshots import Snapshots, content_hash
@@ -48,15 +48,23 @@ class PageFetcher:
         fetcher: the polite downloader.
         settings: library settings (archive, GitHub API URL).
         snapshots: where raw bodies go.
+        extraction: where extraction runs (a thread or worker processes).
         token: a GitHub token; with it, GitHub repos are read through the REST API.
     """
 
     def __init__(
-        self, fetcher: Fetcher, settings: Settings, snapshots: Snapshots, *, token: str | None
+        self,
+        fetcher: Fetcher,
+        settings: Settings,
+        snapshots: Snapshots,
+        extraction: Extraction,
+        *,
+        token: str | None,
     ) -> None:
         self.fetcher = fetcher
         self.settings = settings
         self.snapshots = snapshots
+        self.extraction = extraction
         self.token = token
         self.github_api_off = False  # set when the API says our quota is spent
 
@@ -86,21 +94,14 @@ class PageFetcher:
         changed = digest != link.content_hash
         if not changed and link.has_page and not link.page_from_archive:
             return Fetched(result, content_hash=digest, changed=False)
-        page, snapshot = await asyncio.to_thread(self._extract_and_keep, body, result, digest)
+        page, snapshot = await self.extraction.run(
+            body, result.final_url or result.url, result.headers, digest
+        )
         if page.verdict != "ok":
             result.outcome = page.verdict
             result.error = page.reason or f"the page says it is {page.verdict}"
             return Fetched(result, verification=page.verdict == "blocked", moved_to=page.moved_to)
         return Fetched(result, page, snapshot, digest, changed)
-
-    def _extract_and_keep(
-        self, body: bytes, result: FetchResult, digest: str
-    ) -> tuple[Page, SnapshotRow | None]:
-        page = extract_page(body, url=result.final_url or result.url, headers=result.headers)
-        if page.verdict != "ok":
-            return page, None
-        stored = self.snapshots.put(body, digest=digest)
-        return page, SnapshotRow(stored.hash, stored.size, stored.stored_size, result.content_type)
 
     async def _follow_move(self, link: DueLink, before: FetchResult, moved_to: str) -> Fetched:
         """Fetch the article a "this account has moved" page points at (one hop)."""
@@ -130,7 +131,9 @@ class PageFetcher:
             return None
         body = result.body
         digest = content_hash(body)
-        page, snapshot = await asyncio.to_thread(self._extract_and_keep, body, result, digest)
+        page, snapshot = await self.extraction.run(
+            body, result.final_url or result.url, result.headers, digest
+        )
         if page.verdict != "ok" or snapshot is None:
             return None  # the archive kept the error page, not the article
         return ArchiveRecord(copy.archive_url, result, page, snapshot)

@@ -20,7 +20,8 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from linkindex.config import Settings
-from linkindex.fetch.network import proxy_for, refused_address, ssl_context
+from linkindex.fetch.connections import Clients
+from linkindex.fetch.network import proxies_from_environment, proxy_for, refused_address
 from linkindex.fetch.politeness import HostLimits, Politeness
 from linkindex.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules
 from linkindex.models import FetchResult, Outcome, Redirect, utc_now
@@ -106,8 +107,8 @@ class Fetcher:
         self._site_of = site_of or (lambda url: "web")
         self._rng = rng or random.Random()
         self._sleep = sleep
-        self._clients: dict[str | None, httpx.AsyncClient] = {}
-        self._ssl: ssl.SSLContext | None = None
+        self._clients = Clients(self.crawl)
+        self._proxies = proxies_from_environment()
         self.politeness = Politeness(self.crawl.concurrency, self._host_limits)
         self.robots = RobotsRules(self._load_robots, self.crawl.user_agent)
 
@@ -119,9 +120,7 @@ class Fetcher:
 
     async def aclose(self) -> None:
         """Close every connection."""
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        await self._clients.aclose()
 
     def _host_limits(self, host: str) -> HostLimits:
         site = self.settings.site(self._site_of(f"https://{host}/"))
@@ -130,26 +129,6 @@ class Fetcher:
         return HostLimits(
             concurrency, self.crawl.per_host_interval if interval is None else interval
         )
-
-    def _client(self, proxy: str | None) -> httpx.AsyncClient:
-        client = self._clients.get(proxy)
-        if client is None:
-            if self._ssl is None:
-                self._ssl = ssl_context()
-            client = httpx.AsyncClient(
-                http2=self.crawl.http2,
-                verify=self._ssl,
-                proxy=proxy,
-                trust_env=False,  # proxies and CA files are chosen in fetch.network
-                follow_redirects=False,
-                timeout=httpx.Timeout(self.crawl.timeout or None),
-                limits=httpx.Limits(
-                    max_connections=max(self.crawl.concurrency, 1) * 2,
-                    max_keepalive_connections=max(self.crawl.concurrency, 1) * 2,
-                ),
-            )
-            self._clients[proxy] = client
-        return client
 
     # -- the public call -------------------------------------------------------------
 
@@ -253,7 +232,7 @@ class Fetcher:
             if delay:
                 self.politeness.slow_down(host, delay)
         if not self.crawl.allow_private_networks:
-            proxy = proxy_for(target.scheme, host)
+            proxy = proxy_for(target.scheme, host, self._proxies)
             port = target.port or (443 if target.scheme == "https" else 80)
             try:
                 why = await refused_address(
@@ -319,9 +298,14 @@ class Fetcher:
     async def _attempt(
         self, target: httpx.URL, headers: dict[str, str], trip: _Trip, max_bytes: int | None
     ) -> _Answer | _Failure:
-        client = self._client(proxy_for(target.scheme, target.host))
+        proxy = proxy_for(target.scheme, target.host, self._proxies)
         cap = self.crawl.max_bytes if max_bytes is None else max_bytes
-        async with self.politeness.turn(target.host):
+        # The client (and its TLS context) is made before the host's turn starts, so the
+        # turn measures the request itself.
+        async with (
+            self._clients.client(proxy, target.host) as client,
+            self.politeness.turn(target.host),
+        ):
             trip.attempts += 1
             started = time.monotonic()
             try:

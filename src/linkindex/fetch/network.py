@@ -16,9 +16,15 @@ import ssl
 import urllib.request
 
 
-def proxy_for(url_scheme: str, host: str) -> str | None:
+def proxies_from_environment() -> dict[str, str]:
+    """The proxy settings of the environment (``http``, ``https``, ``all``, ``no``)."""
+    return urllib.request.getproxies_environment()
+
+
+def proxy_for(url_scheme: str, host: str, proxies: dict[str, str] | None = None) -> str | None:
     """The proxy URL the environment sets for a request, or None to go direct."""
-    proxies = urllib.request.getproxies_environment()
+    if proxies is None:
+        proxies = proxies_from_environment()
     proxy = proxies.get(url_scheme) or proxies.get("all")
     if not proxy:
         return None

@@ -1,0 +1,84 @@
+"""Where pages are extracted and snapshots compressed: a thread, or worker processes.
+
+Extraction is CPU work in Python (lxml, trafilatura), so threads share one core. A
+large crawl hands it to worker processes instead, one per CPU, so the event loop keeps
+fetching and writing while the other cores extract. Workers ignore Ctrl-C: the crawl
+itself decides when to stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+from collections.abc import Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+from linkindex.models import Page
+from linkindex.snapshots import Snapshots
+from linkindex.store.crawlstate import SnapshotRow
+
+#: Crawls with fewer links than this extract in a thread: starting processes costs more.
+PROCESS_THRESHOLD = 200
+#: Never more worker processes than this.
+MAX_WORKERS = 8
+
+
+def extract_and_keep(
+    home: str, body: bytes, url: str, headers: Mapping[str, str], digest: str
+) -> tuple[Page, SnapshotRow | None]:
+    """Extract a body; keep its snapshot when the page is real (not a dead/blocked page)."""
+    from linkindex.extract import extract_page
+
+    page = extract_page(body, url=url, headers=headers)
+    if page.verdict != "ok":
+        return page, None
+    stored = Snapshots(Path(home)).put(body, digest=digest)
+    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    return page, SnapshotRow(stored.hash, stored.size, stored.stored_size, content_type)
+
+
+def _quiet_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def worker_count(setting: int, links: int) -> int:
+    """How many extraction processes a crawl of ``links`` links uses (0: a thread)."""
+    if setting > 0:
+        return min(setting, MAX_WORKERS)
+    cpus = os.cpu_count() or 1
+    if links < PROCESS_THRESHOLD or cpus < 2:
+        return 0
+    return min(cpus, MAX_WORKERS)
+
+
+class Extraction:
+    """Runs ``extract_and_keep`` off the event loop; close it when the crawl ends."""
+
+    def __init__(self, home: Path, workers: int) -> None:
+        self.home = str(home)
+        self.workers = workers
+        self._pool: Executor | None = None
+        if workers:
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_quiet_worker,
+            )
+
+    async def run(
+        self, body: bytes, url: str, headers: Mapping[str, str], digest: str
+    ) -> tuple[Page, SnapshotRow | None]:
+        """Extract (and keep) one body."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._pool, extract_and_keep, self.home, body, url, dict(headers), digest
+        )
+
+    def close(self) -> None:
+        """Stop the workers (pending work is dropped: its links stay due)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
