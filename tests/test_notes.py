@@ -381,6 +381,29 @@ def test_messy_url_and_title_in_one_paragraph(messy: ParsedNote) -> None:
         ),
         ("# [PyTorch](https://pytorch.org)\n", "https://pytorch.org", "PyTorch", "", ""),
         ("见 https://a.example/x*y*z，好\n", "https://a.example/x*y*z", "", "见，好", ""),
+        (
+            "https://a.example/x\n\n**粗体**的`code`标题\n",
+            "https://a.example/x",
+            "粗体的code标题",
+            "",
+            "",
+        ),
+        ("1. [列表项](https://a.example/x)\n2. 第二项\n", "https://a.example/x", "列表项", "", ""),
+        (
+            "> https://a.example/x\n>\n> 引用里的标题\n",
+            "https://a.example/x",
+            "引用里的标题",
+            "",
+            "",
+        ),
+        ("https://a.example/x\n\n```\n代码不是标题\n```\n", "https://a.example/x", "", "", ""),
+        (
+            "https://a.example/x\n\n![](/img.png)\n\n图片后不是标题\n",
+            "https://a.example/x",
+            "",
+            "",
+            "",
+        ),
     ],
 )
 def test_link_shapes(text: str, url: str, title: str, description: str, label: str) -> None:
