@@ -440,3 +440,28 @@ def test_github_repo_through_the_api(
     }
     stored = json.loads(Snapshots(home).get(record.page.snapshot_hash or ""))
     assert stored["repo"]["full_name"] == "apache/tvm"
+
+
+def test_extraction_in_worker_processes(db: Store, home: Path, server: HTTPServer) -> None:
+    server.expect_request("/a").respond_with_response(html(ARTICLE))
+    server.expect_request("/gone").respond_with_response(html(fixture("wechat_article.html")))
+    ids = add_links(db, [server.url_for("/a"), server.url_for("/a?2"), server.url_for("/gone")])
+    summary = run(db, home, fast_settings(extract_workers=1))
+    assert summary.counts == {"ok": 3}
+    records = db.link_records(ids)
+    assert [r.page.title for r in records if r.page] == [
+        "Gradient checkpointing explained",
+        "Gradient checkpointing explained",
+        "显存优化：梯度检查点实战",
+    ]
+    hashes = {r.page.snapshot_hash for r in records if r.page}
+    assert len(hashes) == 2  # the same body twice is one snapshot
+    assert all(Snapshots(home).verify(h or "") for h in hashes)
+
+
+def test_worker_count() -> None:
+    from linkindex.crawl.extraction import PROCESS_THRESHOLD, worker_count
+
+    assert worker_count(3, 1) == 3  # asked for: always
+    assert worker_count(0, PROCESS_THRESHOLD - 1) == 0  # small crawl: a thread
+    assert worker_count(0, PROCESS_THRESHOLD) in (0, *range(2, 9))

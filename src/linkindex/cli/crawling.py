@@ -36,26 +36,38 @@ def crawl_command(
     ] = True,
     site: Annotated[
         list[str] | None,
-        typer.Option("--site", help=f"Only this site (repeatable): {', '.join(SITES)}."),
+        typer.Option(
+            "--site", metavar="SITE", help=f"Only this site (repeatable): {', '.join(SITES)}."
+        ),
     ] = None,
     topic: Annotated[
         str | None,
-        typer.Option("--topic", help='Only links under a heading, e.g. "Pytorch > 参考".'),
+        typer.Option(
+            "--topic", metavar="TOPIC", help='Only links under a heading, e.g. "Pytorch > 参考".'
+        ),
     ] = None,
     status: Annotated[
         list[str] | None,
         typer.Option(
-            "--status", help=f"Only links with this status (repeatable): {', '.join(STATUSES)}."
+            "--status",
+            metavar="STATUS",
+            help=f"Only links with this status (repeatable): {', '.join(STATUSES)}.",
         ),
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N links.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", metavar="N", min=1, help="At most N links.")
+    ] = None,
     concurrency: Annotated[
-        int | None, typer.Option("--concurrency", min=1, help="Requests in flight overall.")
+        int | None,
+        typer.Option("--concurrency", metavar="N", min=1, help="Requests in flight overall."),
     ] = None,
     interval: Annotated[
         float | None,
         typer.Option(
-            "--interval", min=0.0, help="Seconds between two requests to one host (all sites)."
+            "--interval",
+            metavar="SECONDS",
+            min=0.0,
+            help="Seconds between two requests to one host (all sites).",
         ),
     ] = None,
     home: HomeOption = None,
@@ -202,7 +214,9 @@ def summary_lines(summary: CrawlSummary) -> list[str]:
 @command("show")
 def show_command(
     url: Annotated[str, typer.Argument(help="The link, as written in the notes or canonical.")],
-    history: Annotated[int, typer.Option("--history", min=0, help="Fetches to list.")] = 10,
+    history: Annotated[
+        int, typer.Option("--history", metavar="N", min=0, help="Fetches to list.")
+    ] = 10,
     home: HomeOption = None,
     json_output: JsonOption = False,
 ) -> None:

@@ -209,8 +209,9 @@ class _Crawler:
                 queue.clear()
                 return
             link = queue.popleft()
-            started = self.clock()
             fetched = await pages.fetch(link)
+            # When the request went out: waiting for the host's turn does not count.
+            started = self.clock() - timedelta(milliseconds=fetched.result.elapsed_ms)
             archive = None
             if self._wants_archive(link, fetched):
                 archive = await pages.recover(link)
