@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from web_library import HOSTILE_TITLE, WECHAT_TITLE, make_client
+from web_library import HOSTILE_TITLE, WECHAT_TITLE, build, make_client
 
 from linkindex.export import FORMATS
 
@@ -203,3 +203,23 @@ def test_an_empty_home_explains_what_to_do(tmp_path: Path) -> None:
         assert page.status_code == 503
         assert "linkindex import" in page.text
     assert not (tmp_path / "nothing" / "linkindex.db").exists()
+
+
+def test_pages_follow_the_library_as_it_changes(tmp_path: Path) -> None:
+    """A running server shows what an import or crawl changed without a restart."""
+    from linkindex.store import Store
+
+    home = tmp_path / "home"
+    ids = build(home)
+    with make_client(home, "http://127.0.0.1:8765") as client:
+        assert client.get("/api/search").json()["total"] == 7
+        store = Store(home)
+        try:
+            with store.transaction():
+                store.conn.execute("UPDATE links SET status='dead' WHERE id=?", (ids[WECHAT],))
+                store.touch([ids[WECHAT]])
+        finally:
+            store.close()
+        data = client.get("/api/search", params={"status": "dead"}).json()
+        assert {hit["link_id"] for hit in data["hits"]} >= {ids[WECHAT]}
+        assert client.get("/api/topics").json()["topics"]

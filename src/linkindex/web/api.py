@@ -110,7 +110,7 @@ def topics(request: Request) -> Response:
 
     written = request.query_params.get("topic", "")
     with library(request) as store:
-        view = topic_view(store, request.app.state.home, written)
+        view = topic_view(store, written)
     data: dict[str, Any] = {"topics": [node.as_json() for node in view.tree]}
     if view.node is not None:
         data["topic"] = view.node.as_json()

@@ -36,6 +36,9 @@ from linkindex.web.views import FACET_HITS, BadParameter
 
 HERE = Path(__file__).resolve().parent
 
+#: The search page's topic tree shows this many headings per level (the rest: /topics).
+FACET_TOPICS = 30
+
 #: The only tag a snippet may hold: the highlight, without attributes.
 SNIPPET_TAGS = {"mark"}
 
@@ -86,7 +89,12 @@ def templates() -> Environment:
         moment=moment,
         topic=topic_label,
     )
-    env.globals.update(version=__version__, status_colours=STATUS_COLOURS, facet_hits=FACET_HITS)
+    env.globals.update(
+        version=__version__,
+        status_colours=STATUS_COLOURS,
+        facet_hits=FACET_HITS,
+        facet_topics=FACET_TOPICS,
+    )
     return env
 
 

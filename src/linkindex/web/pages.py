@@ -56,7 +56,7 @@ def topics_page(request: Request) -> Response:
     """The taxonomy with counts; with ``?topic=A > B`` that topic's reading list."""
     written = request.query_params.get("topic", "")
     with library(request) as store:
-        view = topic_view(store, request.app.state.home, written)
+        view = topic_view(store, written)
     return render(request, "topics.html", {"view": view, "formats": export_formats()})
 
 

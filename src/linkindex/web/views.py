@@ -18,6 +18,7 @@ from linkindex.models import SITES, STATUSES, Hit
 from linkindex.store import LinkRecord, Store
 from linkindex.web.facets import (
     Facets,
+    LibraryLink,
     TopicNode,
     count_facets,
     filter_links,
@@ -32,8 +33,26 @@ PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 #: Facets of a search count its best hits up to this many (the rest are rarely looked at).
-FACET_HITS = 500
+#: Each hit costs a record load and a snippet: 200 keep a keystroke's search near the cost
+#: of one page of hits (scripts/bench_web.py), 500 doubled it.
+FACET_HITS = 200
 MAX_QUERY = 500
+
+
+#: The browse view of the last library read, by (database, change sequence): every page
+#: but a link's needs it, and it changes only when ``store.touch`` bumps the sequence.
+_LINKS: dict[tuple[str, int], list[LibraryLink]] = {}
+
+
+def current_links(store: Store) -> list[LibraryLink]:
+    """``facets.library_links``, read again only after the library changed."""
+    key = (str(store.path), store.change_seq())
+    links = _LINKS.get(key)
+    if links is None:
+        links = library_links(store)
+        _LINKS.clear()  # one library per server: keep only the newest reading
+        _LINKS[key] = links
+    return links
 
 
 class BadParameter(UserError):
@@ -179,7 +198,7 @@ def _search(store: Store, home: Path, params: SearchParams) -> Results:
 
 def _browse(store: Store, params: SearchParams) -> Results:
     chosen = filter_links(
-        library_links(store), topic=params.topic, site=params.site, status=params.status
+        current_links(store), topic=params.topic, site=params.site, status=params.status
     )
     start = (params.page - 1) * params.per_page
     ids = [link.id for link in chosen[start : start + params.per_page]]
@@ -274,35 +293,28 @@ class TopicView:
 
 def topic_tree(store: Store) -> list[TopicNode]:
     """The taxonomy of the whole library with link counts."""
-    return count_facets(
-        (link.site, link.status, link.topics) for link in library_links(store)
-    ).topics
+    return _tree(current_links(store))
 
 
-def topic_view(store: Store, home: Path, written: str) -> TopicView:
-    """The topic tree, and the reading list of the topic ``written`` (``A > B``) if given."""
-    view = TopicView(tree=topic_tree(store), topic=parse_topic(written))
+def _tree(links: list[LibraryLink]) -> list[TopicNode]:
+    return count_facets((link.site, link.status, link.topics) for link in links).topics
+
+
+def topic_view(store: Store, written: str) -> TopicView:
+    """The topic tree, and the reading list of the topic ``written`` (``A > B``) if given.
+
+    The list holds the links at or under the topic by heading path from the top (what
+    the tree counts), by id; ``export_download`` writes the same links.
+    """
+    links = current_links(store)
+    view = TopicView(tree=_tree(links), topic=parse_topic(written))
     if view.topic:
         view.node = find_node(view.tree, view.topic)
         if view.node is None:
             raise NotFoundError(f"no topic {topic_label(view.topic)!r} in the library")
-
-        view.records = reading_list(store, home, view.topic)
+        chosen = filter_links(links, topic=view.topic)
+        view.records = store.link_records(sorted(link.id for link in chosen))
     return view
-
-
-def reading_list(
-    store: Store, home: Path, topic: tuple[str, ...], **filters: Any
-) -> list[LinkRecord]:
-    """The links at or under a topic, as ``export`` selects them.
-
-    ``export.select`` matches the heading path at any depth; the tree counts links by
-    path from the top, so the list keeps those (it then holds what the count says).
-    """
-    from linkindex import export
-
-    chosen = export.select(store, home, topic=topic_label(topic), **filters)
-    return [record for record in chosen if within(record.topics, topic)]
 
 
 def export_formats() -> tuple[str, ...]:
@@ -330,11 +342,16 @@ def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Downloa
     query = (raw.get("q") or "").strip() or None
     if topic and find_node(topic_tree(store), topic) is None:
         raise NotFoundError(f"no topic {topic_label(topic)!r} in the library")
-    filters = {"site": choice(raw, "site", SITES), "status": choice(raw, "status", STATUSES)}
-    if topic:
-        records = reading_list(store, home, topic, query=query, **filters)
-    else:
-        records = export.select(store, home, query=query, **filters)
+    records = export.select(
+        store,
+        home,
+        topic=topic_label(topic) or None,
+        query=query,
+        site=choice(raw, "site", SITES),
+        status=choice(raw, "status", STATUSES),
+    )
+    if topic:  # export.select matches the headings at any depth; the page lists by path
+        records = [record for record in records if within(record.topics, topic)]
     title = topic_label(topic) or query or "linkindex"
     stem = "-".join(topic) if topic else (query or "library")
     return Download(
