@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import ssl
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from crawl_servers import Proxy, Recorder, fast_settings
+from linkindex.config import SiteSettings
 from linkindex.fetch import Conditional, Fetcher, retry_after
 from linkindex.fetch.network import is_public_address
 from linkindex.models import FetchResult
@@ -60,9 +62,14 @@ def test_sends_honest_user_agent_and_site_headers(server: HTTPServer) -> None:
         return Response(HTML, content_type="text/html")
 
     server.expect_request("/ua").respond_with_handler(handler)
-    fetch(server.url_for("/ua"))
-    agent = seen.seen[0].headers["User-Agent"]
-    assert agent.startswith("linkindex/")
+    settings = fast_settings()
+    web = SiteSettings(headers={"X-Team": "notes"}, cookies={"sid": "s3cret", "lang": "zh"})
+    settings = replace(settings, sites={**settings.sites, "web": web})
+    fetch(server.url_for("/ua"), settings=settings)
+    sent = seen.seen[0].headers
+    assert sent["User-Agent"].startswith("linkindex/")
+    assert sent["X-Team"] == "notes"
+    assert sent["Cookie"] == "sid=s3cret; lang=zh"
 
 
 @pytest.mark.parametrize(
