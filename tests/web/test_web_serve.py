@@ -5,7 +5,9 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 from web_server import Server
 
@@ -64,3 +66,38 @@ def test_a_real_server_answers_on_loopback_and_demands_the_token_beyond(web_home
             assert response.status == 200
     finally:
         exposed.stop()
+
+
+def test_serve_hands_the_app_to_uvicorn_and_opens_the_browser(
+    runner: CliRunner, web_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    served: dict[str, Any] = {}
+    opened = threading.Event()
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options, app=app))
+    monkeypatch.setattr(webbrowser, "open", lambda url: served.update(url=url) or opened.set())
+    result = runner.invoke(
+        app,
+        [
+            "serve",
+            "--home",
+            str(web_home),
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "9876",
+            "--token",
+            "a-long-enough-token",
+            "--open",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == ("0.0.0.0", 9876)
+    assert served["app"].state.home == web_home
+    assert "http://127.0.0.1:9876/" in result.output
+    assert opened.wait(5)
+    assert served["url"] == "http://127.0.0.1:9876/?token=a-long-enough-token"
