@@ -177,14 +177,14 @@ class LibraryMixin(StoreBase):
         )
         if not result.changed_links and not result.new_links:
             return result
+        topics = {r.topic: json.dumps(list(r.topic), ensure_ascii=False) for r in rows}
         self.conn.execute("DELETE FROM placements WHERE note_id=?", (note_id,))
         self.conn.executemany(
             "INSERT INTO placements(link_id, note_id, line, topic, title, description, label, "
             "raw_url) VALUES(?,?,?,?,?,?,?,?)",
             [
-                (known[r.canonical_url][0], note_id, r.line,
-                 json.dumps(list(r.topic), ensure_ascii=False), r.title, r.description, r.label,
-                 r.url)
+                (known[r.canonical_url][0], note_id, r.line, topics[r.topic], r.title,
+                 r.description, r.label, r.url)
                 for r in rows
             ],
         )  # fmt: skip
