@@ -440,3 +440,16 @@ def test_headings_made_of_links_or_nothing() -> None:
     assert note.links[1].placement.topic == ("A", "https://github.com/o/r")
     assert note.links[2].placement.topic == ()
     assert note.headings == [("A",), ("A", "https://github.com/o/r")]
+
+
+@pytest.mark.parametrize("path", [*sorted(SAMPLES.iterdir()), MESSY], ids=lambda p: p.name)
+def test_every_placement_line_holds_its_url(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    note = parse_note(text, str(path))
+    for link in note.links:
+        line = lines[link.placement.line - 1]
+        if link.url == "https://ref.example.com/docs":
+            assert "[the ref][docs]" in line  # a reference link stands where it is used
+            continue
+        assert link.url in line, (link.url, link.placement.line)
