@@ -210,8 +210,9 @@ class _Crawler:
                 return
             link = queue.popleft()
             fetched = await pages.fetch(link)
-            # When the request went out: waiting for the host's turn does not count.
-            started = self.clock() - timedelta(milliseconds=fetched.result.elapsed_ms)
+            # The moment of the check is when its answer came: waiting for the host's
+            # turn (seconds, for WeChat) must not make it look older than it is.
+            started = self.clock()
             archive = None
             if self._wants_archive(link, fetched):
                 archive = await pages.recover(link)
