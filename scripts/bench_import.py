@@ -12,7 +12,7 @@ code blocks — imports them into a temporary home, and prints:
 
 Goals on the 2-core build machine: first import < 5 s, unchanged re-import < 1 s.
 
-    .venv/bin/python scripts/bench_import.py [--notes 800] [--links 25000] [--seed 1]
+    .venv/bin/python scripts/bench_import.py [--notes 800] [--links 25000] [--workers N]
 """
 
 from __future__ import annotations
@@ -124,6 +124,7 @@ def main() -> int:
     parser.add_argument("--notes", type=int, default=800)
     parser.add_argument("--links", type=int, default=25_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None, help="parse processes (1: none)")
     args = parser.parse_args()
 
     from linkindex.importer import import_paths
@@ -139,7 +140,7 @@ def main() -> int:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         cpu = time.process_time()
         tick = time.perf_counter()
-        first = import_paths(store, [notes])
+        first = import_paths(store, [notes], workers=args.workers)
         first_s = time.perf_counter() - tick
         cpu = time.process_time() - cpu
         workers = resource.getrusage(resource.RUSAGE_CHILDREN)
