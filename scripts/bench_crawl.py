@@ -31,8 +31,38 @@ from linkindex.store import Store
 WORDS = ("memory", "tensor", "kernel", "layer", "graph", "cache", "batch", "model", "train")
 
 
-def page(n: int) -> bytes:
-    """A realistic article page of about 12 KB, different for every n."""
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+#: The real collection's mix (DESIGN.md): 55% WeChat, 23% Zhihu, the rest other sites.
+MIX = (("wechat", 55), ("zhihu", 23), ("generic", 22))
+
+
+def page(n: int, kind: str = "generic") -> bytes:
+    """A page of ``kind`` (``mix`` picks one by the real collection's shares), unique per n."""
+    if kind == "mix":
+        slot = n % 100
+        for name, share in MIX:
+            if slot < share:
+                kind = name
+                break
+            slot -= share
+    if kind == "wechat":
+        return _fixture("crawl/wechat_article.html") + f"<!-- {n} -->".encode()
+    if kind == "zhihu":
+        return _fixture("pages/zhihu_article.html") + f"<!-- {n} -->".encode()
+    return generic_page(n)
+
+
+_CACHE: dict[str, bytes] = {}
+
+
+def _fixture(name: str) -> bytes:
+    if name not in _CACHE:
+        _CACHE[name] = (FIXTURES / name).read_bytes()
+    return _CACHE[name]
+
+
+def generic_page(n: int) -> bytes:
+    """A realistic article page of about 12 KB for the generic extractor, different per n."""
     paragraphs = []
     for p in range(24):
         words = " ".join(WORDS[(n * 7 + p * 3 + i) % len(WORDS)] for i in range(60))
@@ -47,7 +77,7 @@ def page(n: int) -> bytes:
     ).encode()
 
 
-async def _serve(hosts: int, port: int, counter: Any) -> None:
+async def _serve(hosts: int, port: int, counter: Any, kind: str) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
@@ -56,7 +86,7 @@ async def _serve(hosts: int, port: int, counter: Any) -> None:
                 if target == "/robots.txt":
                     status, body = "404 Not Found", b"none"
                 else:
-                    status, body = "200 OK", page(int(target.rsplit("/", 1)[-1] or 0))
+                    status, body = "200 OK", page(int(target.rsplit("/", 1)[-1] or 0), kind)
                     with counter.get_lock():
                         counter.value += 1
                 writer.write(
@@ -74,8 +104,8 @@ async def _serve(hosts: int, port: int, counter: Any) -> None:
     await asyncio.gather(*(server.serve_forever() for server in servers))
 
 
-def _server_main(hosts: int, port: int, counter: Any) -> None:
-    asyncio.run(_serve(hosts, port, counter))
+def _server_main(hosts: int, port: int, counter: Any, kind: str) -> None:
+    asyncio.run(_serve(hosts, port, counter, kind))
 
 
 def _free_port() -> int:
@@ -141,47 +171,59 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(
-        "--interval", type=float, default=0.25, help="polite run: per-host interval"
+        "--kind",
+        choices=("mix", "generic"),
+        default="mix",
+        help="pages served: the real collection's mix of WeChat/Zhihu/other, or all generic",
     )
-    parser.add_argument("--polite-pages", type=int, default=1000, help="pages in the polite run")
-    parser.add_argument("--workers", type=int, default=0, help="extraction processes (0: a thread)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="extraction processes (0: a thread; default: the library's automatic choice)",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=1.0, help="polite run: per-host interval (s)"
+    )
+    parser.add_argument("--polite-pages", type=int, default=400, help="pages in the polite run")
     args = parser.parse_args()
 
     port = _free_port()
     counter = multiprocessing.Value("i", 0)
     server = multiprocessing.Process(
-        target=_server_main, args=(args.hosts, port, counter), daemon=True
+        target=_server_main, args=(args.hosts, port, counter, args.kind), daemon=True
     )
     server.start()
     time.sleep(0.5)
     try:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        if not args.workers:  # a thread, however large the crawl
+        if args.workers == 0:  # a thread, however large the crawl
             extraction.PROCESS_THRESHOLD = sys.maxsize
-        fast = _settings(
-            interval=0.0, concurrency=args.concurrency, robots=False, workers=args.workers
-        )
+        setting = args.workers or 0
+        chosen = extraction.worker_count(setting, args.pages)
+        fast = _settings(interval=0.0, concurrency=args.concurrency, robots=False, workers=setting)
         load = os.getloadavg()[0]
-        wall, cpu, workers, ok = _run(args.pages, args.hosts, port, fast)
+        wall, cpu, worker_cpu, ok = _run(args.pages, args.hosts, port, fast)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        mode = f"{args.workers} extraction processes" if args.workers else "extraction in a thread"
+        mode = f"{chosen} extraction processes" if chosen else "extraction in a thread"
         print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} before the run")
         print(
-            f"politeness off ({mode}): {ok}/{args.pages} pages over {args.hosts} hosts "
-            f"in {wall:.1f}s"
+            f"politeness off ({mode}, {args.kind} pages): {ok}/{args.pages} pages over "
+            f"{args.hosts} hosts in {wall:.1f}s"
         )
+        per_page = 1000 / max(ok, 1)
         print(
-            f"  {ok / wall:.0f} pages/s, {(cpu + workers) * 1000 / max(ok, 1):.1f} ms CPU per page "
-            f"({cpu * 1000 / max(ok, 1):.1f} crawler + {workers * 1000 / max(ok, 1):.1f} workers)"
+            f"  {ok / wall:.0f} pages/s, {(cpu + worker_cpu) * per_page:.1f} ms CPU per page "
+            f"({cpu * per_page:.1f} crawler + {worker_cpu * per_page:.1f} extraction workers)"
         )
         print(f"  peak memory {peak / 1024:.0f} MB (before the crawl {before / 1024:.0f} MB)")
 
         polite = _settings(
-            interval=args.interval, concurrency=args.concurrency, robots=True, workers=args.workers
+            interval=args.interval, concurrency=args.concurrency, robots=True, workers=setting
         )
         per_host = args.polite_pages // args.hosts
         counter.value = 0
-        wall, cpu, workers, ok = _run(per_host * args.hosts, args.hosts, port, polite)
+        wall, cpu, worker_cpu, ok = _run(per_host * args.hosts, args.hosts, port, polite)
         allowed = args.hosts / args.interval
         # The first request to each host needs no wait: n requests need (n - 1) intervals.
         best = (per_host - 1) * args.interval
