@@ -58,6 +58,11 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
                 return func(*args, **kw)
             except typer.Exit:
                 raise
+            except BrokenPipeError:
+                # `linkindex ... | head`: the reader left; stop quietly like other tools do.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                raise typer.Exit(0) from None
             except KeyboardInterrupt:
                 fail("interrupted; run the same command again to resume", code=130)
             except UserError as exc:
