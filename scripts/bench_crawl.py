@@ -87,8 +87,8 @@ async def _serve(hosts: int, port: int, counter: Any, kind: str) -> None:
                     status, body = "404 Not Found", b"none"
                 else:
                     status, body = "200 OK", page(int(target.rsplit("/", 1)[-1] or 0), kind)
-                    with counter.get_lock():
-                        counter.value += 1
+                with counter.get_lock():  # every request counts against the host's limit
+                    counter.value += 1
                 writer.write(
                     f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n"
                     f"Content-Length: {len(body)}\r\n\r\n".encode()
@@ -157,11 +157,14 @@ def _run(pages: int, hosts: int, port: int, settings: Settings) -> tuple[float, 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         _library(home, pages, hosts, port)
-        with Store(home) as store:
+        store = Store(home)
+        try:
             wall, cpu, workers = time.perf_counter(), time.process_time(), _children_cpu()
             summary = crawl(store, home, settings, selection=CrawlSelection())
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             workers = _children_cpu() - workers
+        finally:
+            store.close()
         return wall, cpu, workers, summary.counts.get("ok", 0)
 
 
@@ -225,8 +228,9 @@ def main() -> int:
         counter.value = 0
         wall, cpu, worker_cpu, ok = _run(per_host * args.hosts, args.hosts, port, polite)
         allowed = args.hosts / args.interval
-        # The first request to each host needs no wait: n requests need (n - 1) intervals.
-        best = (per_host - 1) * args.interval
+        # Each host gets robots.txt and then its pages, one request per interval; the
+        # first needs no wait, so n requests need (n - 1) intervals.
+        best = per_host * args.interval
         achieved = counter.value / wall
         print(
             f"politeness on ({args.interval:g}s per host, {args.hosts} hosts): "

@@ -44,6 +44,11 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _warm_up() -> None:
+    """Import the extractors (a second or so) before the first page arrives."""
+    import linkindex.extract  # noqa: F401
+
+
 def worker_count(setting: int, links: int) -> int:
     """How many extraction processes a crawl of ``links`` links uses (0: a thread)."""
     if setting > 0:
@@ -67,6 +72,9 @@ class Extraction:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_quiet_worker,
             )
+            # Start every worker now, while the first requests are in flight.
+            for _ in range(workers):
+                self._pool.submit(_warm_up)
 
     async def run(
         self, body: bytes, url: str, headers: Mapping[str, str], digest: str
