@@ -210,6 +210,7 @@ def render_markdown(report: Report) -> str:
         lines.append(f"Since {report.since}: no runs.")
     else:
         lines.append("No update has run yet: `linkindex update` makes the first report.")
+        return "\n".join(lines) + "\n"
     lines.append("")
     summary = ", ".join(f"{SECTIONS[kind]}: {report.counts.get(kind, 0)}" for kind in SECTIONS)
     lines += [summary + ".", ""]
