@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from starlette.testclient import TestClient
 
 TOKEN = "s3cret-token-123"
+LOOPBACK = "http://127.0.0.1:8765"
 OUTSIDE = "http://192.168.1.20:8765"
 
 
@@ -109,3 +110,22 @@ def test_the_api_takes_the_token_in_the_address_without_redirecting(web_home: Pa
     client = client_for(web_home, OUTSIDE, token=TOKEN)
     assert client.get(f"/api/topics?token={TOKEN}").status_code == 200
     assert client.get("/api/topics?token=nope").status_code == 401
+
+
+def test_an_unexpected_failure_is_a_500_with_the_headers(
+    web_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkindex.web import views
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "current_links", broken)
+    client = make_client(web_home, LOOPBACK, raise_server_exceptions=False)
+    response = client.get("/api/topics")
+    assert response.status_code == 500
+    assert response.json()["error"].startswith("internal error: RuntimeError")
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    page = client.get("/topics")
+    assert page.status_code == 500
+    assert "content-security-policy" in page.headers

@@ -226,7 +226,9 @@ def _insert(store: Store, table: str, **values: Any) -> int:
     return int(cursor.lastrowid or 0)
 
 
-def make_client(home: Path, base_url: str, *, token: str | None = None) -> TestClient:
+def make_client(
+    home: Path, base_url: str, *, token: str | None = None, raise_server_exceptions: bool = True
+) -> TestClient:
     """A test client of the app over ``home`` as seen at ``base_url`` (no redirects followed).
 
     Starlette warns that its client prefers ``httpx2``; the installed httpx works, so the
@@ -241,7 +243,12 @@ def make_client(home: Path, base_url: str, *, token: str | None = None) -> TestC
         warnings.simplefilter("ignore", DeprecationWarning)
         from starlette.testclient import TestClient
 
-        return TestClient(create_app(home, token=token), base_url=base_url, follow_redirects=False)
+        return TestClient(
+            create_app(home, token=token),
+            base_url=base_url,
+            follow_redirects=False,
+            raise_server_exceptions=raise_server_exceptions,
+        )
 
 
 # -- a library made the way a user makes one: notes imported, fixture pages extracted --

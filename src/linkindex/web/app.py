@@ -31,7 +31,7 @@ from linkindex.models import from_iso
 from linkindex.store import Store
 from linkindex.web.facets import topic_label
 from linkindex.web.health import STATUS_COLOURS
-from linkindex.web.safety import Guard
+from linkindex.web.safety import SECURITY_HEADERS, Guard
 from linkindex.web.views import FACET_HITS, BadParameter
 
 HERE = Path(__file__).resolve().parent
@@ -68,6 +68,7 @@ def create_app(home: Path, *, token: str | None = None) -> Starlette:
         exception_handlers={
             HTTPException: _http_error,
             LinkindexError: _library_error,
+            Exception: _internal_error,
         },
     )
     app.state.home = Path(home)
@@ -181,3 +182,12 @@ async def _library_error(request: Request, exc: Exception) -> Response:
     else:
         status = 500
     return error_response(request, status, str(exc))
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    # Starlette answers unexpected errors outside the middleware: add the headers here.
+    response = error_response(
+        request, 500, f"internal error: {type(exc).__name__}; the server log has the details"
+    )
+    response.headers.update(SECURITY_HEADERS)
+    return response

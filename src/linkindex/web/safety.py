@@ -43,7 +43,7 @@ SECURITY_HEADERS: dict[str, str] = {
     "referrer-policy": "no-referrer",
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
-    "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
 
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -142,7 +142,7 @@ class Guard:
         if self.token is None or "token" not in params or scope["path"].startswith("/api/"):
             return None
         rest = urlencode([(k, v) for k, v in params.multi_items() if k != "token"])
-        target = URL(scope=scope).replace(query=rest)
-        response = RedirectResponse(target.path + (f"?{rest}" if rest else ""), status_code=303)
+        target = URL(scope=scope).path + (f"?{rest}" if rest else "")
+        response = RedirectResponse(target, status_code=303)
         response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
         return response
