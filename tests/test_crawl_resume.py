@@ -32,6 +32,7 @@ concurrency = 2
 timeout = 5
 retries = 0
 obey_robots = false
+extract_workers = 1          # the worker-process path, whose workers must not outlive it
 
 [archive]
 enabled = false
@@ -82,6 +83,15 @@ def wait_for_fetches(home: Path, count: int, *, timeout: float = 30.0) -> None:
     raise AssertionError(f"the crawl did not record {count} fetches in {timeout}s")
 
 
+def running(pid: str) -> bool:
+    """Whether a process is alive (a zombie waiting to be reaped is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def assert_consistent(home: Path) -> int:
     """Every fetched link has its fetch row, page and snapshot; returns how many are done."""
     with Store(home) as store:
@@ -110,10 +120,18 @@ def test_sigkill_mid_crawl_then_resume(
     process = start_crawl(home)
     try:
         wait_for_fetches(home, 3)
+        children = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     assert process.returncode == -signal.SIGKILL
+    assert children  # the extraction worker (and multiprocessing's resource tracker)
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in children):
+        assert time.monotonic() < deadline, "extraction workers outlived the killed crawl"
+        time.sleep(0.1)
     done = assert_consistent(home)
     assert 3 <= done < LINKS
     with Store(home) as store:

@@ -2,8 +2,8 @@
 
 Extraction is CPU work in Python (lxml, trafilatura), so threads share one core. A
 large crawl hands it to worker processes instead, one per CPU, so the event loop keeps
-fetching and writing while the other cores extract. Workers ignore Ctrl-C: the crawl
-itself decides when to stop.
+fetching and writing while the other cores extract. Workers ignore Ctrl-C (the crawl
+itself decides when to stop) and exit when the crawl's process is gone.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
@@ -24,6 +26,8 @@ from linkindex.store.crawlstate import SnapshotRow
 PROCESS_THRESHOLD = 200
 #: Never more worker processes than this.
 MAX_WORKERS = 8
+#: Seconds between a worker's checks that the crawl is still running.
+PARENT_CHECK = 1.0
 
 
 def extract_and_keep(
@@ -40,8 +44,20 @@ def extract_and_keep(
     return page, SnapshotRow(stored.hash, stored.size, stored.stored_size, content_type)
 
 
-def _quiet_worker() -> None:
+def _start_worker(parent: int) -> None:
+    """Ignore Ctrl-C (the crawl decides when to stop) and die with the crawl.
+
+    A crawl killed with SIGKILL cannot stop its workers, and they would wait for work
+    forever: each watches its parent and exits when it is gone.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _warm_up() -> None:
@@ -70,7 +86,8 @@ class Extraction:
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_quiet_worker,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
             # Start every worker now, while the first requests are in flight.
             for _ in range(workers):
