@@ -49,7 +49,7 @@ def test_due_lists_what_the_next_run_fetches(home: Path, runner: CliRunner) -> N
     assert lines[0] == "4 links due now"
     text = result.stdout
     assert "new: never fetched" in text and "https://a.example/new" in text
-    assert "refresh after 8 days (every 7 days for github)" in text
+    assert "refresh: fetched 8 days ago (github every 7 days)" in text
     assert "retry after failure 2 (error, waited 12 hours)" in text
     assert "dead confirmation 2 of 3" in text
     assert "later" not in text and "removed" not in text

@@ -113,8 +113,8 @@ def due_reason(
         return "re-check of a skipped link"
     every = refresh_days(site, settings)
     if fetched_at is None:
-        return f"refresh (every {every:g} days for {site})"
-    return f"refresh after {_span(now - fetched_at)} (every {every:g} days for {site})"
+        return f"refresh ({site} every {every:g} days)"
+    return f"refresh: fetched {_span(now - fetched_at)} ago ({site} every {every:g} days)"
 
 
 def _span(delta: timedelta) -> str:

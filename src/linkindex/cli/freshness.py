@@ -108,7 +108,7 @@ def due_command(
 ) -> None:
     """Show what the next `linkindex update` will fetch, and why.
 
-    Reasons: new (never fetched), refresh after N days (per-site interval, longer while
+    Reasons: new (never fetched), refresh (per-site interval, longer while
     a page stays unchanged), retry after a failure (back-off), dead confirmation (a dead
     link is checked again before it counts as gone). Links of hosts that are cooling
     down after blocking us wait and are counted separately.
