@@ -88,3 +88,29 @@ def test_always_in_the_future(outcome: str) -> None:
         assert wait(
             outcome=outcome, fail_count=count, dead_count=count, unchanged_count=count
         ) > timedelta(0)
+
+
+def test_due_reasons_in_words() -> None:
+    from linkindex.schedule import due_reason
+
+    def reason(status: str, **kwargs: object) -> str:
+        values: dict[str, object] = {
+            "status": status,
+            "site": "github",
+            "fail_count": 0,
+            "dead_count": 0,
+            "fetched_at": None,
+            "now": NOW,
+            "settings": SETTINGS,
+        }
+        values.update(kwargs)
+        return due_reason(**values)  # type: ignore[arg-type]
+
+    assert reason("new") == "new: never fetched"
+    assert reason("ok", fetched_at=NOW - timedelta(days=9)) == (
+        "refresh: fetched 9 days ago (github every 7 days)"
+    )
+    assert reason("blocked", fail_count=3) == "retry after failure 3 (blocked, waited 24 hours)"
+    assert reason("dead", dead_count=1) == "dead confirmation 2 of 3"
+    assert reason("dead", dead_count=3).startswith("dead for good")
+    assert reason("skipped") == "re-check of a skipped link"
