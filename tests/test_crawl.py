@@ -465,3 +465,39 @@ def test_worker_count() -> None:
     assert worker_count(3, 1) == 3  # asked for: always
     assert worker_count(0, PROCESS_THRESHOLD - 1) == 0  # small crawl: a thread
     assert worker_count(0, PROCESS_THRESHOLD) in (0, *range(2, 9))
+
+
+def test_blocked_links_use_the_archive_only_when_asked(
+    db: Store, home: Path, server: HTTPServer
+) -> None:
+    server.expect_request("/walled").respond_with_data("login first", status=403)
+    original = server.url_for("/walled")
+    api = wayback(server, original)
+    (link_id,) = add_links(db, [original])
+    run(db, home, fast_settings(archive=ArchiveSettings(wayback_api=api)))
+    assert link(db, link_id)["archive_url"] is None
+    asked = ArchiveSettings(wayback_api=api, for_blocked=True)
+    summary = run(db, home, fast_settings(archive=asked), due_only=False)
+    assert (summary.counts, summary.archived) == ({"blocked": 1}, 1)
+    record = db.link_records([link_id])[0]
+    assert record.page is not None and record.page.from_archive
+
+
+def test_topic_selects_links_under_a_heading(db: Store, home: Path, server: HTTPServer) -> None:
+    from linkindex.store.crawlstate import topic_matches
+
+    assert topic_matches("Pytorch > 参考", ["pytorch", "参考", "显存"])
+    assert not topic_matches("Pytorch > 参考", ["NN中间语言", "Pytorch", "参考"])
+    assert topic_matches("onnx", ["NN中间语言", "ONNX"])
+    server.expect_request("/a").respond_with_response(html(ARTICLE))
+    under, other = add_links(db, [server.url_for("/a?1"), server.url_for("/a?2")])
+    with db.transaction():
+        note = db.conn.execute("INSERT INTO notes(path) VALUES('/n.md')").lastrowid
+        for link_id, topic in ((under, '["Pytorch", "参考"]'), (other, '["ONNX"]')):
+            db.conn.execute(
+                "INSERT INTO placements(link_id, note_id, line, topic) VALUES(?, ?, 1, ?)",
+                (link_id, note, topic),
+            )
+    summary = run(db, home, topic="Pytorch > 参考")
+    assert summary.done == 1
+    assert link(db, under)["status"] == "ok" and link(db, other)["status"] == "new"
