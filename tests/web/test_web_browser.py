@@ -138,6 +138,7 @@ def test_click_a_topic_facet(server: Server, page: tuple[Page, Watch]) -> None:
 def test_pages_of_results(server: Server, page: tuple[Page, Watch]) -> None:
     tab, _ = page
     tab.goto(server.url + "/")
+    shoot(tab, "browse")
     tab.locator(".pager a[rel=next]").click()
     tab.wait_for_url("**/?page=2")
     assert "page 2 of 2" in tab.locator("#summary").inner_text()

@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from linkindex import __version__
 from linkindex.errors import EmptyLibraryError, LinkindexError, NotFoundError, UserError
+from linkindex.export.outline import summary_of
 from linkindex.models import from_iso
 from linkindex.store import Store
 from linkindex.web.facets import topic_label
@@ -89,6 +90,7 @@ def templates() -> Environment:
         snippet=snippet_html,
         moment=moment,
         topic=topic_label,
+        summary=summary_of,
     )
     env.globals.update(
         version=__version__,

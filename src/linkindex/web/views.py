@@ -37,6 +37,8 @@ MAX_PAGE = 10_000
 #: of one page of hits (scripts/bench_web.py), 500 doubled it.
 FACET_HITS = 200
 MAX_QUERY = 500
+#: A browsed link shows this much of its summary (a search hit shows its snippet).
+SUMMARY_CHARS = 240
 
 
 #: The browse view of the last library read, by (database, change sequence): every page
@@ -212,10 +214,9 @@ def _browse(store: Store, params: SearchParams) -> Results:
 
 def hit_of(record: LinkRecord) -> Hit:
     """A link record shown as a result (its snippet: the notes' description, or the page's)."""
+    from linkindex.export.outline import summary_of
+
     first = record.placements[0] if record.placements else None
-    about = next((p.description for p in record.placements if p.description), "")
-    if not about and record.page:
-        about = record.page.description or record.page.text[:240]
     return Hit(
         link_id=record.id,
         url=record.url,
@@ -230,7 +231,7 @@ def hit_of(record: LinkRecord) -> Hit:
         published_at=record.published_at,
         fetched_at=record.fetched_at,
         archive_url=record.archive_url,
-        snippet=about,
+        snippet=summary_of(record)[:SUMMARY_CHARS],
     )
 
 
