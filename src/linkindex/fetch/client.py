@@ -109,6 +109,7 @@ class Fetcher:
         self._sleep = sleep
         self._clients = Clients(self.crawl)
         self._proxies = proxies_from_environment()
+        self._verdicts: dict[tuple[str, int, bool], str] = {}
         self.politeness = Politeness(self.crawl.concurrency, self._host_limits)
         self.robots = RobotsRules(self._load_robots, self.crawl.user_agent)
 
@@ -234,12 +235,16 @@ class Fetcher:
         if not self.crawl.allow_private_networks:
             proxy = proxy_for(target.scheme, host, self._proxies)
             port = target.port or (443 if target.scheme == "https" else 80)
-            try:
-                why = await refused_address(
-                    host, port, proxied=proxy is not None, timeout=self.crawl.timeout or 20.0
-                )
-            except (OSError, TimeoutError) as exc:
-                return "error", f"DNS: cannot resolve {host}: {exc}"
+            key = (host, port, proxy is not None)
+            why = self._verdicts.get(key)
+            if why is None:
+                try:
+                    why = await refused_address(
+                        host, port, proxied=proxy is not None, timeout=self.crawl.timeout or 20.0
+                    )
+                except (OSError, TimeoutError) as exc:
+                    return "error", f"DNS: cannot resolve {host}: {exc}"
+                self._verdicts[key] = why  # a host's addresses are judged once per crawl
             if why:
                 return "skipped", why
         return None
