@@ -219,7 +219,11 @@ def main() -> int:
             f"  {ok / wall:.0f} pages/s, {(cpu + worker_cpu) * per_page:.1f} ms CPU per page "
             f"({cpu * per_page:.1f} crawler + {worker_cpu * per_page:.1f} extraction workers)"
         )
-        print(f"  peak memory {peak / 1024:.0f} MB (before the crawl {before / 1024:.0f} MB)")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(
+            f"  peak memory {peak / 1024:.0f} MB (before the crawl {before / 1024:.0f} MB)"
+            + (f"; each extraction worker at most {children / 1024:.0f} MB" if chosen else "")
+        )
 
         polite = _settings(
             interval=args.interval, concurrency=args.concurrency, robots=True, workers=setting
