@@ -501,3 +501,25 @@ def test_topic_selects_links_under_a_heading(db: Store, home: Path, server: HTTP
     summary = run(db, home, topic="Pytorch > 参考")
     assert summary.done == 1
     assert link(db, under)["status"] == "ok" and link(db, other)["status"] == "new"
+
+
+def test_an_extractor_crash_is_one_failed_link(
+    db: Store, home: Path, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linkindex.extract
+
+    real = linkindex.extract.extract_page
+
+    def fragile(body: bytes, **kwargs: Any) -> Any:
+        if b"explode" in body:
+            raise ValueError("unexpected markup")
+        return real(body, **kwargs)
+
+    monkeypatch.setattr(linkindex.extract, "extract_page", fragile)
+    server.expect_request("/bad").respond_with_response(html("<p>explode</p>"))
+    server.expect_request("/good").respond_with_response(html(ARTICLE))
+    bad, good = add_links(db, [server.url_for("/bad"), server.url_for("/good")])
+    summary = run(db, home)
+    assert summary.counts == {"error": 1, "ok": 1}
+    assert link(db, bad)["error"] == "internal: ValueError: unexpected markup"
+    assert link(db, good)["status"] == "ok"

@@ -23,7 +23,7 @@ from linkindex.config import Settings
 from linkindex.crawl.extraction import Extraction, worker_count
 from linkindex.crawl.page import Fetched, PageFetcher
 from linkindex.fetch import Fetcher
-from linkindex.models import Clock, from_iso, to_iso, utc_now
+from linkindex.models import Clock, FetchResult, from_iso, to_iso, utc_now
 from linkindex.schedule import next_check
 from linkindex.snapshots import Snapshots
 from linkindex.store import Store
@@ -209,13 +209,19 @@ class _Crawler:
                 queue.clear()
                 return
             link = queue.popleft()
-            fetched = await pages.fetch(link)
+            try:
+                fetched = await pages.fetch(link)
+            except Exception as exc:  # an extractor's bug is one failed link, not a crash
+                fetched = Fetched(_internal_error(link.url, exc))
             # The moment of the check is when its answer came: waiting for the host's
             # turn (seconds, for WeChat) must not make it look older than it is.
             started = self.clock()
             archive = None
             if self._wants_archive(link, fetched):
-                archive = await pages.recover(link)
+                try:
+                    archive = await pages.recover(link)
+                except Exception:  # the lookup is a bonus: the link's own outcome stands
+                    archive = None
             self._record(link, started, fetched, archive)
             self._watch_host(link, fetched)
 
@@ -358,6 +364,12 @@ class _Crawler:
         self.blocked_before.add(host)
         self.store.cool_host(host, until=to_iso(until), at=to_iso(now), reason=reason)
         self.summary.cooled_hosts.append(host)
+
+
+def _internal_error(url: str, exc: Exception) -> FetchResult:
+    return FetchResult(
+        url=url, outcome="error", final_url=url, error=f"internal: {type(exc).__name__}: {exc}"
+    )
 
 
 def _github_token() -> str | None:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from linkindex.models import Page
@@ -98,9 +99,18 @@ class Extraction:
     ) -> tuple[Page, SnapshotRow | None]:
         """Extract (and keep) one body."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._pool, extract_and_keep, self.home, body, url, dict(headers), digest
-        )
+        args = (self.home, body, url, dict(headers), digest)
+        pool = self._pool
+        if pool is not None:
+            try:
+                return await loop.run_in_executor(pool, extract_and_keep, *args)
+            except BrokenProcessPool:
+                # A worker died (out of memory, a crash in a C library): carry on in a
+                # thread rather than fail every page that is left.
+                if self._pool is pool:
+                    self._pool = None
+                    pool.shutdown(wait=False, cancel_futures=True)
+        return await loop.run_in_executor(None, extract_and_keep, *args)
 
     def close(self) -> None:
         """Stop the workers (pending work is dropped: its links stay due)."""
