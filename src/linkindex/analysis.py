@@ -100,6 +100,11 @@ def cjk_grams(text: str, *, unigrams: bool = False) -> list[str]:
     return grams
 
 
+def cjk_runs(text: str) -> list[str]:
+    """The runs of CJK ideographs in ``text``."""
+    return _CJK.findall(text)
+
+
 def has_cjk(text: str) -> bool:
     """Whether the text contains a CJK ideograph."""
     return _CJK.search(text) is not None

@@ -16,22 +16,44 @@ written in the same commit as the links, so the two never disagree after a crash
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
+import sys
+import types
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, index, query, scoring
-from whoosh.formats import Existence, Frequency, Positions
-from whoosh.system import pack_uint
 
-from linkindex import analysis
-from linkindex.errors import EmptyLibraryError, StoreError
+def _light_cached_property() -> None:
+    """Let whoosh find ``cached_property`` without importing that package.
+
+    whoosh-reloaded imports the ``cached_property`` package for one decorator, and the
+    package imports asyncio (~50 ms of a short ``linkindex search``). The standard
+    library's ``functools.cached_property`` does the same job for whoosh's reader.
+    """
+    if "cached_property" not in sys.modules:
+        module = types.ModuleType("cached_property")
+        module.cached_property = functools.cached_property  # type: ignore[attr-defined]
+        sys.modules["cached_property"] = module
+
+
+_light_cached_property()
+
+from whoosh import fields, index, query, scoring  # noqa: E402
+from whoosh.codec.whoosh3 import W3Codec  # noqa: E402
+from whoosh.formats import Existence, Frequency, Positions  # noqa: E402
+from whoosh.system import _INT_SIZE, pack_uint  # noqa: E402
+
+from linkindex import analysis  # noqa: E402
+from linkindex.errors import EmptyLibraryError, StoreError  # noqa: E402
 
 INDEX_DIR = "index"
 DICTIONARY_PREFIX = "dictionary-"
@@ -47,17 +69,30 @@ WEIGHTS = {
     "notes": 2.0,
     "content": 1.0,
     "title_cjk": 0.5,
-    "content_cjk": 0.15,
+    "chars": 0.3,
 }
 PHRASE_WEIGHTS = {"title": 6.0, "topics": 3.0, "notes": 3.0, "content": 2.0}
 WORD_FIELDS = ("title", "topics", "notes", "content")
+
+
+class _CompactPositions(Positions):
+    """Positions stored as a plain array of deltas: whoosh pickles a list per posting."""
+
+    def encode(self, poslist: Any) -> bytes:
+        deltas = array("I", [b - a for a, b in zip([0, *poslist], poslist, strict=False)])
+        return pack_uint(len(deltas)) + deltas.tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        deltas = array("I")
+        deltas.frombytes(valuestring[_INT_SIZE:])
+        return list(accumulate(deltas))
 
 
 class _WordsField(fields.FieldType):
     """A text field fed with ``analysis.Token`` lists (word, position, start, end)."""
 
     def __init__(self) -> None:
-        super().__init__(Positions(), None, scorable=True)
+        super().__init__(_CompactPositions(), None, scorable=True)
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         positions: dict[str, list[int]] = defaultdict(list)
@@ -95,7 +130,6 @@ def schema() -> fields.Schema:
         notes=_WordsField(),
         content=_WordsField(),
         title_cjk=_GramsField(counted=True),
-        content_cjk=_GramsField(counted=True),
         site=_GramsField(counted=False),
         status=_GramsField(counted=False),
         topic=_GramsField(counted=False),
@@ -153,7 +187,6 @@ def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
         "notes": segmenter.tokens("\n".join(notes)),
         "content": segmenter.tokens(content),
         "title_cjk": analysis.cjk_grams(analysis.fold(title_text), unigrams=True),
-        "content_cjk": analysis.cjk_grams(analysis.fold(content)),
         "site": [record.site],
         "status": [record.status],
         "topic": topic_keys(record.topics),
@@ -217,15 +250,7 @@ class LinkIndex:
     def state(self) -> IndexState:
         """The change sequence and dictionary the index has, and its number of links."""
         with self._ix.searcher() as searcher:
-            docnum = searcher.document_number(id=META_ID)
-            info = searcher.stored_fields(docnum).get("info") if docnum is not None else None
-            links = searcher.doc_count() - (1 if docnum is not None else 0)
-        meta = json.loads(info) if info else {}
-        return IndexState(
-            change_seq=int(meta.get("change_seq", 0)),
-            vocabulary=str(meta.get("vocabulary", "")),
-            links=links,
-        )
+            return read_state(searcher)
 
     def dictionary_path(self, state: IndexState | None = None) -> Path:
         """The query dictionary written with the index's documents."""
@@ -249,7 +274,26 @@ class LinkIndex:
 
     def writer(self, *, procs: int = 1) -> Any:
         """A whoosh writer (commit or cancel it)."""
-        return self._ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
+        # Light block compression: zlib at level 3 is a good share of whoosh's commit
+        # time. Separate files (not compound) are opened in place by a search instead of
+        # being copied. (inlinelimit > 1 fails in whoosh-reloaded 2.7.5: no set_inline.)
+        codec = W3Codec(blocklimit=128, compression=1, inlinelimit=1)
+        return self._ix.writer(
+            limitmb=256, procs=procs, multisegment=procs > 1, codec=codec, compound=False
+        )
+
+
+def read_state(searcher: Any) -> IndexState:
+    """The index's own record of what it holds, read through an open searcher."""
+    docnum = searcher.document_number(id=META_ID)
+    info = searcher.stored_fields(docnum).get("info") if docnum is not None else None
+    links = searcher.doc_count() - (1 if docnum is not None else 0)
+    meta = json.loads(info) if info else {}
+    return IndexState(
+        change_seq=int(meta.get("change_seq", 0)),
+        vocabulary=str(meta.get("vocabulary", "")),
+        links=links,
+    )
 
 
 def create(folder: Path) -> None:
@@ -339,19 +383,22 @@ def _word_query(word: str, fields_: Sequence[str]) -> query.Query:
     return terms[0] if len(terms) == 1 else query.Or(terms)
 
 
-def _gram_query(text: str, fields_: Sequence[str]) -> query.Query | None:
-    """The bigram-shadow alternative for the CJK part of ``text`` (None if it has none)."""
+def _gram_query(text: str, title_only: bool) -> query.Query | None:
+    """The fallback for the CJK part of ``text`` that jieba's words may have missed.
+
+    Titles have a bigram (and character) shadow; page text is matched as the
+    sequence of its characters where jieba left them single (a name split oddly).
+    """
     grams = analysis.cjk_grams(text)
     if not grams:
         return None
-    parts: list[query.Query] = []
-    for name in fields_:
-        boost = WEIGHTS[name]
-        if len(grams) == 1 and len(grams[0]) == 1 and name == "content_cjk":
-            # a lone character: the content shadow has bigrams only, match their start
-            parts.append(query.Prefix(name, grams[0], boost=boost))
-        else:
-            parts.append(query.And([query.Term(name, g, boost=boost) for g in grams]))
+    parts: list[query.Query] = [
+        query.And([query.Term("title_cjk", g, boost=WEIGHTS["title_cjk"]) for g in grams])
+    ]
+    if not title_only:
+        for run in analysis.cjk_runs(text):
+            if len(run) > 1:
+                parts.append(query.Phrase("content", list(run), boost=WEIGHTS["chars"]))
     return parts[0] if len(parts) == 1 else query.Or(parts)
 
 
@@ -360,7 +407,6 @@ def words_query(clause: Words, cut: Any) -> query.Query:
     text = analysis.fold(clause.text)
     words = cut(text)
     word_fields = ("title",) if clause.field == "title" else WORD_FIELDS
-    gram_fields = ("title_cjk",) if clause.field == "title" else ("title_cjk", "content_cjk")
     if not words:
         return query.NullQuery
     if clause.phrase and len(words) > 1:
@@ -368,7 +414,7 @@ def words_query(clause: Words, cut: Any) -> query.Query:
     required: query.Query = query.And([_word_query(w, word_fields) for w in words])
     if len(words) == 1:
         required = _word_query(words[0], word_fields)
-    grams = None if clause.phrase else _gram_query(text, gram_fields)
+    grams = None if clause.phrase else _gram_query(text, clause.field == "title")
     if grams is not None:
         latin = [_word_query(w, word_fields) for w in words if not analysis.has_cjk(w)]
         fallback = query.And([*latin, grams]) if latin else grams
@@ -433,9 +479,13 @@ def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
 
 
 def spelling(searcher: Any, word: str) -> str | None:
-    """The closest word in titles or text (within two edits), or None."""
+    """The closest title or text word (same first letter, within two edits), or None."""
+    reader = searcher.reader()
     for name in ("title", "content"):
-        found = searcher.suggest(name, word, limit=1, maxdist=2)
+        if reader.doc_frequency(name, word):
+            return None  # a known word: nothing to correct
+    for name in ("title", "content"):
+        found = searcher.suggest(name, word, limit=1, maxdist=2, prefix=1)
         if found and found[0] != word:
             return str(found[0])
     return None

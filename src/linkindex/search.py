@@ -196,24 +196,18 @@ def _rebuild(store: Store, home: Path, segmenter: analysis.Segmenter, seq: int) 
 # -- searching ---------------------------------------------------------------------------
 
 
-def _open(home: Path, store: Store | None) -> tuple[index.LinkIndex, index.IndexState]:
-    """The library's index and its state; a missing or empty one says how to fill it."""
+def _open(home: Path, store: Store | None) -> index.LinkIndex:
+    """The library's index; a missing one says how to fill the library."""
     if not index.exists(home):
         if store is not None and store.query("SELECT 1 FROM links LIMIT 1"):
             raise EmptyLibraryError(
                 f"the library at {home} has no search index yet; run `linkindex index`"
             )
-        raise EmptyLibraryError(
-            f"nothing to search in {home}; fill it with `linkindex import NOTES_DIR`"
-        )
-    ix = index.LinkIndex(index.index_dir(home))
-    state = ix.state()
-    if state.links == 0:
-        ix.close()
-        raise EmptyLibraryError(
-            f"nothing to search in {home}; fill it with `linkindex import NOTES_DIR`"
-        )
-    return ix, state
+        raise EmptyLibraryError(_EMPTY.format(home=home))
+    return index.LinkIndex(index.index_dir(home))
+
+
+_EMPTY = "nothing to search in {home}; fill it with `linkindex import NOTES_DIR`"
 
 
 def _filters(
@@ -261,14 +255,15 @@ def search(
 
         store = Store(home, create=False)
     try:
-        ix, state = _open(home, store)
-        with ix:
+        with _open(home, store) as ix, ix.searcher() as searcher:
+            state = index.read_state(searcher)
+            if state.links == 0:
+                raise EmptyLibraryError(_EMPTY.format(home=home))
             segmenter = analysis.QuerySegmenter(ix.dictionary_path(state))
             try:
                 cut = segmenter.cut
-                with ix.searcher() as searcher:
-                    found = index.run(searcher, spec, cut, limit=limit, page=page)
-                    suggestions = [] if found.total else _suggest(searcher, spec, cut, query)
+                found = index.run(searcher, spec, cut, limit=limit, page=page)
+                suggestions = [] if found.total else _suggest(searcher, spec, cut, query)
                 terms = query_terms(spec, cut)
             finally:
                 segmenter.close()
@@ -458,19 +453,16 @@ def related(home: Path, url: str, *, limit: int = 10) -> list[Hit]:
         if link_id is None:
             raise NotFoundError(f"{url} is not in the library; `linkindex search` finds links")
         (record,) = store.link_records([link_id])
-        ix, state = _open(home, store)
-        with ix:
-            segmenter = analysis.QuerySegmenter(ix.dictionary_path(state))
+        with _open(home, store) as ix, ix.searcher() as searcher:
+            segmenter = analysis.QuerySegmenter(ix.dictionary_path(index.read_state(searcher)))
             try:
                 page = record.page
                 body = (page.text if page else "")[:20000]
                 words = segmenter.cut(record.title) * 3 + segmenter.cut(body)
-                with ix.searcher() as searcher:
-                    terms = index.key_terms(searcher, words)
-                    topics = index.topic_keys(record.topics)
-                    wanted = index.related_query(terms, topics)
-                    results = searcher.search(wanted, limit=limit + 1)
-                    found = [(int(h["id"]), float(h.score or 0.0)) for h in results]
+                terms = index.key_terms(searcher, words)
+                wanted = index.related_query(terms, index.topic_keys(record.topics))
+                results = searcher.search(wanted, limit=limit + 1)
+                found = [(int(h["id"]), float(h.score or 0.0)) for h in results]
             finally:
                 segmenter.close()
         found = [(i, s) for i, s in found if i != link_id][:limit]
