@@ -395,6 +395,7 @@ def test_page_already_held_keeps_our_copy(db: Store, home: Path, server: HTTPSer
     assert record.archive_url is not None
     assert record.page is not None and not record.page.from_archive
     assert record.page.title == "Gradient checkpointing explained"
+    assert not [entry for entry in server.log if "id_" in entry[0].path]  # copy not fetched
 
 
 # -- GitHub through the REST API --------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 
 from linkindex.config import Settings
 from linkindex.crawl.extraction import Extraction
-from linkindex.crawl.recover import fetch_copy
+from linkindex.crawl.recover import find_copy, raw_copy_url
 from linkindex.fetch import Conditional, Fetcher
 from linkindex.models import FetchResult, Page, Redirect, from_iso
 from linkindex.snapshots import Snapshots, content_hash
@@ -119,14 +119,14 @@ class PageFetcher:
     async def recover(self, link: DueLink) -> ArchiveRecord | None:
         """Look a lost link up in the Wayback Machine; fetch the copy if we hold no page."""
         near = from_iso(link.fetched_at) if link.fetched_at else None
-        copy = await fetch_copy(self.fetcher, self.settings, link.url, near=near)
-        if copy is None:
+        archive_url = await find_copy(self.fetcher, self.settings, link.url, near=near)
+        if archive_url is None:
             return None
         if link.has_page and not link.page_from_archive:
             # Our own copy of the live page is kept; the archive URL is noted for readers.
-            return ArchiveRecord(copy.archive_url)
-        result = copy.result
-        result.url = copy.archive_url
+            return ArchiveRecord(archive_url)
+        result = await self.fetcher.fetch(raw_copy_url(archive_url), obey_robots=False)
+        result.url = archive_url
         if result.outcome != "ok" or result.body is None:
             return None
         body = result.body
@@ -136,7 +136,7 @@ class PageFetcher:
         )
         if page.verdict != "ok" or snapshot is None:
             return None  # the archive kept the error page, not the article
-        return ArchiveRecord(copy.archive_url, result, page, snapshot)
+        return ArchiveRecord(archive_url, result, page, snapshot)
 
     # -- GitHub through the REST API ---------------------------------------------------
 

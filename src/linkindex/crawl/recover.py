@@ -1,32 +1,23 @@
-"""Lost pages: find a dead link's copy in the Wayback Machine and fetch it.
+"""Lost pages: find a dead link's copy in the Wayback Machine.
 
 The availability API (``archive.wayback_api``, e.g. https://archive.org/wayback/available)
 answers ``{"archived_snapshots": {"closest": {"available": true, "url": …, "status":
-"200", "timestamp": …}}}``. The copy is fetched in its raw form (``…/web/<ts>id_/<url>``,
-without the Wayback toolbar) and goes through the same extractors as a live page.
+"200", "timestamp": …}}}``. The crawler then fetches the copy in its raw form
+(``raw_copy_url``: ``…/web/<ts>id_/<url>``, without the Wayback toolbar) and puts it
+through the same extractors as a live page.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 from linkindex.config import Settings
 from linkindex.fetch import Fetcher
-from linkindex.models import FetchResult
 
 _TIMESTAMPED = re.compile(r"(/web/\d{1,14})(?:[a-z]{2}_)?/")
-
-
-@dataclass(slots=True)
-class ArchivedCopy:
-    """A Wayback Machine copy of a URL, as fetched."""
-
-    archive_url: str  # the copy as people open it (with the Wayback toolbar)
-    result: FetchResult  # the fetch of the raw copy
 
 
 def raw_copy_url(archive_url: str) -> str:
@@ -67,14 +58,3 @@ async def find_copy(
         return None
     found = closest.get("url")
     return str(found) if found else None
-
-
-async def fetch_copy(
-    fetcher: Fetcher, settings: Settings, url: str, *, near: datetime | None = None
-) -> ArchivedCopy | None:
-    """Find and fetch the archived copy of ``url``; None when there is none."""
-    archive_url = await find_copy(fetcher, settings, url, near=near)
-    if archive_url is None:
-        return None
-    result = await fetcher.fetch(raw_copy_url(archive_url), obey_robots=False)
-    return ArchivedCopy(archive_url, result)
