@@ -524,3 +524,14 @@ def test_an_extractor_crash_is_one_failed_link(
     assert summary.counts == {"error": 1, "ok": 1}
     assert link(db, bad)["error"] == "internal: ValueError: unexpected markup"
     assert link(db, good)["status"] == "ok"
+
+
+def test_raw_copy_url() -> None:
+    from linkindex.crawl.recover import raw_copy_url
+
+    copy = "http://web.archive.org/web/20130919044612/http://example.com/a/"
+    assert (
+        raw_copy_url(copy) == "http://web.archive.org/web/20130919044612id_/http://example.com/a/"
+    )
+    already = "https://web.archive.org/web/2013im_/http://example.com/"
+    assert raw_copy_url(already) == "https://web.archive.org/web/2013id_/http://example.com/"
