@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import select
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterable
@@ -173,3 +174,76 @@ class Proxy:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# -- an HTTP/2 server --------------------------------------------------------------------
+
+
+class H2Server:
+    """A TLS server that speaks HTTP/2 when the client offers it (ALPN), in a thread.
+
+    Answers every GET with ``body``; ``protocols`` records what each connection chose.
+    """
+
+    def __init__(self, context: ssl.SSLContext, body: bytes) -> None:
+        context.set_alpn_protocols(["h2", "http/1.1"])
+        self.context = context
+        self.body = body
+        self.protocols: list[str] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"https://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                raw, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._connection, args=(raw,), daemon=True).start()
+
+    def _connection(self, raw: socket.socket) -> None:
+        import h2.config
+        import h2.connection
+        import h2.events
+
+        try:
+            conn_sock = self.context.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError):
+            return
+        self.protocols.append(conn_sock.selected_alpn_protocol() or "http/1.1")
+        if conn_sock.selected_alpn_protocol() != "h2":
+            conn_sock.close()
+            return
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        conn.initiate_connection()
+        conn_sock.sendall(conn.data_to_send())
+        with conn_sock:
+            while True:
+                data = conn_sock.recv(65536)
+                if not data:
+                    return
+                for event in conn.receive_data(data):
+                    if isinstance(event, h2.events.RequestReceived):
+                        conn.send_headers(
+                            event.stream_id,
+                            [
+                                (":status", "200"),
+                                ("content-type", "text/html; charset=utf-8"),
+                                ("content-length", str(len(self.body))),
+                            ],
+                        )
+                        conn.send_data(event.stream_id, self.body, end_stream=True)
+                conn_sock.sendall(conn.data_to_send())
+
+    def __enter__(self) -> H2Server:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()

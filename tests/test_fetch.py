@@ -14,7 +14,7 @@ import trustme
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from crawl_servers import Proxy, Recorder, fast_settings
+from crawl_servers import H2Server, Proxy, Recorder, fast_settings
 from linkindex.config import SiteSettings
 from linkindex.fetch import Conditional, Fetcher, retry_after
 from linkindex.fetch.network import is_public_address
@@ -392,3 +392,17 @@ def test_no_proxy_goes_direct(server: HTTPServer, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     assert fetch(server.url_for("/direct")).outcome == "ok"
+
+
+def test_http2_when_the_server_offers_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    with H2Server(context, HTML.encode()) as server:
+        result = fetch(server.url("/h2"))
+    assert result.outcome == "ok", result.error
+    assert result.body == HTML.encode()
+    assert server.protocols == ["h2"]
