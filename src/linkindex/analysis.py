@@ -22,7 +22,6 @@ whole (``pytorch``, ``c++``, ``word2vec``); nothing is stemmed.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -41,6 +40,7 @@ _TOTAL_CARRIER = "\ue000"
 #: Full-width ASCII (！ to ～) folds to ASCII; the ideographic space to a space.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 #: Headings that may become dictionary words: short, with a CJK character, no spaces or
@@ -52,7 +52,7 @@ Token = tuple[str, int, int, int]  # folded word, position, start char, end char
 
 def fold(text: str) -> str:
     """Lower-case and fold full-width ASCII, keeping the length (offsets stay valid)."""
-    folded = text.translate(_FULL_WIDTH).lower()
+    folded = (text.translate(_FULL_WIDTH) if _WIDE.search(text) else text).lower()
     if len(folded) == len(text):
         return folded
     # A few characters (U+0130 İ) grow when lower-cased: keep those as they are.
@@ -243,29 +243,37 @@ class Segmenter:
         is indexed whole and by its parts, at consecutive positions.
         """
         folded = fold(text)
+        raw = self._jieba.tokenize(folded, mode="search")
+        # Search mode gives, for each word of the plain cut, the dictionary words inside
+        # it and then the word itself. Walking backwards, a word of the cut is one that
+        # ends where (or before) the next word of the cut begins; the rest lie inside it.
+        base = [False] * len(raw)
+        begins = len(folded) + 1
+        for index in range(len(raw) - 1, -1, -1):
+            if raw[index][2] <= begins:
+                base[index] = True
+                begins = raw[index][1]
         tokens: list[Token] = []
-        starts: list[int] = []
-        positions: list[int] = []
-        compound: list[bool] = []
+        inner: list[tuple[str, int, int]] = []  # words inside the next word of the cut
         position = 0
-        for word, start, _ in self._jieba.tokenize(folded):
-            if not is_word(word):
+        for index, (word, start, end) in enumerate(raw):
+            if not (word.isalnum() or is_word(word)):
                 continue
-            starts.append(start)
-            positions.append(position)
-            pieces = list(_COMPOUND_PART.finditer(word)) if _is_compound(word) else []
-            compound.append(bool(pieces))
-            for offset, piece in enumerate(pieces):
-                tokens.append(
-                    (piece.group(), position + offset, start + piece.start(), start + piece.end())
-                )
-            position += max(len(pieces), 1)
-        for word, start, end in self._jieba.tokenize(folded, mode="search"):
-            base = bisect.bisect_right(starts, start) - 1
-            if is_word(word) and (
-                not compound[base] or (start == starts[base] and _is_compound(word))
-            ):
-                tokens.append((word, positions[base], start, end))
+            if not base[index]:
+                inner.append((word, start, end))
+                continue
+            if word.isascii() and not word.isalnum() and _is_compound(word):
+                tokens.append((word, position, start, end))
+                for piece in _COMPOUND_PART.finditer(word):
+                    tokens.append(
+                        (piece.group(), position, start + piece.start(), start + piece.end())
+                    )
+                    position += 1
+            else:
+                tokens.extend((w, position, s, e) for w, s, e in inner)
+                tokens.append((word, position, start, end))
+                position += 1
+            inner.clear()
         return tokens
 
     def write_dictionary(self, path: Path) -> None:
