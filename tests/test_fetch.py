@@ -406,3 +406,19 @@ def test_http2_when_the_server_offers_it(tmp_path: Path, monkeypatch: pytest.Mon
     assert result.outcome == "ok", result.error
     assert result.body == HTML.encode()
     assert server.protocols == ["h2"]
+
+
+def test_credentials_stay_with_their_host(server: HTTPServer) -> None:
+    other = HTTPServer(host="127.0.0.2", threaded=True)
+    other.expect_request("/landing").respond_with_data(HTML)
+    other.start()
+    try:
+        server.expect_request("/api").respond_with_response(
+            Response(status=302, headers={"Location": other.url_for("/landing")})
+        )
+        result = fetch(server.url_for("/api"), headers={"Authorization": "Bearer t0ken"})
+        assert result.outcome == "ok"
+        assert server.log[0][0].headers["Authorization"] == "Bearer t0ken"
+        assert "Authorization" not in other.log[0][0].headers
+    finally:
+        other.stop()

@@ -172,6 +172,7 @@ class Fetcher:
     ) -> FetchResult:
         current = url
         seen = {url}
+        first_host = _host_of(url)
         for _hop in range(self.crawl.max_redirects + 1):
             try:
                 target = httpx.URL(current)
@@ -188,6 +189,8 @@ class Fetcher:
             stop = await self._admission(target, obey_robots)
             if stop is not None:
                 return self._result(url, stop[0], trip, final_url=current, error=stop[1])
+            if headers and target.host != first_host:
+                headers = _without_credentials(headers)  # never hand a token to another host
             answer = await self._with_retries(
                 target, trip, conditional, headers, retries, max_bytes
             )
@@ -421,6 +424,21 @@ def _describe(exc: httpx.HTTPError) -> _Failure:
     if "Name or service not known" in text or "nodename nor servname" in text:
         return _Failure(f"DNS: {text}", retry=False)
     return _Failure(f"{type(exc).__name__}: {text}")
+
+
+def _host_of(url: str) -> str:
+    try:
+        return httpx.URL(url).host
+    except httpx.InvalidURL:
+        return ""
+
+
+def _without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: value
+        for name, value in headers.items()
+        if name.lower() not in ("authorization", "cookie", "proxy-authorization")
+    }
 
 
 def retry_after(value: str | None) -> float | None:
