@@ -143,3 +143,15 @@ def test_help_has_examples(runner: CliRunner) -> None:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0
         assert "Example" in result.output
+
+
+def test_command_line_overrides_interval_and_concurrency() -> None:
+    from linkindex.cli.crawling import _overrides
+    from linkindex.config import Settings
+
+    settings = _overrides(Settings(), concurrency=4, interval=0.5)
+    assert settings.crawl.concurrency == 4
+    assert settings.crawl.per_host_interval == 0.5
+    assert settings.site("wechat").per_host_interval is None  # --interval is for every site
+    assert settings.site("wechat").per_host_concurrency == 1
+    assert _overrides(Settings(), None, None) == Settings()
