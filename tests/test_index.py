@@ -128,3 +128,14 @@ def test_doctor_finds_and_repairs_a_stale_index(library: Store, home: Path) -> N
     assert check.problems == ["1 links of the store are not indexed"]
     search.refresh_index(library, home, rebuild=True)
     assert search.check_index(library, home).ok
+
+
+def test_parallel_rebuild_gives_the_same_results(
+    library: Store, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = [h.url for h in search.search(home, "模型量化").hits]
+    monkeypatch.setattr(search, "_PARALLEL_FROM", 0)
+    monkeypatch.setattr(search, "_REBUILD_PROCS", 2)
+    assert search.refresh_index(library, home, rebuild=True) == 6
+    assert [h.url for h in search.search(home, "模型量化").hits] == before
+    assert search.check_index(library, home).ok
