@@ -129,7 +129,7 @@ def _library(home: Path, pages: int, hosts: int, port: int) -> None:
         )
 
 
-def _settings(*, interval: float, concurrency: int, robots: bool, workers: int) -> Settings:
+def _settings(*, interval: float, concurrency: int, robots: bool, workers: int | None) -> Settings:
     crawl_settings = CrawlSettings(
         concurrency=concurrency,
         per_host_concurrency=2,
@@ -200,9 +200,7 @@ def main() -> int:
     time.sleep(0.5)
     try:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        if args.workers == 0:  # a thread, however large the crawl
-            extraction.PROCESS_THRESHOLD = sys.maxsize
-        setting = args.workers or 0
+        setting = args.workers
         chosen = extraction.worker_count(setting, args.pages)
         fast = _settings(interval=0.0, concurrency=args.concurrency, robots=False, workers=setting)
         load = os.getloadavg()[0]

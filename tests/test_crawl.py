@@ -464,8 +464,9 @@ def test_worker_count() -> None:
     from linkindex.crawl.extraction import PROCESS_THRESHOLD, worker_count
 
     assert worker_count(3, 1) == 3  # asked for: always
-    assert worker_count(0, PROCESS_THRESHOLD - 1) == 0  # small crawl: a thread
-    assert worker_count(0, PROCESS_THRESHOLD) in (0, *range(2, 9))
+    assert worker_count(0, 10_000) == 0  # 0: a thread, however large
+    assert worker_count(None, PROCESS_THRESHOLD - 1) == 0  # small crawl: a thread
+    assert worker_count(None, PROCESS_THRESHOLD) in (0, *range(2, 9))
 
 
 def test_blocked_links_use_the_archive_only_when_asked(

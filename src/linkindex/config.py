@@ -61,7 +61,7 @@ class CrawlSettings:
     backoff_max: float = 60.0
     cooldown: float = 600.0  # seconds a host rests after it blocked us
     github_api_url: str = "https://api.github.com"  # used for GitHub repos when GITHUB_TOKEN is set
-    extract_workers: int = 0  # processes extracting pages; 0: one per CPU for large crawls
+    extract_workers: int | None = None  # extraction processes; 0: a thread; unset: automatic
 
 
 #: Defaults per site; WeChat shows its 环境异常 verification page after bursts.

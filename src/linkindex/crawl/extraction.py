@@ -4,6 +4,10 @@ Extraction is CPU work in Python (lxml, trafilatura), so threads share one core.
 large crawl hands it to worker processes instead, one per CPU, so the event loop keeps
 fetching and writing while the other cores extract. Workers ignore Ctrl-C (the crawl
 itself decides when to stop) and exit when the crawl's process is gone.
+
+Workers are started with "spawn", which imports the main module again: a program that
+calls ``crawl()`` itself must guard its entry point with ``if __name__ == "__main__":``
+(the ``linkindex`` command does), or set ``crawl.extract_workers = 0``.
 """
 
 from __future__ import annotations
@@ -66,9 +70,13 @@ def _warm_up() -> None:
     import linkindex.extract  # noqa: F401
 
 
-def worker_count(setting: int, links: int) -> int:
-    """How many extraction processes a crawl of ``links`` links uses (0: a thread)."""
-    if setting > 0:
+def worker_count(setting: int | None, links: int) -> int:
+    """How many extraction processes a crawl of ``links`` links uses (0: a thread).
+
+    ``setting`` is ``crawl.extract_workers``: a number is obeyed (0 keeps extraction in
+    a thread); unset means one process per CPU for crawls of PROCESS_THRESHOLD or more.
+    """
+    if setting is not None:
         return min(setting, MAX_WORKERS)
     cpus = os.cpu_count() or 1
     if links < PROCESS_THRESHOLD or cpus < 2:
