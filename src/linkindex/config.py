@@ -162,8 +162,11 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
             for name, table in value.items():
                 base = sites.get(name, SiteSettings())
                 override = _section(SiteSettings, table, f"sites.{name}")
-                changed = {f.name: getattr(override, f.name) for f in fields(SiteSettings)
-                           if f.name in table}
+                changed = {
+                    f.name: getattr(override, f.name)
+                    for f in fields(SiteSettings)
+                    if f.name in table
+                }
                 sites[name] = replace(base, **changed)
             settings = replace(settings, sites=sites)
         else:

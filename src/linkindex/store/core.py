@@ -182,9 +182,7 @@ class StoreBase:
         self.set_meta("change_seq", str(seq))
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
-            self.conn.execute(
-                f"UPDATE links SET change_seq=? WHERE id IN ({marks})", (seq, *chunk)
-            )
+            self.conn.execute(f"UPDATE links SET change_seq=? WHERE id IN ({marks})", (seq, *chunk))
 
     def change_seq(self) -> int:
         """The latest change sequence number handed out."""

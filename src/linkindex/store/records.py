@@ -142,9 +142,15 @@ class RecordsMixin(StoreBase):
             if record is not None:
                 record.placements.append(
                     PlacementRecord(
-                        note_path=row[1], note_title=row[2], note_date=row[3], category=row[4],
-                        line=row[5], topic=json.loads(row[6]), title=row[7],
-                        description=row[8], label=row[9],
+                        note_path=row[1],
+                        note_title=row[2],
+                        note_date=row[3],
+                        category=row[4],
+                        line=row[5],
+                        topic=json.loads(row[6]),
+                        title=row[7],
+                        description=row[8],
+                        label=row[9],
                     )
                 )
         for row in self.conn.execute(
@@ -156,7 +162,17 @@ class RecordsMixin(StoreBase):
             record = records.get(row[0])
             if record is not None:
                 record.page = PageRecord(
-                    *row[1:9], from_archive=bool(row[9]), snapshot_hash=row[10],
-                    extracted_at=row[11], extra=json.loads(row[12] or "{}"),
+                    title=row[1],
+                    author=row[2],
+                    account=row[3],
+                    published_at=row[4],
+                    description=row[5],
+                    text=row[6],
+                    language=row[7],
+                    extractor=row[8],
+                    from_archive=bool(row[9]),
+                    snapshot_hash=row[10],
+                    extracted_at=row[11],
+                    extra=json.loads(row[12] or "{}"),
                 )
         return list(records.values())
