@@ -8,9 +8,10 @@ reader never sees half of it. The same library always renders to the same bytes.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,16 +65,35 @@ def _under(path: Sequence[str], wanted: Sequence[str]) -> bool:
     return any(lower[i : i + size] == list(wanted) for i in range(len(lower) - size + 1))
 
 
-def _matches(
-    record: LinkRecord, *, topic: list[str] | None, site: str | None, status: str | None
-) -> bool:
-    if site is not None and record.site != site:
-        return False
-    if status is not None and record.status != status:
-        return False
-    if topic is not None:
-        return any(_under(p.topic, topic) for p in record.placements)
-    return True
+def _matching_ids(
+    store: Store, *, topic: list[str] | None, site: str | None, status: str | None
+) -> list[int]:
+    """Ids of the links still in the notes that pass the filters, by id.
+
+    Reads only ids (and placement topics when a topic is asked for), so a small reading
+    list loads only its own records, not the whole library's.
+    """
+    where = ["l.removed_at IS NULL"]
+    params: list[str] = []
+    if site is not None:
+        where.append("l.site = ?")
+        params.append(site)
+    if status is not None:
+        where.append("l.status = ?")
+        params.append(status)
+    condition = " AND ".join(where)
+    if topic is None:
+        rows = store.query(
+            f"SELECT l.id AS id FROM links l WHERE {condition} ORDER BY l.id", params
+        )
+        return [row["id"] for row in rows]
+    rows = store.query(
+        "SELECT DISTINCT p.link_id AS id, p.topic AS topic FROM placements p "
+        f"JOIN links l ON l.id = p.link_id WHERE {condition} ORDER BY p.link_id",
+        params,
+    )
+    matching = (row["id"] for row in rows if _under(json.loads(row["topic"] or "[]"), topic))
+    return list(dict.fromkeys(matching))
 
 
 def select(
@@ -105,15 +125,11 @@ def select(
         wanted = [part.casefold() for part in parse_topic(topic)]
         if not wanted:
             raise UserError("--topic is empty; give a heading such as 'Pytorch > 参考'")
+    ids = _matching_ids(store, topic=wanted, site=site, status=status)
     if query is not None and query.strip():
-        records: Iterable[LinkRecord] = store.link_records(_search_ids(store, home, query))
-    else:
-        records = store.iter_link_records()
-    return [
-        r
-        for r in records
-        if r.removed_at is None and _matches(r, topic=wanted, site=site, status=status)
-    ]
+        kept = set(ids)
+        ids = [link_id for link_id in _search_ids(store, home, query) if link_id in kept]
+    return store.link_records(ids)
 
 
 def _search_ids(store: Store, home: Path, query: str) -> list[int]:
