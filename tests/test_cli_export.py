@@ -61,6 +61,19 @@ def test_export_bad_input(home: Path, runner: CliRunner) -> None:
         assert result.stderr.startswith("error: ")
 
 
+def test_export_to_a_place_it_cannot_write(home: Path, runner: CliRunner, tmp_path: Path) -> None:
+    make_library(home)
+    out = tmp_path / "out"
+    (out / "folder").mkdir(parents=True)
+    (out / "a-file").touch()
+    for target in (out / "folder", out / "a-file" / "list.md"):
+        result = runner.invoke(app, ["export", "-f", "md", "-o", str(target)])
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"error: cannot write {target}: ")
+        assert "another file" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a-file", "folder"]  # no temporary left
+
+
 def test_export_help_has_an_example(runner: CliRunner) -> None:
     result = runner.invoke(app, ["export", "--help"])
     assert result.exit_code == 0

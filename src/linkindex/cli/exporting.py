@@ -89,5 +89,9 @@ def export_command(
         stream.write(data)
         stream.flush()
         return
-    export.write_atomic(output, data)
+    try:
+        export.write_atomic(output, data)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(f"cannot write {output}: {reason}; give another file with -o") from exc
     typer.echo(f"wrote {len(records)} links to {output} ({fmt})", err=True)
