@@ -3,6 +3,7 @@ with per-path behaviours, and a tiny forwarding proxy with CONNECT."""
 
 from __future__ import annotations
 
+import itertools
 import select
 import socket
 import ssl
@@ -89,6 +90,19 @@ class Recorder:
 
     def count(self, path: str) -> int:
         return self.paths().count(path)
+
+
+def assert_interval_kept(starts: list[float], interval: float) -> None:
+    """Assert that requests a server saw at ``starts`` came at least ``interval`` apart.
+
+    The server's clock jitters (a new connection and thread per request, a busy 2-core
+    machine): one request seen late shortens the whole span by that much and makes its
+    gap to the next small. So the span may fall short by a tenth of a second and no gap
+    below half the interval; requests sent without waiting would fail both by far.
+    """
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert starts[-1] - starts[0] >= len(gaps) * interval - 0.1, gaps
+    assert min(gaps) >= interval / 2, gaps
 
 
 # -- a forwarding proxy ------------------------------------------------------------------

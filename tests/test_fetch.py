@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import ssl
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,7 +13,7 @@ import trustme
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from crawl_servers import H2Server, Proxy, Recorder, fast_settings
+from crawl_servers import H2Server, Proxy, Recorder, assert_interval_kept, fast_settings
 from linkindex.config import SiteSettings
 from linkindex.fetch import Conditional, Fetcher, retry_after
 from linkindex.fetch.network import is_public_address
@@ -250,12 +249,7 @@ def test_per_host_interval_is_kept(server: HTTPServer) -> None:
     asyncio.run(run())
     starts = [s.at for s in seen.seen]
     assert len(starts) == 6
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # The test server takes each request on a new connection and thread, so its clock
-    # jitters by tens of ms on a busy machine: the interval holds on average, and no two
-    # requests ever come close together.
-    assert sum(gaps) / len(gaps) >= 0.19, gaps
-    assert min(gaps) >= 0.1, gaps
+    assert_interval_kept(starts, 0.2)
 
 
 def test_other_hosts_are_not_held_up_by_a_slow_one() -> None:
@@ -273,21 +267,27 @@ def test_other_hosts_are_not_held_up_by_a_slow_one() -> None:
     settings = fast_settings(per_host_concurrency=1, concurrency=2)
     try:
 
-        async def run() -> float:
+        async def run() -> tuple[float, float]:
             async with Fetcher(settings) as fetcher:
-                started = time.monotonic()
-                slow = [fetcher.fetch(slow_host.url_for("/p")) for _ in range(3)]
-                fast = [fetcher.fetch(fast_host.url_for("/p")) for _ in range(10)]
-                results = await asyncio.gather(*fast, *slow)
-                assert all(r.outcome == "ok" for r in results)
-                return time.monotonic() - started
 
-        elapsed = asyncio.run(run())
+                async def timed(url: str, times: int) -> float:
+                    results = await asyncio.gather(*(fetcher.fetch(url) for _ in range(times)))
+                    assert all(r.outcome == "ok" for r in results)
+                    return time.monotonic()
+
+                slow, fast = await asyncio.gather(
+                    timed(slow_host.url_for("/p"), 3), timed(fast_host.url_for("/p"), 10)
+                )
+                return slow, fast
+
+        slow_done, fast_done = asyncio.run(run())
     finally:
         slow_host.stop()
         fast_host.stop()
-    # The slow host takes 1.5 s alone; the fast one finishes alongside it, not after.
-    assert elapsed < 2.2
+    # The slow host answers its three requests one after the other, 0.5 s each; the fast
+    # one is done before the slow one's last answer even started (however busy the
+    # machine: the server's sleeps are the long part), not queued behind it.
+    assert fast_done < slow_done - 0.5
 
 
 def test_private_addresses_are_refused_unless_allowed(server: HTTPServer) -> None:
