@@ -156,11 +156,17 @@ class Proxy:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def connect(self, host: str, port: int) -> socket.socket:
-        """Connect where ``names`` says: ``addr`` keeps the port, ``addr:port`` replaces it."""
+        """Connect where ``names`` says: ``addr`` keeps the port, ``addr:port`` replaces it.
+
+        Only loopback addresses are reached: a name the test did not map is refused, so
+        a test can never reach the internet through the proxy.
+        """
         target = self.names.get(host, host)
         if ":" in target:
             target, _, number = target.partition(":")
             port = int(number)
+        if not target.startswith("127."):
+            raise ConnectionRefusedError(f"the test proxy only reaches 127.0.0.0/8, not {host}")
         return socket.create_connection((target, port), timeout=5)
 
     @staticmethod
