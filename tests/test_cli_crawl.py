@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
+from werkzeug import Response
 
 from crawl_servers import add_links, fixture
 from linkindex.cli import app
@@ -95,6 +96,29 @@ def test_crawl_rejects_bad_options_and_empty_libraries(runner: CliRunner, home: 
     assert "unknown site 'myspace'" in bad.output
 
 
+def test_crawl_selections_that_match_nothing(
+    runner: CliRunner, home: Path, library: dict[str, str]
+) -> None:
+    unknown = runner.invoke(app, ["crawl", "--home", str(home), "--topic", "Rust > 参考"])
+    assert unknown.exit_code == 1
+    assert "no heading matches the topic 'Rust > 参考'" in unknown.output
+    assert "linkindex topics" in unknown.output
+    none = runner.invoke(app, ["crawl", "--home", str(home), "--all", "--status", "dead"])
+    assert none.exit_code == 0
+    assert none.output.startswith("no link matches;")
+    under = runner.invoke(app, ["crawl", "--home", str(home), "--topic", "pytorch > 参考"])
+    assert under.exit_code == 0, under.output
+    assert "crawled 1 of 1 links" in under.output
+
+
+def test_crawl_in_a_mistyped_home_leaves_no_folder(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-library"
+    result = runner.invoke(app, ["crawl", "--home", str(missing)])
+    assert result.exit_code == 1
+    assert "linkindex import" in result.output
+    assert not missing.exists()
+
+
 def test_crawl_refuses_while_another_writer_runs(
     runner: CliRunner, home: Path, library: dict[str, str]
 ) -> None:
@@ -127,6 +151,24 @@ def test_show_page_placements_and_history(
     dead = runner.invoke(app, ["show", library["gone"], "--home", str(home)]).output
     assert "status:     dead (HTTP 404)" in dead
     assert "page: none stored yet" in dead
+
+
+def test_show_finds_a_link_by_where_it_redirected(
+    runner: CliRunner, home: Path, server: HTTPServer, library: dict[str, str]
+) -> None:
+    server.expect_request("/old").respond_with_response(
+        Response(status=301, headers={"Location": "/new"})
+    )
+    server.expect_request("/new").respond_with_data(
+        fixture("article.html"), content_type="text/html"
+    )
+    with Store(home) as store:
+        add_links(store, [server.url_for("/old")])
+    runner.invoke(app, ["crawl", "--home", str(home)])
+    result = runner.invoke(app, ["show", server.url_for("/new")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == server.url_for("/old")
+    assert f"final url:  {server.url_for('/new')}" in result.output
 
 
 def test_show_unknown_url_exits_1_with_a_hint(

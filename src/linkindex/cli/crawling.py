@@ -101,9 +101,14 @@ def crawl_command(
         statuses=tuple(status or ()),
         limit=limit,
     )
-    with LibraryLock(library):
-        store = open_store(library)
-        try:
+    store = open_store(library)  # first: a mistyped --home must not become a folder
+    try:
+        if topic and not store.has_topic(topic):
+            raise NotFoundError(
+                f"no heading matches the topic {topic!r}; `linkindex topics` lists them "
+                '(a path is written "A > B")'
+            )
+        with LibraryLock(library):
             progress: Callable[[CrawlProgress], None] | None
             if json_output:
                 progress = None
@@ -112,14 +117,14 @@ def crawl_command(
             else:
                 progress = _plain_line
             summary = crawl(store, library, settings, selection=selection, progress=progress)
-        finally:
-            store.close()
+    finally:
+        store.close()
     if isinstance(progress, _ProgressBar):
         progress.finish()
     if json_output:
         echo_json(summary.to_dict())
     else:
-        for line in summary_lines(summary):
+        for line in summary_lines(summary, due_only=due):
             typer.echo(line)
     if summary.interrupted:
         raise typer.Exit(130)
@@ -168,10 +173,12 @@ class _ProgressBar:
         sys.stderr.flush()
 
 
-def summary_lines(summary: CrawlSummary) -> list[str]:
+def summary_lines(summary: CrawlSummary, *, due_only: bool = True) -> list[str]:
     """The closing table (sites x outcomes) and a line about what else happened."""
     if not summary.selected:
-        return ["nothing is due; `linkindex crawl --all` fetches every link again"]
+        if due_only:
+            return ["nothing is due; `linkindex crawl --all` fetches every link again"]
+        return ["no link matches; `linkindex stats` shows the sites and statuses held"]
     lines: list[str] = []
     if summary.by_site:
         columns = [name for name in OUTCOMES if summary.counts.get(name)]
@@ -249,11 +256,9 @@ def _find(store: Store, url: str) -> LinkRecord:
         link_id = store.link_id_for(canonical)
         if link_id is not None:
             return store.link_records([link_id])[0]
-    rows = store.query(
-        "SELECT id FROM links WHERE url=? OR final_url=? ORDER BY id LIMIT 1", (text, text)
-    )
-    if rows:
-        return store.link_records([rows[0]["id"]])[0]
+    link_id = store.link_id_by_address(text)
+    if link_id is not None:
+        return store.link_records([link_id])[0]
     raise NotFoundError(
         f"{text} is not in the library; `linkindex search WORDS` finds links by their words, "
         "and `linkindex import NOTES` adds the notes that hold it"
