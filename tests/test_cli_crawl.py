@@ -68,7 +68,7 @@ def test_crawl_prints_lines_and_a_summary_table(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert f"ok           web      {library['good']}" in lines
-    assert f"dead         web      {library['gone']}" in lines
+    assert f"dead         web      {library['gone']}  HTTP 404" in lines  # and why
     assert any(line.split() == ["site", "ok", "dead", "total"] for line in lines)
     assert any(line.split() == ["web", "1", "1", "2"] for line in lines)
     assert any(line.startswith("crawled 2 of 2 links") for line in lines)

@@ -143,7 +143,8 @@ def _overrides(settings: Settings, concurrency: int | None, interval: float | No
 
 
 def _plain_line(progress: CrawlProgress) -> None:
-    typer.echo(f"{progress.outcome:<12} {progress.site:<8} {progress.url}")
+    why = f"  {progress.error}" if progress.error else ""
+    typer.echo(f"{progress.outcome:<12} {progress.site:<8} {progress.url}{why}")
 
 
 class _ProgressBar:

@@ -65,6 +65,7 @@ class CrawlProgress:
     url: str
     site: str
     outcome: str
+    error: str = ""  # why, when the outcome is not ok
 
     @property
     def rate(self) -> float:
@@ -324,6 +325,7 @@ class _Crawler:
                     url=link.url,
                     site=link.site,
                     outcome=outcome,
+                    error=fetched.result.error,
                 )
             )
 
