@@ -127,6 +127,7 @@ def test_markdown_report_and_latest_file(home: Path) -> None:
     assert "- [已删除的文章](https://zhuanlan.zhihu.com/p/1234) — zhihu: HTTP 404" in text
     assert "## Blocked (1)" in text and "host evil.example: 1 links" in text
     assert "## New links (2)" in text
+    assert "- <https://example.org/top> — web: timeout" in text  # no title: the URL once
     assert "<script>" not in MarkdownIt().render(text)
     path = write_latest(store, home, run)
     assert path == latest_path(home) == home / "reports" / "latest.md"

@@ -201,7 +201,7 @@ def report_json(report: Report) -> dict[str, Any]:
 
 def render_markdown(report: Report) -> str:
     """The report as Markdown for people: a summary line, then one section per kind."""
-    from linkindex.export.markdown import escape, link_target
+    from linkindex.export.markdown import escape, link, link_target
 
     lines = ["# linkindex report", ""]
     if report.runs:
@@ -228,7 +228,7 @@ def render_markdown(report: Report) -> str:
                 lines.append(f"- host {escape(host['host'])}: {host['links']} links{rest}")
             lines.append("")
         for item in items:
-            line = f"- [{escape(item.title)}]({link_target(item.url)}) — {item.site}"
+            line = f"- {link(item.title, item.url)} — {item.site}"
             if item.detail:
                 line += f": {escape(item.detail)}"
             if kind in ("dead", "archived") and item.archive_url:

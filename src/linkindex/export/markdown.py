@@ -23,6 +23,13 @@ def link_target(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
+def link(title: str, url: str) -> str:
+    """A Markdown link; a title that is only the URL again becomes an autolink ``<url>``."""
+    if title == url and not _NOT_IN_AUTOLINK.search(url):
+        return f"<{url}>"
+    return f"[{escape(title)}]({link_target(url)})"
+
+
 def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
     """The records as a Markdown reading list."""
     lines = [f"# {escape(title)}", ""]
@@ -57,11 +64,7 @@ def _item(entry: Entry) -> str:
     archive = archive_link(record)
     if archive:
         facts.append(f"[archive]({link_target(archive)})")
-    if entry.title == record.url and not _NOT_IN_AUTOLINK.search(record.url):
-        head = f"<{record.url}>"  # no title known: the URL itself, as an autolink
-    else:
-        head = f"[{escape(entry.title)}]({link_target(record.url)})"
-    item = f"- {head} — {' · '.join(facts)}"
+    item = f"- {link(entry.title, record.url)} — {' · '.join(facts)}"
     if entry.summary:
         item += f"\n  {escape(entry.summary)}"
     return item
