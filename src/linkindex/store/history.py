@@ -125,20 +125,11 @@ class HistoryMixin(StoreBase):
         self, *, since: datetime | str | None = None, run_ids: Iterable[int] | None = None
     ) -> dict[str, int]:
         """How many events of each kind (since a moment / in some runs)."""
-        where: list[str] = ["1=1"]
-        params: list[Any] = []
-        if since is not None:
-            where.append("at >= ?")
-            params.append(_moment(since))
-        if run_ids is not None:
-            ids = list(run_ids)
-            where.append(f"run_id IN ({','.join('?' * len(ids)) or 'NULL'})")
-            params.extend(ids)
+        where, params = _event_filter(since=since, run_ids=run_ids)
         return {
             kind: count
             for kind, count in self.conn.execute(
-                f"SELECT kind, COUNT(*) FROM events WHERE {' AND '.join(where)} GROUP BY kind",
-                params,
+                f"SELECT e.kind, COUNT(*) FROM events e WHERE {where} GROUP BY e.kind", params
             )
         }
 
@@ -187,27 +178,34 @@ class HistoryMixin(StoreBase):
         Each dict: ``id, run_id, link_id, kind, at, detail, url, canonical_url, site, host,
         status, archive_url``.
         """
-        where: list[str] = ["1=1"]
-        params: list[Any] = []
-        if since is not None:
-            where.append("e.at >= ?")
-            params.append(_moment(since))
-        if run_ids is not None:
-            ids = list(run_ids)
-            where.append(f"e.run_id IN ({','.join('?' * len(ids)) or 'NULL'})")
-            params.extend(ids)
-        if kinds is not None:
-            names = list(kinds)
-            where.append(f"e.kind IN ({','.join('?' * len(names)) or 'NULL'})")
-            params.extend(names)
+        where, params = _event_filter(since=since, run_ids=run_ids, kinds=kinds)
         return self.query(
             "SELECT e.id, e.run_id, e.link_id, e.kind, e.at, e.detail, l.url, l.canonical_url, "
             "l.site, l.host, l.status, l.archive_url FROM events e "
-            "LEFT JOIN links l ON l.id = e.link_id "
-            f"WHERE {' AND '.join(where)} ORDER BY e.at, e.id"
+            f"LEFT JOIN links l ON l.id = e.link_id WHERE {where} ORDER BY e.at, e.id"
             + ("" if limit is None else f" LIMIT {int(limit)}"),
             params,
         )
+
+
+def _event_filter(
+    *,
+    since: datetime | str | None = None,
+    run_ids: Iterable[int] | None = None,
+    kinds: Iterable[str] | None = None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (over ``events e``) and its parameters for these filters."""
+    where: list[str] = ["1=1"]
+    params: list[Any] = []
+    if since is not None:
+        where.append("e.at >= ?")
+        params.append(_moment(since))
+    for column, values in (("run_id", run_ids), ("kind", kinds)):
+        if values is not None:
+            chosen = list(values)
+            where.append(f"e.{column} IN ({','.join('?' * len(chosen)) or 'NULL'})")
+            params.extend(chosen)
+    return " AND ".join(where), params
 
 
 def _decode_run(row: dict[str, Any]) -> dict[str, Any]:
