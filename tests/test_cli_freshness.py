@@ -93,7 +93,14 @@ def test_schedule_prints_cron_and_systemd(home: Path, runner: CliRunner) -> None
 
 
 @pytest.mark.parametrize(
-    "args", [["--every", "fortnightly"], ["--every", "0d"], ["--every", "90m"], ["--at", "25:00"]]
+    "args",
+    [
+        ["--every", "fortnightly"],
+        ["--every", "0d"],
+        ["--every", "90m"],
+        ["--every", "2w"],
+        ["--at", "25:00"],
+    ],
 )
 def test_schedule_bad_input(home: Path, runner: CliRunner, args: list[str]) -> None:
     result = runner.invoke(app, ["schedule", *args])
@@ -124,6 +131,10 @@ def test_schedule_install_is_idempotent(
     home: Path, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = fake_crontab(tmp_path, monkeypatch)
+    result = runner.invoke(app, ["schedule", "--every", "1d", "--install"])
+    assert result.exit_code == 1  # no library there yet: nothing to update every night
+    assert "linkindex import" in result.stderr and not table.exists()
+    Store(home).close()
     result = runner.invoke(app, ["schedule", "--every", "1d", "--install"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("installed in crontab: ")

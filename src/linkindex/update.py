@@ -302,9 +302,10 @@ def parse_every(text: str) -> Every:
     every = Every(int(match.group(1)), match.group(2))
     limits = {"m": 59, "h": 23, "d": 31, "w": 1}
     if every.amount > limits[every.unit]:
+        advice = {"m": "; count in hours (2h)", "h": "; count in days (2d)"}
         raise UserError(
-            f"--every {text}: cron can repeat at most every {limits[every.unit]}{every.unit}; "
-            "use a larger unit"
+            f"--every {text}: cron can repeat at most every {limits[every.unit]}{every.unit}"
+            + advice.get(every.unit, "")
         )
     return every
 

@@ -163,6 +163,7 @@ def schedule_command(
     hour, minute = _clock_time(at)
     line = crontab_line(interval, library, sys.executable, hour=hour, minute=minute)
     if install:
+        open_store(library).close()  # a timer for a library that is not there fails every night
         changed = install_crontab(line, library)
         typer.echo(("installed in crontab: " if changed else "already in crontab: ") + line)
         return
