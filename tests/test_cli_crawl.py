@@ -119,6 +119,18 @@ def test_crawl_in_a_mistyped_home_leaves_no_folder(runner: CliRunner, tmp_path: 
     assert not missing.exists()
 
 
+def test_a_bad_ca_file_stops_the_crawl_before_any_link_fails(
+    runner: CliRunner, home: Path, library: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(home / "missing.pem"))
+    result = runner.invoke(app, ["crawl", "--home", str(home)])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: SSL_CERT_FILE=")
+    assert len(result.output.splitlines()) == 1
+    with Store(home) as store:
+        assert store.crawl_counts() == {"new": 2}  # nothing recorded as failed
+
+
 def test_crawl_refuses_while_another_writer_runs(
     runner: CliRunner, home: Path, library: dict[str, str]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,6 +16,7 @@ from werkzeug import Request, Response
 
 from crawl_servers import H2Server, Proxy, Recorder, assert_interval_kept, fast_settings
 from linkindex.config import SiteSettings
+from linkindex.errors import ConfigError
 from linkindex.fetch import Conditional, Fetcher, retry_after
 from linkindex.fetch.network import is_public_address
 from linkindex.models import FetchResult
@@ -392,6 +394,31 @@ def test_no_proxy_goes_direct(server: HTTPServer, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     assert fetch(server.url_for("/direct")).outcome == "ok"
+
+
+def test_an_unreachable_proxy_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    result = fetch("http://site-a.test/p", settings=fast_settings(retries=0))
+    assert result.outcome == "error"
+    assert result.error.startswith("proxy http://127.0.0.1:9: cannot connect"), result.error
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("HTTPS_PROXY", "::bad", "HTTPS_PROXY='::bad' is not a proxy address"),
+        ("HTTP_PROXY", "ftp://proxy:21", "HTTP_PROXY='ftp://proxy:21' is not a proxy address"),
+        ("SSL_CERT_FILE", "/no/such/ca.pem", "SSL_CERT_FILE=/no/such/ca.pem: cannot load"),
+    ],
+)
+def test_a_broken_environment_is_a_config_error_not_a_failed_link(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        fetch("http://127.0.0.1:9/p")
 
 
 def test_http2_when_the_server_offers_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

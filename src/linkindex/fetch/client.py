@@ -92,6 +92,10 @@ class Fetcher:
         site_of: the site of a URL (for per-site settings); everything is ``web`` without it.
         rng: source of retry jitter (tests pass a seeded one).
         sleep: how to wait between retries (tests may speed it up).
+
+    Raises:
+        ConfigError: a proxy variable or ``SSL_CERT_FILE`` that cannot work (rather than
+            every link failing with it).
     """
 
     def __init__(
@@ -324,7 +328,7 @@ class Fetcher:
             except _TooLarge as exc:
                 return _Failure(str(exc), retry=False)
             except httpx.HTTPError as exc:
-                return _describe(exc)
+                return _describe(exc, proxy)
             finally:
                 trip.elapsed += time.monotonic() - started
 
@@ -405,7 +409,7 @@ async def _send(
         return _Answer(response.status_code, found, body, str(response.url), response.http_version)
 
 
-def _describe(exc: httpx.HTTPError) -> _Failure:
+def _describe(exc: httpx.HTTPError, proxy: str | None = None) -> _Failure:
     """A transport error in words, and whether another try could help."""
     cause: BaseException | None = exc
     while cause is not None:
@@ -420,6 +424,9 @@ def _describe(exc: httpx.HTTPError) -> _Failure:
         return _Failure(f"timeout ({type(exc).__name__})")
     if isinstance(exc, httpx.ProxyError):
         return _Failure(f"proxy: {exc}")
+    if proxy and isinstance(exc, httpx.ConnectError):
+        # Through a proxy the only connection we open is to the proxy itself.
+        return _Failure(f"proxy {proxy}: cannot connect ({exc or type(exc).__name__})")
     text = str(exc) or type(exc).__name__
     if "Name or service not known" in text or "nodename nor servname" in text:
         return _Failure(f"DNS: {text}", retry=False)

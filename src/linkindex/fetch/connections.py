@@ -9,7 +9,6 @@ number of clients keeps a crawl over thousands of hosts within its file descript
 
 from __future__ import annotations
 
-import ssl
 import sys
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -45,12 +44,12 @@ class Clients:
 
     def __init__(self, crawl: CrawlSettings) -> None:
         self._crawl = crawl
-        self._ssl: ssl.SSLContext | None = None
+        # Made now, so that a bad SSL_CERT_FILE stops the crawl with one ConfigError
+        # instead of failing every https link.
+        self._ssl = ssl_context()
         self._entries: OrderedDict[tuple[str | None, str], _Entry] = OrderedDict()
 
     def _new(self, proxy: str | None) -> httpx.AsyncClient:
-        if self._ssl is None:
-            self._ssl = ssl_context()
         per_host = max(self._crawl.per_host_concurrency, 1) * 2
         return httpx.AsyncClient(
             http2=self._crawl.http2,

@@ -14,11 +14,34 @@ import os
 import socket
 import ssl
 import urllib.request
+from urllib.parse import urlsplit
+
+from linkindex.errors import ConfigError
 
 
 def proxies_from_environment() -> dict[str, str]:
-    """The proxy settings of the environment (``http``, ``https``, ``all``, ``no``)."""
-    return urllib.request.getproxies_environment()
+    """The proxy settings of the environment (``http``, ``https``, ``all``, ``no``).
+
+    Raises:
+        ConfigError: a proxy variable that is not a proxy URL (every request would fail).
+    """
+    proxies = urllib.request.getproxies_environment()
+    for scheme, value in proxies.items():
+        if scheme != "no" and not _is_proxy_url(value):
+            raise ConfigError(
+                f"{scheme.upper()}_PROXY={value!r} is not a proxy address; "
+                "write it as http://host:port, or unset it"
+            )
+    return proxies
+
+
+def _is_proxy_url(value: str) -> bool:
+    parts = urlsplit(value if "://" in value else f"http://{value}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https", "socks5", "socks5h") and bool(parts.hostname)
 
 
 def proxy_for(url_scheme: str, host: str, proxies: dict[str, str] | None = None) -> str | None:
@@ -35,11 +58,22 @@ def proxy_for(url_scheme: str, host: str, proxies: dict[str, str] | None = None)
 
 
 def ssl_context() -> ssl.SSLContext:
-    """A verifying TLS context that trusts ``SSL_CERT_FILE``/``SSL_CERT_DIR`` if set."""
+    """A verifying TLS context that trusts ``SSL_CERT_FILE``/``SSL_CERT_DIR`` if set.
+
+    Raises:
+        ConfigError: the CA file or folder named there cannot be loaded.
+    """
     cafile = os.environ.get("SSL_CERT_FILE")
     capath = os.environ.get("SSL_CERT_DIR")
     if cafile or capath:
-        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
+        try:
+            return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
+        except (OSError, ssl.SSLError) as exc:
+            named = f"SSL_CERT_FILE={cafile}" if cafile else f"SSL_CERT_DIR={capath}"
+            raise ConfigError(
+                f"{named}: cannot load the certificates ({exc}); "
+                "point it at a PEM bundle, or unset it"
+            ) from exc
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
