@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from linkindex.errors import UserError
 from linkindex.export.jsonfile import link_json
+from linkindex.export.outline import parse_topic
 from linkindex.models import SITES, STATUSES
 from linkindex.store.records import LinkRecord
 
@@ -51,11 +52,6 @@ __all__ = [
     "suffix",
     "write_atomic",
 ]
-
-
-def parse_topic(topic: str) -> list[str]:
-    """A topic as typed (``Pytorch > 参考`` or ``Pytorch>参考``) as a list of headings."""
-    return [part.strip() for part in topic.split(">") if part.strip()]
 
 
 def _under(path: Sequence[str], wanted: Sequence[str]) -> bool:

@@ -157,3 +157,8 @@ def is_web_url(url: str) -> bool:
 def topic_label(path: Iterable[str]) -> str:
     """A topic path as people write it: ``Pytorch > 参考``."""
     return " > ".join(path)
+
+
+def parse_topic(text: str) -> tuple[str, ...]:
+    """A topic as typed (``Pytorch > 参考`` or ``Pytorch>参考``) as its headings; blanks dropped."""
+    return tuple(part.strip() for part in text.split(">") if part.strip())

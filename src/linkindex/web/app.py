@@ -27,10 +27,9 @@ from starlette.staticfiles import StaticFiles
 
 from linkindex import __version__
 from linkindex.errors import EmptyLibraryError, LinkindexError, NotFoundError, UserError
-from linkindex.export.outline import summary_of
+from linkindex.export.outline import summary_of, topic_label
 from linkindex.models import from_iso
 from linkindex.store import Store
-from linkindex.web.facets import topic_label
 from linkindex.web.health import STATUS_COLOURS
 from linkindex.web.safety import SECURITY_HEADERS, Guard
 from linkindex.web.views import FACET_HITS, BadParameter

@@ -13,20 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from linkindex.export.outline import topic_label
 from linkindex.models import SITES, STATUSES
-
-#: How topic paths are written in URLs, the CLI and the API: ``Pytorch > 参考``.
-TOPIC_SEPARATOR = " > "
-
-
-def parse_topic(text: str) -> tuple[str, ...]:
-    """A topic path from its written form (``"Pytorch > 参考"``); blanks dropped."""
-    return tuple(part.strip() for part in text.split(">") if part.strip())
-
-
-def topic_label(path: Sequence[str]) -> str:
-    """The written form of a topic path."""
-    return TOPIC_SEPARATOR.join(path)
 
 
 def within(topics: Iterable[Sequence[str]], wanted: Sequence[str]) -> bool:

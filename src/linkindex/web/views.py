@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from linkindex.errors import NotFoundError, UserError
+from linkindex.export.outline import parse_topic, topic_label
 from linkindex.models import SITES, STATUSES, Hit
 from linkindex.store import LinkRecord, Store
 from linkindex.web.facets import (
@@ -24,8 +25,6 @@ from linkindex.web.facets import (
     filter_links,
     find_node,
     library_links,
-    parse_topic,
-    topic_label,
     within,
 )
 
