@@ -229,6 +229,17 @@ def test_encodings_binary_and_unreadable_files(lib: Store, tmp_path: Path) -> No
     assert gbk.topics == [["参考"]]
 
 
+def test_devices_and_pipes_are_not_read(lib: Store, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.md")  # reading it would wait for a writer forever
+    write(tmp_path / "good.md", "https://good.example/\n")
+    summary = import_paths(lib, [tmp_path])
+    assert (summary.notes_read, summary.notes_failed) == (1, 1)
+    assert "pipe.md: it is not a regular file" in summary.warnings[0]
+    with pytest.raises(NotFoundError, match="neither a folder nor a file"):
+        import_paths(lib, [Path("/dev/zero")])  # named: refused before anything is read
+    assert known_roots(lib) == [tmp_path.resolve()]
+
+
 def test_missing_path_imports_nothing(lib: Store, notes: Path, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match=r"nope.*does not exist"):
         import_paths(lib, [notes, tmp_path / "nope"])

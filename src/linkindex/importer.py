@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
 from linkindex.errors import NotFoundError
@@ -154,6 +155,9 @@ class _Import:
             current = state if state is not None and not state.removed else None
             try:
                 stat = file.stat()
+                if not S_ISREG(stat.st_mode):  # a device or a pipe would never end
+                    self.failed(file, "it is not a regular file")
+                    continue
                 if current and (current.size, current.mtime_ns) == (
                     stat.st_size,
                     stat.st_mtime_ns,
@@ -320,6 +324,11 @@ def _resolve(path: Path) -> Path:
         raise NotFoundError(
             f"{path} does not exist; give a notes folder or a Markdown file "
             "(for example `linkindex import ~/notes`)"
+        )
+    if not (resolved.is_dir() or resolved.is_file()):
+        raise NotFoundError(
+            f"{path} is neither a folder nor a file (a device or a pipe); "
+            "give a notes folder or a Markdown file"
         )
     return resolved
 
