@@ -128,7 +128,7 @@ def test_a_bad_ca_file_stops_the_crawl_before_any_link_fails(
     assert result.output.startswith("error: SSL_CERT_FILE=")
     assert len(result.output.splitlines()) == 1
     with Store(home) as store:
-        assert store.crawl_counts() == {"new": 2}  # nothing recorded as failed
+        assert store.library_stats()["by_status"] == {"new": 2}  # nothing recorded as failed
 
 
 def test_crawl_refuses_while_another_writer_runs(

@@ -368,12 +368,3 @@ class CrawlStateMixin(StoreBase):
         for row in rows:
             row["from_archive"] = bool(row["from_archive"])
         return rows
-
-    def crawl_counts(self) -> dict[str, int]:
-        """How many live links have each status."""
-        return {
-            status: count
-            for status, count in self.conn.execute(
-                "SELECT status, COUNT(*) FROM links WHERE removed_at IS NULL GROUP BY status"
-            )
-        }
