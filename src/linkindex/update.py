@@ -137,7 +137,8 @@ def _stages(
     summary.timings["import"] = round(time.monotonic() - tick, 3)
 
     tick = time.monotonic()
-    due, waiting = _due_counts(store, clock)
+    plan = due_plan(store, settings, clock=clock, limit=0)
+    due, waiting = plan.total, plan.waiting
     if due:
         from linkindex.crawl import CrawlSelection, crawl
 
@@ -168,15 +169,6 @@ def _stages(
     tick = time.monotonic()
     summary.indexed = search.refresh_index(store, home)
     summary.timings["index"] = round(time.monotonic() - tick, 3)
-
-
-def _due_counts(store: Store, clock: Clock) -> tuple[int, int]:
-    """How many links are due now, and how many of those wait for a cooling host."""
-    now = to_iso(clock())
-    cooling = store.host_cooldowns(now)
-    links = store.due_links(now=now)
-    waiting = sum(1 for link in links if link.host in cooling)
-    return len(links) - waiting, waiting
 
 
 def _known_roots(store: Store) -> list[Path]:
