@@ -22,7 +22,7 @@ from linkindex.crawl import CrawlSelection, crawl
 from linkindex.snapshots import Snapshots
 from linkindex.store import Store
 
-LINKS = 12
+LINKS = 20  # 3 s of crawling at 0.3 s a page, two at a time: time to stop it mid-run
 CONFIG = """
 [crawl]
 allow_private_networks = true
