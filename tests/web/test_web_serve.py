@@ -35,6 +35,19 @@ def test_serve_without_a_library_says_how_to_make_one(runner: CliRunner, tmp_pat
     assert not (tmp_path / "empty" / "linkindex.db").exists()
 
 
+def test_serve_on_a_port_in_use_says_so(runner: CliRunner, web_home: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--home", str(web_home), "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: cannot listen on 127.0.0.1:{port} (")
+    assert "another --port" in result.output
+
+
 def test_serve_help_has_an_example(runner: CliRunner) -> None:
     result = runner.invoke(app, ["serve", "--help"])
     assert result.exit_code == 0

@@ -51,6 +51,7 @@ def serve(
         fail("--token is too short; use at least 8 characters, e.g. `openssl rand -hex 16`")
     library = resolve_home(home)
     open_store(library).close()  # an absent library is a clear error now, not on every page
+    _check_address(host, port)  # uvicorn would log a bind error and exit 3
 
     import uvicorn
 
@@ -77,3 +78,19 @@ def serve(
         server_header=False,
         proxy_headers=False,
     )
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail in one line now if ``host:port`` cannot be listened on (in use, unknown name)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        fail(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+            "choose another --port, or stop the program that uses it"
+        )
