@@ -89,6 +89,8 @@ def _check_address(host: str, port: int) -> None:
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
             probe.bind(address)
+    except socket.gaierror as exc:
+        fail(f"cannot find the address {host} ({exc.strerror}); use --host 127.0.0.1 or an IP")
     except OSError as exc:
         fail(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
