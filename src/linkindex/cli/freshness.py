@@ -61,6 +61,7 @@ def update_command(
         for line in _summary_lines(summary):
             typer.echo(line)
     if summary.status == "interrupted":
+        typer.echo("interrupted: run `linkindex update` again to carry on", err=True)
         raise typer.Exit(130)
 
 
