@@ -18,9 +18,22 @@ def test_import_prints_a_summary(home: Path, runner: CliRunner, sample_notes: Pa
     assert result.stdout.splitlines() == [
         "notes: 7 read, 0 unchanged, 0 failed, 0 removed",
         "links: 391 new, 0 updated, 0 removed, 0 restored (393 placements written)",
+        "index: 391 links written",
     ]
     again = runner.invoke(app, ["import", str(sample_notes)])
     assert again.stdout.splitlines()[0] == "notes: 0 read, 7 unchanged, 0 failed, 0 removed"
+    assert again.stdout.splitlines()[-1] == "index: 0 links written"
+
+
+def test_import_keeps_the_search_index_current(
+    home: Path, runner: CliRunner, sample_notes: Path
+) -> None:
+    runner.invoke(app, ["import", str(sample_notes)])
+    found = runner.invoke(app, ["search", "显存优化", "--json"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["hits"][0]["url"] == (
+        "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA"
+    )
 
 
 def test_import_json(home: Path, runner: CliRunner, sample_notes: Path) -> None:
@@ -89,6 +102,7 @@ def test_import_warns_about_bad_files_and_imports_the_rest(
         "notes: 2 read, 0 unchanged, 2 failed, 0 removed",
         "links: 2 new, 0 updated, 0 removed, 0 restored (2 placements written)",
         "skipped links: javascript 1, mailto 1",
+        "index: 2 links written",
     ]
     warnings = result.stderr.splitlines()
     assert len(warnings) == 2

@@ -84,6 +84,7 @@ def crawl_command(
         linkindex crawl --site wechat --limit 200
     """
     from linkindex.crawl import CrawlSelection, crawl
+    from linkindex.search import refresh_index
     from linkindex.store import LibraryLock
 
     for name in site or []:
@@ -117,15 +118,19 @@ def crawl_command(
             else:
                 progress = _plain_line
             summary = crawl(store, library, settings, selection=selection, progress=progress)
+            # Keep search current; after Ctrl-C the next run's refresh catches up.
+            indexed = None if summary.interrupted else refresh_index(store, library)
     finally:
         store.close()
     if isinstance(progress, _ProgressBar):
         progress.finish()
     if json_output:
-        echo_json(summary.to_dict())
+        echo_json({**summary.to_dict(), "indexed": indexed})
     else:
         for line in summary_lines(summary, due_only=due):
             typer.echo(line)
+        if indexed is not None:
+            typer.echo(f"index: {indexed} links written")
     if summary.interrupted:
         raise typer.Exit(130)
 

@@ -43,6 +43,7 @@ def import_command(
         linkindex import ~/blog/_posts notes/reading-list.txt
     """
     from linkindex.importer import import_paths, resolve_paths
+    from linkindex.search import refresh_index
     from linkindex.store import LibraryLock
 
     roots = resolve_paths(paths)
@@ -50,6 +51,7 @@ def import_command(
         store = open_store(home, create=True)
         try:
             summary = import_paths(store, roots)
+            indexed = refresh_index(store, resolve_home(home))
         finally:
             store.close()
     if not (summary.notes_read or summary.notes_unchanged or summary.notes_failed) and not (
@@ -60,10 +62,11 @@ def import_command(
             "name the folder that holds your notes, or a note file"
         )
     if as_json:
-        echo_json(summary.to_dict())
+        echo_json({**summary.to_dict(), "indexed": indexed})
     else:
         for line in summary_lines(summary):
             typer.echo(line)
+        typer.echo(f"index: {indexed} links written")
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
 

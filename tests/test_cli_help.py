@@ -1,0 +1,41 @@
+"""Every command has --help with an example, and the README documents every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from linkindex.cli import app
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_the_expected_commands_exist() -> None:
+    assert set(COMMANDS) >= {
+        "import", "topics", "stats", "crawl", "show", "search", "related", "index",
+        "doctor", "update", "due", "schedule", "report", "export", "serve",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_help_has_an_example(runner: CliRunner, name: str) -> None:
+    result = runner.invoke(app, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output
+    assert f"linkindex {name}" in result.output
+    assert "--home" in result.output
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_readme_documents_the_command(name: str) -> None:
+    assert f"### `linkindex {name}" in README or f"`linkindex {name}`" in README
+    assert f"$ linkindex {name}" in README
+
+
+def test_no_command_shows_help(runner: CliRunner) -> None:
+    result = runner.invoke(app, [])
+    assert "import" in result.output and "search" in result.output
