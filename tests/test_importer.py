@@ -240,6 +240,13 @@ def test_devices_and_pipes_are_not_read(lib: Store, tmp_path: Path) -> None:
     assert known_roots(lib) == [tmp_path.resolve()]
 
 
+def test_a_folder_without_notes_is_not_remembered(lib: Store, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    write(tmp_path / "note.md", "https://good.example/\n")
+    import_paths(lib, [tmp_path / "empty", tmp_path / "note.md"])
+    assert known_roots(lib) == [(tmp_path / "note.md").resolve()]  # update won't re-read it
+
+
 def test_missing_path_imports_nothing(lib: Store, notes: Path, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match=r"nope.*does not exist"):
         import_paths(lib, [notes, tmp_path / "nope"])

@@ -84,10 +84,10 @@ def import_paths(
     """
     roots = resolve_paths(paths)
     job = _Import(store, to_iso(clock()), roots)
-    with store.transaction():
-        store.add_import_roots(str(root) for root in roots)
-    for root in roots:
-        files = _note_files(root) if root.is_dir() else [root]
+    listed = [(root, _note_files(root) if root.is_dir() else [root]) for root in roots]
+    with store.transaction():  # a folder without notes is not one `update` should re-read
+        store.add_import_roots(str(root) for root, files in listed if files)
+    for root, files in listed:
         job.write(_parse_all(job.read(files), workers))
         if root.is_dir():
             job.remove_vanished(root)
