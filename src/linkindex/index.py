@@ -59,20 +59,17 @@ INDEX_DIR = "index"
 DICTIONARY_PREFIX = "dictionary-"
 META_ID = "meta"
 
-#: Field weights (query boosts on BM25F): a title word says more than a note's prose,
-#: which says more than a word somewhere in a 3,000-character article. Topic headings
-#: sit between title and notes so links placed under a topic named in the query rise.
-#: The bigram shadows stay well below the word fields so they only order what words miss.
-WEIGHTS = {
-    "title": 4.0,
-    "topics": 2.5,
-    "notes": 2.0,
-    "content": 1.0,
-    "title_cjk": 0.5,
-    "chars": 0.3,
-}
-PHRASE_WEIGHTS = {"title": 6.0, "topics": 3.0, "notes": 3.0, "content": 2.0}
-WORD_FIELDS = ("title", "topics", "notes", "content")
+#: What one occurrence of a word weighs in the ``text`` field (BM25F: the weighted
+#: counts of all parts are summed before BM25 saturates them): a title word says more
+#: than a note's prose, which says more than a word somewhere in a 3,000-character
+#: article; topic headings sit between title and notes so that links filed under a
+#: topic named in the query rise.
+PART_WEIGHTS = {"title": 4.0, "topics": 2.5, "notes": 2.0, "content": 1.0}
+#: Positions of the parts start this far apart, so no phrase spans two parts.
+PART_GAP = 1 << 24
+#: Query boosts: the exact sequence in the title on top, the character fallbacks
+#: (title bigrams, single characters in a row in the text) well below word matches.
+WEIGHTS = {"title_phrase": 3.0, "title_cjk": 0.5, "chars": 0.3}
 
 
 class _CompactPositions(Positions):
@@ -89,19 +86,21 @@ class _CompactPositions(Positions):
 
 
 class _WordsField(fields.FieldType):
-    """A text field fed with ``analysis.Token`` lists (word, position, start, end)."""
+    """A text field fed with (word, position, weight) triples, one per occurrence."""
 
     def __init__(self) -> None:
         super().__init__(_CompactPositions(), None, scorable=True)
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         positions: dict[str, list[int]] = defaultdict(list)
-        for word, position, _, _ in value:
+        weights: dict[str, float] = defaultdict(float)
+        for word, position, weight in value:
             positions[word].append(position)
+            weights[word] += weight
         encode = self.format.encode
         for word, found in positions.items():
             found.sort()  # a word may be both a part of a compound and a word elsewhere
-            yield word.encode("utf-8"), len(found), float(len(found)), encode(found)
+            yield word.encode("utf-8"), len(found), weights[word], encode(found)
 
 
 class _GramsField(fields.FieldType):
@@ -125,10 +124,8 @@ def schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         kind=_GramsField(counted=False),
+        text=_WordsField(),
         title=_WordsField(),
-        topics=_WordsField(),
-        notes=_WordsField(),
-        content=_WordsField(),
         title_cjk=_GramsField(counted=True),
         site=_GramsField(counted=False),
         status=_GramsField(counted=False),
@@ -179,13 +176,18 @@ def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
     content_parts = [page.description, page.account, page.author, page.text] if page else []
     content = "\n".join(part for part in content_parts if part)
     title_text = "\n".join(titles)
+    title_tokens = [(w, p, 1.0) for w, p, _, _ in segmenter.tokens(title_text)]
+    text: list[tuple[str, int, float]] = []
+    parts = {"title": title_text, "topics": "\n".join(headings), "notes": "\n".join(notes)}
+    parts["content"] = content
+    for number, (part, value) in enumerate(parts.items()):
+        weight, offset = PART_WEIGHTS[part], number * PART_GAP
+        text += [(w, p + offset, weight) for w, p, _, _ in segmenter.tokens(value)]
     doc: dict[str, Any] = {
         "id": str(record.id),
         "kind": ["link"],
-        "title": segmenter.tokens(title_text),
-        "topics": segmenter.tokens("\n".join(headings)),
-        "notes": segmenter.tokens("\n".join(notes)),
-        "content": segmenter.tokens(content),
+        "text": text,
+        "title": title_tokens,
         "title_cjk": analysis.cjk_grams(analysis.fold(title_text), unigrams=True),
         "site": [record.site],
         "status": [record.status],
@@ -378,16 +380,14 @@ class QuerySpec:
     since: str | None = None  # YYYY-MM-DD
 
 
-def _word_query(word: str, fields_: Sequence[str]) -> query.Query:
-    terms = [query.Term(name, word, boost=WEIGHTS[name]) for name in fields_]
-    return terms[0] if len(terms) == 1 else query.Or(terms)
-
-
-def _gram_query(text: str, title_only: bool) -> query.Query | None:
+def _gram_query(
+    text: str, words: Sequence[str], title_only: bool, known: Any
+) -> query.Query | None:
     """The fallback for the CJK part of ``text`` that jieba's words may have missed.
 
-    Titles have a bigram (and character) shadow; page text is matched as the
-    sequence of its characters where jieba left them single (a name split oddly).
+    Titles have a bigram (and character) shadow; page text is matched as the sequence
+    of its characters where jieba left them single (a name split oddly), unless every
+    word is a known word of the index (that check would cost much and find little).
     """
     grams = analysis.cjk_grams(text)
     if not grams:
@@ -395,44 +395,59 @@ def _gram_query(text: str, title_only: bool) -> query.Query | None:
     parts: list[query.Query] = [
         query.And([query.Term("title_cjk", g, boost=WEIGHTS["title_cjk"]) for g in grams])
     ]
-    if not title_only:
+    if not title_only and not all(known(w) for w in words):
         for run in analysis.cjk_runs(text):
             if len(run) > 1:
-                parts.append(query.Phrase("content", list(run), boost=WEIGHTS["chars"]))
+                parts.append(query.Phrase("text", list(run), boost=WEIGHTS["chars"]))
     return parts[0] if len(parts) == 1 else query.Or(parts)
 
 
-def words_query(clause: Words, cut: Any) -> query.Query:
-    """The whoosh query of one free-text clause (``cut`` segments query text)."""
+def words_query(clause: Words, cut: Any, known: Any = None) -> query.Query:
+    """The whoosh query of one free-text clause.
+
+    ``cut`` segments query text; ``known(word)`` says whether the index has the word.
+    """
     text = analysis.fold(clause.text)
     words = cut(text)
-    word_fields = ("title",) if clause.field == "title" else WORD_FIELDS
+    name = "title" if clause.field == "title" else "text"
     if not words:
         return query.NullQuery
     if clause.phrase and len(words) > 1:
-        return query.Or([query.Phrase(n, words, boost=PHRASE_WEIGHTS[n]) for n in word_fields])
-    required: query.Query = query.And([_word_query(w, word_fields) for w in words])
-    if len(words) == 1:
-        required = _word_query(words[0], word_fields)
-    grams = None if clause.phrase else _gram_query(text, clause.field == "title")
+        phrase = query.Phrase(name, words)
+        if name == "title":
+            return phrase
+        return query.AndMaybe(phrase, query.Phrase("title", words, boost=WEIGHTS["title_phrase"]))
+    terms = [query.Term(name, w) for w in words]
+    required: query.Query = terms[0] if len(terms) == 1 else query.And(terms)
+    grams = (
+        None
+        if clause.phrase
+        else _gram_query(text, words, name == "title", known or (lambda _: False))
+    )
     if grams is not None:
-        latin = [_word_query(w, word_fields) for w in words if not analysis.has_cjk(w)]
+        latin = [query.Term(name, w) for w in words if not analysis.has_cjk(w)]
         fallback = query.And([*latin, grams]) if latin else grams
         required = query.Or([required, fallback])
     if len(words) > 1:
-        bonus = query.Or([query.Phrase(n, words, boost=PHRASE_WEIGHTS[n]) for n in word_fields])
-        return query.AndMaybe(required, bonus)
+        # The exact sequence counts in the title only: checking positions in the page
+        # text of every match cost seconds on 25,000 links (whoosh decodes them in
+        # Python); a quoted phrase does search the text.
+        return query.AndMaybe(required, query.Phrase("title", words, boost=WEIGHTS["title_phrase"]))
     return required
 
 
-def clause_query(clause: Clause, cut: Any) -> query.Query:
+def clause_query(clause: Clause, cut: Any, known: Any = None) -> query.Query:
     """The whoosh query of a clause."""
     if isinstance(clause, Exact):
         return query.Term(clause.field, clause.value)
-    return words_query(clause, cut)
+    return words_query(clause, cut, known)
 
 
-def to_whoosh(spec: QuerySpec, cut: Any) -> query.Query:
+#: Filters score (almost) nothing; zero would break whoosh's block-quality skipping.
+_FILTER_BOOST = 1e-6
+
+
+def to_whoosh(spec: QuerySpec, cut: Any, known: Any = None) -> query.Query:
     """The whoosh query of a parsed query, filters included.
 
     Filters are intersected with the words (whoosh skips through their postings)
@@ -442,13 +457,13 @@ def to_whoosh(spec: QuerySpec, cut: Any) -> query.Query:
     """
     parts: list[query.Query] = []
     for group in spec.groups:
-        clauses = [clause_query(c, cut) for c in group]
+        clauses = [clause_query(c, cut, known) for c in group]
         parts.append(clauses[0] if len(clauses) == 1 else query.Or(clauses))
-    parts += [query.Term(f.field, f.value, boost=0.0) for f in spec.filters]
+    parts += [query.Term(f.field, f.value, boost=_FILTER_BOOST) for f in spec.filters]
     if spec.since:
-        parts.append(query.TermRange("date", spec.since, None, boost=0.0))
+        parts.append(query.TermRange("date", spec.since, None, boost=_FILTER_BOOST))
     if not spec.groups:
-        parts.append(query.Term("kind", "link", boost=0.0))
+        parts.append(query.Term("kind", "link", boost=_FILTER_BOOST))
     main: query.Query = parts[0] if len(parts) == 1 else query.And(parts)
     if spec.excluded:
         main = query.AndNot(main, query.Or([clause_query(c, cut) for c in spec.excluded]))
@@ -467,10 +482,11 @@ class Found:
 def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> Found:
     """Search: the page ``page`` (1-based) of ``limit`` links.
 
-    ``optimize=False`` scores every match instead of skipping blocks that cannot make
-    the top: the exact total then comes from the same pass instead of a second one.
+    (whoosh-reloaded 2.7.5 miscounts the total with ``optimize=False``: 1,020 instead of
+    24,534 for an OR over four fields, so the total is counted in a second pass.)
     """
-    results = searcher.search(to_whoosh(spec, cut), limit=limit * page, optimize=False)
+    known = _known(searcher)
+    results = searcher.search(to_whoosh(spec, cut, known), limit=limit * page)
     start = limit * (page - 1)
     hits = list(results)[start : start + limit]
     return Found(
@@ -482,16 +498,20 @@ def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> F
 
 def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
     """How many links match."""
-    return len(searcher.search(to_whoosh(spec, cut), limit=1, optimize=False))
+    return len(searcher.search(to_whoosh(spec, cut, _known(searcher)), limit=1))
+
+
+def _known(searcher: Any) -> Any:
+    reader = searcher.reader()
+    return lambda word: reader.doc_frequency("text", word) > 0
 
 
 def spelling(searcher: Any, word: str) -> str | None:
     """The closest title or text word (same first letter, within two edits), or None."""
     reader = searcher.reader()
-    for name in ("title", "content"):
-        if reader.doc_frequency(name, word):
-            return None  # a known word: nothing to correct
-    for name in ("title", "content"):
+    if reader.doc_frequency("text", word):
+        return None  # a known word: nothing to correct
+    for name in ("title", "text"):
         found = searcher.suggest(name, word, limit=1, maxdist=2, prefix=1)
         if found and found[0] != word:
             return str(found[0])
@@ -505,7 +525,7 @@ def key_terms(searcher: Any, tokens: Sequence[str], *, top: int = 20) -> list[tu
     total = max(searcher.doc_count(), 1)
     scored: list[tuple[str, float]] = []
     for term, freq in Counter(tokens).items():
-        df = searcher.doc_frequency("content", term) + searcher.doc_frequency("title", term)
+        df = searcher.doc_frequency("text", term)
         if df <= 1 or len(term) < 2:
             continue  # only this link has it, or a lone character: says nothing
         scored.append((term, (1 + math.log(freq)) * math.log(1 + total / df)))
@@ -516,15 +536,14 @@ def key_terms(searcher: Any, tokens: Sequence[str], *, top: int = 20) -> list[tu
 def related_query(terms: Sequence[tuple[str, float]], topics: Sequence[str]) -> query.Query:
     """A more-like-this query from weighted key terms and topic keys.
 
-    Term weights are scaled to at most 1 so that sharing the link's own topic path
-    (boost 2) or one of its headings (1) counts as much as sharing its best words.
+    Term weights are scaled to at most 1; sharing the link's own topic path (boost 8)
+    or one of its headings (4) then counts about as much as sharing its best words.
     """
     parts: list[query.Query] = []
     top = max((weight for _, weight in terms), default=1.0) or 1.0
     for term, weight in terms:
-        for name in ("title", "content"):
-            parts.append(query.Term(name, term, boost=weight / top * WEIGHTS[name] / 4))
+        parts.append(query.Term("text", term, boost=weight / top))
     longest = max((key.count("/") for key in topics), default=0)
     for key in topics:
-        parts.append(query.Term("topic", key, boost=2.0 if key.count("/") == longest else 1.0))
+        parts.append(query.Term("topic", key, boost=8.0 if key.count("/") == longest else 4.0))
     return query.Or(parts) if parts else query.NullQuery
