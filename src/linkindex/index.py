@@ -340,13 +340,6 @@ def swap_in(home: Path, built: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def remove_stale_dictionaries(folder: Path, keep: Path) -> None:
-    """Delete query dictionaries of earlier vocabularies."""
-    for path in folder.glob(f"{DICTIONARY_PREFIX}*.txt"):
-        if path != keep:
-            path.unlink(missing_ok=True)
-
-
 # -- queries -------------------------------------------------------------------------
 
 
