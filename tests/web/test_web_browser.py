@@ -185,6 +185,23 @@ def test_load_the_health_page(server: Server, page: tuple[Page, Watch]) -> None:
     shoot(tab, "health")
 
 
+def test_every_page_fits_a_phone(
+    server: Server, library_home: tuple[Path, dict[str, int]], browser: Browser
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    tab = context.new_page()
+    link = library_home[1][WECHAT]
+    paths = ["/", "/?q=显存优化", "/topics?topic=Pytorch", "/health", f"/link/{link}"]
+    try:
+        for path in [*paths, f"/link/{link}/read"]:
+            tab.goto(server.url + path)
+            wide = tab.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 390, f"{path} is {wide}px wide on a 390px phone"
+        shoot(tab, "phone-link")
+    finally:
+        context.close()
+
+
 def test_a_hostile_title_stays_text_and_no_dialog_opens(
     server: Server, library_home: tuple[Path, dict[str, int]], page: tuple[Page, Watch]
 ) -> None:
