@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import nh3
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -27,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from linkindex import __version__
 from linkindex.errors import EmptyLibraryError, LinkindexError, NotFoundError, UserError
-from linkindex.export.outline import summary_of, topic_label
+from linkindex.export.outline import is_web_url, summary_of, topic_label
 from linkindex.models import from_iso
 from linkindex.store import Store
 from linkindex.web.health import STATUS_COLOURS
@@ -102,13 +101,8 @@ def templates() -> Environment:
 
 def safe_href(url: str | None) -> str:
     """A URL fit for an ``href``: http(s) only, anything else (``javascript:``…) empty."""
-    if not url:
-        return ""
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return ""
-    return url.strip() if scheme in ("http", "https") else ""
+    text = (url or "").strip()
+    return text if is_web_url(text) else ""
 
 
 def snippet_html(snippet: str | None) -> Markup:
