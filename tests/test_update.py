@@ -288,11 +288,14 @@ def test_update_while_another_writer_holds_the_lock(home: Path) -> None:
         update(home, paths=[home])
 
 
-def test_update_needs_notes(home: Path) -> None:
-    from linkindex.errors import EmptyLibraryError
+def test_update_needs_notes(home: Path, tmp_path: Path) -> None:
+    from linkindex.errors import EmptyLibraryError, NotFoundError
 
     with pytest.raises(EmptyLibraryError):
         update(home)
+    with pytest.raises(NotFoundError, match="does not exist"):
+        update(home, paths=[tmp_path / "missing"])
+    assert not home.exists()  # a mistyped --home or path leaves nothing behind
     Store(home).close()
     with pytest.raises(EmptyLibraryError, match="no notes to re-import"):
         update(home)
@@ -403,14 +406,20 @@ def test_update_json_output(home: Path, tmp_path: Path, sites: tuple[Site, Site]
     assert Path(data["report_path"]).exists()
 
 
-def test_a_failed_update_is_recorded(home: Path, tmp_path: Path) -> None:
-    from linkindex.errors import NotFoundError
+def test_a_failed_update_is_recorded(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkindex import importer
 
-    with pytest.raises(NotFoundError):
-        update(home, paths=[tmp_path / "missing"])
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(importer, "import_paths", broken)
+    with pytest.raises(OSError, match="disk on fire"):
+        update(home, paths=[write_notes(tmp_path / "notes", {"A/B": "https://example.com/"})])
     store = Store(home)
     (run,) = store.runs()
     store.close()
     assert run["status"] == "failed"
-    assert "NotFoundError" in run["summary"]["error"]
-    assert "failed. Error: NotFoundError" in (home / "reports" / "latest.md").read_text()
+    assert run["summary"]["error"] == "OSError: disk on fire"
+    assert "failed. Error: OSError: disk on fire" in (home / "reports" / "latest.md").read_text()

@@ -64,7 +64,8 @@ def update(
     Args:
         home: the library home; the library lock is taken here (LockedError at once if
             another writer holds it).
-        paths: notes to import; default: every path imported before.
+        paths: notes to import (NotFoundError if one is missing); default: every path
+            imported before (EmptyLibraryError if there is no library at ``home``).
         settings: default: ``home/config.toml``.
         clock: the current time (tests pass a fake one).
         progress: called after each fetched link.
@@ -73,14 +74,17 @@ def update(
         The summary. A Ctrl-C during the crawl returns ``status="interrupted"``; any other
         failure marks the run ``failed`` and is raised.
     """
+    from linkindex.importer import resolve_paths
     from linkindex.store import LibraryLock, Store
 
+    # A mistyped path or --home fails here, before anything (a library, a lock file) is made.
+    roots = resolve_paths(list(paths)) if paths else []
+    if not roots:
+        Store(home, create=False).close()
     with LibraryLock(home):
-        store = Store(home, create=bool(paths))
+        store = Store(home, create=bool(roots))
         try:
-            return _update(
-                store, home, list(paths or []), settings or load_settings(home), clock, progress
-            )
+            return _update(store, home, roots, settings or load_settings(home), clock, progress)
         finally:
             store.close()
 
