@@ -39,3 +39,20 @@ def test_readme_documents_the_command(name: str) -> None:
 def test_no_command_shows_help(runner: CliRunner) -> None:
     result = runner.invoke(app, [])
     assert "import" in result.output and "search" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bogus"], "error: No such command 'bogus'; see `linkindex --help`"),
+        (["due", "--limit", "-1"], "error: Invalid value for '--limit'"),
+        (["search", "--nope", "x"], "error: No such option: --nope"),
+    ],
+)
+def test_a_bad_command_line_is_one_line_and_exit_1(
+    runner: CliRunner, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.splitlines()) == 1

@@ -81,8 +81,8 @@ def test_import_folder_without_notes(home: Path, runner: CliRunner, tmp_path: Pa
 
 def test_import_without_paths_is_a_usage_error(home: Path, runner: CliRunner) -> None:
     result = runner.invoke(app, ["import"])
-    assert result.exit_code == 2
-    assert "PATH" in result.output
+    assert result.exit_code == 1
+    assert result.stderr == "error: Missing argument 'PATH'; see `linkindex import --help`\n"
 
 
 def test_import_warns_about_bad_files_and_imports_the_rest(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from linkindex.errors import LinkindexError, UserError
 
@@ -19,8 +20,70 @@ if TYPE_CHECKING:
     from linkindex.config import Settings
     from linkindex.store import Store
 
+#: The order `linkindex --help` lists the commands in: the flow from notes to reading.
+COMMAND_ORDER = (
+    "import", "topics", "stats", "crawl", "show", "search", "related", "index", "doctor",
+    "update", "due", "schedule", "report", "export", "serve",
+)  # fmt: skip
+
+
+# click's exception classes as typer ships them (recent typer vendors its own click, so the
+# `click` package's classes are not the ones raised); found through the public BadParameter.
+UsageError: Any = typer.BadParameter.__mro__[1]
+ClickException: Any = UsageError.__mro__[1]
+
+
+class UsageProblem(ClickException):
+    """A bad command line: one ``error:`` line with where to look, exit 1 (DESIGN.md)."""
+
+    exit_code = 1
+
+    def __init__(self, problem: Any) -> None:
+        super().__init__(problem.format_message())
+        self.command_path = problem.ctx.command_path if problem.ctx else "linkindex"
+
+    def show(self, file: Any = None) -> None:
+        """Print the one line on stderr."""
+        typer.echo(f"error: {self.message.rstrip('.')}; see `{self.command_path} --help`", err=True)
+
+
+class CommandGroup(TyperGroup):
+    """The top-level group: commands in flow order, usage errors as one line, exit 1."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Any = None,
+        **extra: Any,
+    ) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as problem:
+            raise _one_line(problem) from problem
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as problem:
+            raise _one_line(problem) from problem
+
+
+def _one_line(problem: Any) -> Any:
+    # "linkindex" alone prints the help (click raises it as a usage error): keep that.
+    if type(problem).__name__ == "NoArgsIsHelpError":
+        return problem
+    return UsageProblem(problem)
+
+
 app = typer.Typer(
     name="linkindex",
+    cls=CommandGroup,
     help="Turn Markdown notes full of links into a searchable, living library.",
     no_args_is_help=True,
     add_completion=False,
