@@ -54,8 +54,8 @@ def library(home: Path, server: HTTPServer) -> dict[str, str]:
                 "INSERT INTO notes(path, title) VALUES('/notes/2024-1-1-dl.md', 'DL notes')"
             ).lastrowid
             store.conn.execute(
-                "INSERT INTO placements(link_id, note_id, line, topic, title) "
-                "VALUES(?, ?, 12, '[\"Pytorch\", \"参考\"]', '梯度检查点')",
+                "INSERT INTO placements(link_id, note_id, line, topic, title, label, description) "
+                "VALUES(?, ?, 12, '[\"Pytorch\", \"参考\"]', '梯度检查点', '教程', '用算力换显存')",
                 (good, note),
             )
     return urls
@@ -150,10 +150,11 @@ def test_show_page_placements_and_history(
     assert out.splitlines()[0] == library["good"]
     assert "status:     ok (HTTP 200)" in out
     assert "/notes/2024-1-1-dl.md:12  [Pytorch > 参考]" in out
-    assert "梯度检查点" in out
+    assert "    教程: 梯度检查点\n    用算力换显存\n" in out  # label: title, then description
     assert "title:      Gradient checkpointing explained" in out
     assert "recomputes the rest" in out
     assert "fetch history (1 latest):" in out
+    assert out.rstrip().splitlines()[-1].endswith("ms  1 try")
     data = json.loads(runner.invoke(app, ["show", library["good"], "--json"]).output)
     assert data["status"] == "ok"
     assert data["page"]["title"] == "Gradient checkpointing explained"

@@ -325,8 +325,8 @@ def show_lines(
     for p in record.placements:
         where = " > ".join(p.topic)
         lines.append(f"  {p.note_path}:{p.line}" + (f"  [{where}]" if where else ""))
-        if p.title:
-            lines.append(f"    {p.title}")
+        named = ": ".join(part for part in (p.label, p.title) if part)
+        lines.extend(f"    {text}" for text in (named, p.description) if text)
     lines.append("")
     page = record.page
     if page is None:
@@ -354,6 +354,6 @@ def show_lines(
         error = f"  {f['error']}" if f["error"] else ""
         lines.append(
             f"  {f['started_at']}  {f['outcome']:<12} {status:>3}  {f['elapsed_ms']:>6} ms  "
-            f"x{f['attempts']}{archived}{error}"
+            f"{f['attempts']} {'try' if f['attempts'] == 1 else 'tries'}{archived}{error}"
         )
     return lines
