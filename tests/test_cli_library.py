@@ -112,6 +112,19 @@ def test_import_warns_about_bad_files_and_imports_the_rest(
     assert json.loads(topics.stdout)[0]["name"] == "参考"
 
 
+def test_import_of_nothing_but_bad_files_exits_1(
+    home: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "logo.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    result = runner.invoke(app, ["import", str(tmp_path / "logo.md")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"warning: skipped {tmp_path / 'logo.md'}: it looks like a binary file, not Markdown",
+        "error: none of the 1 note files could be imported (see the warnings above); "
+        "convert them to UTF-8 Markdown, or name other files",
+    ]
+
+
 def test_import_while_locked(home: Path, runner: CliRunner, sample_notes: Path) -> None:
     with LibraryLock(home):
         result = runner.invoke(app, ["import", str(sample_notes)])

@@ -69,6 +69,13 @@ def import_command(
         typer.echo(f"index: {indexed} links written")
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    if summary.notes_failed and not (
+        summary.notes_read or summary.notes_unchanged or summary.notes_removed
+    ):
+        raise UserError(
+            f"none of the {summary.notes_failed} note files could be imported (see the "
+            "warnings above); convert them to UTF-8 Markdown, or name other files"
+        )
 
 
 def summary_lines(summary: ImportSummary) -> list[str]:
