@@ -2,15 +2,65 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_NOTES = ROOT / "data" / "notes"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _loopback_only(address: Any) -> None:
+    """Refuse a connection that would leave the machine: tests talk to 127.0.0.0/8 only."""
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        try:
+            local = ipaddress.ip_address(host.split("%")[0]).is_loopback
+        except ValueError:
+            local = host == "localhost"
+        if not local:
+            raise ConnectionRefusedError(f"tests may not leave the machine (tried {host})")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _loopback_only(address)
+    _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _loopback_only(address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_internet() -> Iterator[None]:
+    """Every test runs with outbound connections limited to loopback."""
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    """A threaded local HTTP server on 127.0.0.1."""
+    srv = HTTPServer(host="127.0.0.1", threaded=True)
+    srv.start()
+    yield srv
+    srv.clear()
+    srv.stop()
 
 
 @pytest.fixture

@@ -56,3 +56,14 @@ def test_a_bad_command_line_is_one_line_and_exit_1(
     assert result.exit_code == 1
     assert result.stderr.startswith(message)
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_home_before_the_command(runner: CliRunner, tmp_path: Path, sample_notes: Path) -> None:
+    library = tmp_path / "lib"
+    note = str(sample_notes / "2018-3-1-DL_framework.markdown")
+    assert runner.invoke(app, ["--home", str(library), "import", note]).exit_code == 0
+    stats = runner.invoke(app, ["--home", str(library), "stats", "--json"])
+    assert stats.exit_code == 0, stats.output
+    assert '"links": 92' in stats.stdout
+    # The global option is per run: the next command without it does not inherit it.
+    assert runner.invoke(app, ["stats", "--home", str(tmp_path / "empty")]).exit_code == 1

@@ -29,15 +29,6 @@ ARTICLE = fixture("article.html")
 
 
 @pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture
 def db(home: Path) -> Iterator[Store]:
     store = Store(home)
     yield store

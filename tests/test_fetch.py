@@ -31,15 +31,6 @@ from linkindex.models import FetchResult
 HTML = "<html><head><title>t</title></head><body><p>hello</p></body></html>"
 
 
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
 def fetch(url: str, **options: object) -> FetchResult:
     settings = options.pop("settings", None) or fast_settings()
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
@@ -25,15 +23,6 @@ obey_robots = false
 [archive]
 enabled = false
 """
-
-
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
 
 
 def test_crawled_text_is_searchable_without_an_explicit_index_run(

@@ -91,6 +91,26 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+#: ``linkindex --home DIR COMMAND``: the home given before the command, for this run.
+_global_home: Path | None = None
+
+
+@app.callback()
+def _main_options(
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Library folder for the command (also accepted after the command).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Turn Markdown notes full of links into a searchable, living library."""
+    global _global_home
+    _global_home = home
+
+
 HomeOption = Annotated[
     Path | None,
     typer.Option(
@@ -167,7 +187,7 @@ def resolve_home(home: Path | None) -> Path:
     """The library home for a command."""
     from linkindex.config import resolve_home as resolve
 
-    return resolve(home)
+    return resolve(home if home is not None else _global_home)
 
 
 def open_store(home: Path | None, *, create: bool = False) -> Store:
