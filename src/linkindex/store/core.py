@@ -7,17 +7,19 @@ before the transaction or after it, never in between (SQLite in WAL mode).
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from linkindex.errors import LockedError, SchemaError, StoreError
 from linkindex.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DB_NAME = "linkindex.db"
 LOCK_NAME = "lock"
@@ -92,9 +94,16 @@ class StoreBase:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the library database {self.path}: {exc}") from exc
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self._depth = 0
         self._migrate()
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection (imported on first use: `search` never
+        pays for it)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -135,7 +144,10 @@ class StoreBase:
 
     def schema_version(self) -> int:
         """How many migrations this database has had."""
-        if not self.db["meta"].exists():
+        exists = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if not exists:
             return 0
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         return int(row[0]) if row else 0
