@@ -99,19 +99,79 @@ def test_a_crash_mid_write_leaves_the_index_as_it_was(
     assert urls(home, "色温") == [LAMP]
 
 
-def test_new_heading_words_rebuild_the_index(library: Store, home: Path, tmp_path: Path) -> None:
+def word_count(home: Path, word: str) -> int:
+    """How many links hold ``word`` as an indexed word."""
+    from whoosh import query
+
+    with index.LinkIndex(index.index_dir(home)) as ix, ix.searcher() as searcher:
+        return len(searcher.search(query.Term("text", word), limit=1))
+
+
+def test_new_heading_words_reindex_only_the_links_that_contain_them(
+    library: Store, home: Path, tmp_path: Path
+) -> None:
     with index.LinkIndex(index.index_dir(home)) as ix:
-        before = ix.state().vocabulary
+        before = ix.state()
+    assert before.words is not None and "大灯改装" not in before.words
+    assert word_count(home, "大灯改装") == 0  # two words for now: 大灯 改装
+    assert word_count(home, "大灯") == 1
     extra = tmp_path / "more"
     extra.mkdir()
-    (extra / "2022-1-1-lamps.md").write_text(
-        "# 氙气灯\n\nhttps://example.com/xenon\n\n氙气灯选购\n", encoding="utf-8"
+    note = extra / "2022-1-1-lamps.md"
+    note.write_text("# 大灯改装\n\nhttps://example.com/xenon\n\n氙气灯选购\n", encoding="utf-8")
+    importer.import_paths(library, [extra])
+    # the new link, and the one link whose title holds the new word; not the other five
+    assert search.refresh_index(library, home) == 2
+    with index.LinkIndex(index.index_dir(home)) as ix:
+        after = ix.state()
+        assert after.vocabulary != before.vocabulary
+        assert after.words is not None and "大灯改装" in after.words
+        assert ix.dictionary_path().exists()
+        assert not ix.dictionary_path(before).exists()  # the old dictionary is gone
+    # one word now, in the re-segmented title of LAMP and the topic of the new link
+    assert word_count(home, "大灯改装") == 2
+    assert word_count(home, "大灯") == 2  # the parts stay words too (search mode)
+    assert set(urls(home, '"大灯改装"')) == {LAMP, "https://example.com/xenon"}
+    assert urls(home, "大灯改装")[0] == LAMP
+    assert search.check_index(library, home).ok
+
+    # dropping the heading re-segments the links holding the word again
+    note.unlink()
+    importer.import_paths(library, [extra])
+    assert search.refresh_index(library, home) == 1
+    assert word_count(home, "大灯改装") == 0
+    assert urls(home, "大灯改装") == [LAMP]
+    with index.LinkIndex(index.index_dir(home)) as ix:
+        assert ix.state().vocabulary == before.vocabulary
+
+
+def test_incremental_vocabulary_matches_a_rebuild(
+    library: Store, home: Path, tmp_path: Path
+) -> None:
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "2022-1-1-q.md").write_text(
+        "# 推理加速\n\nhttps://example.com/x\n\n模型推理加速\n", encoding="utf-8"
     )
     importer.import_paths(library, [extra])
-    assert search.refresh_index(library, home) == 7  # every link, re-segmented
+    search.refresh_index(library, home)
+    queries = ["推理加速", '"推理加速"', "模型 推理", "量化"]
+    incremental = {q: urls(home, q) for q in queries}
+    search.refresh_index(library, home, rebuild=True)
+    assert {q: urls(home, q) for q in queries} == incremental
+
+
+def test_an_index_without_recorded_words_is_rebuilt_on_new_words(
+    library: Store, home: Path, tmp_path: Path
+) -> None:
+    with index.LinkIndex(index.index_dir(home)) as ix:  # as written before words were kept
+        state = ix.state()
+        writer = ix.writer()
+        index.write_state(writer, index.IndexState(state.change_seq, state.vocabulary))
+        writer.commit()
+    assert search.refresh_index(library, home) == 0  # same words: records them, no rewrite
     with index.LinkIndex(index.index_dir(home)) as ix:
-        assert ix.state().vocabulary != before
-        assert ix.dictionary_path().exists()
+        assert ix.state().words is not None
 
 
 def test_doctor_finds_and_repairs_a_stale_index(library: Store, home: Path) -> None:

@@ -228,6 +228,26 @@ def fingerprint(extra_words: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
+def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
+    """Words added, dropped or given another frequency between two added-word lists.
+
+    Only text containing one of them can segment differently (up to the shift of
+    the dictionary's total frequency, which moves every path's score alike by a
+    millionth and is ignored).
+    """
+    return sorted(w for w in old.keys() | new.keys() if old.get(w) != new.get(w))
+
+
+def telltale(word: str) -> str:
+    """A piece of ``word`` that any text containing the folded word contains as is.
+
+    Folding keeps CJK characters, so the longest run of them serves; a word without
+    any is returned lower-cased (to be matched case-insensitively).
+    """
+    runs = cjk_runs(word)
+    return max(runs, key=len) if runs else word.lower()
+
+
 class Segmenter:
     """Search-mode segmentation with the full dictionary; build with ``segmenter()``."""
 
@@ -248,6 +268,11 @@ class Segmenter:
             added.append((word, int(freq)))
         self.added = added
         self.fingerprint = fingerprint(extra_words)
+
+    @property
+    def words(self) -> dict[str, int]:
+        """The words added to jieba's dictionary, with their frequencies."""
+        return dict(self.added)
 
     def cut(self, text: str) -> list[str]:
         """The plain jieba cut of folded text, meaningful words only, compounds in parts."""

@@ -209,6 +209,8 @@ class IndexState:
     change_seq: int = 0
     vocabulary: str = ""  # fingerprint of the dictionary the documents were segmented with
     links: int = 0
+    analyzer: str = ""  # analysis.ANALYZER_VERSION of the segmentation
+    words: dict[str, int] | None = None  # the words added to jieba's (None: not recorded)
 
 
 def index_dir(home: Path) -> Path:
@@ -291,10 +293,13 @@ def read_state(searcher: Any) -> IndexState:
     info = searcher.stored_fields(docnum).get("info") if docnum is not None else None
     links = searcher.doc_count() - (1 if docnum is not None else 0)
     meta = json.loads(info) if info else {}
+    words = meta.get("words")
     return IndexState(
         change_seq=int(meta.get("change_seq", 0)),
         vocabulary=str(meta.get("vocabulary", "")),
         links=links,
+        analyzer=str(meta.get("analyzer", "")),
+        words={str(w): int(f) for w, f in words.items()} if isinstance(words, dict) else None,
     )
 
 
@@ -324,8 +329,15 @@ def write_documents(
 
 
 def write_state(writer: Any, state: IndexState) -> None:
-    """Record the store's change sequence and the dictionary in the same commit."""
-    info = json.dumps({"change_seq": state.change_seq, "vocabulary": state.vocabulary})
+    """Record the store's change sequence and the dictionary in the same commit.
+
+    The added words and their frequencies are recorded too, so that new headings
+    re-index only the links whose text contains a word that changed.
+    """
+    meta: dict[str, Any] = {"change_seq": state.change_seq, "vocabulary": state.vocabulary}
+    if state.words is not None:
+        meta |= {"analyzer": state.analyzer, "words": state.words}
+    info = json.dumps(meta, ensure_ascii=False, sort_keys=True)
     writer.update_document(id=META_ID, kind=["meta"], info=info)
 
 

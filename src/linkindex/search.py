@@ -125,8 +125,11 @@ def refresh_index(store: Store, home: Path, *, rebuild: bool = False) -> int:
     """Bring HOME/index up to date with the store; returns how many documents were written.
 
     Only links whose ``change_seq`` moved since the last run are rewritten; removed links
-    leave the index. The whole index is rebuilt (into a new folder, swapped in) with
-    ``rebuild``, when there is none, or when the notes brought new heading words.
+    leave the index. When the notes' headings add (or drop) dictionary words, the links
+    whose text contains one of those words are re-segmented too, in the same commit that
+    records the new dictionary. The whole index is rebuilt (into a new folder, swapped
+    in) with ``rebuild``, when there is none, when the analyzer itself changed, or when
+    the changed words touch most links anyway.
     """
     words = analysis.heading_words(_headings(store))
     seq = store.change_seq()
@@ -135,6 +138,12 @@ def refresh_index(store: Store, home: Path, *, rebuild: bool = False) -> int:
             state = ix.state()
             if state.vocabulary == analysis.fingerprint(words):
                 return _update(store, ix, words, state, seq)
+            if state.analyzer == analysis.ANALYZER_VERSION and state.words is not None:
+                segmenter = analysis.segmenter(words)
+                changed = analysis.changed_words(state.words, segmenter.words)
+                affected = store.link_ids_containing(analysis.telltale(w) for w in changed)
+                if len(affected) * 2 <= store.count_links():
+                    return _update(store, ix, words, state, seq, also=affected)
     return _rebuild(store, home, analysis.segmenter(words), seq)
 
 
@@ -144,18 +153,28 @@ def _update(
     words: list[str],
     state: index.IndexState,
     seq: int,
+    *,
+    also: list[int] | None = None,
 ) -> int:
-    dictionary = ix.dictionary_path(state)
-    if not dictionary.exists():
-        analysis.segmenter(words).write_dictionary(dictionary)
-    rows = store.query(
-        "SELECT id, removed_at FROM links WHERE change_seq > ? ORDER BY id", (state.change_seq,)
-    )
-    if not rows:
+    """Rewrite the changed links (and ``also``); switch dictionaries if it is a new one.
+
+    The new dictionary file is written before the commit whose meta document names
+    it, and the old one removed after: a crash in between leaves a stray file, never
+    an index without its dictionary.
+    """
+    vocabulary = analysis.fingerprint(words)
+    old_dictionary = ix.dictionary_path(state)
+    dictionary = ix.folder / f"{index.DICTIONARY_PREFIX}{vocabulary}.txt"
+    new_state = vocabulary != state.vocabulary or state.words is None
+    alive = sorted(set(store.changed_link_ids(state.change_seq)) | set(also or ()))
+    removed = store.removed_link_ids(state.change_seq)
+    if not alive and not removed and not new_state and dictionary.exists():
         return 0
     segmenter = analysis.segmenter(words)
-    removed = [r["id"] for r in rows if r["removed_at"]]
-    alive = [r["id"] for r in rows if not r["removed_at"]]
+    if not dictionary.exists():
+        segmenter.write_dictionary(dictionary)
+    if not alive and not removed and not new_state:
+        return 0
     writer = ix.writer()
     try:
         written = 0
@@ -163,11 +182,21 @@ def _update(
             records = store.link_records(alive[start : start + 1000])
             written += index.write_documents(writer, records, segmenter)
         index.write_documents(writer, [], segmenter, removed=removed)
-        index.write_state(writer, index.IndexState(seq, state.vocabulary))
+        index.write_state(
+            writer,
+            index.IndexState(
+                seq,
+                segmenter.fingerprint,
+                analyzer=analysis.ANALYZER_VERSION,
+                words=segmenter.words,
+            ),
+        )
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
+    if old_dictionary != dictionary:
+        old_dictionary.unlink(missing_ok=True)
     return written
 
 
@@ -185,14 +214,17 @@ def _rebuild(store: Store, home: Path, segmenter: analysis.Segmenter, seq: int) 
     index.create(built)
     vocabulary = segmenter.fingerprint
     segmenter.write_dictionary(built / f"{index.DICTIONARY_PREFIX}{vocabulary}.txt")
-    links = store.query("SELECT count(*) AS n FROM links WHERE removed_at IS NULL")[0]["n"]
+    links = store.count_links()
     with index.LinkIndex(built) as ix:
         writer = ix.writer(procs=_REBUILD_PROCS if links >= _PARALLEL_FROM else 1)
         try:
             written = index.write_documents(
                 writer, store.iter_link_records(), segmenter, replace=False
             )
-            index.write_state(writer, index.IndexState(seq, vocabulary))
+            state = index.IndexState(
+                seq, vocabulary, analyzer=analysis.ANALYZER_VERSION, words=segmenter.words
+            )
+            index.write_state(writer, state)
         except BaseException:
             writer.cancel()
             raise
@@ -207,7 +239,7 @@ def _rebuild(store: Store, home: Path, segmenter: analysis.Segmenter, seq: int) 
 def _open(home: Path, store: Store | None) -> index.LinkIndex:
     """The library's index; a missing one says how to fill the library."""
     if not index.exists(home):
-        if store is not None and store.query("SELECT 1 FROM links LIMIT 1"):
+        if store is not None and store.count_links(include_removed=True):
             raise EmptyLibraryError(
                 f"the library at {home} has no search index yet; run `linkindex index`"
             )
@@ -498,7 +530,7 @@ class IndexCheck:
 
 def check_index(store: Store, home: Path) -> IndexCheck:
     """Compare the index with the store: missing, damaged, behind, or different links."""
-    alive = {r["id"] for r in store.query("SELECT id FROM links WHERE removed_at IS NULL")}
+    alive = store.alive_link_ids()
     check = IndexCheck(ok=True, store_links=len(alive), store_seq=store.change_seq())
     if not index.exists(home):
         if alive:
@@ -526,10 +558,8 @@ def check_index(store: Store, home: Path) -> IndexCheck:
             f"the index is ahead of the store (seq {state.change_seq} > {check.store_seq})"
         )
     missing, extra = alive - indexed, indexed - alive
-    pending = {
-        r["id"]
-        for r in store.query("SELECT id FROM links WHERE change_seq > ?", (state.change_seq,))
-    }
+    pending = set(store.changed_link_ids(state.change_seq))
+    pending.update(store.removed_link_ids(state.change_seq))
     if missing - pending:
         check.problems.append(f"{len(missing - pending)} links of the store are not indexed")
     if extra - pending:

@@ -176,3 +176,87 @@ class RecordsMixin(StoreBase):
                     extra=json.loads(row[12] or "{}"),
                 )
         return list(records.values())
+
+    def changed_link_ids(self, since_seq: int) -> list[int]:
+        """Links (not removed) whose ``change_seq`` is above ``since_seq``, by id."""
+        return [
+            int(row[0])
+            for row in self.conn.execute(
+                "SELECT id FROM links WHERE change_seq > ? AND removed_at IS NULL ORDER BY id",
+                (since_seq,),
+            )
+        ]
+
+    def removed_link_ids(self, since_seq: int) -> list[int]:
+        """Removed links whose ``change_seq`` is above ``since_seq``, by id."""
+        return [
+            int(row[0])
+            for row in self.conn.execute(
+                "SELECT id FROM links WHERE change_seq > ? AND removed_at IS NOT NULL ORDER BY id",
+                (since_seq,),
+            )
+        ]
+
+    def alive_link_ids(self) -> set[int]:
+        """Every link that is not removed."""
+        return {
+            int(row[0])
+            for row in self.conn.execute("SELECT id FROM links WHERE removed_at IS NULL")
+        }
+
+    def count_links(self, *, include_removed: bool = False) -> int:
+        """How many links the library holds (removed ones only when asked)."""
+        where = "" if include_removed else " WHERE removed_at IS NULL"
+        return int(self.conn.execute(f"SELECT count(*) FROM links{where}").fetchone()[0])
+
+    def link_ids_containing(self, pieces: Iterable[str]) -> list[int]:
+        """Links (not removed) whose indexed text contains one of ``pieces``, by id.
+
+        Looks in the placements' title, description, label and topic headings, their
+        notes' titles, and the pages' title, description, account, author and text.
+        Pieces with ASCII letters match those letters case-insensitively; anything
+        else (CJK) matches as is. A full scan of the text: meant for a few pieces.
+        """
+        wanted = sorted({p for p in pieces if p})
+        if not wanted:
+            return []
+        found: set[int] = set()
+        for table, key, columns in _TEXT_SOURCES:
+            tests, params = _contains(columns, wanted)
+            found.update(
+                int(row[0])
+                for row in self.conn.execute(f"SELECT {key} FROM {table} WHERE {tests}", params)
+            )
+        tests, params = _contains(("n.title",), wanted)
+        found.update(
+            int(row[0])
+            for row in self.conn.execute(
+                "SELECT p.link_id FROM placements p JOIN notes n ON n.id = p.note_id "
+                f"WHERE {tests}",
+                params,
+            )
+        )
+        alive = self.alive_link_ids()
+        return sorted(found & alive)
+
+
+#: The text columns a link's search document is made of (see ``index.document``).
+_TEXT_SOURCES = (
+    ("placements", "link_id", ("title", "description", "label", "topic")),
+    ("pages", "link_id", ("title", "description", "account", "author", "text")),
+)
+
+
+def _contains(columns: Iterable[str], pieces: list[str]) -> tuple[str, list[str]]:
+    """An SQL test that one of the columns contains one of the pieces, and its parameters."""
+    tests: list[str] = []
+    params: list[str] = []
+    for column in columns:
+        for piece in pieces:
+            if any(c.isascii() and c.isalpha() for c in piece):
+                tests.append(f"instr(lower({column}), ?) > 0")
+                params.append(piece.lower())
+            else:
+                tests.append(f"instr({column}, ?) > 0")
+                params.append(piece)
+    return " OR ".join(tests), params
