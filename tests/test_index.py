@@ -199,3 +199,22 @@ def test_parallel_rebuild_gives_the_same_results(
     assert search.refresh_index(library, home, rebuild=True) == 6
     assert [h.url for h in search.search(home, "模型量化").hits] == before
     assert search.check_index(library, home).ok
+
+
+def test_links_containing_a_piece_of_text(library: Store) -> None:
+    lamp, history = link_id(library, LAMP), link_id(library, LAMP + "-history")
+    programs = link_id(library, "https://example.com/python/programs")
+    assert library.link_ids_containing(["大灯改装"]) == [lamp]  # a title
+    assert library.link_ids_containing(["照明"]) == sorted([lamp, history])  # a topic heading
+    assert programs in library.link_ids_containing(["python"])  # ASCII: any case
+    assert library.link_ids_containing(["检索测试"]) == library.changed_link_ids(0)  # note title
+    assert library.link_ids_containing([]) == []
+    with library.transaction():
+        library.conn.execute(
+            "UPDATE links SET removed_at='2026-01-01T00:00:00Z' WHERE id=?", (lamp,)
+        )
+        library.touch([lamp])
+    assert library.link_ids_containing(["大灯改装"]) == []
+    assert library.removed_link_ids(0) == [lamp]
+    assert lamp not in library.changed_link_ids(0)
+    assert library.count_links() == 5 and library.count_links(include_removed=True) == 6

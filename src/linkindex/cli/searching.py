@@ -271,8 +271,4 @@ def _missing_snapshots(store: Any, home: Path) -> list[str]:
     from linkindex.snapshots import Snapshots
 
     snapshots = Snapshots(home)
-    return [
-        r["hash"]
-        for r in store.query("SELECT hash FROM snapshots")
-        if not snapshots.exists(r["hash"])
-    ]
+    return [digest for digest in store.snapshot_hashes() if not snapshots.exists(digest)]

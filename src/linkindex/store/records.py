@@ -204,6 +204,10 @@ class RecordsMixin(StoreBase):
             for row in self.conn.execute("SELECT id FROM links WHERE removed_at IS NULL")
         }
 
+    def snapshot_hashes(self) -> list[str]:
+        """The content hash of every stored body the library records (for the doctor)."""
+        return [str(row[0]) for row in self.conn.execute("SELECT hash FROM snapshots")]
+
     def count_links(self, *, include_removed: bool = False) -> int:
         """How many links the library holds (removed ones only when asked)."""
         where = "" if include_removed else " WHERE removed_at IS NULL"
