@@ -129,6 +129,18 @@ def test_paging(library: tuple[Path, Store]) -> None:
     assert first.total == len(every)
 
 
+@pytest.mark.parametrize("query", ["pytorch", "优化 OR 加速", "灯", "模型 -量化", "显存优化"])
+def test_total_counts_every_match_with_a_small_page(
+    library: tuple[Path, Store], query: str
+) -> None:
+    home, _ = library
+    every = search.search(home, query, limit=1000)
+    assert every.total == len(every.hits) > 0
+    small = search.search(home, query, limit=1)
+    assert small.total == every.total
+    assert [h.url for h in small.hits] == [h.url for h in every.hits[:1]]
+
+
 def test_suggestions_when_nothing_matches(library: tuple[Path, Store]) -> None:
     home, _ = library
     assert search.search(home, "pytorhc").suggestions == ["pytorch"]

@@ -47,7 +47,7 @@ def _light_cached_property() -> None:
 
 _light_cached_property()
 
-from whoosh import fields, index, query, scoring  # noqa: E402
+from whoosh import collectors, fields, index, query, scoring  # noqa: E402
 from whoosh.codec.whoosh3 import W3Codec  # noqa: E402
 from whoosh.formats import Existence, Frequency, Positions  # noqa: E402
 from whoosh.system import _INT_SIZE, pack_uint  # noqa: E402
@@ -484,26 +484,36 @@ class Found:
     total: int
 
 
-def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> Found:
-    """Search: the page ``page`` (1-based) of ``limit`` links.
+def _collect(searcher: Any, wanted: query.Query, top: int) -> Any:
+    """Score every match in one pass, keeping the best ``top``; the collector counts them.
 
-    (whoosh-reloaded 2.7.5 miscounts the total with ``optimize=False``: 1,020 instead of
-    24,534 for an OR over four fields, so the total is counted in a second pass.)
+    whoosh's default skips blocks that cannot reach the top (block quality) and swaps
+    in cheaper matchers as the bar rises; its count is then wrong (1,020 instead of
+    24,534 once), so the total took a second pass over every match. When most links
+    match (the costly queries) hardly a block can be skipped, so one exact pass without
+    those tricks is faster (``pytorch cuda`` on 5,000 links: 57 ms instead of 82 ms),
+    gives the same hits in the same order, and counts right.
     """
-    known = _known(searcher)
-    results = searcher.search(to_whoosh(spec, cut, known), limit=limit * page)
+    collector = collectors.TopCollector(top, usequality=False, replace=0)
+    searcher.search_with_collector(wanted, collector)
+    return collector
+
+
+def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> Found:
+    """Search: the page ``page`` (1-based) of ``limit`` links, and how many match."""
+    collector = _collect(searcher, to_whoosh(spec, cut, _known(searcher)), limit * page)
     start = limit * (page - 1)
-    hits = list(results)[start : start + limit]
+    hits = list(collector.results())[start : start + limit]
     return Found(
         ids=[int(h["id"]) for h in hits],
         scores=[float(h.score or 0.0) for h in hits],
-        total=len(results),
+        total=int(collector.total),
     )
 
 
 def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
     """How many links match."""
-    return len(searcher.search(to_whoosh(spec, cut, _known(searcher)), limit=1))
+    return int(_collect(searcher, to_whoosh(spec, cut, _known(searcher)), 1).total)
 
 
 def _known(searcher: Any) -> Any:
