@@ -218,3 +218,25 @@ def test_links_containing_a_piece_of_text(library: Store) -> None:
     assert library.removed_link_ids(0) == [lamp]
     assert lamp not in library.changed_link_ids(0)
     assert library.count_links() == 5 and library.count_links(include_removed=True) == 6
+
+
+def test_lengths_read_once_give_the_same_scores(
+    library: Store, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def ranked(query: str) -> list[tuple[str, float]]:
+        return [(h.url, h.score) for h in search.search(home, query, limit=50).hits]
+
+    queries = ["python", "模型 推理", "灯", "programming OR 量化"]
+    monkeypatch.setattr(index, "LENGTHS_FROM", 10**9)  # whoosh's own lookups
+    before = {q: ranked(q) for q in queries}
+    monkeypatch.setattr(index, "LENGTHS_FROM", 0)  # every word from the list
+    assert {q: ranked(q) for q in queries} == before
+    assert all(before.values())
+    with index.LinkIndex(index.index_dir(home)) as ix, ix.searcher() as searcher:
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            lengths = index._read_lengths(reader, "text")
+            assert lengths is not None
+            assert [lengths[d] for d in reader.all_doc_ids()] == [
+                reader.doc_field_length(d, "text", 1) for d in reader.all_doc_ids()
+            ]
