@@ -237,6 +237,10 @@ def test_lengths_read_once_give_the_same_scores(
             reader = leaf.reader()
             lengths = index._read_lengths(reader, "text")
             assert lengths is not None
-            assert [lengths[d] for d in reader.all_doc_ids()] == [
-                reader.doc_field_length(d, "text", 1) for d in reader.all_doc_ids()
-            ]
+            expected = {d: reader.doc_field_length(d, "text", 1) for d in reader.all_doc_ids()}
+            assert {d: lengths[d] for d, n in expected.items() if n is not None} == {
+                d: n
+                for d, n in expected.items()
+                if n is not None  # the meta has no text
+            }
+            assert len([n for n in expected.values() if n is not None]) >= 6
