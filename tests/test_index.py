@@ -244,3 +244,21 @@ def test_lengths_read_once_give_the_same_scores(
                 if n is not None  # the meta has no text
             }
             assert len([n for n in expected.values() if n is not None]) >= 6
+
+
+def test_an_index_from_another_version_is_rebuilt_not_a_crash(library: Store, home: Path) -> None:
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+
+    from linkindex.errors import UserError
+
+    before = urls(home, "大灯")
+    assert LAMP in before
+    folder = index.index_dir(home)
+    shutil.rmtree(folder)
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), fields.Schema(id=fields.ID(stored=True), text=fields.TEXT))
+    with pytest.raises(UserError, match=r"linkindex index --rebuild"):
+        search.search(home, "大灯", store=library)
+    assert search.refresh_index(library, home) == library.count_links()
+    assert urls(home, "大灯") == before

@@ -242,6 +242,10 @@ class LinkIndex:
                 "run `linkindex index --rebuild`"
             ) from exc
 
+    def is_current(self) -> bool:
+        """Whether the index has this linkindex's fields (an older version's has not)."""
+        return sorted(self._ix.schema.names()) == sorted(schema().names())
+
     def close(self) -> None:
         """Release the index files."""
         self._ix.close()

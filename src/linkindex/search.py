@@ -135,10 +135,12 @@ def refresh_index(store: Store, home: Path, *, rebuild: bool = False) -> int:
     seq = store.change_seq()
     if not rebuild and index.exists(home):
         with index.LinkIndex(index.index_dir(home)) as ix:
-            state = ix.state()
-            if state.vocabulary == analysis.fingerprint(words):
+            # An index written by another version of linkindex is rebuilt below.
+            current = ix.is_current()
+            state = ix.state() if current else index.IndexState()
+            if current and state.vocabulary == analysis.fingerprint(words):
                 return _update(store, ix, words, state, seq)
-            if state.analyzer == analysis.ANALYZER_VERSION and state.words is not None:
+            if current and state.analyzer == analysis.ANALYZER_VERSION and state.words is not None:
                 segmenter = analysis.segmenter(words)
                 changed = analysis.changed_words(state.words, segmenter.words)
                 affected = store.link_ids_containing(analysis.telltale(w) for w in changed)
@@ -244,7 +246,14 @@ def _open(home: Path, store: Store | None) -> index.LinkIndex:
                 f"the library at {home} has no search index yet; run `linkindex index`"
             )
         raise EmptyLibraryError(_EMPTY.format(home=home))
-    return index.LinkIndex(index.index_dir(home))
+    opened = index.LinkIndex(index.index_dir(home))
+    if not opened.is_current():
+        opened.close()
+        raise UserError(
+            f"the search index in {home} was written by another version of linkindex; "
+            "run `linkindex index --rebuild`"
+        )
+    return opened
 
 
 _EMPTY = "nothing to search in {home}; fill it with `linkindex import NOTES_DIR`"
