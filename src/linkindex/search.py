@@ -397,13 +397,18 @@ def _show(clause: index.Clause) -> str:
 
 def make_hit(record: LinkRecord, score: float, terms: list[str]) -> Hit:
     """A search hit for a link record, with a snippet highlighting ``terms``."""
-    first = record.placements[0] if record.placements else None
     page = record.page
     if page and page.text:
         source = page.text
     else:
         notes = [p.description for p in record.placements if p.description]
         source = "\n".join(notes) or (page.description if page else "") or record.title
+    return hit_of(record, score=score, snippet=snippet(source, terms))
+
+
+def hit_of(record: LinkRecord, *, score: float = 0.0, snippet: str = "") -> Hit:
+    """A link record as a result line: best title, first placement, date, given snippet."""
+    first = record.placements[0] if record.placements else None
     return Hit(
         link_id=record.id,
         url=record.url,
@@ -419,7 +424,7 @@ def make_hit(record: LinkRecord, score: float, terms: list[str]) -> Hit:
         published_at=record.published_at or (first.note_date if first else None),
         fetched_at=record.fetched_at,
         archive_url=record.archive_url,
-        snippet=snippet(source, terms),
+        snippet=snippet,
     )
 
 

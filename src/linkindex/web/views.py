@@ -214,24 +214,9 @@ def _browse(store: Store, params: SearchParams) -> Results:
 def hit_of(record: LinkRecord) -> Hit:
     """A link record shown as a result (its snippet: the notes' description, or the page's)."""
     from linkindex.export.outline import summary_of
+    from linkindex.search import hit_of as search_hit
 
-    first = record.placements[0] if record.placements else None
-    return Hit(
-        link_id=record.id,
-        url=record.url,
-        canonical_url=record.canonical_url,
-        title=record.title,
-        site=record.site,
-        status=record.status,
-        topics=record.topics,
-        note_path=first.note_path if first else "",
-        note_title=first.note_title if first else "",
-        line=first.line if first else 0,
-        published_at=record.published_at,
-        fetched_at=record.fetched_at,
-        archive_url=record.archive_url,
-        snippet=summary_of(record)[:SUMMARY_CHARS],
-    )
+    return search_hit(record, snippet=summary_of(record)[:SUMMARY_CHARS])
 
 
 @dataclass(slots=True)
