@@ -8,7 +8,6 @@ reader never sees half of it. The same library always renders to the same bytes.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -69,26 +68,10 @@ def _matching_ids(
     Reads only ids (and placement topics when a topic is asked for), so a small reading
     list loads only its own records, not the whole library's.
     """
-    where = ["l.removed_at IS NULL"]
-    params: list[str] = []
-    if site is not None:
-        where.append("l.site = ?")
-        params.append(site)
-    if status is not None:
-        where.append("l.status = ?")
-        params.append(status)
-    condition = " AND ".join(where)
+    rows = store.link_topic_rows(site=site, status=status)
     if topic is None:
-        rows = store.query(
-            f"SELECT l.id AS id FROM links l WHERE {condition} ORDER BY l.id", params
-        )
-        return [row["id"] for row in rows]
-    rows = store.query(
-        "SELECT DISTINCT p.link_id AS id, p.topic AS topic FROM placements p "
-        f"JOIN links l ON l.id = p.link_id WHERE {condition} ORDER BY p.link_id",
-        params,
-    )
-    matching = (row["id"] for row in rows if _under(json.loads(row["topic"] or "[]"), topic))
+        return list(dict.fromkeys(link_id for link_id, _site, _status, _topic in rows))
+    matching = (link_id for link_id, _site, _status, path in rows if path and _under(path, topic))
     return list(dict.fromkeys(matching))
 
 

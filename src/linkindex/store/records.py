@@ -243,6 +243,58 @@ class RecordsMixin(StoreBase):
         alive = self.alive_link_ids()
         return sorted(found & alive)
 
+    # -- summaries for browsing, charts and selections --------------------------------
+
+    def link_topic_rows(
+        self, *, site: str | None = None, status: str | None = None, newest_first: bool = False
+    ) -> list[tuple[int, str, str, list[str] | None]]:
+        """``(id, site, status, topic)`` per placement of the links still in the notes.
+
+        A link without placements gives one row with topic None. Ordered by link id (and
+        placement), oldest or newest first.
+        """
+        where = ["l.removed_at IS NULL"]
+        params: list[str] = []
+        if site is not None:
+            where.append("l.site = ?")
+            params.append(site)
+        if status is not None:
+            where.append("l.status = ?")
+            params.append(status)
+        order = "DESC" if newest_first else "ASC"
+        rows = self.conn.execute(
+            "SELECT l.id, l.site, l.status, p.topic FROM links l "
+            "LEFT JOIN placements p ON p.link_id = l.id "
+            f"WHERE {' AND '.join(where)} ORDER BY l.id {order}, p.id",
+            params,
+        )
+        return [(r[0], r[1], r[2], json.loads(r[3]) if r[3] else None) for r in rows]
+
+    def status_counts_by_site(self) -> dict[str, dict[str, int]]:
+        """``{site: {status: links}}`` over the links still in the notes."""
+        table: dict[str, dict[str, int]] = {}
+        for site, status, count in self.conn.execute(
+            "SELECT site, status, COUNT(*) FROM links WHERE removed_at IS NULL "
+            "GROUP BY site, status"
+        ):
+            table.setdefault(site, {})[status] = int(count)
+        return table
+
+    def dead_by_note_year(self, checked: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Per year of the notes: ``year``, ``links``, ``checked`` (status in ``checked``)
+        and ``dead`` distinct links; a link in notes of several years counts in each."""
+        marks = ",".join("?" * len(checked))
+        return self.query(
+            "SELECT substr(n.date, 1, 4) AS year, COUNT(DISTINCT l.id) AS links, "
+            f"COUNT(DISTINCT CASE WHEN l.status IN ({marks}) THEN l.id END) AS checked, "
+            "COUNT(DISTINCT CASE WHEN l.status = 'dead' THEN l.id END) AS dead "
+            "FROM placements p JOIN notes n ON n.id = p.note_id "
+            "JOIN links l ON l.id = p.link_id "
+            "WHERE l.removed_at IS NULL AND n.date IS NOT NULL AND n.date != '' "
+            "GROUP BY year ORDER BY year",
+            checked,
+        )
+
 
 #: The text columns a link's search document is made of (see ``index.document``).
 _TEXT_SOURCES = (

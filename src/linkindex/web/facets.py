@@ -1,13 +1,12 @@
 """Facet counts, the topic tree and browsing the library without a query.
 
-Reads the store only through ``store.query`` (sqlite stays in the store). Counting is
+Reads the store through its summary methods (SQL stays in the store). Counting is
 pure Python over ``(site, status, topics)`` entries, so the same code counts a search's
 hits and the whole library.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -133,20 +132,13 @@ class LibraryLink:
 
 def library_links(store: Any) -> list[LibraryLink]:
     """Every link still in the notes, newest first, with its topic paths."""
-    rows = store.query(
-        "SELECT l.id AS id, l.site AS site, l.status AS status, p.topic AS topic "
-        "FROM links l LEFT JOIN placements p ON p.link_id = l.id "
-        "WHERE l.removed_at IS NULL ORDER BY l.id DESC, p.id"
-    )
     links: dict[int, LibraryLink] = {}
-    for row in rows:
-        link = links.get(row["id"])
+    for link_id, site, status, topic in store.link_topic_rows(newest_first=True):
+        link = links.get(link_id)
         if link is None:
-            link = links[row["id"]] = LibraryLink(row["id"], row["site"], row["status"], [])
-        if row["topic"]:
-            topic = json.loads(row["topic"])
-            if topic not in link.topics:
-                link.topics.append(topic)
+            link = links[link_id] = LibraryLink(link_id, site, status, [])
+        if topic and topic not in link.topics:
+            link.topics.append(topic)
     return list(links.values())
 
 

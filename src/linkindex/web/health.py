@@ -1,6 +1,6 @@
 """Link health as figures and as charts drawn on the server (inline SVG, no script).
 
-The figures come from the store through ``store.query``; the charts are plain geometry
+The figures come from the store's summary methods; the charts are plain geometry
 (rectangles and labels) that a template writes out as SVG with every text escaped.
 """
 
@@ -30,13 +30,7 @@ CHECKED = ("ok", "not_modified", "dead", "blocked", "error")
 
 def outcome_by_site(store: Store) -> dict[str, dict[str, int]]:
     """``{site: {status: links}}`` over the links still in the notes."""
-    rows = store.query(
-        "SELECT site, status, COUNT(*) AS n FROM links WHERE removed_at IS NULL "
-        "GROUP BY site, status"
-    )
-    table: dict[str, dict[str, int]] = {}
-    for row in rows:
-        table.setdefault(row["site"], {})[row["status"]] = int(row["n"])
+    table = store.status_counts_by_site()
     order = {name: i for i, name in enumerate(SITES)}
     return dict(sorted(table.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
@@ -47,16 +41,7 @@ def dead_by_note_year(store: Store) -> list[dict[str, Any]]:
     A link placed in notes of several years counts in each of them. The share is of
     the checked links (never-fetched and skipped links say nothing about rot).
     """
-    marks = ",".join("?" * len(CHECKED))
-    rows = store.query(
-        "SELECT substr(n.date, 1, 4) AS year, COUNT(DISTINCT l.id) AS links, "
-        f"COUNT(DISTINCT CASE WHEN l.status IN ({marks}) THEN l.id END) AS checked, "
-        "COUNT(DISTINCT CASE WHEN l.status = 'dead' THEN l.id END) AS dead "
-        "FROM placements p JOIN notes n ON n.id = p.note_id JOIN links l ON l.id = p.link_id "
-        "WHERE l.removed_at IS NULL AND n.date IS NOT NULL AND n.date != '' "
-        "GROUP BY year ORDER BY year",
-        CHECKED,
-    )
+    rows = store.dead_by_note_year(CHECKED)
     for row in rows:
         row["share"] = row["dead"] / row["checked"] if row["checked"] else 0.0
     return rows
