@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from linkindex.errors import UserError
 from linkindex.export.jsonfile import link_json
 from linkindex.export.outline import parse_topic
-from linkindex.models import SITES, STATUSES
+from linkindex.models import SITES, STATUSES, topic_matches
 from linkindex.store.records import LinkRecord
 
 if TYPE_CHECKING:
@@ -53,15 +53,8 @@ __all__ = [
 ]
 
 
-def _under(path: Sequence[str], wanted: Sequence[str]) -> bool:
-    """Whether ``wanted`` occurs in the heading path (contiguous, case-insensitive)."""
-    lower = [p.casefold() for p in path]
-    size = len(wanted)
-    return any(lower[i : i + size] == list(wanted) for i in range(len(lower) - size + 1))
-
-
 def _matching_ids(
-    store: Store, *, topic: list[str] | None, site: str | None, status: str | None
+    store: Store, *, topic: str | None, site: str | None, status: str | None
 ) -> list[int]:
     """Ids of the links still in the notes that pass the filters, by id.
 
@@ -71,7 +64,9 @@ def _matching_ids(
     rows = store.link_topic_rows(site=site, status=status)
     if topic is None:
         return list(dict.fromkeys(link_id for link_id, _site, _status, _topic in rows))
-    matching = (link_id for link_id, _site, _status, path in rows if path and _under(path, topic))
+    matching = (
+        link_id for link_id, _site, _status, path in rows if path and topic_matches(topic, path)
+    )
     return list(dict.fromkeys(matching))
 
 
@@ -99,12 +94,9 @@ def select(
         raise UserError(f"unknown site {site!r}; choose from {', '.join(SITES)}")
     if status is not None and status not in STATUSES:
         raise UserError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
-    wanted = None
-    if topic is not None:
-        wanted = [part.casefold() for part in parse_topic(topic)]
-        if not wanted:
-            raise UserError("--topic is empty; give a heading such as 'Pytorch > 参考'")
-    ids = _matching_ids(store, topic=wanted, site=site, status=status)
+    if topic is not None and not parse_topic(topic):
+        raise UserError("--topic is empty; give a heading such as 'Pytorch > 参考'")
+    ids = _matching_ids(store, topic=topic, site=site, status=status)
     if query is not None and query.strip():
         kept = set(ids)
         ids = [link_id for link_id in _search_ids(store, home, query) if link_id in kept]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkindex.models import FetchResult, Page
+from linkindex.models import FetchResult, Page, topic_matches
 from linkindex.store.core import StoreBase, _chunks
 
 
@@ -92,21 +92,6 @@ _DUE_COLUMNS = (
     "l.content_hash, l.fail_count, l.unchanged_count, l.dead_count, l.archive_url, "
     "l.fetched_at, p.link_id IS NOT NULL, COALESCE(p.from_archive, 0)"
 )
-
-
-def topic_matches(topic: str, path: Sequence[str]) -> bool:
-    """Whether a heading path falls under ``topic``.
-
-    ``"A > B"`` matches paths that start with A, B; a single name matches any path
-    with that heading at any level. Case-insensitive.
-    """
-    wanted = [part.strip().casefold() for part in topic.split(">") if part.strip()]
-    have = [part.strip().casefold() for part in path]
-    if not wanted:
-        return True
-    if len(wanted) == 1:
-        return wanted[0] in have
-    return have[: len(wanted)] == wanted
 
 
 class CrawlStateMixin(StoreBase):
