@@ -29,6 +29,8 @@ from linkindex.errors import EmptyLibraryError, NotFoundError, QueryError, UserE
 from linkindex.models import SITES, STATUSES, Hit
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from linkindex.store import LinkRecord, Store
 
 #: Highlight markers around matched text in ``Hit.snippet``.
@@ -202,13 +204,22 @@ def _update(
     return written
 
 
-#: A big rebuild hands whoosh's posting work to two processes while this one segments
-#: the text (1.4x faster measured on 2 cores); small ones are not worth the start-up.
-_REBUILD_PROCS = min(2, os.cpu_count() or 1)
-_PARALLEL_FROM = 5000
+#: A rebuild writes a segment each time the postings held reach this much memory
+#: (shared among the processes that build it).
+REBUILD_MEMORY = 1 << 30
+#: Rebuilds of this many links or more are split among processes, one per core (2 at most:
+#: each holds a share of the postings in memory).
+PARALLEL_FROM = 2000
+REBUILD_PROCESSES = max(1, min(2, os.cpu_count() or 1))
 
 
 def _rebuild(store: Store, home: Path, segmenter: analysis.Segmenter, seq: int) -> int:
+    """Write every link into a new index folder, then swap it in.
+
+    The links are split into runs of ids, one per process (this one takes the last);
+    each process writes its own segments and this one lists them all, with the meta
+    document, in one commit. An index folder without that commit is never swapped in.
+    """
     import shutil
 
     built = index.index_dir(home).with_name(index.INDEX_DIR + ".new")
@@ -216,13 +227,31 @@ def _rebuild(store: Store, home: Path, segmenter: analysis.Segmenter, seq: int) 
     index.create(built)
     vocabulary = segmenter.fingerprint
     segmenter.write_dictionary(built / f"{index.DICTIONARY_PREFIX}{vocabulary}.txt")
-    links = store.count_links()
+    ids = sorted(store.alive_link_ids())
+    processes = REBUILD_PROCESSES if len(ids) >= PARALLEL_FROM else 1
+    share = max(1, -(-len(ids) // processes))
+    runs = [ids[start : start + share] for start in range(0, len(ids), share)] or [[]]
+    memory = REBUILD_MEMORY // len(runs)
+    segments: list[Any] = []
+    if len(runs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(len(runs) - 1, mp_context=context) as pool:
+            others = [
+                pool.submit(_build_run, home, built, run, list(segmenter.extra), memory)
+                for run in runs[:-1]
+            ]
+            mine = index.write_segments(built, _records(store, runs[-1]), segmenter, memory=memory)
+            for future in others:
+                segments += future.result()
+        segments += mine
+    else:
+        segments = index.write_segments(built, _records(store, runs[0]), segmenter, memory=memory)
     with index.LinkIndex(built) as ix:
-        writer = ix.writer(procs=_REBUILD_PROCS if links >= _PARALLEL_FROM else 1)
+        writer = ix.writer()
         try:
-            written = index.write_documents(
-                writer, store.iter_link_records(), segmenter, replace=False
-            )
             state = index.IndexState(
                 seq, vocabulary, analyzer=analysis.ANALYZER_VERSION, words=segmenter.words
             )
@@ -230,9 +259,27 @@ def _rebuild(store: Store, home: Path, segmenter: analysis.Segmenter, seq: int) 
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        index.commit_segments(writer, segments)
     index.swap_in(home, built)
-    return written
+    return len(ids)
+
+
+def _records(store: Store, ids: list[int]) -> Iterator[LinkRecord]:
+    for start in range(0, len(ids), 1000):
+        yield from store.link_records(ids[start : start + 1000])
+
+
+def _build_run(home: Path, built: Path, ids: list[int], words: list[str], memory: int) -> list[Any]:
+    """A rebuild's share in another process: segments for ``ids`` (see ``_rebuild``)."""
+    from linkindex.store import Store
+
+    store = Store(home, create=False)
+    try:
+        return index.write_segments(
+            built, _records(store, ids), analysis.segmenter(words), memory=memory
+        )
+    finally:
+        store.close()
 
 
 # -- searching ---------------------------------------------------------------------------
@@ -434,7 +481,10 @@ def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     English and code terms only match whole (``torch`` not inside ``pytorch``);
     Chinese terms match anywhere.
     """
-    folded = analysis.fold(text)
+    return _spans(analysis.fold(text), terms)
+
+
+def _spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for term in terms:
         if not term:
@@ -466,14 +516,14 @@ def _latin(char: str) -> bool:
 def snippet(text: str, terms: list[str], *, width: int = SNIPPET_CHARS) -> str:
     """The passage of ``text`` with the most distinct query terms, matches in «…»."""
     text = " ".join(text.split())
-    spans = match_spans(text, terms)
+    folded = analysis.fold(text)
+    spans = _spans(folded, terms)
     if not spans:  # matched through the bigram shadow: show the bigrams
         grams = {g for term in terms for g in analysis.cjk_grams(term) if len(g) > 1}
-        spans = match_spans(text, sorted(grams))
+        spans = _spans(folded, sorted(grams))
     if not spans:
         return text[:width] + ("…" if len(text) > width else "")
     best_start, best_score = 0, -1
-    folded = analysis.fold(text)
     for first, (start, _) in enumerate(spans):
         inside = {folded[s:e] for s, e in spans[first:] if e <= start + width}
         if len(inside) > best_score:
@@ -515,8 +565,7 @@ def related(home: Path, url: str, *, limit: int = 10) -> list[Hit]:
                 words = segmenter.cut(record.title) * 3 + segmenter.cut(body)
                 terms = index.key_terms(searcher, words)
                 wanted = index.related_query(terms, index.topic_keys(record.topics))
-                results = searcher.search(wanted, limit=limit + 1)
-                found = [(int(h["id"]), float(h.score or 0.0)) for h in results]
+                found, _ = index.best(searcher, wanted, limit + 1)
             finally:
                 segmenter.close()
         found = [(i, s) for i, s in found if i != link_id][:limit]

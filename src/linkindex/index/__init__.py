@@ -17,17 +17,20 @@ written in the same commit as the links, so the two never disagree after a crash
 from __future__ import annotations
 
 import functools
+import heapq
 import json
 import os
 import shutil
+import struct
 import sys
 import types
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import sub
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +68,7 @@ META_ID = "meta"
 #: than a note's prose, which says more than a word somewhere in a 3,000-character
 #: article; topic headings sit between title and notes so that links filed under a
 #: topic named in the query rise.
-PART_WEIGHTS = {"title": 4.0, "topics": 2.5, "notes": 2.0, "content": 1.0}
+PART_WEIGHTS = {"title": 4.0, "topics": 2.5, "notes": 2.0, "content": 1.0}  # content: the unit
 #: Positions of the parts start this far apart, so no phrase spans two parts.
 PART_GAP = 1 << 24
 #: Query boosts: the exact sequence in the title on top, the character fallbacks
@@ -73,11 +76,17 @@ PART_GAP = 1 << 24
 WEIGHTS = {"title_phrase": 3.0, "title_cjk": 0.5, "chars": 0.3}
 
 
+_ONE_POSITION = pack_uint(1)
+_NATIVE_UINT = struct.Struct("=I")  # array("I") bytes on every platform CPython runs on
+
+
 class _CompactPositions(Positions):
     """Positions stored as a plain array of deltas: whoosh pickles a list per posting."""
 
     def encode(self, poslist: Any) -> bytes:
-        deltas = array("I", [b - a for a, b in zip([0, *poslist], poslist, strict=False)])
+        if len(poslist) == 1:
+            return _ONE_POSITION + _NATIVE_UINT.pack(poslist[0])
+        deltas = array("I", map(sub, poslist, chain((0,), poslist)))
         return pack_uint(len(deltas)) + deltas.tobytes()
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
@@ -87,21 +96,27 @@ class _CompactPositions(Positions):
 
 
 class _WordsField(fields.FieldType):
-    """A text field fed with (word, position, weight) triples, one per occurrence."""
+    """A text field fed with its words' positions: ``(positions, weights)``.
+
+    ``positions`` maps each word to its ascending positions; ``weights`` maps words to
+    their weight where it is not their number of occurrences (None: nowhere).
+    """
 
     def __init__(self) -> None:
         super().__init__(_CompactPositions(), None, scorable=True)
 
+    def positions_of(self, value: Any) -> tuple[dict[str, list[int]], dict[str, float] | None]:
+        """The words' positions and weights (``bulk.BulkWriter`` takes them as they are)."""
+        positions, weights = value
+        return positions, weights
+
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        positions: dict[str, list[int]] = defaultdict(list)
-        weights: dict[str, float] = defaultdict(float)
-        for word, position, weight in value:
-            positions[word].append(position)
-            weights[word] += weight
+        positions, weights = value
         encode = self.format.encode
         for word, found in positions.items():
-            found.sort()  # a word may be both a part of a compound and a word elsewhere
-            yield word.encode("utf-8"), len(found), weights[word], encode(found)
+            count = len(found)
+            weight = weights.get(word, count) if weights else count
+            yield word.encode("utf-8"), count, float(weight), encode(found)
 
 
 class _GramsField(fields.FieldType):
@@ -177,18 +192,35 @@ def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
     content_parts = [page.description, page.account, page.author, page.text] if page else []
     content = "\n".join(part for part in content_parts if part)
     title_text = "\n".join(titles)
-    title_tokens = [(w, p, 1.0) for w, p, _, _ in segmenter.tokens(title_text)]
-    text: list[tuple[str, int, float]] = []
-    parts = {"title": title_text, "topics": "\n".join(headings), "notes": "\n".join(notes)}
-    parts["content"] = content
-    for number, (part, value) in enumerate(parts.items()):
-        weight, offset = PART_WEIGHTS[part], number * PART_GAP
-        text += [(w, p + offset, weight) for w, p, _, _ in segmenter.tokens(value)]
+    title_positions = segmenter.positions(title_text)
+    # The page's words weigh their count (content weighs 1); the words of the other
+    # parts, before it, get their weighted count in ``weights``.
+    earlier = dict(title_positions)  # lists are never changed in place below
+    weights = {word: PART_WEIGHTS["title"] * len(found) for word, found in earlier.items()}
+    for number, (part, value) in enumerate(
+        [("topics", "\n".join(headings)), ("notes", "\n".join(notes))], start=1
+    ):
+        weight = PART_WEIGHTS[part]
+        for word, found in segmenter.positions(value, number * PART_GAP).items():
+            if word in earlier:
+                earlier[word] = earlier[word] + found
+                weights[word] += weight * len(found)
+            else:
+                earlier[word] = found
+                weights[word] = weight * len(found)
+    positions = segmenter.positions(content, 3 * PART_GAP)
+    for word, found in earlier.items():
+        later = positions.get(word)
+        if later is None:
+            positions[word] = found
+        else:
+            positions[word] = found + later
+            weights[word] += len(later)
     doc: dict[str, Any] = {
         "id": str(record.id),
         "kind": ["link"],
-        "text": text,
-        "title": title_tokens,
+        "text": (positions, weights),
+        "title": (title_positions, None),
         "title_cjk": analysis.cjk_grams(analysis.fold(title_text), unigrams=True),
         "site": [record.site],
         "status": [record.status],
@@ -281,15 +313,71 @@ class LinkIndex:
         with self._ix.searcher(weighting=_Weighting()) as searcher:
             yield searcher
 
-    def writer(self, *, procs: int = 1) -> Any:
-        """A whoosh writer (commit or cancel it)."""
-        # Light block compression: zlib at level 3 is a good share of whoosh's commit
-        # time. Separate files (not compound) are opened in place by a search instead of
-        # being copied. (inlinelimit > 1 fails in whoosh-reloaded 2.7.5: no set_inline.)
-        codec = W3Codec(blocklimit=128, compression=1, inlinelimit=1)
-        return self._ix.writer(
-            limitmb=256, procs=procs, multisegment=procs > 1, codec=codec, compound=False
-        )
+    def writer(self, *, lock: bool = True) -> Any:
+        """A writer (commit or cancel it); its ``pool.memory`` tells what it holds.
+
+        Without ``lock`` it may only ``finish_segment()``: writers of one rebuild
+        write their segments side by side, and one writer lists them all.
+        """
+        # Separate files (not compound) are opened in place by a search instead of
+        # being copied.
+        from linkindex.index.bulk import BLOCK, COMPRESSION, BulkWriter
+
+        codec = W3Codec(blocklimit=BLOCK, compression=COMPRESSION, inlinelimit=1)
+        return BulkWriter(self._ix, codec=codec, compound=False, _lk=lock)
+
+
+def write_segments(
+    folder: Path, records: Iterable[Any], segmenter: analysis.Segmenter, *, memory: int
+) -> list[Any]:
+    """Write the records' documents into new segments of the index in ``folder``.
+
+    A segment is closed each time its postings reach ``memory`` bytes. The segments
+    are not in the index until ``commit_segments`` lists them (a crash before that
+    leaves stray files that whoosh's next commit deletes).
+    """
+    segments: list[Any] = []
+    with LinkIndex(folder) as ix, _collector_paused():
+        writer = ix.writer(lock=False)
+        try:
+            for record in records:
+                writer.add_document(**document(record, segmenter))
+                if writer.pool.memory >= memory:
+                    segments.append(writer.finish_segment())
+                    writer = ix.writer(lock=False)
+            if writer.doc_count():
+                segments.append(writer.finish_segment())
+            else:
+                writer.cancel()
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+    return segments
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while postings pile up in memory.
+
+    Millions of posting lists are long-lived objects the collector would scan again
+    and again as they grow (a 25,000-link rebuild took 181 s with it, 139 s without); indexing
+    creates no reference cycles worth collecting meanwhile.
+    """
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def commit_segments(writer: Any, segments: Sequence[Any]) -> None:
+    """Commit ``writer`` with ``segments`` (from ``write_segments``) listed before its own."""
+    writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])
 
 
 #: A word in this many links of a segment is scored with the segment's lengths in a list.
@@ -540,35 +628,67 @@ class Found:
 
 
 def _collect(searcher: Any, wanted: query.Query, top: int) -> Any:
-    """Score every match in one pass, keeping the best ``top``; the collector counts them.
+    """whoosh's own evaluation: score every match in one pass, keeping the best ``top``.
 
-    whoosh's default skips blocks that cannot reach the top (block quality) and swaps
-    in cheaper matchers as the bar rises; its count is then wrong (1,020 instead of
-    24,534 once), so the total took a second pass over every match. When most links
-    match (the costly queries) hardly a block can be skipped, so one exact pass without
-    those tricks is faster (``pytorch cuda`` on 5,000 links: 57 ms instead of 82 ms),
-    gives the same hits in the same order, and counts right.
+    Used for queries ``engine`` does not handle. whoosh's default skips blocks that
+    cannot reach the top and then miscounts, so block quality is off (one exact pass).
     """
     collector = collectors.TopCollector(top, usequality=False, replace=0)
     searcher.search_with_collector(wanted, collector)
     return collector
 
 
+def _matches(searcher: Any, wanted: query.Query) -> dict[int, float] | None:
+    """Every match with its score, by ``engine`` (None: whoosh has to run this query)."""
+    from linkindex.index import engine
+
+    try:
+        return engine.evaluate(searcher, wanted)
+    except engine.Unsupported:
+        return None
+
+
+def best(searcher: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, float]], int]:
+    """The ``top`` best matches as (link id, score), and how many match in all.
+
+    Best score first; equal scores in index order, as whoosh orders them.
+    """
+    scores = _matches(searcher, wanted)
+    if scores is None:
+        collector = _collect(searcher, wanted, top)
+        hits = [(int(h["id"]), float(h.score or 0.0)) for h in collector.results()]
+        return hits, int(collector.total)
+    return [(int(searcher.stored_fields(d)["id"]), s) for d, s in _top(scores, top)], len(scores)
+
+
+def _top(scores: dict[int, float], top: int) -> list[tuple[int, float]]:
+    """The ``top`` best (docnum, score) pairs: best first, equal scores by docnum."""
+    if len(scores) > top * 4:
+        # the top-th best score, by a sort in C, keeps the Python work to a few pairs
+        bar = heapq.nlargest(top, scores.values())[-1] if top else float("inf")
+        scores = {d: s for d, s in scores.items() if s >= bar}
+    return sorted(scores.items(), key=_best_first)[:top]
+
+
 def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> Found:
     """Search: the page ``page`` (1-based) of ``limit`` links, and how many match."""
-    collector = _collect(searcher, to_whoosh(spec, cut, _known(searcher)), limit * page)
-    start = limit * (page - 1)
-    hits = list(collector.results())[start : start + limit]
-    return Found(
-        ids=[int(h["id"]) for h in hits],
-        scores=[float(h.score or 0.0) for h in hits],
-        total=int(collector.total),
-    )
+    wanted = to_whoosh(spec, cut, _known(searcher))
+    hits, total = best(searcher, wanted, limit * page)
+    shown = hits[limit * (page - 1) :]
+    return Found(ids=[i for i, _ in shown], scores=[s for _, s in shown], total=total)
+
+
+def _best_first(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
 
 
 def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
     """How many links match."""
-    return int(_collect(searcher, to_whoosh(spec, cut, _known(searcher)), 1).total)
+    wanted = to_whoosh(spec, cut, _known(searcher))
+    scores = _matches(searcher, wanted)
+    if scores is None:
+        return int(_collect(searcher, wanted, 1).total)
+    return len(scores)
 
 
 def _known(searcher: Any) -> Any:

@@ -1,0 +1,362 @@
+"""A whoosh segment writer that gathers postings in memory and writes them a block at a time.
+
+whoosh's own ``SegmentWriter`` pickles every posting into sorted runs on disk, merges
+the runs back and hands each posting to the codec one call at a time, looking up the
+document's field length for each: about 20 us a posting, and a 3,000-character page
+has about a thousand. This writer keeps, per field and term, the postings' document
+numbers, weights and values in arrays (documents arrive in order, so they are already
+sorted), and at commit writes each term's blocks in the W3 codec's own format (the
+same pickled block tuples, block info and term info that ``W3PostingsWriter`` writes),
+so whoosh reads the segment like any other. Deletions, merging of small segments, the
+table of contents and the write lock stay whoosh's.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from array import array
+from collections.abc import Callable, Iterable
+from itertools import chain
+from operator import sub
+from pickle import dumps
+from typing import Any
+
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3TermInfo,
+    _lenfield,
+)
+from whoosh.filedb.filetables import HashWriter
+from whoosh.system import pack_uint, pack_ushort
+from whoosh.writing import SegmentWriter, UnknownFieldError
+
+_ONE_POSITION = pack_uint(1)
+_pack_int = struct.Struct("!i").pack  # StructFile.write_int
+_TERM_INFO = W3TermInfo._struct  # flags, weight, doc frequency, lengths, max weight, ids
+_pack_extent = struct.Struct("!qi").pack  # pack_long(offset) + pack_int(length)
+_pack_position = struct.Struct("=I").pack
+
+#: Terms in at least this many documents of a segment also get ``COMMON_EXT`` arrays.
+COMMON_FROM = 512
+COMMON_EXT = ".lkc"
+
+#: Pickle protocol of blocks. whoosh writes protocol 2, which stores each bytes value
+#: as a call to ``codecs.encode`` (slow to write and to read); whoosh reads any protocol.
+PICKLE = 5
+
+#: Postings per block, as ``W3Codec(blocklimit=...)``.
+BLOCK = 128
+#: zlib level for block data (whoosh's default is 3; 1 is a good share faster).
+COMPRESSION = 1
+#: Blocks of fewer pickled bytes are stored as they are (zlib would only add to them).
+COMPRESS_FROM = 512
+#: Rough bytes of memory one posting takes here (arrays, list slot, value bytes), and
+#: one term (its arrays and list), measured on CPython 3.11.
+POSTING_BYTES = 64
+TERM_BYTES = 250
+
+
+class MemoryPool:
+    """Postings by field and term (text), in document order, until the segment is written.
+
+    A term's postings are one flat list, ``[docnum, weight, value, docnum, ...]``: one
+    object to touch per posting rather than three arrays (indexing is bound by memory
+    access more than by arithmetic).
+    """
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[str, list[Any]]] = {}
+        self.count = 0  # postings held
+        self.terms = 0  # terms held (of all fields)
+
+    def _terms(self, fieldname: str) -> dict[str, list[Any]]:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+        return terms
+
+    def add_terms(
+        self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, int, float, bytes]]
+    ) -> int:
+        """Add one document's postings of one field; returns the field's length (frequencies)."""
+        terms = self._terms(fieldname)
+        length = added = 0
+        for tbytes, freq, weight, vbytes in items:
+            term = tbytes.decode("utf-8")
+            postings = terms.get(term)
+            if postings is None:
+                terms[term] = [docnum, weight, vbytes or b""]
+                self.terms += 1
+            else:
+                postings += (docnum, weight, vbytes or b"")
+            length += freq
+            added += 1
+        self.count += added
+        return length
+
+    def add_positions(
+        self,
+        fieldname: str,
+        docnum: int,
+        positions: dict[str, list[int]],
+        weights: dict[str, float] | None,
+        encode: Callable[[list[int]], bytes],
+    ) -> int:
+        """Add one document's words with their positions (the hot path of indexing).
+
+        A word weighs its number of positions unless ``weights`` says otherwise. A
+        single position is encoded here as ``index._CompactPositions`` would.
+        """
+        terms = self._terms(fieldname)
+        weight_of = weights.get if weights else None
+        length = new = 0
+        for word, found in positions.items():
+            count = len(found)
+            value = _ONE_POSITION + _pack_position(found[0]) if count == 1 else encode(found)
+            weight = count if weight_of is None else weight_of(word, count)
+            postings = terms.get(word)
+            if postings is None:
+                terms[word] = [docnum, weight, value]
+                new += 1
+            else:
+                postings += (docnum, weight, value)
+            length += count
+        self.count += len(positions)
+        self.terms += new
+        return length
+
+    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
+        """One posting of a segment being merged in (whoosh's pool interface)."""
+        fieldname, tbytes, docnum, weight, vbytes = item
+        self.add_terms(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
+
+    @property
+    def memory(self) -> int:
+        """Approximate bytes held."""
+        return self.count * POSTING_BYTES + self.terms * TERM_BYTES
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+        self.count = self.terms = 0
+
+
+class BulkWriter(SegmentWriter):
+    """whoosh's ``SegmentWriter`` with the in-memory pool and block writer above.
+
+    Document and field boosts (``_boost`` keys) and term vectors are not supported:
+    linkindex's schema uses neither.
+    """
+
+    pool: MemoryPool
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.pool.cleanup()
+        self.pool = MemoryPool()
+        if self.writelock is None:
+            # Writers of one rebuild share the index's temporary folder (whoosh names
+            # it after the index); only the writer that commits may remove it.
+            self._tempstorage = _KeptStorage()
+
+    def add_document(self, **fields: Any) -> None:
+        self._check_state()
+        schema, perdoc, docnum = self.schema, self.perdocwriter, self.docnum
+        names = sorted(name for name in fields if not name.startswith("_"))
+        for name in names:
+            if name not in schema:
+                raise UnknownFieldError(f"no field named {name!r} in {schema}")
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if hasattr(field, "positions_of"):
+                    positions, weights = field.positions_of(value)
+                    encode = field.format.encode
+                    length = self.pool.add_positions(name, docnum, positions, weights, encode)
+                elif field.indexed:
+                    length = self.pool.add_terms(name, docnum, field.index(value))
+                    if not field.scorable:
+                        length = 0
+                perdoc.add_field(name, field, value if field.stored else None, length)
+                if field.column_type and value is not None:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        except BaseException:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def finish_segment(self) -> Any:
+        """Write the segment's files and return it, without listing it in the index's
+        table of contents (``commit(mergetype=...)`` in another writer does that)."""
+        self._check_state()
+        segment = self._finalize_segment()
+        self._finish()
+        return segment
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            common = write_postings(self.fieldwriter, self.schema, lengths, self.pool)
+        finally:
+            self.fieldwriter.close()
+            lengths.close()
+        write_common(self.newsegment, self.storage, common)
+
+
+class _KeptStorage:
+    """A temporary storage that another writer destroys."""
+
+    def destroy(self) -> None:
+        pass
+
+
+def _length_codes(lengths: Any, fieldname: str) -> bytes | None:
+    """Every document's length byte of a field in the new segment (None: none kept)."""
+    if not lengths.has_column(_lenfield(fieldname)):
+        return None
+    column = lengths._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    raw: bytes = column._dbfile.get(column._basepos, column._count)
+    return raw + bytes(lengths.doc_count_all() + 1 - len(raw))
+
+
+def write_postings(
+    fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool
+) -> dict[tuple[str, str], tuple[bytes, bytes]]:
+    """Write every term of the pool, field by field and term by term in byte order.
+
+    Returns the document numbers and weights (as array bytes) of the common terms of
+    scorable fields, for ``write_common``.
+    """
+    tindex, postfile = fieldwriter._tindex, fieldwriter._postfile
+    common: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+    for fieldname in sorted(pool.fields):
+        terms = pool.fields[fieldname]
+        fieldobj = schema[fieldname]
+        fieldwriter.start_field(fieldname, fieldobj)
+        fieldid = pack_ushort(fieldwriter._fieldid)
+        codes = _length_codes(lengths, fieldname) if fieldobj.scorable else None
+        fixed = fieldobj.format.fixed_value_size()
+        for term in sorted(terms):  # code point order is UTF-8 byte order
+            postings = terms[term]
+            info = _write_term(postfile, postings, codes, fixed)
+            tindex.add(fieldid + term.encode("utf-8"), info)
+            if codes is not None and len(postings) >= COMMON_FROM * 3:
+                ids, weights = array("I", postings[0::3]), array("f", postings[1::3])
+                common[(fieldname, term)] = (ids.tobytes(), weights.tobytes())
+        fieldwriter.finish_field()
+    pool.cleanup()
+    return common
+
+
+def write_common(
+    segment: Any, storage: Any, common: dict[tuple[str, str], tuple[bytes, bytes]]
+) -> None:
+    """The segment's common terms' postings without their positions (``COMMON_EXT``).
+
+    A word on most pages has its positions decoded with its postings by whoosh's
+    format (a pickled tuple per 128 documents); a search for it only needs the
+    documents and weights, which ``engine`` reads from here as two arrays, looked up
+    in whoosh's on-disk hash table by ``common_key``. The file is named after the
+    segment, so whoosh deletes it with the segment.
+    """
+    if not common:
+        return
+    table = HashWriter(segment.create_file(storage, COMMON_EXT))
+    for (fieldname, term), (ids, weights) in common.items():
+        table.add(common_key(fieldname, term), ids + weights)
+    table.close()
+
+
+def common_key(fieldname: str, term: str) -> bytes:
+    """The key of a term in a ``COMMON_EXT`` file."""
+    return f"{fieldname}\x00{term}".encode()
+
+
+def _write_term(
+    postfile: Any, postings: list[Any], codes: bytes | None, fixed: int | None
+) -> bytes:
+    """Write one term's blocks as ``W3PostingsWriter`` does; return its term info bytes
+    (``W3TermInfo.to_bytes``)."""
+    offset = postfile.tell()
+    if len(postings) == 3:  # a word of one document (most words): the same, in fewer steps
+        return _write_single(postfile, offset, postings, codes, fixed)
+    ids, weights, values = postings[0::3], postings[1::3], postings[2::3]  # weights: int or float
+    total = len(ids)
+    chunks = [WHOOSH3_HEADER_MAGIC]
+    low_code, high_code = 255, 0
+    for begin in range(0, total, BLOCK):
+        end = begin + BLOCK
+        if total <= BLOCK:
+            block_ids, block_weights, block_values = ids, weights, values
+        else:
+            block_ids, block_weights = ids[begin:end], weights[begin:end]
+            block_values = values[begin:end]
+        count = len(block_ids)
+        if codes is None:
+            low = high = 0
+        else:
+            block_codes = bytes(map(codes.__getitem__, block_ids))
+            low, high = min(block_codes), max(block_codes)
+            low_code = min(low_code, low)
+            high_code = max(high_code, high)
+        first = block_weights[0]
+        if block_weights.count(first) == count:
+            mini_weights: Any = None if first == 1 else float(first)
+        else:
+            mini_weights = tuple(map(float, block_weights))
+        if fixed is None or fixed < 0:
+            mini_values: Any = tuple(block_values)
+        elif fixed == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(block_values)
+        mini_ids = tuple(map(sub, block_ids, chain((0,), block_ids)))
+        data = dumps((mini_ids, mini_weights, mini_values), PICKLE)
+        compression = COMPRESSION if len(data) >= COMPRESS_FROM else 0
+        if compression:
+            data = zlib.compress(data, compression)
+        top = float(max(block_weights))
+        info = dumps((count, block_ids[-1], top, compression, low, high), PICKLE)
+        size = len(info) + len(data)
+        chunks += (_pack_int(-size if begin + count == total else size), info, data)
+    written = b"".join(chunks)
+    postfile.write(written)
+    if codes is None:
+        low_code = 0
+    return _TERM_INFO.pack(
+        False, sum(weights), total, low_code, high_code, max(weights), ids[0], ids[-1]
+    ) + _pack_extent(offset, len(written))
+
+
+def _write_single(
+    postfile: Any, offset: int, postings: list[Any], codes: bytes | None, fixed: int | None
+) -> bytes:
+    """``_write_term`` for a term with one posting."""
+    docnum, weight, value = postings
+    code = codes[docnum] if codes is not None else 0
+    weight = float(weight)
+    if fixed is None or fixed < 0:
+        mini_values: Any = (value,)
+    else:
+        mini_values = None if fixed == 0 else value
+    data = dumps(((docnum,), None if weight == 1 else weight, mini_values), PICKLE)
+    compression = COMPRESSION if len(data) >= COMPRESS_FROM else 0
+    if compression:
+        data = zlib.compress(data, compression)
+    info = dumps((1, docnum, weight, compression, code, code), PICKLE)
+    written = WHOOSH3_HEADER_MAGIC + _pack_int(-(len(info) + len(data))) + info + data
+    postfile.write(written)
+    return _TERM_INFO.pack(False, weight, 1, code, code, weight, docnum, docnum) + _pack_extent(
+        offset, len(written)
+    )

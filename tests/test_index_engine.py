@@ -1,0 +1,179 @@
+"""The index's fast paths against whoosh's own: the bulk segment writer and the evaluator.
+
+Both must be invisible: a segment written by ``bulk.BulkWriter`` reads, term by term and
+posting by posting, like one written by whoosh's ``SegmentWriter``, and ``engine``
+finds the same documents with the same scores as whoosh's matchers.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import query
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.writing import SegmentWriter
+
+from linkindex import analysis, index
+from linkindex.index import bulk, engine
+
+WORDS = ["显存", "优化", "深度", "学习", "深度学习", "模型", "量化", "推理", "pytorch", "cuda"]
+WORDS += ["卷积", "网络", "神经", "神经网络", "注意力", "机制", "灯", "大灯", "改装", "数据"]
+SITES = ["wechat", "zhihu", "github"]
+
+
+def _text(rng: random.Random, size: int) -> str:
+    return "".join(rng.choice(WORDS) + rng.choice(["", "，", "。", " "]) for _ in range(size))
+
+
+def _documents(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    segmenter = analysis.segmenter(["显存"])
+    docs = []
+    for number in range(count):
+        title, content = _text(rng, rng.randint(2, 6)), _text(rng, rng.randint(5, 400))
+        positions: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        for part, (value, weight) in enumerate([(title, 4.0), (content, 1.0)]):
+            for word, found in segmenter.positions(value, part * index.PART_GAP).items():
+                positions.setdefault(word, []).extend(found)
+                weights[word] = weights.get(word, 0.0) + weight * len(found)
+        docs.append(
+            {
+                "id": str(number + 1),
+                "kind": ["link"],
+                "text": (positions, weights),
+                "title": (segmenter.positions(title), None),
+                "title_cjk": analysis.cjk_grams(analysis.fold(title), unigrams=True),
+                "site": [rng.choice(SITES)],
+                "status": ["ok" if rng.random() < 0.8 else "dead"],
+                "topic": ["pytorch", "pytorch/参考"] if rng.random() < 0.3 else ["数学"],
+                "date": [f"20{10 + rng.randint(0, 15)}-01-01"],
+            }
+        )
+    return docs
+
+
+def _build(folder: Path, docs: list[dict[str, Any]], *, stock: bool, per_segment: int) -> Any:
+    index.create(folder)
+    ix = index.LinkIndex(folder)
+    codec = W3Codec(blocklimit=bulk.BLOCK, compression=bulk.COMPRESSION, inlinelimit=1)
+    for start in range(0, len(docs), per_segment):
+        writer = SegmentWriter(ix._ix, codec=codec, compound=False) if stock else ix.writer()
+        for doc in docs[start : start + per_segment]:
+            writer.add_document(**doc)
+        writer.commit(merge=False)
+    return ix
+
+
+def _postings(ix: Any) -> dict[tuple[str, bytes], list[tuple[int, float, Any]]]:
+    found = {}
+    with ix._ix.reader() as reader:
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            rows = []
+            while matcher.is_active():
+                rows.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            info = reader.term_info(fieldname, text)
+            stats = (info.doc_frequency(), info.weight(), info.min_length(), info.max_length())
+            found[(fieldname, text)] = [stats, *rows]
+    return found
+
+
+def test_bulk_segments_read_like_whoosh_segments(tmp_path: Path) -> None:
+    docs = _documents(300)
+    ours = _build(tmp_path / "ours", docs, stock=False, per_segment=300)
+    theirs = _build(tmp_path / "theirs", docs, stock=True, per_segment=300)
+    mine, stock = _postings(ours), _postings(theirs)
+    assert len(mine) > 500
+    assert mine == stock
+    with ours._ix.reader() as a, theirs._ix.reader() as b:
+        for docnum in range(len(docs)):
+            for name in ("text", "title", "title_cjk"):
+                assert a.doc_field_length(docnum, name) == b.doc_field_length(docnum, name)
+            assert a.stored_fields(docnum) == b.stored_fields(docnum)
+    ours.close()
+    theirs.close()
+
+
+def test_positions_are_the_tokens_of_search_mode() -> None:
+    segmenter = analysis.segmenter(["NN中间语言", "显存"])
+    rng = random.Random(3)
+    texts = [_text(rng, 200) for _ in range(20)]
+    texts.append("PyTorch的torch.cuda.empty_cache()与C++、word2vec，8比特 2016-2017 ＰｙＴｏｒｃｈ")
+    texts.append("中华人民共和国哈哈哈哈NN中间语言显存优化")
+    for text in texts:
+        expected: dict[str, list[int]] = {}
+        for word, position, _, _ in segmenter.tokens(text):
+            expected.setdefault(word, []).append(position)
+        assert segmenter.positions(text) == {w: sorted(p) for w, p in expected.items()}
+
+
+QUERIES = [
+    query.Term("text", "显存"),
+    query.And([query.Term("text", "pytorch"), query.Term("text", "cuda")]),
+    query.Or([query.Term("text", "灯"), query.Term("title", "模型", boost=2.0)]),
+    query.AndMaybe(
+        query.And([query.Term("text", "神经"), query.Term("text", "网络")]),
+        query.Phrase("title", ["神经", "网络"], boost=3.0),
+    ),
+    query.Phrase("text", ["深度学习", "模型"]),
+    query.Phrase("text", ["学习", "模型"]),
+    query.AndNot(query.Term("text", "优化"), query.Or([query.Term("text", "卷积")])),
+    query.And(
+        [
+            query.Term("text", "数据"),
+            query.Term("site", "zhihu", boost=1e-6),
+        ]
+    ),
+    # whoosh scores a range 1.0 (one term) or by its terms (several): the evaluator
+    # gives every match the range's boost, as index.to_whoosh means it (same sets).
+    query.And([query.Term("text", "数据"), query.TermRange("date", "2018-01-01", None)]),
+    query.And([query.Term("title_cjk", "大灯", boost=0.5), query.Term("topic", "pytorch")]),
+    query.And([query.Term("kind", "link", boost=1e-6), query.Term("status", "dead")]),
+    query.And([query.Term("text", "显存"), query.NullQuery]),
+    query.Term("text", "没有这个词"),
+]
+
+
+@pytest.mark.parametrize(("per_segment", "common_from"), [(400, 512), (90, 512), (90, 2)])
+def test_engine_finds_what_whoosh_finds_with_the_same_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_segment: int, common_from: int
+) -> None:
+    monkeypatch.setattr(bulk, "COMMON_FROM", common_from)  # 2: most terms have arrays
+    ix = _build(tmp_path / "ix", _documents(400, seed=11), stock=False, per_segment=per_segment)
+    writer = ix.writer()
+    for ident in ("5", "17", "250"):
+        writer.delete_by_term("id", ident)
+    writer.commit(merge=False)
+    if common_from == 2:
+        assert list(ix.folder.glob(f"*{bulk.COMMON_EXT}"))
+    with ix.searcher() as searcher:
+        for wanted in QUERIES:
+            ours = engine.evaluate(searcher, wanted)
+            theirs = {
+                hit.docnum: hit.score for hit in searcher.search(wanted, limit=None, optimize=False)
+            }
+            assert ours.keys() == theirs.keys(), wanted
+            if any(isinstance(q, query.TermRange) for q in wanted.leaves()):
+                continue
+            for docnum, score in theirs.items():
+                assert ours[docnum] == pytest.approx(score, rel=1e-6), wanted
+    ix.close()
+
+
+def test_engine_leaves_other_queries_to_whoosh(tmp_path: Path) -> None:
+    ix = _build(tmp_path / "ix", _documents(20), stock=False, per_segment=20)
+    with ix.searcher() as searcher, pytest.raises(engine.Unsupported):
+        engine.evaluate(searcher, query.Prefix("text", "显"))
+    ix.close()
+
+
+def test_the_best_come_first_and_ties_in_index_order() -> None:
+    scores = {docnum: float(docnum % 7) for docnum in range(100)}
+    expected = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    for top in (1, 3, 10, 30, 200):
+        assert index._top(scores, top) == expected[:top]
