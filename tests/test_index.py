@@ -283,3 +283,19 @@ def test_an_index_from_another_version_is_rebuilt_not_a_crash(library: Store, ho
         search.search(home, "大灯", store=library)
     assert search.refresh_index(library, home) == library.count_links()
     assert urls(home, "大灯") == before
+
+
+def test_searches_share_an_open_reader_and_see_every_commit(library: Store, home: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = ["模型量化", "大灯", "python", "灯"]
+    expected = {q: urls(home, q) for q in queries}
+    assert any(expected.values())
+    with ThreadPoolExecutor(4) as pool:  # whoosh's files are read by seek and read
+        found = list(pool.map(lambda q: (q, urls(home, q)), queries * 10))
+    assert all(hits == expected[q] for q, hits in found)
+    retitle(library, LAMP, "氙气大灯的色温选择")
+    search.refresh_index(library, home)
+    assert urls(home, "色温") == [LAMP]  # a new generation: the reader is reopened
+    search.refresh_index(library, home, rebuild=True)
+    assert urls(home, "色温") == [LAMP]  # a new folder

@@ -23,6 +23,7 @@ import os
 import shutil
 import struct
 import sys
+import threading
 import types
 from array import array
 from collections import Counter
@@ -48,7 +49,33 @@ def _light_cached_property() -> None:
         sys.modules["cached_property"] = module
 
 
+def _whoosh_compat_without_urllib() -> None:
+    """Import ``whoosh.compat`` without ``urllib.request`` (~50 ms: http.client, email).
+
+    whoosh.compat binds ``urllib.request.urlretrieve``, which linkindex never calls. While
+    it imports, a stand-in module offers a ``urlretrieve`` that imports the real module
+    when called; the stand-in is gone from ``sys.modules`` right after, so any later
+    ``import urllib.request`` gets the real one.
+    """
+    if "urllib.request" in sys.modules or "whoosh.compat" in sys.modules:
+        return
+    import importlib
+
+    def urlretrieve(*args: Any, **kwargs: Any) -> Any:
+        return importlib.import_module("urllib.request").urlretrieve(*args, **kwargs)
+
+    stand_in = types.ModuleType("urllib.request")
+    stand_in.urlretrieve = urlretrieve  # type: ignore[attr-defined]
+    sys.modules["urllib.request"] = stand_in
+    try:
+        importlib.import_module("whoosh.compat")
+    finally:
+        if sys.modules.get("urllib.request") is stand_in:
+            del sys.modules["urllib.request"]
+
+
 _light_cached_property()
+_whoosh_compat_without_urllib()
 
 from whoosh import collectors, fields, index, query, scoring  # noqa: E402
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield  # noqa: E402
@@ -309,9 +336,24 @@ class LinkIndex:
 
     @contextmanager
     def searcher(self) -> Iterator[Any]:
-        """A BM25F searcher over the current documents."""
-        with self._ix.searcher(weighting=_Weighting()) as searcher:
-            yield searcher
+        """A BM25F searcher over the current documents.
+
+        Its reader stays open for the next search of this process (the web UI, a
+        benchmark): opening one costs about a millisecond a segment. It is reopened when
+        the index folder or its table of contents changes. whoosh reads its files by
+        seek and read, so the searches of a process take turns.
+        """
+        from whoosh.searching import Searcher
+
+        with _SHARED_LOCK:
+            reader = _shared_reader(self.folder, self._ix)
+            searcher = Searcher(
+                reader, weighting=_Weighting(), closereader=False, fromindex=self._ix
+            )
+            try:
+                yield searcher
+            finally:
+                searcher.close()
 
     def writer(self, *, lock: bool = True) -> Any:
         """A writer (commit or cancel it); its ``pool.memory`` tells what it holds.
@@ -378,6 +420,44 @@ def _collector_paused() -> Iterator[None]:
 def commit_segments(writer: Any, segments: Sequence[Any]) -> None:
     """Commit ``writer`` with ``segments`` (from ``write_segments``) listed before its own."""
     writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])
+
+
+#: Readers kept open between searches, by index folder: (folder inode, generation), reader.
+_SHARED: dict[str, tuple[tuple[int, int], Any]] = {}
+_SHARED_KEPT = 2
+_SHARED_LOCK = threading.RLock()
+
+
+def _shared_reader(folder: Path, ix: Any) -> Any:
+    """The open reader of ``folder``'s current generation (call with ``_SHARED_LOCK``)."""
+    stamp = (os.stat(folder).st_ino, ix.latest_generation())
+    key = str(folder)
+    kept = _SHARED.pop(key, None)
+    if kept is not None and kept[0] == stamp:
+        _SHARED[key] = kept  # most recently used last
+        return kept[1]
+    if kept is not None:
+        _close_reader(kept[1])
+    reader = ix.reader()
+    _SHARED[key] = (stamp, reader)
+    while len(_SHARED) > _SHARED_KEPT:
+        _close_reader(_SHARED.pop(next(iter(_SHARED)))[1])
+    return reader
+
+
+def _close_reader(reader: Any) -> None:
+    from linkindex.index import engine
+
+    for leaf, _ in reader.leaf_readers():
+        engine.release(leaf)
+    reader.close()
+
+
+def release_readers() -> None:
+    """Close the readers kept open between searches (before a folder is removed)."""
+    with _SHARED_LOCK:
+        while _SHARED:
+            _close_reader(_SHARED.popitem()[1][1])
 
 
 #: A word in this many links of a segment is scored with the segment's lengths in a list.
@@ -487,6 +567,7 @@ def write_state(writer: Any, state: IndexState) -> None:
 def swap_in(home: Path, built: Path) -> None:
     """Replace the library's index with a freshly built one (a crash leaves one or none)."""
     folder = index_dir(home)
+    release_readers()
     old = folder.with_name(INDEX_DIR + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():

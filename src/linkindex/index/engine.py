@@ -44,10 +44,7 @@ def evaluate(searcher: Any, wanted: query.Query) -> Scores:
     found: Scores = {}
     for leaf, offset in searcher.leaf_searchers():
         segment = _Segment(searcher, leaf.reader())
-        try:
-            scores = segment.evaluate(wanted, None)
-        finally:
-            segment.close()
+        scores = segment.evaluate(wanted, None)
         deleted = segment.deleted()
         if offset == 0 and not deleted and not found:
             found = scores
@@ -73,12 +70,10 @@ class _Segment:
         self.k1 = float(getattr(weighting, "K1", 1.2))
         self.b = float(getattr(weighting, "B", 0.75))
         self._postings: dict[tuple[str, str], tuple[list[int], list[float], list[Any]]] = {}
-        self._codes: dict[str, bytes] = {}
-        self._common: tuple[Any, Any] | None = None
-
-    def close(self) -> None:
-        if self._common is not None and self._common[0] is not None:
-            self._common[0].close()
+        # What stays true while the segment reader is open: its field lengths and its
+        # common-term table (closed by ``release``).
+        self._kept: dict[str, Any] = reader.__dict__.setdefault(_KEPT, {})
+        self._codes: dict[str, bytes] = self._kept.setdefault("codes", {})
 
     def deleted(self) -> frozenset[int]:
         reader = self.reader
@@ -108,9 +103,10 @@ class _Segment:
     def _common_postings(self, key: tuple[str, str]) -> tuple[array[int], array[float]] | None:
         from linkindex.index.bulk import common_key
 
-        if self._common is None:
-            self._common = _open_common(self.reader)
-        value = self._common[1].get(common_key(*key))
+        common = self._kept.get("common")
+        if common is None:
+            common = self._kept["common"] = _open_common(self.reader)
+        value = common[1].get(common_key(*key))
         if value is None:
             return None
         half = len(value) // 2
@@ -310,6 +306,17 @@ class _Segment:
         if within is not None:
             docs.intersection_update(within)
         return dict.fromkeys(docs, q.boost)
+
+
+_KEPT = "_linkindex_kept"
+
+
+def release(reader: Any) -> None:
+    """Close what the evaluator keeps open for a segment reader."""
+    kept = reader.__dict__.pop(_KEPT, {})
+    common = kept.get("common")
+    if common is not None and common[0] is not None:
+        common[0].close()
 
 
 def _open_common(reader: Any) -> tuple[Any, Any]:
