@@ -66,6 +66,9 @@ def start_crawl(home: Path) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        # A test run started in the background by a non-interactive shell inherits an
+        # ignored SIGINT, and so would the crawl: give it Ctrl-C back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

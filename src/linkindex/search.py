@@ -206,7 +206,7 @@ def _update(
 
 #: A rebuild writes a segment each time the postings held reach this much memory
 #: (shared among the processes that build it).
-REBUILD_MEMORY = 1 << 30
+REBUILD_MEMORY = 3 << 29  # 1.5 GiB
 #: Rebuilds of this many links or more are split among processes, one per core (2 at most:
 #: each holds a share of the postings in memory).
 PARALLEL_FROM = 2000

@@ -422,15 +422,20 @@ def commit_segments(writer: Any, segments: Sequence[Any]) -> None:
     writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])
 
 
-#: Readers kept open between searches, by index folder: (folder inode, generation), reader.
-_SHARED: dict[str, tuple[tuple[int, int], Any]] = {}
+#: Readers kept open between searches, by index folder: (what identifies the index's
+#: current state, reader).
+_SHARED: dict[str, tuple[tuple[int, ...], Any]] = {}
 _SHARED_KEPT = 2
 _SHARED_LOCK = threading.RLock()
 
 
 def _shared_reader(folder: Path, ix: Any) -> Any:
     """The open reader of ``folder``'s current generation (call with ``_SHARED_LOCK``)."""
-    stamp = (os.stat(folder).st_ino, ix.latest_generation())
+    generation = ix.latest_generation()
+    toc = os.stat(folder / f"_{ix.indexname}_{generation}.toc")
+    # a rebuilt folder may get the old one's inode back and restarts at generation 1:
+    # the table of contents' own inode and time tell them apart
+    stamp = (os.stat(folder).st_ino, generation, toc.st_ino, toc.st_mtime_ns)
     key = str(folder)
     kept = _SHARED.pop(key, None)
     if kept is not None and kept[0] == stamp:

@@ -54,8 +54,8 @@ COMPRESSION = 1
 COMPRESS_FROM = 512
 #: Rough bytes of memory one posting takes here (arrays, list slot, value bytes), and
 #: one term (its arrays and list), measured on CPython 3.11.
-POSTING_BYTES = 64
-TERM_BYTES = 250
+POSTING_BYTES = 96
+TERM_BYTES = 375
 
 
 class MemoryPool:

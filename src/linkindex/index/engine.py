@@ -7,7 +7,9 @@ read a block at a time (one ``zlib``/``pickle`` call per 128 documents) into a d
 document number to weight, and the query tree is evaluated with the dicts' own set
 operations. Scores are whoosh's BM25F, computed the same way (per-term BM25 with the
 segment's quantised field lengths, summed over the clauses that match, times boosts),
-so results rank as whoosh ranks them.
+so results rank as whoosh ranks them (except where whoosh errs: its AndNot can let an
+excluded document through at a segment boundary, and an optional phrase nested inside
+an And loses its score there; here they do not).
 
 ``evaluate`` understands the queries ``index.to_whoosh`` builds (Term, And, Or, AndMaybe,
 AndNot, Phrase, TermRange, NullQuery); anything else raises ``Unsupported`` and the
@@ -69,7 +71,9 @@ class _Segment:
         weighting = top.weighting
         self.k1 = float(getattr(weighting, "K1", 1.2))
         self.b = float(getattr(weighting, "B", 0.75))
-        self._postings: dict[tuple[str, str], tuple[list[int], list[float], list[Any]]] = {}
+        # a term's documents, weights and values (None: read from the common arrays,
+        # values not read yet)
+        self._postings: dict[tuple[str, str], tuple[Any, Any, list[Any] | None]] = {}
         # What stays true while the segment reader is open: its field lengths and its
         # common-term table (closed by ``release``).
         self._kept: dict[str, Any] = reader.__dict__.setdefault(_KEPT, {})
@@ -85,9 +89,11 @@ class _Segment:
         """A term's document numbers, weights and values (empty lists: no such term)."""
         key = (fieldname, text)
         found = self._postings.get(key)
-        if found is None or found[2] is None:
-            found = self._postings[key] = self._read(fieldname, text)
-        return found
+        if found is not None and found[2] is not None:
+            return found[0], found[1], found[2]
+        read = self._read(fieldname, text)
+        self._postings[key] = read
+        return read
 
     def weighted(self, fieldname: str, text: str) -> tuple[Sequence[int], Sequence[float]]:
         """A term's document numbers and weights (from ``bulk.COMMON_EXT`` if it is there)."""
@@ -96,6 +102,7 @@ class _Segment:
         if found is None:
             common = self._common_postings(key)
             if common is not None:
+                self._postings[key] = (common[0], common[1], None)  # values: read if asked
                 return common
             found = self._postings[key] = self._read(fieldname, text)
         return found[0], found[1]
