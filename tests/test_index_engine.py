@@ -158,6 +158,7 @@ def test_engine_finds_what_whoosh_finds_with_the_same_scores(
                 hit.docnum: hit.score for hit in searcher.search(wanted, limit=None, optimize=False)
             }
             assert ours.keys() == theirs.keys(), wanted
+            assert engine.evaluate(searcher, wanted, scored=False).keys() == ours.keys()
             if any(isinstance(q, query.TermRange) for q in wanted.leaves()):
                 continue
             for docnum, score in theirs.items():

@@ -724,12 +724,12 @@ def _collect(searcher: Any, wanted: query.Query, top: int) -> Any:
     return collector
 
 
-def _matches(searcher: Any, wanted: query.Query) -> dict[int, float] | None:
+def _matches(searcher: Any, wanted: query.Query, *, scored: bool = True) -> dict[int, float] | None:
     """Every match with its score, by ``engine`` (None: whoosh has to run this query)."""
     from linkindex.index import engine
 
     try:
-        return engine.evaluate(searcher, wanted)
+        return engine.evaluate(searcher, wanted, scored=scored)
     except engine.Unsupported:
         return None
 
@@ -771,7 +771,7 @@ def _best_first(item: tuple[int, float]) -> tuple[float, int]:
 def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
     """How many links match."""
     wanted = to_whoosh(spec, cut, _known(searcher))
-    scores = _matches(searcher, wanted)
+    scores = _matches(searcher, wanted, scored=False)
     if scores is None:
         return int(_collect(searcher, wanted, 1).total)
     return len(scores)

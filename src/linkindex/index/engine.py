@@ -41,11 +41,14 @@ class Unsupported(Exception):
     """A query (or index) this evaluator does not handle; whoosh should run it."""
 
 
-def evaluate(searcher: Any, wanted: query.Query) -> Scores:
-    """Every matching document (whoosh's global numbers) with its score."""
+def evaluate(searcher: Any, wanted: query.Query, *, scored: bool = True) -> Scores:
+    """Every matching document (whoosh's global numbers) with its score.
+
+    Without ``scored`` every score is 0 (a count needs only the documents).
+    """
     found: Scores = {}
     for leaf, offset in searcher.leaf_searchers():
-        segment = _Segment(searcher, leaf.reader())
+        segment = _Segment(searcher, leaf.reader(), scored=scored)
         scores = segment.evaluate(wanted, None)
         deleted = segment.deleted()
         if offset == 0 and not deleted and not found:
@@ -60,8 +63,9 @@ def evaluate(searcher: Any, wanted: query.Query) -> Scores:
 class _Segment:
     """One segment's postings, read once per query, and the clauses evaluated on them."""
 
-    def __init__(self, top: Any, reader: Any) -> None:
+    def __init__(self, top: Any, reader: Any, *, scored: bool = True) -> None:
         self.top = top
+        self.scored = scored
         self.reader = reader
         self.schema = reader.schema
         try:
@@ -183,6 +187,10 @@ class _Segment:
         ids, weights = self.weighted(fieldname, text)
         if not ids:
             return {}
+        if not self.scored:
+            if within is not None and len(within) < len(ids):
+                return dict.fromkeys(set(ids).intersection(within), 0.0)
+            return dict.fromkeys(ids, 0.0)
         pairs: Any = zip(ids, weights, strict=True)
         if within is not None and len(within) < len(ids):
             weight_of = dict(pairs)
@@ -302,8 +310,14 @@ class _Segment:
     def _or(self, q: query.Or, within: Scores | None) -> Scores:
         found: Scores = {}
         for part in q.subqueries:
-            for docnum, score in self.evaluate(part, within).items():
-                found[docnum] = found.get(docnum, 0.0) + score
+            scores = self.evaluate(part, within)
+            if not found:
+                found = dict(scores)
+                continue
+            # new documents are copied in C; only those already found add up in Python
+            sums = {d: found[d] + s for d, s in scores.items() if d in found}
+            found.update(scores)
+            found.update(sums)
         return _boosted(found, q)
 
     def _term_range(self, q: query.TermRange, within: Scores | None) -> Scores:
