@@ -241,29 +241,22 @@ def test_links_containing_a_piece_of_text(library: Store) -> None:
     assert library.count_links() == 5 and library.count_links(include_removed=True) == 6
 
 
-def test_lengths_read_once_give_the_same_scores(
-    library: Store, home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def ranked(query: str) -> list[tuple[str, float]]:
-        return [(h.url, h.score) for h in search.search(home, query, limit=50).hits]
+def test_length_bytes_read_at_once_are_whooshs_field_lengths(library: Store, home: Path) -> None:
+    from whoosh.util.numeric import byte_to_length
 
-    queries = ["python", "模型 推理", "灯", "programming OR 量化"]
-    monkeypatch.setattr(index, "LENGTHS_FROM", 10**9)  # whoosh's own lookups
-    before = {q: ranked(q) for q in queries}
-    monkeypatch.setattr(index, "LENGTHS_FROM", 0)  # every word from the list
-    assert {q: ranked(q) for q in queries} == before
-    assert all(before.values())
+    from linkindex.index import layout
+
     checked = 0
     with index.LinkIndex(index.index_dir(home)) as ix, ix.searcher() as searcher:
         for leaf, _ in searcher.leaf_searchers():
             reader = leaf.reader()
-            lengths = index._read_lengths(reader, "text")
-            expected = {d: reader.doc_field_length(d, "text", 1) for d in reader.all_doc_ids()}
-            if lengths is None:  # the segment of the meta document has no text
+            codes = layout.length_codes(reader._perdoc, "text")
+            if codes is None:  # the segment of the meta document has no text
                 assert [f["id"] for f in reader.all_stored_fields()] == [index.META_ID]
                 continue
-            assert {d: lengths[d] for d in expected} == expected
-            checked += len(expected)
+            for docnum in reader.all_doc_ids():
+                assert byte_to_length(codes[docnum]) == reader.doc_field_length(docnum, "text")
+                checked += 1
     assert checked >= 6
 
 

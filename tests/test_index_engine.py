@@ -17,7 +17,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from linkindex import analysis, index
-from linkindex.index import bulk, engine
+from linkindex.index import bulk, engine, layout
 
 WORDS = ["显存", "优化", "深度", "学习", "深度学习", "模型", "量化", "推理", "pytorch", "cuda"]
 WORDS += ["卷积", "网络", "神经", "神经网络", "注意力", "机制", "灯", "大灯", "改装", "数据"]
@@ -143,14 +143,14 @@ QUERIES = [
 def test_engine_finds_what_whoosh_finds_with_the_same_scores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_segment: int, common_from: int
 ) -> None:
-    monkeypatch.setattr(bulk, "COMMON_FROM", common_from)  # 2: most terms have arrays
+    monkeypatch.setattr(layout, "COMMON_FROM", common_from)  # 2: most terms have arrays
     ix = _build(tmp_path / "ix", _documents(400, seed=11), stock=False, per_segment=per_segment)
     writer = ix.writer()
     for ident in ("5", "17", "250"):
         writer.delete_by_term("id", ident)
     writer.commit(merge=False)
     if common_from == 2:
-        assert list(ix.folder.glob(f"*{bulk.COMMON_EXT}"))
+        assert list(ix.folder.glob(f"*{layout.COMMON_EXT}"))
     with ix.searcher() as searcher:
         for wanted in QUERIES:
             ours = engine.evaluate(searcher, wanted)

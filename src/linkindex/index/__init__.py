@@ -78,10 +78,9 @@ _light_cached_property()
 _whoosh_compat_without_urllib()
 
 from whoosh import collectors, fields, index, query, scoring  # noqa: E402
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield  # noqa: E402
+from whoosh.codec.whoosh3 import W3Codec  # noqa: E402
 from whoosh.formats import Existence, Frequency, Positions  # noqa: E402
 from whoosh.system import _INT_SIZE, pack_uint  # noqa: E402
-from whoosh.util.numeric import byte_to_length  # noqa: E402
 
 from linkindex import analysis  # noqa: E402
 from linkindex.errors import EmptyLibraryError, StoreError  # noqa: E402
@@ -348,7 +347,7 @@ class LinkIndex:
         with _SHARED_LOCK:
             reader = _shared_reader(self.folder, self._ix)
             searcher = Searcher(
-                reader, weighting=_Weighting(), closereader=False, fromindex=self._ix
+                reader, weighting=scoring.BM25F(), closereader=False, fromindex=self._ix
             )
             try:
                 yield searcher
@@ -463,56 +462,6 @@ def release_readers() -> None:
     with _SHARED_LOCK:
         while _SHARED:
             _close_reader(_SHARED.popitem()[1][1])
-
-
-#: A word in this many links of a segment is scored with the segment's lengths in a list.
-LENGTHS_FROM = 1000
-_LENGTH_OF_BYTE = [1] + [byte_to_length(code) for code in range(1, 256)]
-
-
-class _Weighting(scoring.BM25F):
-    """BM25F whose common words look document lengths up in a list, read once.
-
-    whoosh reads a document's field length from its column file for every word of
-    every match (a third of the time of a query most links match). For a word in
-    many links the segment's whole length column is decoded once per searcher
-    instead; the scores are the same.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lengths: dict[tuple[int, str], list[int] | None] = {}
-
-    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
-        found = super().scorer(searcher, fieldname, text, qf=qf)
-        if (
-            isinstance(found, scoring.BM25FScorer)
-            and searcher.doc_frequency(fieldname, text) >= LENGTHS_FROM
-        ):
-            lengths = self._field_lengths(searcher.reader(), fieldname)
-            if lengths is not None:
-                found.dfl = lengths.__getitem__
-        return found
-
-    def _field_lengths(self, reader: Any, fieldname: str) -> list[int] | None:
-        key = (id(reader), fieldname)
-        if key not in self._lengths:
-            self._lengths[key] = _read_lengths(reader, fieldname)
-        return self._lengths[key]
-
-
-def _read_lengths(reader: Any, fieldname: str) -> list[int] | None:
-    """Every document's length of a field in one segment (None: not readable so)."""
-    try:
-        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if column is None or column._fixedlen != 1:
-            return None
-        raw = column._dbfile.get(column._basepos, column._count)
-    except AttributeError:  # another whoosh codec: keep whoosh's own lookups
-        return None
-    lengths = [_LENGTH_OF_BYTE[code] for code in raw]
-    lengths += [1] * (reader.doc_count_all() + 1 - len(lengths))
-    return lengths
 
 
 def read_state(searcher: Any) -> IndexState:

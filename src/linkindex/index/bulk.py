@@ -22,25 +22,18 @@ from operator import sub
 from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN,
-    WHOOSH3_HEADER_MAGIC,
-    W3TermInfo,
-    _lenfield,
-)
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.filedb.filetables import HashWriter
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.writing import SegmentWriter, UnknownFieldError
+
+from linkindex.index import layout
 
 _ONE_POSITION = pack_uint(1)
 _pack_int = struct.Struct("!i").pack  # StructFile.write_int
 _TERM_INFO = W3TermInfo._struct  # flags, weight, doc frequency, lengths, max weight, ids
 _pack_extent = struct.Struct("!qi").pack  # pack_long(offset) + pack_int(length)
 _pack_position = struct.Struct("=I").pack
-
-#: Terms in at least this many documents of a segment also get ``COMMON_EXT`` arrays.
-COMMON_FROM = 512
-COMMON_EXT = ".lkc"
 
 #: Pickle protocol of blocks. whoosh writes protocol 2, which stores each bytes value
 #: as a call to ``codecs.encode`` (slow to write and to read); whoosh reads any protocol.
@@ -219,17 +212,6 @@ class _KeptStorage:
         pass
 
 
-def _length_codes(lengths: Any, fieldname: str) -> bytes | None:
-    """Every document's length byte of a field in the new segment (None: none kept)."""
-    if not lengths.has_column(_lenfield(fieldname)):
-        return None
-    column = lengths._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    if column is None:
-        return None
-    raw: bytes = column._dbfile.get(column._basepos, column._count)
-    return raw + bytes(lengths.doc_count_all() + 1 - len(raw))
-
-
 def write_postings(
     fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool
 ) -> dict[tuple[str, str], tuple[bytes, bytes]]:
@@ -245,13 +227,13 @@ def write_postings(
         fieldobj = schema[fieldname]
         fieldwriter.start_field(fieldname, fieldobj)
         fieldid = pack_ushort(fieldwriter._fieldid)
-        codes = _length_codes(lengths, fieldname) if fieldobj.scorable else None
+        codes = layout.length_codes(lengths, fieldname) if fieldobj.scorable else None
         fixed = fieldobj.format.fixed_value_size()
         for term in sorted(terms):  # code point order is UTF-8 byte order
             postings = terms[term]
             info = _write_term(postfile, postings, codes, fixed)
             tindex.add(fieldid + term.encode("utf-8"), info)
-            if codes is not None and len(postings) >= COMMON_FROM * 3:
+            if codes is not None and len(postings) >= layout.COMMON_FROM * 3:
                 ids, weights = array("I", postings[0::3]), array("f", postings[1::3])
                 common[(fieldname, term)] = (ids.tobytes(), weights.tobytes())
         fieldwriter.finish_field()
@@ -262,25 +244,20 @@ def write_postings(
 def write_common(
     segment: Any, storage: Any, common: dict[tuple[str, str], tuple[bytes, bytes]]
 ) -> None:
-    """The segment's common terms' postings without their positions (``COMMON_EXT``).
+    """The segment's common terms' postings without their positions (``layout.COMMON_EXT``).
 
     A word on most pages has its positions decoded with its postings by whoosh's
     format (a pickled tuple per 128 documents); a search for it only needs the
     documents and weights, which ``engine`` reads from here as two arrays, looked up
-    in whoosh's on-disk hash table by ``common_key``. The file is named after the
+    in whoosh's on-disk hash table by ``layout.common_key``. The file is named after the
     segment, so whoosh deletes it with the segment.
     """
     if not common:
         return
-    table = HashWriter(segment.create_file(storage, COMMON_EXT))
+    table = HashWriter(segment.create_file(storage, layout.COMMON_EXT))
     for (fieldname, term), (ids, weights) in common.items():
-        table.add(common_key(fieldname, term), ids + weights)
+        table.add(layout.common_key(fieldname, term), ids + weights)
     table.close()
-
-
-def common_key(fieldname: str, term: str) -> bytes:
-    """The key of a term in a ``COMMON_EXT`` file."""
-    return f"{fieldname}\x00{term}".encode()
 
 
 def _write_term(

@@ -30,6 +30,8 @@ from typing import Any
 from whoosh import query
 from whoosh.util.numeric import byte_to_length
 
+from linkindex.index import layout
+
 Scores = dict[int, float]
 
 _BLOCK_LENGTH = struct.Struct("!i")
@@ -100,7 +102,7 @@ class _Segment:
         return read
 
     def weighted(self, fieldname: str, text: str) -> tuple[Sequence[int], Sequence[float]]:
-        """A term's document numbers and weights (from ``bulk.COMMON_EXT`` if it is there)."""
+        """A term's document numbers and weights (from ``layout.COMMON_EXT`` if it is there)."""
         key = (fieldname, text)
         found = self._postings.get(key)
         if found is None:
@@ -112,12 +114,10 @@ class _Segment:
         return found[0], found[1]
 
     def _common_postings(self, key: tuple[str, str]) -> tuple[array[int], array[float]] | None:
-        from linkindex.index.bulk import common_key
-
         common = self._kept.get("common")
         if common is None:
             common = self._kept["common"] = _open_common(self.reader)
-        value = common[1].get(common_key(*key))
+        value = common[1].get(layout.common_key(*key))
         if value is None:
             return None
         half = len(value) // 2
@@ -178,7 +178,12 @@ class _Segment:
     def _length_codes(self, fieldname: str) -> bytes:
         codes = self._codes.get(fieldname)
         if codes is None:
-            codes = self._codes[fieldname] = _length_codes(self.reader, fieldname)
+            try:
+                found = layout.length_codes(self.reader._perdoc, fieldname)
+            except (AttributeError, ValueError) as exc:
+                raise Unsupported("field lengths") from exc
+            codes = found if found is not None else bytes(self.reader.doc_count_all() + 1)
+            self._codes[fieldname] = codes
         return codes
 
     # -- clauses ------------------------------------------------------------------
@@ -344,11 +349,9 @@ def _open_common(reader: Any) -> tuple[Any, Any]:
     """A segment's common-term arrays (``bulk.write_common``), or (None, {}) if it has none."""
     from whoosh.filedb.filetables import HashReader
 
-    from linkindex.index.bulk import COMMON_EXT
-
     try:
         storage, segment = reader._storage, reader._segment
-        name = segment.make_filename(COMMON_EXT)
+        name = segment.make_filename(layout.COMMON_EXT)
         if not storage.file_exists(name):
             return None, {}
         table = HashReader.open(storage, name)
@@ -362,21 +365,3 @@ def _boosted(scores: Scores, q: query.Query) -> Scores:
     if boost == 1.0:
         return scores
     return {d: s * boost for d, s in scores.items()}
-
-
-def _length_codes(reader: Any, fieldname: str) -> bytes:
-    """Every document's field-length byte in one segment, padded to the segment's size."""
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-    size = reader.doc_count_all() + 1
-    try:
-        perdoc = reader._perdoc
-        if not perdoc.has_column(_lenfield(fieldname)):
-            return bytes(size)
-        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if column is None or column._fixedlen != 1:
-            raise Unsupported("field lengths")
-        raw: bytes = column._dbfile.get(column._basepos, column._count)
-    except AttributeError as exc:
-        raise Unsupported("field lengths") from exc
-    return raw + bytes(size - len(raw))
