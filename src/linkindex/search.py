@@ -29,8 +29,6 @@ from linkindex.errors import EmptyLibraryError, NotFoundError, QueryError, UserE
 from linkindex.models import SITES, STATUSES, Hit
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from linkindex.store import LinkRecord, Store
 
 #: Highlight markers around matched text in ``Hit.snippet``.
@@ -181,11 +179,8 @@ def _update(
         return 0
     writer = ix.writer()
     try:
-        written = 0
-        for start in range(0, len(alive), 1000):
-            records = store.link_records(alive[start : start + 1000])
-            written += index.write_documents(writer, records, segmenter)
-        index.write_documents(writer, [], segmenter, removed=removed)
+        written = index.write_documents(writer, store.iter_link_records(ids=alive), segmenter)
+        index.write_documents(writer, [], segmenter, removed=removed)  # removed last
         index.write_state(
             writer,
             index.IndexState(
@@ -243,12 +238,16 @@ def _rebuild(store: Store, home: Path, segmenter: analysis.Segmenter, seq: int) 
                 pool.submit(_build_run, home, built, run, list(segmenter.extra), memory)
                 for run in runs[:-1]
             ]
-            mine = index.write_segments(built, _records(store, runs[-1]), segmenter, memory=memory)
+            mine = index.write_segments(
+                built, store.iter_link_records(ids=runs[-1]), segmenter, memory=memory
+            )
             for future in others:
                 segments += future.result()
         segments += mine
     else:
-        segments = index.write_segments(built, _records(store, runs[0]), segmenter, memory=memory)
+        segments = index.write_segments(
+            built, store.iter_link_records(ids=runs[0]), segmenter, memory=memory
+        )
     with index.LinkIndex(built) as ix:
         writer = ix.writer()
         try:
@@ -264,11 +263,6 @@ def _rebuild(store: Store, home: Path, segmenter: analysis.Segmenter, seq: int) 
     return len(ids)
 
 
-def _records(store: Store, ids: list[int]) -> Iterator[LinkRecord]:
-    for start in range(0, len(ids), 1000):
-        yield from store.link_records(ids[start : start + 1000])
-
-
 def _build_run(home: Path, built: Path, ids: list[int], words: list[str], memory: int) -> list[Any]:
     """A rebuild's share in another process: segments for ``ids`` (see ``_rebuild``)."""
     from linkindex.store import Store
@@ -276,7 +270,7 @@ def _build_run(home: Path, built: Path, ids: list[int], words: list[str], memory
     store = Store(home, create=False)
     try:
         return index.write_segments(
-            built, _records(store, ids), analysis.segmenter(words), memory=memory
+            built, store.iter_link_records(ids=ids), analysis.segmenter(words), memory=memory
         )
     finally:
         store.close()

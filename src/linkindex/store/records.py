@@ -109,12 +109,17 @@ class RecordsMixin(StoreBase):
         return [found[i] for i in wanted if i in found]
 
     def iter_link_records(
-        self, *, include_removed: bool = False, batch: int = 1000
+        self,
+        *,
+        include_removed: bool = False,
+        batch: int = 1000,
+        ids: Iterable[int] | None = None,
     ) -> Iterator[LinkRecord]:
-        """Every link, by id, loaded in batches so memory stays flat."""
-        where = "" if include_removed else "WHERE removed_at IS NULL"
-        ids = [r[0] for r in self.conn.execute(f"SELECT id FROM links {where} ORDER BY id")]
-        for chunk in _chunks(ids, batch):
+        """Every link (or those of ``ids``, in their order), loaded in batches: flat memory."""
+        if ids is None:
+            where = "" if include_removed else "WHERE removed_at IS NULL"
+            ids = [r[0] for r in self.conn.execute(f"SELECT id FROM links {where} ORDER BY id")]
+        for chunk in _chunks(list(ids), batch):
             yield from self.link_records(chunk)
 
     def link_id_for(self, canonical_url: str) -> int | None:
