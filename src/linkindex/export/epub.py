@@ -4,6 +4,8 @@ One chapter per link (its page text as the crawler stored it, or what the notes 
 about it when it was never fetched), a table of contents by topic. ebooklib stamps the
 current time into the zip entries and the metadata, so the book is re-packed with fixed
 timestamps and dated from the library's own data: the same library gives the same bytes.
+Every text handed to ebooklib is ``printable`` first: lxml, which writes the book's XML,
+refuses control characters, and one title holding one would stop the whole export.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from linkindex.export.outline import (
     topic_label,
 )
 from linkindex.models import from_iso
+from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
 
 #: Zip entries carry this date (the zip format's earliest) so the bytes do not drift.
@@ -40,7 +43,7 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
 
     book = epub.EpubBook()
     book.set_identifier(_identifier(records))
-    book.set_title(title)
+    book.set_title(printable(title))
     book.set_language("zh")
     book.add_author("linkindex")
     style = epub.EpubItem(
@@ -75,15 +78,17 @@ def _toc(book: Any, node: TopicNode, chapters: dict[int, Any], style: Any) -> li
         record = entry.record
         if record.id in chapters:
             first = chapters[record.id]
-            items.append(epub.Link(first.file_name, entry.title, f"{first.id}-{len(items)}"))
+            items.append(
+                epub.Link(first.file_name, printable(entry.title), f"{first.id}-{len(items)}")
+            )
             continue
         chapter = epub.EpubHtml(
             uid=f"link{record.id}",
             file_name=f"link-{record.id}.xhtml",
-            title=entry.title,
+            title=printable(entry.title),
             lang="zh",
         )
-        chapter.content = _chapter(entry)
+        chapter.content = printable(_chapter(entry))
         chapter.add_item(style)
         book.add_item(chapter)
         chapters[record.id] = chapter
@@ -92,7 +97,7 @@ def _toc(book: Any, node: TopicNode, chapters: dict[int, Any], style: Any) -> li
         below = _toc(book, child, chapters, style)
         # Readers (and the NCX) want every TOC entry to point somewhere: a topic opens
         # at its first link.
-        items.append((epub.Section(child.name, _first_href(below)), below))
+        items.append((epub.Section(printable(child.name), _first_href(below)), below))
     return items
 
 
@@ -128,7 +133,8 @@ def _chapter(entry: Entry) -> str:
     if not text.strip():
         text = "\n\n".join(p.description for p in record.placements if p.description)
         parts.append("<p><em>No stored text for this link.</em></p>")
-    for paragraph in _BLANK_LINES.split(text.strip()):
+    # Cleaned before it is cut into lines: splitlines() breaks at \x0b, \x0c and \x85 too.
+    for paragraph in _BLANK_LINES.split(printable(text).strip()):
         if paragraph.strip():
             lines = [escape(line.strip()) for line in paragraph.splitlines() if line.strip()]
             parts.append(f"<p>{'<br/>'.join(lines)}</p>")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from linkindex.export.outline import Entry, TopicNode, archive_link, is_web_url, outline
+from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
 
 _STYLE = """
@@ -51,7 +52,8 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
     for index, child in enumerate(root.children):
         parts += _topic(child, depth=2, anchor=f"t{index + 1}")
     parts += ["</body>", "</html>", ""]
-    return "\n".join(parts).encode("utf-8")
+    # printable: control characters and noncharacters are not allowed in HTML either.
+    return printable("\n".join(parts)).encode("utf-8")
 
 
 def _contents(root: TopicNode) -> list[str]:
