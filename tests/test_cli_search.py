@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from children import child_env
 from linkindex.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,11 @@ def test_related_and_doctor(runner: CliRunner, home: Path) -> None:
 def test_search_process_stays_small(home: Path) -> None:
     """`linkindex search` never imports the crawler, httpx or BeautifulSoup, nor jieba."""
     fill(home)
-    subprocess.run([sys.executable, "-m", "linkindex", "index", "--home", str(home)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "linkindex", "index", "--home", str(home)],
+        check=True,
+        env=child_env(),
+    )
     script = (
         "import sys\n"
         "from linkindex.cli import app\n"
@@ -133,7 +137,7 @@ def test_search_process_stays_small(home: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "LINKINDEX_HOME": str(home)},
+        env=child_env(LINKINDEX_HOME=str(home)),
     )
     assert MEMORY in done.stdout
     modules = set(done.stderr.split())
