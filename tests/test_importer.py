@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from children import child_env
 from linkindex import importer
 from linkindex.errors import NotFoundError
 from linkindex.importer import import_paths, known_roots
@@ -285,68 +282,33 @@ def test_killed_import_leaves_a_consistent_library(
     assert (stats["notes"], stats["links"], stats["placements"]) == (7, 391, 393)
 
 
-#: Imports a folder with two parse workers in a fresh process, counting the process pools it
-#: starts. A test process may run other threads (servers of earlier tests), and then the
-#: importer rightly parses in-process rather than fork; a fresh process has one thread,
-#: as a real ``linkindex import`` has.
-_IMPORT_WITH_TWO_WORKERS = """
-import sys
-from pathlib import Path
-from linkindex import importer
-from linkindex.store import Store
-
-pools = []
-
-
-class CountedPool(importer.ProcessPoolExecutor):
-    def __init__(self, *args, **kwargs):
-        pools.append(self)
-        super().__init__(*args, **kwargs)
-
-
-importer.ProcessPoolExecutor = CountedPool
-store = Store(Path(sys.argv[1]))
-summary = importer.import_paths(store, [Path(sys.argv[2])], workers=2)
-store.close()
-print(len(pools), summary.notes_read)
-"""
-
-
 def test_parallel_parsing_gives_the_same_library(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pools: list[object] = []
+    real_pool = importer.worker_pool
 
-    class CountedPool(importer.ProcessPoolExecutor):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            pools.append(self)
-            super().__init__(*args, **kwargs)
+    def counted_pool(*args: Any, **kwargs: Any) -> Any:
+        pools.append(args)
+        return real_pool(*args, **kwargs)
 
-    monkeypatch.setattr(importer, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(importer, "worker_pool", counted_pool)
+    # Threads left by other tests would make the importer parse in this process (forking
+    # a process with threads is unsafe); the pool itself is what this test is about.
+    monkeypatch.setattr(importer.threading, "active_count", lambda: 1)
     folder = tmp_path / "many"
-    count = importer.PARALLEL_MIN + 6  # enough notes for the importer to start workers
+    count = importer.PARALLEL_MIN + 6
     for i in range(count):
         write(
             folder / f"2020-1-{i % 28 + 1}-n{i}.md",
             f"# 主题{i % 5}\n\n## 参考\n\nhttps://mp.weixin.qq.com/s/id{i}\n\n标题{i}\n\n"
             f"https://shared.example/x\n\n共享{i}\n",
         )
-    serial = Store(home / "w1")
-    assert import_paths(serial, [folder], workers=1).notes_read == count
-    assert pools == []  # workers=1 parsed here
-    serial.close()
-    done = subprocess.run(
-        [sys.executable, "-c", _IMPORT_WITH_TWO_WORKERS, str(home / "w2"), str(folder)],
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert done.stdout.split() == ["1", str(count)]  # workers=2 parsed in two processes
     results = []
-    for name in ("w1", "w2"):
-        store = Store(home / name)
+    for workers in (1, 2):
+        store = Store(home / f"w{workers}")
+        summary = import_paths(store, [folder], workers=workers)
+        assert summary.notes_read == count
         results.append(
             [
                 (r.canonical_url, r.title, r.topics, len(r.placements))
@@ -354,6 +316,7 @@ def test_parallel_parsing_gives_the_same_library(
             ]
         )
         store.close()
+    assert len(pools) == 1  # workers=2 parsed in two processes, workers=1 did not
     assert results[0] == results[1]
     assert len(results[0]) == count + 1
     assert max(item[3] for item in results[0]) == count  # the shared link
