@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from children import child_env
 from conftest import ROOT
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -124,14 +125,10 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 
 def run_example(example: Example, home: Path, workdir: Path) -> list[str]:
     """Run an example command as a user would, in ``workdir``; its output as shown."""
-    env = dict(os.environ)
-    env.update(
+    env = child_env(
         LINKINDEX_HOME=str(home),
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         COLUMNS="100",
-        HTTP_PROXY="http://127.0.0.1:9",
-        HTTPS_PROXY="http://127.0.0.1:9",
-        NO_PROXY="127.0.0.1,localhost",
     )
     done = subprocess.run(
         ["bash", "-c", example.command],
