@@ -7,7 +7,7 @@ a bad one raises ``BadParameter`` (HTTP 400). The data comes from the operations
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,11 +31,13 @@ from linkindex.web.facets import (
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
+#: The largest id SQLite can give a row; a larger number in an address names no link
+#: (and would overflow the query).
+MAX_LINK_ID = 2**63 - 1
 #: Facets of a search count its best hits up to this many (the rest are rarely looked at).
 #: Each hit costs a record load and a snippet: 200 keep a keystroke's search near the cost
 #: of one page of hits (scripts/bench_web.py), 500 doubled it.
 FACET_HITS = 200
-MAX_QUERY = 500
 #: A browsed link shows this much of its summary (a search hit shows its snippet).
 SUMMARY_CHARS = 240
 
@@ -132,9 +134,7 @@ def choice(raw: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str |
 
 def search_params(raw: Mapping[str, str]) -> SearchParams:
     """Check the search page's parameters."""
-    query = (raw.get("q") or "").strip()
-    if len(query) > MAX_QUERY:
-        raise BadParameter(f"the query is longer than {MAX_QUERY} characters")
+    query = (raw.get("q") or "").strip()  # its length is capped for every route (safety)
     return SearchParams(
         q=query,
         topic=parse_topic(raw.get("topic") or ""),
@@ -242,7 +242,7 @@ def paragraphs(text: str) -> list[str]:
 
 def link_record(store: Store, link_id: int) -> LinkRecord:
     """One link's record or NotFoundError."""
-    found = store.link_records([link_id])
+    found = store.link_records([link_id]) if 0 < link_id <= MAX_LINK_ID else []
     if not found:
         raise NotFoundError(f"no link with id {link_id}")
     return found[0]
@@ -285,6 +285,28 @@ def _tree(links: list[LibraryLink]) -> list[TopicNode]:
     return count_facets((link.site, link.status, link.topics) for link in links).topics
 
 
+def written_topic(tree: list[TopicNode], written: str) -> tuple[str, ...]:
+    """The heading path a topic written in an address names.
+
+    The web writes a topic as its label (``A > B``). A heading whose own name holds a
+    ``>`` (``C++ > Rust``) would not survive being split into a path again, so a text
+    equal to the label of a heading in the tree names that heading first.
+    """
+    text = " ".join(written.split())
+    if text:
+        for root in tree:
+            for node in _walk(root):
+                if node.label == text:
+                    return node.path
+    return parse_topic(written)
+
+
+def _walk(node: TopicNode) -> Iterator[TopicNode]:
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
 def topic_view(store: Store, written: str) -> TopicView:
     """The topic tree, and the reading list of the topic ``written`` (``A > B``) if given.
 
@@ -292,7 +314,8 @@ def topic_view(store: Store, written: str) -> TopicView:
     the tree counts), by id; ``export_download`` writes the same links.
     """
     links = current_links(store)
-    view = TopicView(tree=_tree(links), topic=parse_topic(written))
+    tree = _tree(links)
+    view = TopicView(tree=tree, topic=written_topic(tree, written))
     if view.topic:
         view.node = find_node(view.tree, view.topic)
         if view.node is None:
@@ -323,14 +346,18 @@ def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Downloa
     from linkindex import export
 
     fmt = choice(raw, "format", tuple(export.FORMATS)) or "md"
-    topic = parse_topic(raw.get("topic") or "")
+    tree = topic_tree(store)
+    topic = written_topic(tree, raw.get("topic") or "")
     query = (raw.get("q") or "").strip() or None
-    if topic and find_node(topic_tree(store), topic) is None:
+    if topic and find_node(tree, topic) is None:
         raise NotFoundError(f"no topic {topic_label(topic)!r} in the library")
+    # export.select narrows by the written topic; a heading whose name holds ">" is no
+    # topic it can read, so then the path filter below does all the narrowing.
+    label = topic_label(topic)
     records = export.select(
         store,
         home,
-        topic=topic_label(topic) or None,
+        topic=label if label and parse_topic(label) == topic else None,
         query=query,
         site=choice(raw, "site", SITES),
         status=choice(raw, "status", STATUSES),
