@@ -156,6 +156,32 @@ def test_show_page_placements_and_history(
     assert "page: none stored yet" in dead
 
 
+def test_show_says_which_extractor_produced_the_text(
+    runner: CliRunner, home: Path, server: HTTPServer, library: dict[str, str]
+) -> None:
+    # A Zhihu page of a kind the Zhihu extractor has no text for: the generic one reads it.
+    page = (Path(__file__).parent / "fixtures" / "pages" / "zhihu_zvideo.html").read_bytes()
+    server.expect_request("/zvideo/1623456789012345678").respond_with_data(
+        page, content_type="text/html; charset=utf-8"
+    )
+    url = server.url_for("/zvideo/1623456789012345678")
+    with Store(home) as store:
+        add_links(store, [url])
+    assert runner.invoke(app, ["crawl"]).exit_code == 0
+    out = runner.invoke(app, ["show", url]).output.splitlines()
+    [line] = [line for line in out if line.startswith("page (")]
+    assert line.startswith("page (text by web, after zhihu found none, ")
+    assert "  title:      十分钟看懂 FlashAttention 的显存优化" in out
+    assert any("FlashAttention 的做法是分块" in line for line in out)
+    good = runner.invoke(app, ["show", library["good"]]).output
+    assert "\npage (web, " in good  # a page its own extractor read says just that
+    data = json.loads(runner.invoke(app, ["show", url, "--json"]).output)
+    assert (data["page"]["extractor"], data["page"]["extra"]["text_fallback_from"]) == (
+        "web",
+        "zhihu",
+    )
+
+
 def test_show_finds_a_link_by_where_it_redirected(
     runner: CliRunner, home: Path, server: HTTPServer, library: dict[str, str]
 ) -> None:

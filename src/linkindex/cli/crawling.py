@@ -303,6 +303,14 @@ def show_json(
     return data
 
 
+def _made_by(extractor: str, extra: dict[str, Any]) -> str:
+    """Which extractor produced the page's text, in words for ``show``."""
+    fallback = extra.get("text_fallback_from")
+    if fallback:
+        return f"text by {extractor}, after {fallback} found none"
+    return extractor
+
+
 def show_lines(
     record: LinkRecord, fetches: list[dict[str, Any]], versions: list[dict[str, Any]]
 ) -> list[str]:
@@ -334,7 +342,8 @@ def show_lines(
         lines.append("page: none stored yet")
     else:
         source = " from the Wayback Machine" if page.from_archive else ""
-        lines.append(f"page ({page.extractor}{source}, {page.extracted_at}):")
+        made_by = _made_by(page.extractor, page.extra)
+        lines.append(f"page ({made_by}{source}, {page.extracted_at}):")
         for name, value in (
             ("title", page.title),
             ("author", page.author),
