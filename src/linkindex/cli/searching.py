@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -207,14 +207,21 @@ def index_command(
 @command("doctor")
 def doctor_command(
     repair: Annotated[
-        bool, typer.Option("--repair", help="Rebuild the index if it disagrees with the store.")
+        bool,
+        typer.Option(
+            "--repair",
+            help="Rebuild the index if it disagrees with the store; re-fetch lost snapshots.",
+        ),
     ] = False,
     home: HomeOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Check the library: the search index against the store, snapshot files on disk.
+    """Check the library: the search index against the store, every snapshot on disk.
 
-    Exits 1 when a problem remains (after --repair, when it could not be repaired).
+    Each snapshot's bytes are checked against the sha256 they are named by. With
+    --repair the index is rebuilt, and the links of missing or damaged snapshots are
+    made due for a full re-fetch (the next crawl stores their bodies again). Exits 1
+    when a problem remains.
 
     Example:
 
@@ -233,12 +240,10 @@ def doctor_command(
                 search.refresh_index(store, library, rebuild=True)
             repaired = True
             check = search.check_index(store, library)
-        missing = _missing_snapshots(store, library)
+        snapshots = _check_snapshots(store, library, repair=repair)
     finally:
         store.close()
-    problems = check.problems + (
-        [f"{len(missing)} snapshot files are missing (re-crawl restores them)"] if missing else []
-    )
+    problems = check.problems + snapshots.problems
     if json_output:
         echo_json(
             {
@@ -246,29 +251,78 @@ def doctor_command(
                 "repaired": repaired,
                 "problems": problems,
                 "index": asdict(check),
-                "missing_snapshots": missing[:100],
+                "missing_snapshots": snapshots.missing[:100],
+                "damaged_snapshots": snapshots.damaged[:100],
+                "refetch": snapshots.refetch[:100],
             }
         )
     else:
         typer.echo(
             f"store: {check.store_links} links (seq {check.store_seq}); "
-            f"index: {check.index_links} links (seq {check.index_seq})"
+            f"index: {check.index_links} links (seq {check.index_seq}); "
+            f"snapshots: {snapshots.checked} checked"
         )
         if repaired:
             typer.echo("rebuilt the index")
+        if snapshots.refetch:
+            links = _count(len(snapshots.refetch), "link")
+            lost = _count(len(snapshots.missing) + len(snapshots.damaged), "lost snapshot")
+            typer.echo(
+                f"marked {links} of {lost} for a re-fetch: "
+                "the next `linkindex crawl` stores them again"
+            )
         for problem in problems:
             typer.echo(f"problem: {problem}")
         if not problems:
             typer.echo("ok")
-        elif not repair and not check.ok:
-            typer.echo("run `linkindex doctor --repair` to rebuild the index")
+        elif not repair:
+            typer.echo("run `linkindex doctor --repair` to repair it")
     if problems:
         raise typer.Exit(1)
 
 
-def _missing_snapshots(store: Any, home: Path) -> list[str]:
-    """Snapshot hashes the store knows whose files are gone (the snapshots module's domain)."""
+@dataclass(slots=True)
+class _SnapshotCheck:
+    """The snapshot files the store records, checked against the disk."""
+
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)  # no file
+    damaged: list[str] = field(default_factory=list)  # bytes do not hash to the name
+    refetch: list[int] = field(default_factory=list)  # links made due by --repair
+
+    @property
+    def problems(self) -> list[str]:
+        """What is still wrong, in words (nothing once --repair marked the links)."""
+        if self.refetch:
+            return []
+        problems = []
+        if self.missing:
+            problems.append(f"snapshot files missing: {len(self.missing)}")
+        if self.damaged:
+            problems.append(
+                f"snapshot files whose bytes do not match their sha256 name (overwritten or "
+                f"damaged): {len(self.damaged)}"
+            )
+        return problems
+
+
+def _check_snapshots(store: Any, home: Path, *, repair: bool) -> _SnapshotCheck:
+    """Missing and damaged snapshots; with ``repair`` their links are made due for a re-fetch."""
     from linkindex.snapshots import Snapshots
+    from linkindex.store import LibraryLock
 
     snapshots = Snapshots(home)
-    return [digest for digest in store.snapshot_hashes() if not snapshots.exists(digest)]
+    hashes = store.snapshot_hashes()
+    check = _SnapshotCheck(checked=len(hashes))
+    check.missing = [digest for digest in hashes if not snapshots.exists(digest)]
+    check.damaged = snapshots.damaged(hashes)
+    if repair and (check.missing or check.damaged):
+        with LibraryLock(home):
+            for digest in check.damaged:
+                snapshots.discard(digest)
+            check.refetch = store.refetch_snapshot_links([*check.missing, *check.damaged])
+    return check
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
