@@ -143,3 +143,29 @@ def test_search_process_stays_small(home: Path) -> None:
     modules = set(done.stderr.split())
     for heavy in ("httpx", "bs4", "linkindex.crawl", "linkindex.fetch", "jieba", "trafilatura"):
         assert heavy not in modules
+
+
+def test_titles_stored_with_terminal_escapes_never_reach_the_terminal(
+    runner: CliRunner, home: Path
+) -> None:
+    # A library filled before titles were cleaned at import may still hold escapes.
+    from freshness_library import add_link
+    from linkindex.store import Store
+
+    hostile = "显存\x1b[2J优化\x1b]0;owned\x07指南\x9b"
+    with Store(home) as store:
+        add_link(
+            store,
+            "https://hostile.example/a",
+            status="ok",
+            topic=["主题\x1b[31m"],
+            title=hostile,
+            page={"title": hostile, "text": f"正文 {hostile}\n第二行"},
+        )
+    assert runner.invoke(app, ["index"]).exit_code == 0
+    for command in (["search", "显存"], ["show", "https://hostile.example/a"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "\x9b" not in result.output
+        assert "显存优化指南" in result.output

@@ -314,7 +314,19 @@ def _made_by(extractor: str, extra: dict[str, Any]) -> str:
 def show_lines(
     record: LinkRecord, fetches: list[dict[str, Any]], versions: list[dict[str, Any]]
 ) -> list[str]:
-    """``show`` as plain lines: the link, its placements, its page, its history."""
+    """``show`` as plain lines: the link, its placements, its page, its history.
+
+    Every line is printable: titles are cleaned at import and extraction, and a library
+    filled before that cleaning must not reach the terminal with its escapes either.
+    """
+    from linkindex.printable import printable
+
+    return [printable(line) for line in _show_lines(record, fetches, versions)]
+
+
+def _show_lines(
+    record: LinkRecord, fetches: list[dict[str, Any]], versions: list[dict[str, Any]]
+) -> list[str]:
     lines = [record.url]
     facts = [
         ("canonical", record.canonical_url if record.canonical_url != record.url else ""),

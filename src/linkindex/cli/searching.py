@@ -117,21 +117,26 @@ def _print_results(results: SearchResults) -> None:
 
 
 def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
-    """The lines that show one hit: title, URL, where it is filed, the snippet."""
+    """The lines that show one hit: title, URL, where it is filed, the snippet.
+
+    Texts are made printable first (a library imported before that cleaning may still
+    hold a title with a terminal escape); the only escapes printed are our colours.
+    """
+    from linkindex.printable import printable
     from linkindex.search import MARK_CLOSE, MARK_OPEN
 
     status = hit.status
     if colour and status == "dead":
         status = f"{_RED}{status}{_RESET}"
-    lines = [f"{number}. {hit.title}", f"   {hit.url}"]
+    lines = [f"{number}. {printable(hit.title)}", f"   {hit.url}"]
     if hit.status == "dead" and hit.archive_url:
         lines.append(f"   archived: {hit.archive_url}")
-    where = " · ".join(" > ".join(topic) for topic in hit.topics if topic)
+    where = printable(" · ".join(" > ".join(topic) for topic in hit.topics if topic))
     note = f"{Path(hit.note_path).name}:{hit.line}" if hit.note_path else ""
     facts = [hit.site, status, where, note, (hit.published_at or "")[:10]]
     lines.append("   " + " | ".join(f for f in facts if f))
     if hit.snippet:
-        snippet = hit.snippet
+        snippet = printable(hit.snippet)
         if colour:
             snippet = snippet.replace(MARK_OPEN, _BOLD_YELLOW).replace(MARK_CLOSE, _RESET)
             lines.append(f"   {_DIM}{snippet}{_RESET}".replace(_RESET, _RESET + _DIM))
