@@ -84,7 +84,6 @@ def crawl_command(
         linkindex crawl --site wechat --limit 200
     """
     from linkindex.crawl import CrawlSelection, crawl
-    from linkindex.search import refresh_index
     from linkindex.store import LibraryLock
 
     for name in site or []:
@@ -102,8 +101,8 @@ def crawl_command(
         statuses=tuple(status or ()),
         limit=limit,
     )
-    store = open_store(library)  # first: a mistyped --home must not become a folder
-    try:
+    # The store first: a mistyped --home must not become a folder.
+    with open_store(library) as store:
         if topic and not store.has_topic(topic):
             raise NotFoundError(
                 f"no heading matches the topic {topic!r}; `linkindex topics` lists them "
@@ -118,19 +117,15 @@ def crawl_command(
             else:
                 progress = _plain_line
             summary = crawl(store, library, settings, selection=selection, progress=progress)
-            # Keep search current; after Ctrl-C the next run's refresh catches up.
-            indexed = None if summary.interrupted else refresh_index(store, library)
-    finally:
-        store.close()
     if isinstance(progress, _ProgressBar):
         progress.finish()
     if json_output:
-        echo_json({**summary.to_dict(), "indexed": indexed})
+        echo_json(summary.to_dict())
     else:
         for line in summary_lines(summary, due_only=due):
             typer.echo(line)
-        if indexed is not None:
-            typer.echo(f"index: {indexed} links written")
+        if summary.indexed is not None:
+            typer.echo(f"index: {summary.indexed} links written")
     if summary.interrupted:
         raise typer.Exit(130)
 
