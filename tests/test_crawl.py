@@ -477,12 +477,12 @@ def test_blocked_links_use_the_archive_only_when_asked(
 
 
 def test_topic_selects_links_under_a_heading(db: Store, home: Path, server: HTTPServer) -> None:
-    from linkindex.models import topic_matches
+    from linkindex.topics import matches
 
-    assert topic_matches("Pytorch > 参考", ["pytorch", "参考", "显存"])
-    assert topic_matches("Pytorch > 参考", ["NN中间语言", "Pytorch", "参考"])
-    assert not topic_matches("Pytorch > 参考", ["Pytorch", "项目", "参考"])
-    assert topic_matches("onnx", ["NN中间语言", "ONNX"])
+    assert matches("Pytorch > 参考", ["pytorch", "参考", "显存"])
+    assert matches("Pytorch > 参考", ["NN中间语言", "Pytorch", "参考"])
+    assert not matches("Pytorch > 参考", ["Pytorch", "项目", "参考"])
+    assert matches("onnx", ["NN中间语言", "ONNX"])
     server.expect_request("/a").respond_with_response(html(ARTICLE))
     under, other = add_links(db, [server.url_for("/a?1"), server.url_for("/a?2")])
     with db.transaction():

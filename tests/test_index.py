@@ -38,21 +38,6 @@ def urls(home: Path, query: str) -> list[str]:
     return [h.url for h in search.search(home, query).hits]
 
 
-def test_topic_keys_are_every_run_of_headings() -> None:
-    assert documents.topic_keys([["Pytorch", "参考"], ["NN中间语言", "ONNX", "Tools"]]) == [
-        "nn中间语言",
-        "nn中间语言/onnx",
-        "nn中间语言/onnx/tools",
-        "onnx",
-        "onnx/tools",
-        "pytorch",
-        "pytorch/参考",
-        "tools",
-        "参考",
-    ]
-    assert documents.topic_key(" Pytorch > 参考 ") == documents.topic_key("pytorch/参考")
-
-
 def test_incremental_update_rewrites_only_changed_links(library: Store, home: Path) -> None:
     assert indexing.refresh(library, home) == 0
     retitle(library, LAMP, "氙气大灯的色温选择")

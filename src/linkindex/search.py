@@ -9,7 +9,8 @@ Query language (all terms required by default)::
     title:显存             only in titles
     site:zhihu            a site (wechat, zhihu, github, csdn, cnblogs, web)
     status:dead           a status (new, ok, not_modified, dead, blocked, error, skipped)
-    topic:Pytorch         under a heading, at any level; topic:"Pytorch/参考" a path of headings
+    topic:Pytorch         under a heading, at any level; topic:"Pytorch/参考" a run of headings
+                          (the rule of ``topics``)
 
 A word that jieba cuts into several (``显存优化`` -> ``显存`` ``优化``) requires them all and
 ranks the exact phrase first; its CJK characters may also match through the bigram shadow,
@@ -24,10 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linkindex import analysis
+from linkindex import analysis, topics
 from linkindex.errors import EmptyLibraryError, NotFoundError, QueryError, UserError
 from linkindex.index import folder, queries, searching
-from linkindex.index.documents import topic_key, topic_keys
 from linkindex.models import SITES, STATUSES, Hit
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class SearchResults:
 def _exact(name: str, value: str) -> queries.Exact:
     value = value.strip()
     if name == "topic":
-        return queries.Exact("topic", topic_key(value))
+        return queries.Exact("topic", topics.key(value))
     folded = analysis.fold(value)
     known = SITES if name == "site" else STATUSES
     if folded not in known:
@@ -375,7 +375,7 @@ def related(home: Path, url: str, *, limit: int = 10) -> list[Hit]:
                 body = (page.text if page else "")[:20000]
                 words = segmenter.cut(record.title) * 3 + segmenter.cut(body)
                 terms = searching.key_terms(searcher, words)
-                wanted = queries.related_query(terms, topic_keys(record.topics))
+                wanted = queries.related_query(terms, topics.path_keys(record.topics))
                 found, _ = searching.best(searcher, wanted, limit + 1)
         found = [(i, s) for i, s in found if i != link_id][:limit]
         records = store.link_records([i for i, _ in found])

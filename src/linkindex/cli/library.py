@@ -13,7 +13,7 @@ from linkindex.errors import EmptyLibraryError, UserError
 if TYPE_CHECKING:
     from linkindex.importer import ImportSummary
     from linkindex.store import Store
-    from linkindex.store.library import TopicNode
+    from linkindex.topics import TopicNode
 
 EMPTY_HINT = "the library has no notes yet; fill it with `linkindex import NOTES_DIR`"
 
@@ -117,7 +117,9 @@ def topics_command(
         typer.echo(line)
 
 
-def topic_lines(nodes: list[TopicNode], *, depth: int | None = None, level: int = 0) -> list[str]:
+def topic_lines(
+    nodes: list[TopicNode[Any]], *, depth: int | None = None, level: int = 0
+) -> list[str]:
     """The tree as indented lines: ``  name  count``."""
     lines: list[str] = []
     for node in nodes:

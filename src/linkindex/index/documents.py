@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from itertools import accumulate, chain
 from operator import sub
 from typing import Any
@@ -19,7 +19,7 @@ from whoosh import fields
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.system import _INT_SIZE, pack_uint
 
-from linkindex import analysis
+from linkindex import analysis, topics
 
 #: What one occurrence of a word weighs in the ``text`` field (BM25F: the weighted
 #: counts of all parts are summed before BM25 saturates them): a title word says more
@@ -31,7 +31,8 @@ PART_WEIGHTS = {"title": 4.0, "topics": 2.5, "notes": 2.0, "content": 1.0}  # co
 PART_GAP = 1 << 24
 #: What a document holds: bump it when ``document`` fills a field differently, and the
 #: next refresh rebuilds an index written before (the meta document records it).
-FORMAT = "1"
+#: 2: topic keys split a heading's name at ``>`` and ``/`` too (``topics.key``).
+FORMAT = "2"
 
 _ONE_POSITION = pack_uint(1)
 _NATIVE_UINT = struct.Struct("=I")  # array("I") bytes on every platform CPython runs on
@@ -111,23 +112,6 @@ def schema() -> fields.Schema:
 # -- what a link becomes -------------------------------------------------------------
 
 
-def topic_keys(topics: Iterable[Sequence[str]]) -> list[str]:
-    """Every contiguous run of headings of every topic path, folded, joined by ``/``."""
-    keys: set[str] = set()
-    for path in topics:
-        names = [analysis.fold(name.strip()) for name in path if name.strip()]
-        for begin in range(len(names)):
-            for end in range(begin + 1, len(names) + 1):
-                keys.add("/".join(names[begin:end]))
-    return sorted(keys)
-
-
-def topic_key(text: str) -> str:
-    """A topic as typed (``Pytorch/参考``, ``Pytorch > 参考``) in the index's form."""
-    names = [n.strip() for n in text.replace(">", "/").split("/")]
-    return "/".join(analysis.fold(n) for n in names if n)
-
-
 def link_date(record: Any) -> str:
     """The date a link is filed under: the page's publication date, else its note's."""
     if record.published_at:
@@ -181,7 +165,7 @@ def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
         "title_cjk": analysis.cjk_grams(analysis.fold(title_text), unigrams=True),
         "site": [record.site],
         "status": [record.status],
-        "topic": topic_keys(record.topics),
+        "topic": topics.path_keys(record.topics),
     }
     date = link_date(record)
     if date:

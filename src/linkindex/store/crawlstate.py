@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkindex.models import FetchResult, Page, topic_matches
+from linkindex import topics
+from linkindex.models import FetchResult, Page
 from linkindex.store.core import StoreBase, _chunks
 
 
@@ -114,7 +115,7 @@ class CrawlStateMixin(StoreBase):
             now: ISO moment; with ``due_only`` only links with no ``next_fetch_at`` or
                 one at or before it are returned.
             sites, statuses: keep links of these sites / statuses (empty: all).
-            topic: keep links with a placement under this heading path (see topic_matches).
+            topic: keep links with a placement under this topic (``topics.matches``).
             link_ids: only these links (still filtered by the rest).
             limit: at most this many.
         """
@@ -143,9 +144,9 @@ class CrawlStateMixin(StoreBase):
         return rows[:limit] if limit is not None else rows
 
     def has_topic(self, topic: str) -> bool:
-        """Whether some placement lies under ``topic`` (see topic_matches)."""
+        """Whether some placement lies under ``topic`` (``topics.matches``)."""
         return any(
-            topic_matches(topic, json.loads(raw or "[]"))
+            topics.matches(topic, json.loads(raw or "[]"))
             for (raw,) in self.conn.execute("SELECT DISTINCT topic FROM placements")
         )
 
@@ -167,7 +168,7 @@ class CrawlStateMixin(StoreBase):
             for link_id, raw in self.conn.execute(
                 f"SELECT link_id, topic FROM placements WHERE link_id IN ({marks})", chunk
             ):
-                if link_id not in found and topic_matches(topic, json.loads(raw or "[]")):
+                if link_id not in found and topics.matches(topic, json.loads(raw or "[]")):
                     found.add(link_id)
         return found
 

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from linkindex.errors import NotFoundError
 from linkindex.models import Hit
 from linkindex.web.app import library, snippet_html
+from linkindex.web.facets import topic_json
 from linkindex.web.health import health_view
 from linkindex.web.views import (
     BadParameter,
@@ -111,9 +112,9 @@ def topics(request: Request) -> Response:
     written = request.query_params.get("topic", "")
     with library(request) as store:
         view = topic_view(store, written)
-    data: dict[str, Any] = {"topics": [node.as_json() for node in view.tree]}
+    data: dict[str, Any] = {"topics": [topic_json(node) for node in view.tree]}
     if view.node is not None:
-        data["topic"] = view.node.as_json()
+        data["topic"] = topic_json(view.node)
         data["links"] = [export.link_json(record) for record in view.records]
     return UnicodeJSON(data)
 

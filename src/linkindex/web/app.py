@@ -24,9 +24,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from linkindex import __version__
+from linkindex import __version__, topics
 from linkindex.errors import EmptyLibraryError, LinkindexError, NotFoundError, UserError
-from linkindex.export.outline import is_web_url, summary_of, topic_label
+from linkindex.export.outline import is_web_url, summary_of
 from linkindex.models import from_iso
 from linkindex.store import Store
 from linkindex.web.health import STATUS_COLOURS
@@ -87,7 +87,7 @@ def templates() -> Environment:
         href=safe_href,
         snippet=snippet_html,
         moment=moment,
-        topic=topic_label,
+        topic=topics.label,
         summary=summary_of,
     )
     env.globals.update(
