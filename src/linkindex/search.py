@@ -360,11 +360,9 @@ def snippet(text: str, terms: list[str], *, width: int = SNIPPET_CHARS) -> str:
 def related(home: Path, url: str, *, limit: int = 10) -> list[Hit]:
     """Links like the one at ``url``: more-like-this over its words and its topics."""
     from linkindex.store import Store
-    from linkindex.urls import normalize
 
     with Store(home, create=False) as store:
-        canonical = normalize(url)
-        link_id = store.link_id_for(canonical) if canonical else None
+        link_id = store.find_link(url)
         if link_id is None:
             raise NotFoundError(f"{url} is not in the library; `linkindex search` finds links")
         (record,) = store.link_records([link_id])

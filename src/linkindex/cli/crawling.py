@@ -234,13 +234,10 @@ def show_command(
 
         linkindex show "https://zhuanlan.zhihu.com/p/448012345"
     """
-    store = open_store(home)
-    try:
+    with open_store(home) as store:
         record = _find(store, url)
         fetches = store.fetch_history(record.id, limit=history)
         versions = store.snapshot_versions(record.id)
-    finally:
-        store.close()
     if json_output:
         echo_json(show_json(record, fetches, versions))
         return
@@ -249,21 +246,13 @@ def show_command(
 
 
 def _find(store: Store, url: str) -> LinkRecord:
-    from linkindex.urls import normalize
-
-    text = url.strip()
-    candidates = [c for c in (normalize(text), text) if c]
-    for canonical in candidates:
-        link_id = store.link_id_for(canonical)
-        if link_id is not None:
-            return store.link_records([link_id])[0]
-    link_id = store.link_id_by_address(text)
-    if link_id is not None:
-        return store.link_records([link_id])[0]
-    raise NotFoundError(
-        f"{text} is not in the library; `linkindex search WORDS` finds links by their words, "
-        "and `linkindex import NOTES` adds the notes that hold it"
-    )
+    link_id = store.find_link(url)
+    if link_id is None:
+        raise NotFoundError(
+            f"{url.strip()} is not in the library; `linkindex search WORDS` finds links by "
+            "their words, and `linkindex import NOTES` adds the notes that hold it"
+        )
+    return store.link_records([link_id])[0]
 
 
 def show_json(

@@ -150,17 +150,6 @@ class CrawlStateMixin(StoreBase):
             for (raw,) in self.conn.execute("SELECT DISTINCT topic FROM placements")
         )
 
-    def link_id_by_address(self, address: str) -> int | None:
-        """A link by an address as written in a note or where it ended after redirects.
-
-        For addresses whose canonical key is unknown (``link_id_for`` is the fast path).
-        """
-        row = self.conn.execute(
-            "SELECT id FROM links WHERE url=? OR final_url=? ORDER BY id LIMIT 1",
-            (address, address),
-        ).fetchone()
-        return int(row[0]) if row else None
-
     def _links_under_topic(self, topic: str, ids: list[int]) -> set[int]:
         found: set[int] = set()
         for chunk in _chunks(ids, 500):

@@ -95,11 +95,10 @@ def link_by_url(request: Request) -> Response:
     url = request.query_params.get("url", "").strip()
     if not url:
         raise BadParameter("give the link's address as ?url=")
-    key = normalize(url)
-    if key is None:
+    if normalize(url) is None:
         raise BadParameter(f"not a web address: {url!r}")
     with library(request) as store:
-        link_id = store.link_id_for(key)
+        link_id = store.find_link(url)
     if link_id is None:
         raise NotFoundError(f"no link {url} in the library")
     return UnicodeJSON(_link_json(request, link_id))
