@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse, Response
 
 from linkindex.errors import NotFoundError
 from linkindex.models import Hit
-from linkindex.web.app import library, snippet_html
 from linkindex.web.facets import topic_json
 from linkindex.web.health import health_view
+from linkindex.web.rendering import library, snippet_html
 from linkindex.web.views import (
     BadParameter,
     Results,
