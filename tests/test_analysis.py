@@ -127,3 +127,16 @@ def test_rjieba_gives_jieba_tokens(segmenter: analysis.Segmenter, tmp_path: Path
         assert ours == sorted((w, s, e) for w, s, e in theirs if analysis.is_word(w)), text
         compared += 1
     assert compared > 800
+
+
+def test_a_missing_jieba_is_an_install_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from linkindex.errors import InstallError, LinkindexError
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(InstallError, match="jieba package is not installed") as raised:
+        analysis._jieba_dict_path()
+    assert isinstance(raised.value, LinkindexError)
+    with pytest.raises(InstallError, match="rjieba"):
+        analysis._load_rjieba()

@@ -163,6 +163,19 @@ def test_an_index_without_recorded_words_is_rebuilt_on_new_words(
         assert ix.state().words is not None
 
 
+def test_an_index_of_documents_made_another_way_is_rebuilt(library: Store, home: Path) -> None:
+    with folder.LinkIndex(folder.index_dir(home)) as ix:  # topic keys made the old way
+        state = ix.state()
+        state.documents = "1"
+        writer = ix.writer()
+        folder.write_state(writer, state)
+        writer.commit()
+    assert indexing.refresh(library, home) == library.count_links()
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
+        assert ix.state().documents == documents.FORMAT
+    assert indexing.refresh(library, home) == 0
+
+
 def test_doctor_finds_and_repairs_a_stale_index(library: Store, home: Path) -> None:
     assert indexing.check(library, home).ok
     shutil.rmtree(folder.index_dir(home))
