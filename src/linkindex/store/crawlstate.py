@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkindex import topics
 from linkindex.models import FetchResult, Page
 from linkindex.store.core import StoreBase, _chunks
 
@@ -145,12 +144,18 @@ class CrawlStateMixin(StoreBase):
 
     def has_topic(self, topic: str) -> bool:
         """Whether some placement lies under ``topic`` (``topics.matches``)."""
+        from linkindex import topics  # see _links_under_topic
+
         return any(
             topics.matches(topic, json.loads(raw or "[]"))
             for (raw,) in self.conn.execute("SELECT DISTINCT topic FROM placements")
         )
 
     def _links_under_topic(self, topic: str, ids: list[int]) -> set[int]:
+        # Imported here: the rule folds with the analyzer, which most commands that open
+        # the store (stats, show, due) never need.
+        from linkindex import topics
+
         found: set[int] = set()
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from linkindex.store.core import StoreBase, _chunks
-from linkindex.topics import TopicNode, tree
+
+if TYPE_CHECKING:
+    from linkindex.topics import TopicNode
 
 #: meta key holding the files and folders imported so far (JSON list of paths)
 ROOTS_KEY = "import_roots"
@@ -254,6 +256,10 @@ class LibraryMixin(StoreBase):
         Only headings with links (at or under them) appear; links placed before a
         note's first heading count under ``NO_TOPIC``. Children keep note order.
         """
+        # Imported here: the topic rule folds with the analyzer, which most commands that
+        # open the store (stats, show, due) never need.
+        from linkindex.topics import tree
+
         rows = self.conn.execute(
             "SELECT p.link_id, p.topic FROM placements p JOIN links l ON l.id = p.link_id "
             "JOIN notes n ON n.id = p.note_id WHERE l.removed_at IS NULL "

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linkindex.store.core import StoreBase, _chunks
-from linkindex.urls import normalize
 
 
 @dataclass(slots=True)
@@ -130,6 +129,9 @@ class RecordsMixin(StoreBase):
         The address may be written as any note wrote it (its canonical key is looked up),
         be a canonical key itself, or be where the link ended after redirects.
         """
+        # Imported here: most processes (a search) never look a link up by its address.
+        from linkindex.urls import normalize
+
         text = address.strip()
         for key in dict.fromkeys(k for k in (normalize(text), text) if k):
             link_id = self.link_id_for(key)
