@@ -176,6 +176,21 @@ def test_an_index_of_documents_made_another_way_is_rebuilt(library: Store, home:
     assert indexing.refresh(library, home) == 0
 
 
+def test_an_index_written_before_index_was_split_opens_and_is_rebuilt(
+    library: Store, home: Path
+) -> None:
+    written = Path(__file__).parent / "fixtures" / "index-v1"  # by linkindex before the split
+    shutil.rmtree(folder.index_dir(home))
+    shutil.copytree(written, folder.index_dir(home))
+    assert folder.exists(home)
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
+        assert ix.is_current()
+        assert ix.state().links == 6 and ix.state().documents == ""
+    assert indexing.refresh(library, home) == library.count_links()
+    assert urls(home, "大灯")[0] == LAMP
+    assert indexing.check(library, home).ok
+
+
 def test_doctor_finds_and_repairs_a_stale_index(library: Store, home: Path) -> None:
     assert indexing.check(library, home).ok
     shutil.rmtree(folder.index_dir(home))

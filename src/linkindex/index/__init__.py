@@ -75,3 +75,21 @@ def _whoosh_compat_without_urllib() -> None:
 
 _light_cached_property()
 _whoosh_compat_without_urllib()
+
+#: whoosh pickles the schema into the index's table of contents, naming each field's
+#: class by module and name. Indexes written before ``index/`` was split name these
+#: here; they still open (and the next refresh rebuilds them: ``documents.FORMAT``).
+_MOVED = {
+    "_WordsField": "WordsField",
+    "_GramsField": "GramsField",
+    "_CompactPositions": "CompactPositions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The field classes by the names an older index's pickled schema uses."""
+    if name in _MOVED:
+        from linkindex.index import documents
+
+        return getattr(documents, _MOVED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
