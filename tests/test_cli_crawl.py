@@ -10,28 +10,16 @@ from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 from werkzeug import Response
 
-from crawl_servers import add_links, fixture
+from crawl_servers import LOCAL_CONFIG, add_links, fixture
 from linkindex.cli import app
 from linkindex.store import LibraryLock, Store
-
-CONFIG = """
-[crawl]
-allow_private_networks = true
-per_host_interval = 0
-timeout = 2
-retries = 0
-obey_robots = false
-
-[archive]
-enabled = false
-"""
 
 
 @pytest.fixture
 def library(home: Path, server: HTTPServer) -> dict[str, str]:
     """A library with one good link placed in a note and one dead link."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text(CONFIG, encoding="utf-8")
+    (home / "config.toml").write_text(LOCAL_CONFIG, encoding="utf-8")
     server.expect_request("/good").respond_with_data(
         fixture("article.html"), content_type="text/html"
     )
@@ -212,11 +200,8 @@ def test_doctor_checks_snapshot_bytes_and_repair_refetches_them(
 
     found = runner.invoke(app, ["doctor"])
     assert found.exit_code == 1
-    kind = "missing" if damage == "deleted" else "whose bytes do not match their sha256 name"
-    assert any(
-        line.startswith("problem: snapshot files") and kind in line
-        for line in found.output.splitlines()
-    )
+    kind = "are missing" if damage == "deleted" else "do not match their sha256 name"
+    assert f"problem: 1 snapshot files {kind}" in found.output
     data = json.loads(runner.invoke(app, ["doctor", "--json"]).output)
     assert data["missing_snapshots" if damage == "deleted" else "damaged_snapshots"] == [digest]
 

@@ -54,6 +54,10 @@ class Snapshots:
         """Whether the snapshot is on disk."""
         return self.path(digest).exists()
 
+    def missing(self, digests: Iterable[str]) -> list[str]:
+        """The snapshots among ``digests`` whose files are gone, in the order given."""
+        return [digest for digest in digests if not self.exists(digest)]
+
     def put(self, body: bytes, *, digest: str | None = None) -> Snapshot:
         """Store a body (once per distinct content) and describe it."""
         digest = digest or content_hash(body)

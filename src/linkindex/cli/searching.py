@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -60,8 +60,7 @@ def search_command(
     from linkindex import search
 
     library = resolve_home(home)
-    store = open_store(library)
-    try:
+    with open_store(library) as store:
         results = search.search(
             library,
             query,
@@ -73,8 +72,6 @@ def search_command(
             limit=limit,
             page=page,
         )
-    finally:
-        store.close()
     if json_output:
         echo_json(results_json(results, query))
         return
@@ -191,17 +188,14 @@ def index_command(
     """
     import time
 
-    from linkindex import search
+    from linkindex import indexing
     from linkindex.store import LibraryLock
 
     library = resolve_home(home)
-    store = open_store(library)
-    started = time.monotonic()
-    try:
+    with open_store(library) as store:
+        started = time.monotonic()
         with LibraryLock(library):
-            written = search.refresh_index(store, library, rebuild=rebuild)
-    finally:
-        store.close()
+            written = indexing.refresh(store, library, rebuild=rebuild)
     elapsed = round(time.monotonic() - started, 2)
     if json_output:
         echo_json({"written": written, "rebuild": rebuild, "seconds": elapsed})
@@ -232,46 +226,36 @@ def doctor_command(
 
         linkindex doctor --repair
     """
-    from linkindex import search
-    from linkindex.store import LibraryLock
+    from linkindex.doctor import checkup
 
     library = resolve_home(home)
-    store = open_store(library)
-    repaired = False
-    try:
-        check = search.check_index(store, library)
-        if repair and not check.ok:
-            with LibraryLock(library):
-                search.refresh_index(store, library, rebuild=True)
-            repaired = True
-            check = search.check_index(store, library)
-        snapshots = _check_snapshots(store, library, repair=repair)
-    finally:
-        store.close()
-    problems = check.problems + snapshots.problems
+    with open_store(library) as store:
+        found = checkup(store, library, repair=repair)
+    check, problems = found.index, found.problems
     if json_output:
         echo_json(
             {
                 "ok": not problems,
-                "repaired": repaired,
+                "repaired": found.repaired,
                 "problems": problems,
                 "index": asdict(check),
-                "missing_snapshots": snapshots.missing[:100],
-                "damaged_snapshots": snapshots.damaged[:100],
-                "refetch": snapshots.refetch[:100],
+                "missing_snapshots": found.missing_snapshots[:100],
+                "damaged_snapshots": found.damaged_snapshots[:100],
+                "refetch": found.refetch[:100],
             }
         )
     else:
         typer.echo(
             f"store: {check.store_links} links (seq {check.store_seq}); "
             f"index: {check.index_links} links (seq {check.index_seq}); "
-            f"snapshots: {snapshots.checked} checked"
+            f"snapshots: {found.snapshots_checked} checked"
         )
-        if repaired:
+        if found.repaired:
             typer.echo("rebuilt the index")
-        if snapshots.refetch:
-            links = _count(len(snapshots.refetch), "link")
-            lost = _count(len(snapshots.missing) + len(snapshots.damaged), "lost snapshot")
+        if found.refetch:
+            links = _count(len(found.refetch), "link")
+            lost_count = len(found.missing_snapshots) + len(found.damaged_snapshots)
+            lost = _count(lost_count, "lost snapshot")
             typer.echo(
                 f"marked {links} of {lost} for a re-fetch: "
                 "the next `linkindex crawl` stores them again"
@@ -284,49 +268,6 @@ def doctor_command(
             typer.echo("run `linkindex doctor --repair` to repair it")
     if problems:
         raise typer.Exit(1)
-
-
-@dataclass(slots=True)
-class _SnapshotCheck:
-    """The snapshot files the store records, checked against the disk."""
-
-    checked: int = 0
-    missing: list[str] = field(default_factory=list)  # no file
-    damaged: list[str] = field(default_factory=list)  # bytes do not hash to the name
-    refetch: list[int] = field(default_factory=list)  # links made due by --repair
-
-    @property
-    def problems(self) -> list[str]:
-        """What is still wrong, in words (nothing once --repair marked the links)."""
-        if self.refetch:
-            return []
-        problems = []
-        if self.missing:
-            problems.append(f"snapshot files missing: {len(self.missing)}")
-        if self.damaged:
-            problems.append(
-                f"snapshot files whose bytes do not match their sha256 name (overwritten or "
-                f"damaged): {len(self.damaged)}"
-            )
-        return problems
-
-
-def _check_snapshots(store: Any, home: Path, *, repair: bool) -> _SnapshotCheck:
-    """Missing and damaged snapshots; with ``repair`` their links are made due for a re-fetch."""
-    from linkindex.snapshots import Snapshots
-    from linkindex.store import LibraryLock
-
-    snapshots = Snapshots(home)
-    hashes = store.snapshot_hashes()
-    check = _SnapshotCheck(checked=len(hashes))
-    check.missing = [digest for digest in hashes if not snapshots.exists(digest)]
-    check.damaged = snapshots.damaged(hashes)
-    if repair and (check.missing or check.damaged):
-        with LibraryLock(home):
-            for digest in check.damaged:
-                snapshots.discard(digest)
-            check.refetch = store.refetch_snapshot_links([*check.missing, *check.damaged])
-    return check
 
 
 def _count(number: int, thing: str) -> str:

@@ -12,9 +12,10 @@ import csv
 import io
 from collections.abc import Sequence
 
-from linkindex.export.outline import date_of, summary_of, topic_label
+from linkindex.export.outline import date_of, summary_of
 from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
+from linkindex.topics import label
 
 #: How a cell that a spreadsheet would run as a formula starts (OWASP: = + - @, tab and
 #: carriage return; ``printable`` makes a carriage return a newline, so that too).
@@ -54,7 +55,7 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
                 record.title,
                 record.site,
                 record.status,
-                " | ".join(topic_label(t) for t in record.topics),
+                " | ".join(label(t) for t in record.topics),
                 first.note_title if first else "",
                 first.note_path if first else "",
                 first.line if first else "",

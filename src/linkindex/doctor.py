@@ -1,0 +1,80 @@
+"""Checking a library: the search index against the store, the snapshot files on disk.
+
+``checkup`` is ``linkindex doctor``: it reports what disagrees and, asked to repair,
+rebuilds the index (the one part that can be rebuilt from the store) and makes the links
+of lost snapshots due for a full re-fetch. A snapshot is lost when its file is gone, or
+when its bytes no longer hash to the sha256 it is named by (overwritten or damaged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from linkindex import indexing
+from linkindex.snapshots import Snapshots
+
+if TYPE_CHECKING:
+    from linkindex.store import Store
+
+_RESTORE = "a re-fetch of their links restores them: `linkindex doctor --repair`"
+
+
+@dataclass(slots=True)
+class Checkup:
+    """What ``checkup`` found (after the repair, if one was made)."""
+
+    index: indexing.IndexCheck
+    snapshots_checked: int = 0
+    missing_snapshots: list[str] = field(default_factory=list)  # no file
+    damaged_snapshots: list[str] = field(default_factory=list)  # bytes do not hash to the name
+    repaired: bool = False  # the index was rebuilt
+    refetch: list[int] = field(default_factory=list)  # links the repair made due
+
+    @property
+    def problems(self) -> list[str]:
+        """Every problem in words: the index's, then the snapshots' (unless re-fetched)."""
+        problems = list(self.index.problems)
+        if self.refetch:
+            return problems
+        if self.missing_snapshots:
+            problems.append(
+                f"{len(self.missing_snapshots)} snapshot files are missing ({_RESTORE})"
+            )
+        if self.damaged_snapshots:
+            problems.append(
+                f"{len(self.damaged_snapshots)} snapshot files do not match their sha256 name, "
+                f"overwritten or damaged ({_RESTORE})"
+            )
+        return problems
+
+
+def checkup(store: Store, home: Path, *, repair: bool = False) -> Checkup:
+    """Check the library at ``home``; with ``repair`` mend what can be mended.
+
+    The repair rebuilds an index that disagrees, deletes damaged snapshot files and makes
+    the links of lost snapshots due for a full re-fetch (``Store.refetch_snapshot_links``:
+    the next crawl stores their bodies again). It takes the library lock (LockedError
+    while another writer runs). Every snapshot body is read and hashed once.
+    """
+    from linkindex.store import LibraryLock
+
+    found = Checkup(indexing.check(store, home))
+    if repair and not found.index.ok:
+        with LibraryLock(home):
+            indexing.refresh(store, home, rebuild=True)
+        found.repaired = True
+        found.index = indexing.check(store, home)
+    snapshots = Snapshots(home)
+    hashes = store.snapshot_hashes()
+    found.snapshots_checked = len(hashes)
+    found.missing_snapshots = snapshots.missing(hashes)
+    found.damaged_snapshots = snapshots.damaged(hashes)
+    lost = [*found.missing_snapshots, *found.damaged_snapshots]
+    if repair and lost:
+        with LibraryLock(home):
+            for digest in found.damaged_snapshots:
+                snapshots.discard(digest)
+            found.refetch = store.refetch_snapshot_links(lost)
+    return found
