@@ -122,27 +122,40 @@ def crawl(
     progress: Callable[[CrawlProgress], None] | None = None,
     index: bool = True,
 ) -> CrawlSummary:
-    """Fetch the selected links, record each outcome, then bring the search index up to date.
+    """Fetch the selected links, record each outcome, and keep the search index up to date.
 
-    Returns the summary; after Ctrl-C it is partial and ``interrupted`` is set (every
-    result already recorded stays; the links in flight stay due), and the index is left
-    for the next command that refreshes it (``summary.indexed`` is None). ``index=False``
-    leaves the index alone (a benchmark of fetching alone).
+    The index first catches up with anything an earlier, killed run left; then what the
+    crawl records is indexed in batches while it runs (``indexing.Batches``: a page is
+    searchable within a couple of minutes), and the rest when it ends. Returns the
+    summary; after Ctrl-C it is partial and ``interrupted`` is set (every result already
+    recorded stays, and is indexed; the links in flight stay due). ``index=False`` leaves
+    the index alone (a benchmark of fetching alone).
     """
+    # Imported here: the extraction workers import this package, and need no index.
+    from linkindex import indexing
+
     summary = CrawlSummary()
-    crawler = _Crawler(store, home, settings, selection, clock, progress, summary)
+    batches: indexing.Batches | None = None
+    caught_up = 0
+    if index:
+        # A crawl killed earlier left its last pages unindexed: they come first.
+        caught_up = indexing.refresh(store, home)
+        batches = indexing.Batches(home)
+    crawler = _Crawler(store, home, settings, selection, clock, progress, summary, batches)
     started = time.monotonic()
     try:
         asyncio.run(crawler.run())
     except KeyboardInterrupt:
         summary.interrupted = True
+    except BaseException:
+        if batches is not None:
+            batches.wait()  # the next command that writes indexes the rest
+        raise
     finally:
         summary.elapsed = time.monotonic() - started
-    if index and not summary.interrupted:
-        # Imported here: the extraction workers import this package, and need no index.
-        from linkindex import indexing
-
-        summary.indexed = indexing.refresh(store, home)
+    if batches is not None:
+        # Everything recorded is searchable when the crawl returns, stopped or not.
+        summary.indexed = caught_up + batches.finish(store)
     return summary
 
 
@@ -156,8 +169,10 @@ class _Crawler:
         clock: Clock,
         progress: Callable[[CrawlProgress], None] | None,
         summary: CrawlSummary,
+        batches: Any = None,
     ) -> None:
         self.store = store
+        self.batches = batches  # indexing.Batches: what the crawl recorded, indexed as it goes
         self.settings = settings
         self.selection = selection
         self.clock = clock
@@ -287,6 +302,8 @@ class _Crawler:
         with self.store.transaction():
             self.store.record_fetch(record)
             self._events(link, status, fetched, archive, started)
+        if record.touch and self.batches is not None:
+            self.batches.changed()
         self._count(link, outcome, fetched, archive)
 
     def _events(
