@@ -207,14 +207,20 @@ def index_command(
 @command("doctor")
 def doctor_command(
     repair: Annotated[
-        bool, typer.Option("--repair", help="Rebuild the index if it disagrees with the store.")
+        bool,
+        typer.Option(
+            "--repair",
+            help="Rebuild the index if it disagrees with the store; fetch lost images again.",
+        ),
     ] = False,
     home: HomeOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Check the library: the search index against the store, snapshot files on disk.
+    """Check the library: the search index against the store, snapshot and image files.
 
     Exits 1 when a problem remains (after --repair, when it could not be repaired).
+    --repair rebuilds a disagreeing index and sends figures whose image file is missing
+    or damaged back to the next crawl.
 
     Example:
 
@@ -226,6 +232,7 @@ def doctor_command(
     library = resolve_home(home)
     store = open_store(library)
     repaired = False
+    refetched: list[str] = []
     try:
         check = search.check_index(store, library)
         if repair and not check.ok:
@@ -234,19 +241,31 @@ def doctor_command(
             repaired = True
             check = search.check_index(store, library)
         missing = _missing_snapshots(store, library)
+        images = _bad_images(store, library)
+        if repair and images:
+            with LibraryLock(library):
+                _refetch_images(store, library, images)
+            refetched, images = images, _bad_images(store, library)
     finally:
         store.close()
     problems = check.problems + (
         [f"{len(missing)} snapshot files are missing (re-crawl restores them)"] if missing else []
     )
+    if images:
+        problems.append(
+            f"{len(images)} image files are missing or damaged "
+            "(`linkindex doctor --repair` sends their figures back to the next crawl)"
+        )
     if json_output:
         echo_json(
             {
                 "ok": not problems,
                 "repaired": repaired,
+                "images_to_fetch_again": len(refetched),
                 "problems": problems,
                 "index": asdict(check),
                 "missing_snapshots": missing[:100],
+                "bad_images": images[:100],
             }
         )
     else:
@@ -256,6 +275,11 @@ def doctor_command(
         )
         if repaired:
             typer.echo("rebuilt the index")
+        if refetched:
+            typer.echo(
+                f"forgot {len(refetched)} missing or damaged images: "
+                "the next `linkindex crawl` fetches their figures again"
+            )
         for problem in problems:
             typer.echo(f"problem: {problem}")
         if not problems:
@@ -264,6 +288,24 @@ def doctor_command(
             typer.echo("run `linkindex doctor --repair` to rebuild the index")
     if problems:
         raise typer.Exit(1)
+
+
+def _bad_images(store: Any, home: Path) -> list[str]:
+    """Image hashes the store knows whose files are gone or no longer hash to their name."""
+    from linkindex.snapshots import Images
+
+    images = Images(home)
+    return [digest for digest in store.image_hashes() if not images.verify(digest)]
+
+
+def _refetch_images(store: Any, home: Path, digests: list[str]) -> None:
+    """Forget bad image files; the figures that showed them are fetched again next crawl."""
+    from linkindex.snapshots import Images
+
+    store.refetch_images(digests)
+    images = Images(home)
+    for digest in digests:
+        images.remove(digest)
 
 
 def _missing_snapshots(store: Any, home: Path) -> list[str]:

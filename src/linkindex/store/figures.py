@@ -176,6 +176,16 @@ class FiguresMixin(StoreBase):
             )
             self.conn.execute("DELETE FROM images WHERE sha256=?", (sha256,))
 
+    def refetch_images(self, digests: Sequence[str]) -> None:
+        """Forget images whose files are lost: their figures go back to ``pending``."""
+        with self.transaction():
+            for digest in digests:
+                self.conn.execute(
+                    "UPDATE link_images SET sha256=NULL, state='pending', error='' WHERE sha256=?",
+                    (digest,),
+                )
+                self.conn.execute("DELETE FROM images WHERE sha256=?", (digest,))
+
     # -- reading ---------------------------------------------------------------------------
 
     def figures_not_kept(self, link_id: int) -> list[dict[str, Any]]:
