@@ -3,6 +3,10 @@
 ``select`` picks the links (by topic, search query, site, status); ``render`` turns them
 into the bytes of one of ``FORMATS``; ``write_atomic`` puts bytes in a file so that a
 reader never sees half of it. The same library always renders to the same bytes.
+
+EPUB and HTML carry the links' figures when ``render`` is given ``Pictures`` (the image
+folder and a cap on the bytes they may add): EPUB as items of the book, HTML as ``data:``
+URIs (see ``export.pictures``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING
 from linkindex.errors import UserError
 from linkindex.export.jsonfile import link_json
 from linkindex.export.outline import parse_topic
+from linkindex.export.pictures import DEFAULT_MAX_BYTES, Pictures
 from linkindex.models import SITES, STATUSES, topic_matches
 from linkindex.store.records import LinkRecord
 
@@ -37,12 +42,18 @@ _FORMATS: dict[str, tuple[str, str, str]] = {
 #: The export formats, in the order the help lists them.
 FORMATS: tuple[str, ...] = tuple(_FORMATS)
 
+#: The formats that can carry figures.
+WITH_PICTURES = frozenset({"epub", "html"})
+
 # Search results are collected page by page up to this many links.
 _QUERY_PAGE = 500
 _QUERY_MAX = 100_000
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "FORMATS",
+    "WITH_PICTURES",
+    "Pictures",
     "link_json",
     "media_type",
     "parse_topic",
@@ -117,12 +128,25 @@ def _search_ids(store: Store, home: Path, query: str) -> list[int]:
     return ids
 
 
-def render(records: Sequence[LinkRecord], fmt: str, *, title: str = "linkindex") -> bytes:
-    """The records in format ``fmt`` (one of FORMATS) as bytes."""
+def render(
+    records: Sequence[LinkRecord],
+    fmt: str,
+    *,
+    title: str = "linkindex",
+    pictures: Pictures | None = None,
+) -> bytes:
+    """The records in format ``fmt`` (one of FORMATS) as bytes.
+
+    ``pictures``: where EPUB and HTML read the links' figures (None: no figures).
+    """
     if fmt not in _FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     module = importlib.import_module(f"linkindex.export.{_FORMATS[fmt][0]}")
-    data: bytes = module.render(records, title=title)
+    data: bytes
+    if fmt in WITH_PICTURES:
+        data = module.render(records, title=title, pictures=pictures)
+    else:
+        data = module.render(records, title=title)
     return data
 
 
