@@ -44,7 +44,7 @@ SNIPPET_TAGS = {"mark"}
 
 def create_app(home: Path, *, token: str | None = None) -> Starlette:
     """The web UI over the library at ``home``; with ``token`` every request must carry it."""
-    from linkindex.web import api, pages
+    from linkindex.web import api, images, pages
 
     routes = [
         Route("/", pages.search_page, name="search"),
@@ -53,6 +53,7 @@ def create_app(home: Path, *, token: str | None = None) -> Starlette:
         Route("/link/{link_id:int}/read", pages.reader_page, name="reader"),
         Route("/topics", pages.topics_page, name="topics"),
         Route("/health", pages.health_page, name="health"),
+        Route("/image/{sha256:str}", images.image_file, name="image"),
         Route("/api/search", api.search, name="api_search"),
         Route("/api/link/{link_id:int}", api.link, name="api_link"),
         Route("/api/link", api.link_by_url, name="api_link_by_url"),
