@@ -96,7 +96,7 @@ def figures_of(
 class FigureSummary:
     """What a crawl did with figures."""
 
-    stored: int = 0  # figures that got an image (new files and images already held)
+    stored: int = 0  # figures that got their image (a new file, or one another page has)
     new_bytes: int = 0  # bytes of the image files written
     failed: int = 0  # may work at a later crawl
     refused: int = 0  # wrong type, too large, placeholder, gone

@@ -1,11 +1,11 @@
 """Figures: which pictures a link's page holds, which are stored, and the ones refused.
 
 A page's figures are written with the page (``save_figures``, called by ``record_fetch``)
-as ``pending`` rows, except those whose address this link or another one already has
-stored: a changed page fetches only the pictures it did not have. The crawl then fetches
-what ``figures_to_fetch`` lists and writes the outcomes with ``record_figures``. Bytes an
-image host answers instead of a figure (a hotlink placeholder) are remembered in
-``image_placeholders`` and never kept.
+as ``pending`` rows, except those whose address the link already had: a changed page
+fetches only the pictures it did not have (and one another link stored costs no
+fetch). The crawl then fetches what ``figures_to_fetch`` lists and writes the outcomes
+with ``record_figures``. Bytes an image host answers instead of a figure (a hotlink
+placeholder) are remembered in ``image_placeholders`` and never kept.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ class FiguresMixin(StoreBase):
         """Make ``figures`` the link's figures (call inside a transaction).
 
         A figure whose address the link had before keeps what it had (stored, or
-        refused for good); one another link has stored is stored here too. The rest
-        are ``pending`` until the crawl fetches them.
+        refused for good); the rest are ``pending`` until the crawl fetches them (or
+        finds another link has stored the same address).
         """
         held = {
             url: (sha, state, error)
@@ -77,9 +77,6 @@ class FiguresMixin(StoreBase):
         rows = []
         for position, figure in enumerate(figures):
             sha, state, error = held.get(figure.url) or (None, "pending", "")
-            if state == "pending":
-                sha = self.stored_image_for_url(figure.url)
-                state = "stored" if sha else "pending"
             rows.append(
                 (link_id, position, figure.url, figure.after, figure.alt, sha, state, error,
                  int(archived))
