@@ -46,21 +46,30 @@ def _checked(digest: str, what: str) -> str:
     return digest
 
 
-def _write_atomic(target: Path, data: bytes, what: str) -> None:
-    """Write ``data`` under a temporary name beside ``target``, then rename it into place."""
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A reader (or a crash) sees the old file or the new one, never half of it. Raises
+    OSError (the caller says what it was writing).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp, 0o644)
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _write_atomic(target: Path, data: bytes, what: str) -> None:
+    try:
+        write_atomic(target, data)
     except OSError as exc:
         raise StoreError(f"cannot write {what} {target}: {exc}") from exc
 

@@ -12,8 +12,6 @@ URIs (see ``export.pictures``).
 from __future__ import annotations
 
 import importlib
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +21,7 @@ from linkindex.export.jsonfile import link_json
 from linkindex.export.outline import parse_topic
 from linkindex.export.pictures import DEFAULT_MAX_BYTES, Pictures
 from linkindex.models import SITES, STATUSES, topic_matches
+from linkindex.snapshots import write_atomic
 from linkindex.store.records import LinkRecord
 
 if TYPE_CHECKING:
@@ -158,23 +157,3 @@ def suffix(fmt: str) -> str:
 def media_type(fmt: str) -> str:
     """The HTTP content type of a format, for the web UI's downloads."""
     return _FORMATS[fmt][2]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    A reader (or a crash) sees the old file or the new one, never half of it.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
