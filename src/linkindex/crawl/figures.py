@@ -145,7 +145,7 @@ class Figures:
         self.summary = FigureSummary()
         self._running: set[asyncio.Task[None]] = set()
         self._busy: set[int] = set()  # links whose figures are being fetched
-        self._fetching: dict[str, asyncio.Future[FigureOutcome]] = {}  # by address
+        self._asked: dict[str, asyncio.Future[FigureOutcome]] = {}  # by address
 
     def after_record(self, link_id: int, *, retry_failed: bool = True) -> None:
         """Fetch, in the background, the figures of a just-recorded link still to fetch."""
@@ -182,13 +182,13 @@ class Figures:
             self._busy.discard(link_id)
 
     async def _fetch(self, task: FigureTask) -> FigureOutcome:
-        """One figure; pages that share a figure being fetched wait for that fetch."""
-        running = self._fetching.get(task.url)
-        if running is None:
-            running = asyncio.ensure_future(self._fetch_url(task))
-            self._fetching[task.url] = running
-            running.add_done_callback(lambda _done: self._fetching.pop(task.url, None))
-        outcome = await asyncio.shield(running)
+        """One figure; an address this crawl asked for already is not asked for again
+        (pages that share a figure wait for, or reuse, the one fetch)."""
+        asked = self._asked.get(task.url)
+        if asked is None:
+            asked = asyncio.ensure_future(self._fetch_url(task))
+            self._asked[task.url] = asked
+        outcome = await asyncio.shield(asked)
         return replace(outcome, position=task.position)
 
     async def _fetch_url(self, task: FigureTask) -> FigureOutcome:
