@@ -519,3 +519,41 @@ def test_a_page_from_the_archive_gets_its_figures_from_the_archive(
         ("http://cdn.example.org/new.png", content_hash(live)),
     ]
     assert "/old.png" not in web.asked("cdn.example.org")
+
+
+def test_pages_stored_without_figures_get_them_from_their_snapshots(
+    db: Store, home: Path, web: Web
+) -> None:
+    web.page(WECHAT, (FIGURES / "wechat.html").read_bytes())
+    figures = wechat_images(web)
+    (link_id,) = add_links(db, [WECHAT])
+    run(db, home, settings(enabled=False))  # as a library crawled before figures were kept
+    assert web.asked("mmbiz.qpic.cn") == [] and db.figures_to_fetch(link_id) == []
+    summary = run(db, home)  # nothing is due: the page is read again from its snapshot
+    assert summary.done == 0 and summary.figures.stored == 3
+    assert [sha for _url, sha, *_ in stored(db, link_id)] == [
+        content_hash(figures[target]) for target in (ARCH, CACHE, FLASH)
+    ]
+    asked = len(web.seen)
+    run(db, home)  # once only
+    assert len(web.seen) == asked
+
+
+def test_a_github_readme_from_the_api_is_read_again_too(db: Store, home: Path) -> None:
+    import json as json_module
+
+    from linkindex.crawl.figures import Figures
+    from linkindex.snapshots import Snapshots
+    from linkindex.store.figures import SnapshotPage
+
+    readme = "# AWQ\n\nQuantize.\n\n![overview](figures/overview.png)\n"
+    body = json_module.dumps({"repo": {"full_name": "mit-han-lab/llm-awq"}, "readme": readme})
+    snapshots = Snapshots(home)
+    digest = snapshots.put(body.encode()).hash
+    page = SnapshotPage(
+        1, "https://github.com/mit-han-lab/llm-awq", digest, "application/json", False
+    )
+    reader = Figures(db, Images(home), None, settings(), clock=lambda: None, snapshots=snapshots)  # type: ignore[arg-type]
+    assert [f.url for f in reader._figures_of_snapshot(page) or []] == [
+        "https://raw.githubusercontent.com/mit-han-lab/llm-awq/HEAD/figures/overview.png"
+    ]

@@ -189,7 +189,9 @@ class _Crawler:
                 queues[link.host].append(link)
         self.summary.total = sum(len(queue) for queue in queues.values())
         self.started = time.monotonic()
-        figures_left = self.settings.images.enabled and self.store.links_with_pending_figures()
+        figures_left = self.settings.images.enabled and (
+            self.store.links_with_pending_figures() or self.store.pages_without_figures()
+        )
         if not self.summary.total and not figures_left:
             return
         extraction = Extraction(
@@ -201,7 +203,12 @@ class _Crawler:
                 Fetcher(image_fetch_settings(self.settings)) as image_fetcher,
             ):
                 self.figures = Figures(
-                    self.store, Images(self.home), image_fetcher, self.settings, clock=self.clock
+                    self.store,
+                    Images(self.home),
+                    image_fetcher,
+                    self.settings,
+                    clock=self.clock,
+                    snapshots=self.snapshots,
                 )
                 self.figures.resume()
                 pages = PageFetcher(

@@ -15,11 +15,16 @@ WebP picture (``extract.imagefile``) and not a hotlink placeholder: one of the s
 ``data/image_placeholders.txt``, one found before, or bytes that one host answers for
 ``PLACEHOLDER_URLS`` different addresses of ``PLACEHOLDER_LINKS`` different pages.
 Figures of a page recovered from the Wayback Machine are asked of the archive first.
+
+Pages stored before linkindex kept figures (or while ``[images] enabled`` was off) have
+none recorded: ``Figures.resume`` reads them again from their snapshots (``backfill``),
+once each and ``BACKFILL_PER_CRAWL`` per crawl, and fetches what they show.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -27,12 +32,13 @@ from typing import Any
 
 from linkindex.config import Settings
 from linkindex.crawl.recover import archived_image_url
-from linkindex.errors import StoreError
+from linkindex.errors import LinkindexError, StoreError
 from linkindex.extract.imagefile import is_svg, read_image
 from linkindex.fetch import Fetcher
 from linkindex.models import Clock, FetchResult, Figure, Page, to_iso
-from linkindex.snapshots import Images, content_hash
+from linkindex.snapshots import Images, Snapshots, content_hash
 from linkindex.store import FigureOutcome, FigureTask, Store, StoredImage
+from linkindex.store.figures import SnapshotPage
 from linkindex.urls import host_of
 
 #: The same bytes from one host for this many different figure addresses…
@@ -40,6 +46,10 @@ PLACEHOLDER_URLS = 3
 #: …of at least this many different pages is a placeholder, not a figure. Two articles
 #: that share a picture use one address; WeChat's placeholder answers every address.
 PLACEHOLDER_LINKS = 2
+
+#: Pages stored without figures that one crawl reads again: a library crawled before
+#: linkindex kept figures catches up over a few runs, and no crawl turns into hours.
+BACKFILL_PER_CRAWL = 1000
 
 #: What an image request accepts: the kept types first.
 IMAGE_ACCEPT = "image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.5"
@@ -122,6 +132,7 @@ class Figures:
         fetcher: a ``Fetcher`` made with ``image_fetch_settings``.
         settings: the library's settings (``[images]``, each site's ``image_referer``).
         clock: when outcomes are recorded.
+        snapshots: where pages stored without figures are read again (None: they are not).
         placeholders: hashes never kept (default: the shipped list).
     """
 
@@ -133,10 +144,12 @@ class Figures:
         settings: Settings,
         *,
         clock: Clock,
+        snapshots: Snapshots | None = None,
         placeholders: frozenset[str] | None = None,
     ) -> None:
         self.store = store
         self.images = images
+        self.snapshots = snapshots
         self.fetcher = fetcher
         self.settings = settings
         self.clock = clock
@@ -155,14 +168,50 @@ class Figures:
         if not tasks:
             return
         self._busy.add(link_id)
-        running = asyncio.ensure_future(self._fetch_link(link_id, tasks))
+        self._start(self._fetch_link(link_id, tasks))
+
+    def _start(self, work: Any) -> None:
+        running = asyncio.ensure_future(work)
         self._running.add(running)
         running.add_done_callback(self._running.discard)
 
     def resume(self) -> None:
-        """Fetch the figures an interrupted crawl left pending, of any link."""
+        """Fetch the figures an interrupted crawl left pending, of any link, and look for
+        the figures of pages stored without them."""
+        if not self.settings.images.enabled:
+            return
         for link_id in self.store.links_with_pending_figures():
             self.after_record(link_id, retry_failed=False)
+        pages = self.store.pages_without_figures() if self.snapshots is not None else []
+        if pages:
+            self._start(self.backfill(pages[:BACKFILL_PER_CRAWL]))
+
+    async def backfill(self, pages: Sequence[SnapshotPage]) -> None:
+        """Read stored pages' figures from their snapshots, record them, fetch them."""
+        limit = self.settings.images.max_per_page
+        for page in pages:
+            figures = await asyncio.to_thread(self._figures_of_snapshot, page)
+            if self.store.backfill_figures(page, None if figures is None else figures[:limit]):
+                self.after_record(page.link_id, retry_failed=False)
+
+    def _figures_of_snapshot(self, page: SnapshotPage) -> list[Figure] | None:
+        """The figures of a stored page, extracted again from its snapshot."""
+        from linkindex.extract import extract_page
+        from linkindex.extract.github import page_from_api
+
+        assert self.snapshots is not None
+        try:
+            body = self.snapshots.get(page.snapshot)
+        except LinkindexError:
+            return None
+        if page.content_type.startswith("application/json"):
+            try:  # a GitHub repository read through the REST API (crawl.page)
+                stored = json.loads(body)
+                return page_from_api(stored["repo"], stored["readme"]).figures
+            except (ValueError, KeyError, TypeError, AttributeError):
+                return []
+        headers = {"content-type": page.content_type}
+        return extract_page(body, url=page.url, headers=headers).figures
 
     async def wait(self) -> None:
         """Wait for every figure fetch started so far (and those they start)."""

@@ -45,6 +45,17 @@ class FigureTask:
 
 
 @dataclass(frozen=True, slots=True)
+class SnapshotPage:
+    """A stored page and the snapshot it was extracted from."""
+
+    link_id: int
+    url: str  # the address it was extracted at (the archive copy's, for one from there)
+    snapshot: str
+    content_type: str
+    from_archive: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FigureOutcome:
     """What fetching one figure came to: ``stored`` (with its image), ``failed`` or
     ``refused`` (with the reason)."""
@@ -86,6 +97,39 @@ class FiguresMixin(StoreBase):
             "error, from_archive) VALUES(?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        self.conn.execute("UPDATE pages SET figures_seen=1 WHERE link_id=?", (link_id,))
+
+    def pages_without_figures(self) -> list[SnapshotPage]:
+        """Pages whose figures were never looked for (stored before linkindex kept
+        figures, or while it was told not to), with the snapshot they came from."""
+        return [
+            SnapshotPage(int(link_id), str(url), str(digest), str(kind or ""), bool(archived))
+            for link_id, url, digest, kind, archived in self.conn.execute(
+                "SELECT p.link_id, CASE WHEN p.from_archive THEN COALESCE(l.archive_url, l.url) "
+                "ELSE COALESCE(l.final_url, l.url) END, p.snapshot_hash, s.content_type, "
+                "p.from_archive FROM pages p JOIN links l ON l.id = p.link_id "
+                "JOIN snapshots s ON s.hash = p.snapshot_hash "
+                "WHERE p.figures_seen = 0 AND l.removed_at IS NULL ORDER BY p.link_id"
+            )
+        ]
+
+    def backfill_figures(self, page: SnapshotPage, figures: Sequence[Figure] | None) -> bool:
+        """Give a page found by ``pages_without_figures`` the figures of its snapshot
+        (None: the snapshot could not be read), unless a fetch recorded the page again
+        meanwhile. Returns whether it did."""
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT figures_seen, snapshot_hash FROM pages WHERE link_id=?", (page.link_id,)
+            ).fetchone()
+            if row is None or row[0] or row[1] != page.snapshot:
+                return False
+            if figures is None:
+                self.conn.execute(
+                    "UPDATE pages SET figures_seen=1 WHERE link_id=?", (page.link_id,)
+                )
+                return False
+            self.save_figures(page.link_id, figures, archived=page.from_archive)
+            return True
 
     def stored_image_for_url(self, url: str) -> str | None:
         """The image some link already stored for this address, if any."""

@@ -178,6 +178,9 @@ MIGRATIONS: list[str] = [
         found_at TEXT NOT NULL,
         reason TEXT NOT NULL DEFAULT ''
     );
+
+    -- 1 once the page's figures were looked for (pages stored before: from their snapshot)
+    ALTER TABLE pages ADD COLUMN figures_seen INTEGER NOT NULL DEFAULT 0;
     """,
 ]
 
