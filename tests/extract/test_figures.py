@@ -198,3 +198,19 @@ def test_place_puts_a_figure_before_the_paragraph_it_opens() -> None:
 def test_figure_url(markup: str, expected: str | None) -> None:
     image = parse_html(markup).body[0]
     assert figure_url(image, "https://example.com/p/post.html") == expected
+
+
+def test_an_archive_copys_relative_figures_resolve_against_the_original_page() -> None:
+    copy = (
+        "https://web.archive.org/web/20220418123000id_/https://blog.example.com/posts/loss-curves"
+    )
+    page = extract("blog.html", copy)
+    assert page.figures[0].url == "https://blog.example.com/images/2022/healthy-run.png"
+    cnblogs = extract(
+        "cnblogs.html",
+        "http://127.0.0.1:8080/web/2021id_/https://www.cnblogs.com/zhanggong/p/1.html",
+    )
+    assert cnblogs.extractor == "cnblogs"
+    assert (
+        cnblogs.figures[1].url == "https://www.cnblogs.com/images/cnblogs_com/zhanggong/padding.png"
+    )
