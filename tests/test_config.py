@@ -1,4 +1,4 @@
-"""config.toml: values that apply, and every mistake as one clear line (exit 1)."""
+"""config.toml: values that apply, the [images] section, and every mistake as one clear line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from linkindex.cli import app
-from linkindex.config import Settings, load_settings
+from linkindex.config import ImageSettings, Settings, load_settings, parse_settings
+from linkindex.errors import ConfigError
 
 
 def write_config(home: Path, text: str) -> None:
@@ -57,11 +58,12 @@ def test_values_apply_and_a_site_override_keeps_the_other_defaults(home: Path) -
         (
             "[sites.wechat]\ninterval = 5\n",
             "config.toml: unknown key sites.wechat.interval; known keys: cookies, headers, "
-            "per_host_concurrency, per_host_interval, refresh_days",
+            "image_referer, per_host_concurrency, per_host_interval, refresh_days",
         ),
         (
             "[crawler]\nconcurrency = 4\n",
-            "config.toml: unknown section [crawler]; known: crawl, sites, archive, schedule",
+            "config.toml: unknown section [crawler]; known: crawl, sites, archive, schedule, "
+            "images",
         ),
         ('[crawl]\ntimeout = "slow"\n', "config.toml: crawl.timeout must be a non-negative number"),
         ("[crawl]\ntimeout = -1\n", "config.toml: crawl.timeout must be a non-negative number"),
@@ -112,3 +114,41 @@ def test_an_unreadable_config_is_one_clear_line(home: Path, runner: CliRunner) -
     assert result.exit_code == 1
     [line] = result.stderr.splitlines()
     assert line.startswith(f"error: cannot read {home / 'config.toml'}: 'utf-8' codec")
+
+
+def test_images_defaults() -> None:
+    assert parse_settings({}).images == ImageSettings(
+        enabled=True, per_host_interval=0.2, per_host_concurrency=2, max_per_page=50,
+        max_bytes=5_000_000,
+    )  # fmt: skip
+    assert parse_settings({}).site("wechat").image_referer is None
+
+
+def test_images_section_and_image_referer(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        "[images]\nenabled = false\nmax_per_page = 10\nper_host_interval = 1\n\n"
+        '[sites.csdn]\nimage_referer = "https://blog.csdn.net/"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(tmp_path)
+    assert settings.images == ImageSettings(enabled=False, max_per_page=10, per_host_interval=1.0)
+    assert settings.site("csdn").image_referer == "https://blog.csdn.net/"
+    assert settings.site("csdn").per_host_interval == 2.0  # the site's other defaults stay
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"images": {"max_bytes": -1}}, "images.max_bytes must be a non-negative whole number"),
+        ({"images": {"enabled": "yes"}}, "images.enabled must be true or false"),
+        ({"images": {"per_host_interval": "fast"}}, "images.per_host_interval must be a"),
+        ({"images": {"max_size": 1}}, "unknown key images.max_size; known keys: enabled,"),
+        ({"images": 3}, "[images] must be a table"),
+        ({"sites": {"zhihu": {"image_referer": 1}}}, "sites.zhihu.image_referer must be a string"),
+        ({"image": {}}, "known: crawl, sites, archive, schedule, images"),
+    ],
+)
+def test_bad_values_name_the_key(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=None) as caught:
+        parse_settings(raw)
+    assert message in str(caught.value)

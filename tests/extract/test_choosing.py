@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from linkindex.extract import extract_page
+from linkindex.models import Figure
 
 Read = Callable[[str], bytes]
 ZVIDEO = "https://www.zhihu.com/zvideo/1623456789012345678"
@@ -75,6 +76,10 @@ def test_a_site_page_without_main_text_falls_back_to_the_generic_extractor(
     assert "在线 softmax" in page.text
     assert page.extractor == "web"
     assert page.extra["text_fallback_from"] == "zhihu"
+    # the figures come with the text they stand in: after its second paragraph
+    assert page.figures == [
+        Figure("https://pic1.zhimg.com/v2-flashattention-tiling_720w.jpg", 2, "分块计算示意图")
+    ]
 
 
 def test_the_site_extractor_keeps_pages_it_reads_and_pages_it_judges(page_bytes: Read) -> None:

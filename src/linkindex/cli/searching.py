@@ -209,18 +209,20 @@ def doctor_command(
         bool,
         typer.Option(
             "--repair",
-            help="Rebuild the index if it disagrees with the store; re-fetch lost snapshots.",
+            help="Rebuild the index if it disagrees with the store; re-fetch lost snapshots "
+            "and images.",
         ),
     ] = False,
     home: HomeOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Check the library: the search index against the store, every snapshot on disk.
+    """Check the library: the search index against the store, snapshot and image files.
 
-    Each snapshot's bytes are checked against the sha256 they are named by. With
-    --repair the index is rebuilt, and the links of missing or damaged snapshots are
-    made due for a full re-fetch (the next crawl stores their bodies again). Exits 1
-    when a problem remains.
+    Each snapshot's and image's bytes are checked against the sha256 they are named by.
+    --repair rebuilds a disagreeing index, makes the links of missing or damaged snapshots
+    due for a full re-fetch (the next crawl stores their bodies again) and sends figures
+    whose image file is missing or damaged back to the next crawl. Exits 1 when a
+    problem remains.
 
     Example:
 
@@ -237,11 +239,13 @@ def doctor_command(
             {
                 "ok": not problems,
                 "repaired": found.repaired,
+                "images_to_fetch_again": found.images_to_fetch_again,
                 "problems": problems,
                 "index": asdict(check),
                 "missing_snapshots": found.missing_snapshots[:100],
                 "damaged_snapshots": found.damaged_snapshots[:100],
                 "refetch": found.refetch[:100],
+                "bad_images": found.bad_images[:100],
             }
         )
     else:
@@ -259,6 +263,11 @@ def doctor_command(
             typer.echo(
                 f"marked {links} of {lost} for a re-fetch: "
                 "the next `linkindex crawl` stores them again"
+            )
+        if found.images_to_fetch_again:
+            typer.echo(
+                f"forgot {found.images_to_fetch_again} missing or damaged images: "
+                "the next `linkindex crawl` fetches their figures again"
             )
         for problem in problems:
             typer.echo(f"problem: {problem}")

@@ -37,6 +37,7 @@ __all__ = [
     "SIGNATURES",
     "decode_body",
     "extract_page",
+    "original_of",
     "site_of_page",
     "site_of_url",
 ]
@@ -85,6 +86,9 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
         The Page; its ``verdict`` is ``dead`` or ``blocked`` when the page itself says
         the content is gone or asks for verification, whatever the HTTP status was.
     """
+    # An archive copy is read as the page it copies: its site's extractor, and relative
+    # addresses (figures) resolved against the original page.
+    url = original_of(url) or url
     media_type = header(headers, "content-type").split(";", 1)[0].strip().lower()
     if body[:1024].lstrip().startswith(b"%PDF-"):
         return _finish(pdf.extract(body, url=url), url=url)
@@ -117,19 +121,26 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
 
 
 def site_of_url(url: str) -> str:
-    """The site of a URL; for a Wayback-style archive copy, the site of the archived URL.
-
-    Any host serving ``/web/<timestamp>/<original URL>`` counts as an archive: the
-    Wayback Machine, a configured mirror of its API, or a local pywb.
-    """
+    """The site of a URL; for a Wayback-style archive copy, the site of the archived URL."""
     site = site_of(url)
     if site == "web":
-        parts = urlsplit(url)
-        match = _WAYBACK.match(parts.path + ("?" + parts.query if parts.query else ""))
-        if match:
-            original = re.sub(r"^(https?:)/+", r"\1//", match["url"])
+        original = original_of(url)
+        if original:
             return site_of(original)
     return site
+
+
+def original_of(url: str) -> str | None:
+    """The page a Wayback-style archive copy copies, or None for any other URL.
+
+    Any host serving ``/web/<timestamp>[id_]/<original URL>`` counts as an archive: the
+    Wayback Machine, a configured mirror of its API, or a local pywb.
+    """
+    parts = urlsplit(url)
+    match = _WAYBACK.match(parts.path + ("?" + parts.query if parts.query else ""))
+    if not match:
+        return None
+    return re.sub(r"^(https?:)/+", r"\1//", match["url"])
 
 
 def site_of_page(doc: HtmlElement) -> str:
@@ -168,7 +179,8 @@ def _generic_text(page: Page, html: str, *, url: str, doc: HtmlElement) -> Page:
 
     Less common page kinds (Zhihu's ``/answer/``, ``/zvideo/``, ``/column/`` pages) carry
     the site's markup but not where the site extractor looks. What the site extractor
-    found (title, author…) is kept; ``extractor`` becomes ``web`` and ``extra`` names the
+    found (title, author…) is kept; the figures are the generic extractor's (their places
+    are paragraphs of its text); ``extractor`` becomes ``web`` and ``extra`` names the
     site extractor that found no text.
     """
     found = generic.extract(html, url=url, doc=doc)
@@ -176,6 +188,7 @@ def _generic_text(page: Page, html: str, *, url: str, doc: HtmlElement) -> Page:
         return page
     page.extra["text_fallback_from"] = page.extractor
     page.text = found.text
+    page.figures = found.figures  # their places count the paragraphs of this text
     page.extractor = found.extractor
     page.title = page.title or found.title
     page.author = page.author or found.author
