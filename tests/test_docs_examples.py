@@ -32,7 +32,8 @@ from pathlib import Path
 import pytest
 
 from children import child_env
-from conftest import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
