@@ -13,6 +13,7 @@ from linkindex.extract.document import block_text, by_id, parse_html
 from linkindex.extract.figures import figure_url, mark, place
 from linkindex.extract.github import page_from_api
 from linkindex.models import Page, paragraphs
+from linkindex.printable import printable
 
 FIGURES = Path(__file__).resolve().parents[1] / "fixtures" / "figures"
 HTML = {"content-type": "text/html; charset=utf-8"}
@@ -214,3 +215,31 @@ def test_an_archive_copys_relative_figures_resolve_against_the_original_page() -
     assert (
         cnblogs.figures[1].url == "https://www.cnblogs.com/images/cnblogs_com/zhanggong/padding.png"
     )
+
+
+def test_a_paragraph_of_control_characters_moves_no_figure() -> None:
+    """lxml keeps ``&#x1b;`` and friends; the page text leaves without them, and each
+    figure still follows the paragraph the reader shows before it."""
+    source = (FIGURES / "wechat.html").read_text(encoding="utf-8")
+    heading = '<h2><span style="color: rgb(0, 112, 192);">一、'
+    noise = "<p>&#x1b;[0m</p><p>&#x7;</p><p>&#xfffe;</p><p>\u200b</p>"
+    page = extract_page(
+        source.replace(heading, noise + heading).encode(),
+        url="https://mp.weixin.qq.com/s/Fig123",
+        headers=HTML,
+    )
+    assert "\x1b" not in page.text and "[0m" not in page.text
+    assert_follows(page, ["大模型推理的延迟主要花", "自回归生成时，第 t 步", "FlashAttent"])
+
+
+def test_place_counts_the_paragraphs_of_the_cleaned_text() -> None:
+    doc = parse_html('<img src="/a.png"><img src="/b.png">')
+    a, b = doc.body
+    text = f"One\n\n\x1b[0m\x07\n\nTwo\r\rThree {mark(0)}\n\n\ufffe\n\nFour {mark(1)}"
+    clean, figures = place(text, [a, b], base_url="https://example.com/post")
+    assert paragraphs(clean) == ["One", "Two", "Three", "Four"]
+    assert clean == printable(clean)
+    assert [(f.url, f.after) for f in figures] == [
+        ("https://example.com/a.png", 3),
+        ("https://example.com/b.png", 4),
+    ]

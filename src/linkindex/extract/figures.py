@@ -27,6 +27,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml.html import HtmlElement
 
 from linkindex.models import Figure
+from linkindex.printable import printable
 
 #: Private-use characters around a figure's number in marked text; page text never
 #: holds them (they are not characters of any script).
@@ -76,8 +77,13 @@ def place(text: str, images: Sequence[HtmlElement], *, base_url: str) -> tuple[s
     A figure marked at the start of a paragraph stands before it; anywhere else in a
     paragraph, after it. Paragraphs that held nothing but marks disappear, and so do
     marks of images without a usable address (placeholders, ``data:``, badges).
+
+    The text comes back ``printable``, and the paragraphs are counted on that: a
+    paragraph of control characters (``<p>&#x1b;[0m</p>``) is no paragraph of the text
+    the reader shows, and a carriage return may start one, so counting before the
+    cleaning would move every later figure.
     """
-    pieces = _BREAK.split(text)  # paragraph, break, paragraph, break, …
+    pieces = _BREAK.split(printable(text))  # paragraph, break, paragraph, break, …
     kept: list[str] = []
     count = 0  # paragraphs kept so far: each piece between breaks is one (models.paragraphs)
     figures: list[Figure] = []
