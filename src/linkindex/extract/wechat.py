@@ -16,6 +16,7 @@ from lxml.html import HtmlElement
 
 from linkindex.extract.dates import from_iso_text, from_local, from_unix
 from linkindex.extract.document import (
+    base_url_of,
     block_text,
     by_id,
     first_by_class,
@@ -123,7 +124,7 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
         original = by_id(doc, "js_share_source")
         if original is not None and original.get("href"):
             page.extra["repost_of"] = original.get("href")
-    text, page.figures = place(text, images, base_url=url)
+    text, page.figures = place(text, images, base_url=base_url_of(doc, url))
     # An article of pictures only (a comic, a long infographic) is an article all the same.
     if len(text.replace("\n", "")) < _MIN_ARTICLE_CHARS and not page.figures:
         message = _message_page(page, doc, source)

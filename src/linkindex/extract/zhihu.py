@@ -17,6 +17,7 @@ from lxml.html import HtmlElement
 
 from linkindex.extract.dates import from_iso_text, from_local, from_unix
 from linkindex.extract.document import (
+    base_url_of,
     block_text,
     by_class,
     by_id,
@@ -113,7 +114,7 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     if not page.text:
         images.clear()
         _from_markup(page, doc, images)
-    page.text, page.figures = place(page.text, images, base_url=url)
+    page.text, page.figures = place(page.text, images, base_url=base_url_of(doc, url))
     if not page.text and not page.figures:  # an article of pictures only is an article
         shown = block_text(doc.body) if doc.body is not None else ""
         for marker in DEAD_MESSAGES:
