@@ -145,6 +145,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_at ON events(at);
     """,
+    # 2: which fetch engine got each answer and each page (http, or browser: Chromium)
+    """
+    ALTER TABLE fetches ADD COLUMN engine TEXT NOT NULL DEFAULT 'http';
+    ALTER TABLE pages ADD COLUMN engine TEXT NOT NULL DEFAULT 'http';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
