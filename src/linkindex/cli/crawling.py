@@ -76,8 +76,10 @@ def crawl_command(
     """Fetch the links that are due, store their pages, and print what happened.
 
     Politely: per-host intervals (WeChat 5 s by default), robots.txt, retries with
-    back-off; a host that shows a verification page rests. Stop it with Ctrl-C at any
-    time; the next run carries on. Dead links are looked up in the Wayback Machine.
+    back-off; a host that shows a verification page rests. Pages behind a JavaScript
+    challenge are loaded in a headless Chromium when one is installed
+    (scripts/install-browser). Stop it with Ctrl-C at any time; the next run carries on.
+    Dead links are looked up in the Wayback Machine.
 
     Example:
 
@@ -211,6 +213,9 @@ def summary_lines(summary: CrawlSummary, *, due_only: bool = True) -> list[str]:
     if summary.archived:
         tail += f"; {summary.archived} recovered from the Wayback Machine"
     lines.append(tail)
+    if summary.by_engine.get("browser"):
+        engines = ", ".join(f"{name} {count}" for name, count in sorted(summary.by_engine.items()))
+        lines.append(f"engines: {engines} (links fetched by plain HTTP and by Chromium)")
     if summary.deferred:
         lines.append(
             f"{summary.deferred} left for later: their host is resting after it blocked us"
@@ -295,6 +300,7 @@ def show_json(
             "snapshot_hash": page.snapshot_hash,
             "extracted_at": page.extracted_at,
             "extra": page.extra,
+            "engine": page.engine,
         }
     )
     data["fetches"] = fetches
@@ -333,7 +339,7 @@ def show_lines(
         lines.append("page: none stored yet")
     else:
         source = " from the Wayback Machine" if page.from_archive else ""
-        lines.append(f"page ({page.extractor}{source}, {page.extracted_at}):")
+        lines.append(f"page ({page.extractor}{source}, via {page.engine}, {page.extracted_at}):")
         for name, value in (
             ("title", page.title),
             ("author", page.author),
@@ -351,6 +357,7 @@ def show_lines(
     for f in fetches:
         status = str(f["http_status"] or "-")
         archived = " [archive]" if f["from_archive"] else ""
+        archived += " [browser]" if f.get("engine") == "browser" else ""
         error = f"  {f['error']}" if f["error"] else ""
         lines.append(
             f"  {f['started_at']}  {f['outcome']:<12} {status:>3}  {f['elapsed_ms']:>6} ms  "

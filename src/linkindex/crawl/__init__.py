@@ -422,7 +422,7 @@ class _Crawler:
             # It said how long to stay away, longer than we wait within one fetch.
             self._cool(host, f"asked to wait {result.retry_after:g}s", result.retry_after)
             return
-        if result.outcome != "blocked" or fetched.challenge:
+        if result.outcome != "blocked" or result.challenge:
             return
         self.strikes[host] += 1
         if fetched.verification:

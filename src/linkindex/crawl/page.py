@@ -48,7 +48,6 @@ class Fetched:
     changed: bool = False
     verification: bool = False  # blocked by a verification page (not just an HTTP status)
     moved_to: str = ""  # the page says its content moved there (WeChat 该公众号已迁移)
-    challenge: bool = False  # a JavaScript challenge no browser could take: not a refusal
 
 
 class PageFetcher:
@@ -117,7 +116,7 @@ class PageFetcher:
             return await self._understand(link, result)
         if result.challenge:
             return await self._in_browser(link, result, conditional)
-        fetched = await self._understand(link, result)
+        fetched = await self._understand(link, result, keep_scripted=False)
         if _written_by_script(fetched):
             return await self._in_browser(link, result, conditional, instead_of=fetched)
         return fetched
@@ -133,8 +132,8 @@ class PageFetcher:
         """Load a page in the browser after plain HTTP's ``answer`` could not read it.
 
         ``instead_of`` is what HTTP made of a page without text: it stands when the
-        browser finds no more. A challenge with no browser to take it stays ``blocked``,
-        its reason saying how to get one, and is marked as no refusal of the host.
+        browser finds no more. A challenge with no browser to take it stays ``blocked``
+        (and ``challenge``: no refusal of the host), its reason saying how to get one.
         """
         browser = self.browser
         loaded = None
@@ -143,20 +142,39 @@ class PageFetcher:
             loaded = await browser.fetch(answer.final_url or answer.url, conditional=conditional)
         if loaded is None or (browser is not None and browser.missing):
             if instead_of is not None:
-                return instead_of
+                return await self._kept(instead_of)
             why = browser.missing if browser is not None else "no browser engine"
-            return Fetched(replace(answer, error=f"{answer.error}; {why}"), challenge=True)
+            return Fetched(replace(answer, error=f"{answer.error}; {why}"))
         result = replace(loaded, url=answer.url, redirects=[*answer.redirects, *loaded.redirects])
         fetched = await self._understand(link, result)
-        read = fetched.result.outcome in ("ok", "not_modified")
-        if instead_of is not None and not (read and fetched.page is not None and fetched.page.text):
-            return instead_of
+        # No page means the body is the one we hold (or a 304): it was read before.
+        read = fetched.result.outcome in ("ok", "not_modified") and (
+            fetched.page is None or bool(fetched.page.text) or instead_of is None
+        )
+        if instead_of is not None and not read:
+            return await self._kept(instead_of)
         if read:
             self.browser_hosts.add(host_of(answer.url))
         return fetched
 
-    async def _understand(self, link: DueLink, result: FetchResult) -> Fetched:
-        """Hash, extract and store an ``ok`` body; let the page overrule the outcome."""
+    async def _kept(self, fetched: Fetched) -> Fetched:
+        """A page HTTP read without text, kept after all: its snapshot is stored now."""
+        body = fetched.result.body
+        if fetched.snapshot is not None or fetched.page is None or body is None:
+            return fetched
+        stored = await asyncio.to_thread(self.snapshots.put, body, digest=fetched.content_hash)
+        kind = fetched.result.headers.get("content-type", "")
+        snapshot = SnapshotRow(stored.hash, stored.size, stored.stored_size, kind)
+        return replace(fetched, snapshot=snapshot)
+
+    async def _understand(
+        self, link: DueLink, result: FetchResult, *, keep_scripted: bool = True
+    ) -> Fetched:
+        """Hash, extract and store an ``ok`` body; let the page overrule the outcome.
+
+        ``keep_scripted`` False: a page without text that its scripts may write is not
+        stored (the browser is about to load it; ``_kept`` stores it if it stays).
+        """
         if result.outcome != "ok" or result.body is None:
             return Fetched(result)
         body = result.body
@@ -165,7 +183,11 @@ class PageFetcher:
         if not changed and link.has_page and not link.page_from_archive:
             return Fetched(result, content_hash=digest, changed=False)
         page, snapshot = await self.extraction.run(
-            body, result.final_url or result.url, result.headers, digest
+            body,
+            result.final_url or result.url,
+            result.headers,
+            digest,
+            keep_scripted=keep_scripted,
         )
         if page.verdict != "ok":
             verdict = replace(

@@ -32,7 +32,7 @@ import httpx
 
 from linkindex.config import Settings
 from linkindex.errors import ConfigError
-from linkindex.fetch.challenge import challenge
+from linkindex.fetch.challenge import CHALLENGE_STATUSES, challenge
 from linkindex.fetch.chromium import (
     INSTALL_HINT,
     can_sandbox,
@@ -193,7 +193,7 @@ class BrowserFetcher:
         try:
             async with asyncio.timeout(timeout):
                 try:
-                    await tab.page.goto(str(target), wait_until="domcontentloaded", timeout=0)
+                    await tab.page.goto(str(target), wait_until="commit", timeout=0)
                 except Exception as exc:
                     if load.stop is None:
                         load.stop = "error", _describe(exc)
@@ -213,20 +213,21 @@ class BrowserFetcher:
         ``load.documents`` counts the document answers the page has had (a challenge's
         reload is one more); a document is judged once its DOM is parsed.
         """
-        while True:
-            if load.stop is not None:
-                return
-            if tab.parsed - parsed >= load.documents:
-                html = await _content(tab.page)
-                if html is not None:
-                    kind = challenge(load.status, load.headers, html.encode("utf-8"))
-                    if not kind:
-                        await _quiet(tab.page)
-                        if tab.parsed - parsed >= load.documents:
-                            load.html = await _content(tab.page) or html
-                            return
-                    else:
-                        load.challenge = kind
+        while load.stop is None:
+            if load.documents > 1 and load.status in CHALLENGE_STATUSES and not load.challenge:
+                # Refused, again and again, by a page that reloads itself: a challenge
+                # whose markup we could not read between two reloads.
+                load.challenge = f"JavaScript challenge (HTTP {load.status}, reloading)"
+            html = await _content(tab.page)
+            if html is not None:
+                kind = challenge(load.status, load.headers, html.encode("utf-8"))
+                if kind:
+                    load.challenge = kind
+                elif tab.parsed - parsed >= load.documents:
+                    await _quiet(tab.page)
+                    if tab.parsed - parsed >= load.documents:
+                        load.html = await _content(tab.page) or html
+                        return
             await asyncio.sleep(POLL)
 
     async def _give_cookies(self, target: httpx.URL) -> None:

@@ -5,7 +5,7 @@ worker, redirect hops included (Playwright's ``route`` never sees a redirect's t
 so a page could redirect past a check made there). Each request is judged by the HTTP
 engine's rules before it leaves:
 
-- images, media, fonts and beacons are not downloaded;
+- images (favicons too), media, fonts and beacons are not downloaded;
 - refused addresses (private networks, unless allowed: ``Fetcher.address_refusal``);
 - with ``SSL_CERT_FILE`` CAs in use, the origin's TLS as the HTTP engine trusts it
   (``tlscheck``);
@@ -46,6 +46,12 @@ _PATTERNS = [
     {"urlPattern": "*", "requestStage": "Request"},
     {"urlPattern": "*", "resourceType": "Document", "requestStage": "Response"},
 ]
+
+
+def _browser_image(kind: str, headers: dict[str, str]) -> bool:
+    """An image Chromium asks for by itself (a favicon): typed Other, accepting images."""
+    accept = next((value for name, value in headers.items() if name.lower() == "accept"), "")
+    return kind == "Other" and accept.startswith("image/")
 
 
 @dataclass(slots=True)
@@ -134,7 +140,7 @@ class Interception:
         kind = event.get("resourceType", "")
         load = self._loads.get(event.get("frameId", "")) if kind == "Document" else None
         target = httpx.URL(url)
-        if kind in SKIPPED_TYPES:
+        if kind in SKIPPED_TYPES or _browser_image(kind, event["request"].get("headers") or {}):
             await self._fail(request_id, "BlockedByClient")
             return
         why = await self._refusal(target)
