@@ -150,8 +150,12 @@ def processes() -> dict[int, Proc]:
 
 
 def family(root: int) -> set[Proc]:
-    """``root``'s descendants, and every process in the sessions they lead or belong to
-    (Chromium starts its own session; its helpers stay in it)."""
+    """``root``'s descendants, and every process in the sessions they belong to
+    (Chromium starts a session of its own; its helpers stay in it).
+
+    ``root`` must lead a session of its own (``start_new_session``): its session's
+    processes are counted as its family.
+    """
     table = processes()
     children: dict[int, list[Proc]] = {}
     for proc in table.values():
@@ -171,4 +175,6 @@ def family(root: int) -> set[Proc]:
 def alive(members: set[Proc]) -> set[Proc]:
     """Those of ``members`` still running (the same process, not a reused pid)."""
     table = processes()
-    return {proc for proc in members if table.get(proc.pid) == proc}
+    return {
+        proc for proc in members if proc.pid in table and table[proc.pid].started == proc.started
+    }
