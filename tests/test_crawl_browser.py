@@ -152,7 +152,7 @@ def test_a_challenge_is_blocked_over_http_and_read_in_the_browser(
     leaky = json.loads(cli(runner, "show", f"{BLOG}/leaky", "--json"))
     assert "脚本还试图访问内网地址" in leaky["page"]["text"]
     assert web.inside.log == []  # the script's request to a private address never left
-    assert "by engine:   browser 5" in cli(runner, "stats").splitlines()
+    assert "fetched by:  browser 5" in cli(runner, "stats").splitlines()
 
 
 def test_without_chromium_a_challenge_says_how_to_get_one(

@@ -168,7 +168,7 @@ def stats_lines(stats: dict[str, Any]) -> list[str]:
         f"topics:      {stats['topics']}",
         f"by site:     {counts(stats['by_site'])}",
         f"by status:   {counts(stats['by_status'])}",
-        f"by engine:   {counts(stats['pages_by_engine'])}",
+        f"fetched by:  {counts(stats['pages_by_engine'])}",
         f"roots:       {', '.join(stats['roots']) or '-'}",
         f"last import: {stats['last_import'] or '-'}",
     ]

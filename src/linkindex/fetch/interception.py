@@ -13,8 +13,9 @@ engine's rules before it leaves:
 
 A page's own document (its main frame, ``watch``ed for the length of a load) is also
 judged like a page fetch: robots.txt for every hop, the redirect limit, the conditional
-validators; and when its answer arrives: ``304`` means not modified, a body over
-``max_bytes`` or one that is not HTML is stopped. What happened is left on the ``Load``.
+validators, and the host's interval counted again from the moment it leaves; and when
+its answer arrives: ``304`` means not modified, a body over ``max_bytes`` or one that is
+not HTML is stopped. What happened is left on the ``Load``.
 """
 
 from __future__ import annotations
@@ -160,6 +161,10 @@ class Interception:
                 return
             if load.conditional is not None:
                 headers.update(load.conditional.headers())
+            # The host's interval counts from when the document really leaves, which in
+            # a busy browser can be well after the load took its turn.
+            politeness = self._fetcher.politeness
+            politeness.hold(target.host, politeness.limits(target.host).interval)
         site_headers = self._settings.site(self._site_of(url)).headers
         if site_headers or (load is not None and load.conditional is not None):
             headers.update(site_headers)
