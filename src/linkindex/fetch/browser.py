@@ -21,6 +21,7 @@ the pipe close and takes Chromium down with it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import time
@@ -46,11 +47,15 @@ from linkindex.fetch.interception import NOT_A_PAGE, UNKNOWN_ROBOTS, Interceptio
 from linkindex.fetch.tlscheck import TlsCheck
 from linkindex.models import FetchResult, Outcome, Redirect
 
-#: Seconds between two looks at a page that is still a challenge or still loading.
-POLL = 0.1
+#: Longest wait between two looks at a page that is still a challenge or still loading
+#: (each parsed document wakes the wait at once).
+POLL = 0.25
 #: Longest wait, once a page has loaded, for its scripts' requests to go quiet
 #: (Playwright's "networkidle": no request for 0.5 s); text fetched by script needs it.
 SETTLE = 3.0
+#: Characters a loaded page shows that make it readable without waiting for its scripts'
+#: requests (a challenge page or an empty app shell shows fewer).
+READABLE = 300
 #: Longest wait for Chromium to close at the end of a crawl.
 CLOSE_WAIT = 10.0
 #: A Chromium that crashed is started again at most this many times per crawl.
@@ -71,6 +76,7 @@ class _Tab:
     frame_id: str
     browser: int  # which start of Chromium it belongs to
     parsed: int = 0  # documents of this page whose DOM is ready (DOMContentLoaded)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)  # a document got parsed
 
 
 @dataclass(slots=True)
@@ -228,7 +234,10 @@ class BrowserFetcher:
                     if tab.parsed - parsed >= load.documents:
                         load.html = await _content(tab.page) or html
                         return
-            await asyncio.sleep(POLL)
+            tab.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(POLL):
+                    await tab.changed.wait()
 
     async def _give_cookies(self, target: httpx.URL) -> None:
         """The site's configured cookies, given to the browser for each host once."""
@@ -245,7 +254,7 @@ class BrowserFetcher:
     async def _blank(self, tab: _Tab) -> None:
         """Leave the page: its scripts and timers stop before the next load."""
         try:
-            await tab.page.goto("about:blank", timeout=5000)
+            await tab.page.goto("about:blank", wait_until="domcontentloaded", timeout=5000)
         except Exception:
             return
 
@@ -329,6 +338,7 @@ class BrowserFetcher:
 
         def parsed(_page: Any) -> None:
             tab.parsed += 1
+            tab.changed.set()
 
         page.on("domcontentloaded", parsed)
         return tab
@@ -436,12 +446,19 @@ async def _content(page: Any) -> str | None:
 
 
 async def _quiet(page: Any) -> None:
-    """Wait (a little) for the load event and for the page's requests to stop."""
-    for state in ("load", "networkidle"):
-        try:
-            await page.wait_for_load_state(state, timeout=SETTLE * 1000)
-        except Exception:
-            return
+    """Wait (a little) for the load event, and for a page without text yet to go quiet.
+
+    A page that already shows text when it has loaded is read as it is; one that shows
+    almost none waits for its scripts' requests to stop (Playwright's "networkidle": no
+    request for 0.5 s), since its text may still be on the way.
+    """
+    try:
+        await page.wait_for_load_state("load", timeout=SETTLE * 1000)
+        shown = await page.evaluate("document.body ? document.body.innerText.length : 0")
+        if shown < READABLE:
+            await page.wait_for_load_state("networkidle", timeout=SETTLE * 1000)
+    except Exception:
+        return
 
 
 def _describe(exc: BaseException) -> str:
