@@ -215,8 +215,8 @@ def summary_lines(summary: CrawlSummary, *, due_only: bool = True) -> list[str]:
         tail += f"; {summary.archived} recovered from the Wayback Machine"
     lines.append(tail)
     if summary.by_engine.get("browser"):
-        engines = ", ".join(f"{name} {count}" for name, count in sorted(summary.by_engine.items()))
-        lines.append(f"engines: {engines} (links fetched by plain HTTP and by Chromium)")
+        engines = sorted(summary.by_engine.items(), key=lambda item: (-item[1], item[0]))
+        lines.append("fetched by: " + ", ".join(f"{name} {count}" for name, count in engines))
     if summary.deferred:
         lines.append(
             f"{summary.deferred} left for later: their host is resting after it blocked us"

@@ -40,6 +40,8 @@ from linkindex.urls import site_of
 
 #: This many blocked answers in a row from one host cool it down.
 BLOCKED_STRIKES = 3
+#: The folder of the library home where Chromium writes while a crawl runs.
+BROWSER_SCRATCH = "browser"
 #: However often a host blocks us, it rests at most this long.
 MAX_COOLDOWN = timedelta(days=1)
 
@@ -211,7 +213,9 @@ class _Crawler:
         try:
             async with (
                 Fetcher(self.settings, site_of=site_of) as fetcher,
-                BrowserFetcher(fetcher, self.settings, site_of=site_of) as browser,
+                BrowserFetcher(
+                    fetcher, self.settings, site_of=site_of, scratch=self.home / BROWSER_SCRATCH
+                ) as browser,
             ):
                 pages = PageFetcher(
                     fetcher,

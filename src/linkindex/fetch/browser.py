@@ -24,9 +24,11 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -94,6 +96,9 @@ class BrowserFetcher:
             checks the browser shares.
         settings: ``[browser]`` (executable, pages, timeout) and per-site headers/cookies.
         site_of: the site of a URL (for per-site settings).
+        scratch: a folder for what Chromium writes outside its profile (its crash
+            reporter's database, caches), made at start and removed at the end; without
+            it Chromium uses the user's (``~/.config/chromium``).
 
     Raises:
         ConfigError: ``[browser] executable`` names no program, or ``SSL_CERT_FILE``
@@ -106,8 +111,10 @@ class BrowserFetcher:
         settings: Settings,
         *,
         site_of: Callable[[str], str] | None = None,
+        scratch: Path | None = None,
     ) -> None:
         self.fetcher = fetcher
+        self.scratch = scratch
         self.settings = settings
         self.executable = find_chromium(settings.browser.executable)
         self._site_of = site_of or (lambda url: "web")
@@ -376,6 +383,16 @@ class BrowserFetcher:
             "handle_sighup": False,
             "timeout": self.settings.browser.timeout * 1000,
         }
+        if self.scratch is not None:
+            # A folder left by a crawl that was killed goes first.
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch.mkdir(parents=True)
+            options["env"] = {
+                **os.environ,
+                "HOME": str(self.scratch),
+                "XDG_CONFIG_HOME": str(self.scratch / "config"),
+                "XDG_CACHE_HOME": str(self.scratch / "cache"),
+            }
         try:
             self._browser = await self._playwright.chromium.launch(
                 chromium_sandbox=can_sandbox(), **options
@@ -425,7 +442,9 @@ class BrowserFetcher:
                 if playwright is not None:
                     await playwright.stop()
         except Exception:  # already gone (Ctrl-C reached it too), or hung: we are leaving
-            return
+            pass
+        if self.scratch is not None and browser is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 async def _close_if_popup(page: Any) -> None:
