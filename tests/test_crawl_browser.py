@@ -51,7 +51,11 @@ timeout = 20
 
 @dataclass
 class Web:
-    """The sites of these tests, behind one TLS server and the tests' proxy."""
+    """The sites of these tests, behind one TLS server and the tests' proxy.
+
+    Its certificate names zhuanlan.zhihu.com and blog.example.com; other.example.org
+    reaches the same server, whose certificate is not for it.
+    """
 
     server: HTTPServer
     zhihu: ChallengeSite
@@ -78,7 +82,10 @@ def web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
     server.start()
     inside.start()
     port = server.port
-    names = {"zhuanlan.zhihu.com": f"127.0.0.1:{port}", "blog.example.com": f"127.0.0.1:{port}"}
+    names = {
+        name: f"127.0.0.1:{port}"
+        for name in ("zhuanlan.zhihu.com", "blog.example.com", "other.example.org")
+    }
     with Proxy(names) as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
@@ -154,6 +161,27 @@ def test_a_challenge_is_blocked_over_http_and_read_in_the_browser(
     assert "脚本还试图访问内网地址" in leaky["page"]["text"]
     assert web.inside.log == []  # the script's request to a private address never left
     assert "fetched by:  browser 5" in cli(runner, "stats").splitlines()
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_browser_checks_tls_as_strictly_as_http(
+    home: Path, runner: CliRunner, web: Web
+) -> None:
+    # Chromium waives its checks for a chain that presents a CA of SSL_CERT_FILE, host
+    # name included; linkindex checks the origin itself first.
+    with Store(home) as store:
+        add_links(store, [f"{BLOG}/post", "https://other.example.org/post"])
+    home.mkdir(parents=True, exist_ok=True)
+    config = CONFIG.format(engine="auto") + '\n[sites.web]\nengine = "browser"\n'
+    (home / "config.toml").write_text(config, encoding="utf-8")
+    summary = json.loads(cli(runner, "crawl", "--json"))
+    assert summary["by_engine"] == {"browser": 2}
+    post = json.loads(cli(runner, "show", f"{BLOG}/post", "--json"))
+    other = json.loads(cli(runner, "show", "https://other.example.org/post", "--json"))
+    assert post["status"] == "ok"
+    assert other["status"] == "error"
+    assert other["error"].startswith("TLS: Hostname mismatch"), other["error"]
 
 
 def test_without_chromium_a_challenge_says_how_to_get_one(
