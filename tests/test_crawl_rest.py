@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,9 @@ ARTICLE = fixture("article.html")
 
 
 @pytest.fixture
-def db(home: Path) -> Iterator[Store]:
-    store = Store(home)
-    yield store
-    store.close()
+def db(store: Store) -> Store:
+    """The test's store (conftest's ``store``), under the name the crawl tests use."""
+    return store
 
 
 def run(store: Store, home: Path, **crawl_settings: Any) -> CrawlSummary:
