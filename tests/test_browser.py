@@ -10,6 +10,7 @@ names of its own, because robots.txt and address verdicts are kept per engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
 from collections.abc import Coroutine, Iterator
@@ -252,3 +253,26 @@ def test_failures_are_outcomes(engine: Engine, proxy: Proxy) -> None:
     assert result.outcome == "error"
     assert result.engine == "browser"
     assert engine.fetch("ftp://example.com/file").outcome == "skipped"
+
+
+def test_a_chromium_that_crashed_is_started_again(
+    engine: Engine, server: HTTPServer, site: str
+) -> None:
+    server.expect_request("/a").respond_with_data(PAGE.format(title="a", text="alive"))
+
+    async def crash() -> None:
+        chromium = engine.browser._browser
+        session = await chromium.new_browser_cdp_session()
+        with contextlib.suppress(Exception):
+            await session.send("Browser.crash")
+        for _ in range(100):
+            if not chromium.is_connected():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("Chromium did not go away")
+
+    assert engine.fetch(f"http://{site}/a?before").outcome == "ok"
+    engine.run(crash())
+    after = engine.fetch(f"http://{site}/a?after")
+    assert after.outcome == "ok", after.error
+    assert "alive" in (after.body or b"").decode()
