@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from linkindex import analysis, index, search
+from linkindex import analysis, indexing, search
+from linkindex.index import folder
 from linkindex.store import Store
 
 SEED = 20261127
@@ -175,7 +176,7 @@ def bench_whoosh(home: Path, store: Store, rounds: int) -> list[float]:
 
 def bench_fts5(home: Path, store: Store, rounds: int) -> None:
     """SQLite FTS5 over the same jieba tokens (space-joined), snippets by FTS5."""
-    segmenter = analysis.segmenter(search.analysis.heading_words(search._headings(store)))
+    segmenter = indexing.segmenter(indexing.heading_words(store))
     path = home / "fts5.db"
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
@@ -244,7 +245,7 @@ def bench_analyzer(store: Store, count: int = 300) -> None:
 
     import jieba
 
-    segmenter = analysis.segmenter(analysis.heading_words(search._headings(store)))
+    segmenter = indexing.segmenter(indexing.heading_words(store))
     texts = [analysis.fold(r.page.text) for r in store.link_records(range(1, count + 1)) if r.page]
     size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     started = time.perf_counter()
@@ -312,10 +313,10 @@ def bench_index(home: Path, store: Store, links: int) -> None:
     """Full rebuild, then an incremental update of 100 changed links."""
 
     started = time.perf_counter()
-    written = search.refresh_index(store, home, rebuild=True)
+    written = indexing.refresh(store, home, rebuild=True)
     print(
         f"whoosh: full index of {written} links {time.perf_counter() - started:.1f} s, "
-        f"size {folder_size(index.index_dir(home)) / 1e6:.0f} MB"
+        f"size {folder_size(folder.index_dir(home)) / 1e6:.0f} MB"
     )
 
     rng = random.Random(SEED + 1)
@@ -327,7 +328,7 @@ def bench_index(home: Path, store: Store, links: int) -> None:
             )
         store.touch(changed)
     started = time.perf_counter()
-    written = search.refresh_index(store, home)
+    written = indexing.refresh(store, home)
     print(f"whoosh: incremental update of {written} links {time.perf_counter() - started:.2f} s")
     for word in NEW_HEADINGS:
         bench_new_heading(home, store, word)
@@ -355,7 +356,7 @@ def bench_new_heading(home: Path, store: Store, word: str) -> None:
         )
         store.touch([link])
     started = time.perf_counter()
-    written = search.refresh_index(store, home)
+    written = indexing.refresh(store, home)
     print(
         f"whoosh: new heading {word!r} (in {containing} links' text): "
         f"{written} links re-indexed in {time.perf_counter() - started:.1f} s"

@@ -104,6 +104,7 @@ class CrawlSummary:
     cooled_hosts: list[str] = field(default_factory=list)
     interrupted: bool = False
     elapsed: float = 0.0
+    indexed: int | None = None  # documents the index refresh wrote (None: not refreshed)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data."""
@@ -120,6 +121,7 @@ class CrawlSummary:
             "cooled_hosts": list(self.cooled_hosts),
             "interrupted": self.interrupted,
             "elapsed": round(self.elapsed, 3),
+            "indexed": self.indexed,
         }
 
 
@@ -131,26 +133,47 @@ def crawl(
     selection: CrawlSelection,
     clock: Clock = utc_now,
     progress: Callable[[CrawlProgress], None] | None = None,
+    index: bool = True,
 ) -> CrawlSummary:
-    """Fetch the selected links and record each outcome; Ctrl-C stops it cleanly.
+    """Fetch the selected links, record each outcome, and keep the search index up to date.
 
-    Returns the summary; after Ctrl-C it is partial and ``interrupted`` is set (every
-    result already recorded stays; the links in flight stay due).
+    The index first catches up with anything an earlier, killed run left; then what the
+    crawl records is indexed in batches while it runs (``indexing.Batches``: a page is
+    searchable within a couple of minutes), and the rest when it ends. Returns the
+    summary; after Ctrl-C it is partial and ``interrupted`` is set (every result already
+    recorded stays, and is indexed; the links in flight stay due). ``index=False`` leaves
+    the index alone (a benchmark of fetching alone).
 
     Raises:
         ConfigError: a site's ``engine = "browser"`` with no Chromium on the machine, or
             a ``[browser] executable`` that is not a program.
     """
+    # Imported here: the extraction workers import this package, and need no index.
+    from linkindex import indexing
+
     check_engines(settings)
     summary = CrawlSummary()
-    crawler = _Crawler(store, home, settings, selection, clock, progress, summary)
+    batches: indexing.Batches | None = None
+    caught_up = 0
+    if index:
+        # A crawl killed earlier left its last pages unindexed: they come first.
+        caught_up = indexing.refresh(store, home)
+        batches = indexing.Batches(home)
+    crawler = _Crawler(store, home, settings, selection, clock, progress, summary, batches)
     started = time.monotonic()
     try:
         asyncio.run(crawler.run())
     except KeyboardInterrupt:
         summary.interrupted = True
+    except BaseException:
+        if batches is not None:
+            batches.wait()  # the next command that writes indexes the rest
+        raise
     finally:
         summary.elapsed = time.monotonic() - started
+    if batches is not None:
+        # Everything recorded is searchable when the crawl returns, stopped or not.
+        summary.indexed = caught_up + batches.finish(store)
     return summary
 
 
@@ -164,8 +187,10 @@ class _Crawler:
         clock: Clock,
         progress: Callable[[CrawlProgress], None] | None,
         summary: CrawlSummary,
+        batches: Any = None,
     ) -> None:
         self.store = store
+        self.batches = batches  # indexing.Batches: what the crawl recorded, indexed as it goes
         self.settings = settings
         self.selection = selection
         self.clock = clock
@@ -351,6 +376,8 @@ class _Crawler:
         with self.store.transaction():
             self.store.record_fetch(record)
             self._events(link, status, fetched, archive, started)
+        if record.touch and self.batches is not None:
+            self.batches.changed()
         self._count(link, outcome, fetched, archive)
 
     def _events(
