@@ -27,7 +27,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ READABLE = 300
 #: Longest wait for Chromium to close at the end of a crawl.
 CLOSE_WAIT = 10.0
 #: A Chromium that crashed is started again at most this many times per crawl.
-RESTARTS = 2
+RESTARTS = 5
 
 _NET_ERROR = re.compile(r"net::(ERR_[A-Z_]+)")
 
@@ -188,7 +188,8 @@ class BrowserFetcher:
                 current = load.stop[1]  # a redirect to an origin whose robots.txt is unread
                 continue
             if load.stop is not None and load.stop[0] == NOT_A_PAGE:
-                return await self.fetcher.fetch(current, conditional=conditional)
+                plain = await self.fetcher.fetch(current, conditional=conditional)
+                return replace(plain, url=url, redirects=[*trip.redirects, *plain.redirects])
             return self._loaded(url, load, trip)
         limit = self.fetcher.crawl.max_redirects
         return self._result(url, "error", trip, error=f"more than {limit} redirects")
@@ -268,35 +269,37 @@ class BrowserFetcher:
     # -- results -----------------------------------------------------------------------
 
     def _loaded(self, url: str, load: Load, trip: _Trip) -> FetchResult:
+        """The result of a load, from what its documents answered and what it rendered."""
         final = load.final_url or load.url
+        status = load.status
         if load.stop is not None:
             outcome: Any = load.stop[0]
             return self._result(
-                url, outcome, trip, final_url=final, http_status=load.status, error=load.stop[1]
+                url, outcome, trip, final_url=final, http_status=status, error=load.stop[1]
             )
-        if load.status is None:
+        if status is None:
             return self._result(url, "error", trip, final_url=final, error="no answer")
         if not load.html:  # the time ran out while the page was still a challenge
             timeout = self.settings.browser.timeout
             why = f"{load.challenge} not passed in {timeout:g}s"
             return self._result(
-                url, "blocked", trip, final_url=final, http_status=load.status, error=why
+                url, "blocked", trip, final_url=final, http_status=status, error=why
             )
-        outcome, error = judge(load.status)
-        result = self._result(
-            url, outcome, trip, final_url=final, http_status=load.status, error=error
-        )
+        outcome, error = judge(status)
+        body = load.html.encode("utf-8") if outcome == "ok" else None
+        cap = self.fetcher.crawl.max_bytes
+        if body is not None and cap and len(body) > cap:
+            outcome, error, body = "error", f"page is over the {cap}-byte limit", None
+        result = self._result(url, outcome, trip, final_url=final, http_status=status, error=error)
         # The body is the rendered page serialised as UTF-8, whatever the server sent.
-        result.headers = {**load.headers, "content-type": "text/html; charset=utf-8"}
-        result.content_type = result.headers["content-type"]
-        if outcome == "ok":
-            body = load.html.encode("utf-8")
-            cap = self.fetcher.crawl.max_bytes
-            if cap and len(body) > cap:
-                result.outcome, result.error = "error", f"page is over the {cap}-byte limit"
-                return result
-            result.body, result.bytes = body, len(body)
-        return result
+        rendered = "text/html; charset=utf-8"
+        return replace(
+            result,
+            headers={**load.headers, "content-type": rendered},
+            content_type=rendered,
+            body=body,
+            bytes=len(body) if body is not None else 0,
+        )
 
     def _result(
         self,
@@ -323,16 +326,22 @@ class BrowserFetcher:
     # -- the browser -------------------------------------------------------------------
 
     async def _tab(self) -> _Tab:
-        """A browser page to load in; Chromium starts on the first call."""
-        await self._start()
-        if self._tabs.empty() and self._opened < self.settings.browser.pages:
-            self._opened += 1
-            try:
-                self._tabs.put_nowait(await self._new_tab())
-            except Exception:
-                self._opened -= 1
-                raise
-        return await self._tabs.get()
+        """A browser page to load in; Chromium starts on the first call (and again if
+        it crashed: a wait for a page looks again every second)."""
+        while True:
+            await self._start()
+            if self._tabs.empty() and self._opened < self.settings.browser.pages:
+                self._opened += 1
+                try:
+                    return await self._new_tab()
+                except Exception:
+                    self._opened -= 1
+                    raise
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    tab = await self._tabs.get()
+                    if tab.browser == self._starts:
+                        return tab
 
     async def _new_tab(self) -> _Tab:
         page = await self._context.new_page()
@@ -419,7 +428,8 @@ class BrowserFetcher:
             accept_downloads=False,
         )
         self._context.on("page", self._close_popup)
-        self._tabs = asyncio.Queue()
+        while not self._tabs.empty():  # pages of a Chromium that crashed
+            self._tabs.get_nowait()
         self._opened = 0
 
     def _close_popup(self, page: Any) -> None:

@@ -72,7 +72,6 @@ class Load:
     documents: int = 0  # document answers so far (not counting redirects)
     redirects: list[Redirect] = field(default_factory=list)
     stop: tuple[str, str] | None = None
-    refused: int = 0  # subrequests refused (addresses, TLS)
     challenge: str = ""  # the JavaScript challenge the page showed, if it showed one
     html: str = ""  # the rendered page, once it is no longer a challenge
 
@@ -148,8 +147,6 @@ class Interception:
         if why is not None:
             if load is not None:
                 load.stop = why
-            else:
-                self._count_refused(event)
             await self._fail(request_id, "BlockedByClient")
             return
         headers = dict(event["request"].get("headers") or {})
@@ -200,11 +197,6 @@ class Interception:
         if allowed is None:
             return UNKNOWN_ROBOTS, str(target)
         return None if allowed else ("skipped", "robots.txt disallows it")
-
-    def _count_refused(self, event: dict[str, Any]) -> None:
-        load = self._loads.get(event.get("frameId", ""))
-        if load is not None:
-            load.refused += 1
 
     # -- document answers ---------------------------------------------------------------
 
