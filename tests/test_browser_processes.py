@@ -94,11 +94,13 @@ def test_no_chromium_outlives_the_crawl(
         assert any("run-driver" in command for command in commands), commands
         assert any("chrom" in command for command in commands), commands
         assert any(scratch.glob("playwright_chromiumdev_profile-*"))
+        stopped = time.monotonic()
         if how == "ctrl-c":
             os.killpg(process.pid, signal.SIGINT)
         else:
             process.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
         stdout, _stderr = process.communicate(timeout=30)
+        took = time.monotonic() - stopped
     finally:
         if process.poll() is None:
             process.kill()
@@ -107,6 +109,7 @@ def test_no_chromium_outlives_the_crawl(
     assert process.returncode == expected
     if how != "sigkill":  # stopped like Ctrl-C: the browser closed by the crawl itself
         assert "interrupted; run the same command again to carry on" in stdout.decode()
+        assert took < 5, f"{how} took {took:.1f}s to stop the crawl and its browser"
     wait_until(lambda: not alive(members), "the browser's processes to end", timeout=15)
     wait_until(lambda: not any(scratch.iterdir()), "the browser profile to go", timeout=15)
     assert 2 <= fetches(home) < LINKS
