@@ -172,6 +172,8 @@ def test_private_addresses_are_refused_for_the_page_its_redirects_and_its_reques
             f'<script src="{inside.url_for("/secret")}?script"></script>'
             f'<script>fetch("{inside.url_for("/secret")}?xhr")</script>'
             f'<iframe src="{inside.url_for("/secret")}?frame"></iframe>'
+            f'<script>try {{ new WebSocket("ws://127.0.0.2:{inside.port}/secret?socket"); }}'
+            " catch (error) {}</script>"
         )
         server.expect_request("/leaky").respond_with_data(leaky, content_type="text/html")
         server.expect_request("/jump").respond_with_response(

@@ -63,6 +63,17 @@ CLOSE_WAIT = 10.0
 #: A Chromium that crashed is started again at most this many times per crawl.
 RESTARTS = 5
 
+#: Run in every page before its own scripts. Sockets (WebSocket, WebTransport, WebRTC)
+#: are not requests the interception can hold, so pages get none: reading a page's
+#: text never needs them, and they could reach a private address past the checks.
+NO_SOCKETS = """
+for (const name of ["WebSocket", "WebTransport", "RTCPeerConnection",
+                    "webkitRTCPeerConnection", "RTCDataChannel"]) {
+  try { Object.defineProperty(window, name, {value: undefined, configurable: false}); }
+  catch (error) {}
+}
+"""
+
 _NET_ERROR = re.compile(r"net::(ERR_[A-Z_]+)")
 
 
@@ -427,6 +438,7 @@ class BrowserFetcher:
             service_workers="block",
             accept_downloads=False,
         )
+        await self._context.add_init_script(NO_SOCKETS)
         self._context.on("page", self._close_popup)
         while not self._tabs.empty():  # pages of a Chromium that crashed
             self._tabs.get_nowait()

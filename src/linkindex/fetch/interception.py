@@ -11,6 +11,9 @@ engine's rules before it leaves:
   (``tlscheck``);
 - per-site headers, on requests to that site's hosts only.
 
+Sockets are no requests and never come here: pages get no WebSocket, WebTransport or
+WebRTC at all (``browser.NO_SOCKETS``).
+
 A page's own document (its main frame, ``watch``ed for the length of a load) is also
 judged like a page fetch: robots.txt for every hop, the redirect limit, the conditional
 validators, and the host's interval counted again from the moment it leaves; and when
