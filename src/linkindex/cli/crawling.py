@@ -15,6 +15,7 @@ from linkindex.cli.app import (
     JsonOption,
     command,
     echo_json,
+    human_size,
     interrupted_code,
     is_tty,
     load_settings,
@@ -179,10 +180,19 @@ class _ProgressBar:
 
 def summary_lines(summary: CrawlSummary, *, due_only: bool = True) -> list[str]:
     """The closing table (sites x outcomes) and a line about what else happened."""
+    figures = summary.figures
+    kept = (
+        [
+            f"figures: {figures.stored} kept ({human_size(figures.new_bytes)} new), "
+            f"{figures.failed} failed (tried again next time), {figures.refused} refused"
+        ]
+        if figures.stored or figures.failed or figures.refused
+        else []
+    )
     if not summary.selected:
         if due_only:
-            return ["nothing is due; `linkindex crawl --all` fetches every link again"]
-        return ["no link matches; `linkindex stats` shows the sites and statuses held"]
+            return ["nothing is due; `linkindex crawl --all` fetches every link again", *kept]
+        return ["no link matches; `linkindex stats` shows the sites and statuses held", *kept]
     lines: list[str] = []
     if summary.by_site:
         columns = [name for name in OUTCOMES if summary.counts.get(name)]
@@ -209,6 +219,7 @@ def summary_lines(summary: CrawlSummary, *, due_only: bool = True) -> list[str]:
     if summary.archived:
         tail += f"; {summary.archived} recovered from the Wayback Machine"
     lines.append(tail)
+    lines.extend(kept)
     if summary.by_engine.get("browser"):
         engines = sorted(summary.by_engine.items(), key=lambda item: (-item[1], item[0]))
         lines.append("fetched by: " + ", ".join(f"{name} {count}" for name, count in engines))
@@ -244,10 +255,11 @@ def show_command(
         record = _find(store, url)
         fetches = store.fetch_history(record.id, limit=history)
         versions = store.snapshot_versions(record.id)
+        not_kept = store.figures_not_kept(record.id)
     if json_output:
-        echo_json(show_json(record, fetches, versions))
+        echo_json(show_json(record, fetches, versions, not_kept))
         return
-    for line in show_lines(record, fetches, versions):
+    for line in show_lines(record, fetches, versions, not_kept):
         typer.echo(line)
 
 
@@ -262,9 +274,13 @@ def _find(store: Store, url: str) -> LinkRecord:
 
 
 def show_json(
-    record: LinkRecord, fetches: list[dict[str, Any]], versions: list[dict[str, Any]]
+    record: LinkRecord,
+    fetches: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
+    not_kept: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The JSON of ``show``: export's link object plus page text, fetches and versions."""
+    """The JSON of ``show``: export's link object plus page text, figures, fetches and
+    versions."""
     from linkindex.export import link_json
 
     data = link_json(record)
@@ -288,13 +304,31 @@ def show_json(
             "engine": page.engine,
         }
     )
+    data["images"] = [image.to_json() for image in record.images]
+    data["images_not_kept"] = not_kept
     data["fetches"] = fetches
     data["snapshots"] = versions
     return data
 
 
+def _images_line(record: LinkRecord, not_kept: list[dict[str, Any]]) -> str:
+    """``3 (412 KB)``, with how many figures were not kept and why, if any."""
+    if not record.images and not not_kept:
+        return ""
+    line = f"{len(record.images)} ({human_size(sum(image.bytes for image in record.images))})"
+    later = sum(row["state"] in ("pending", "failed") for row in not_kept)
+    if later:
+        line += f"; {later} still to fetch"
+    if len(not_kept) > later:
+        line += f"; {len(not_kept) - later} refused"
+    return line
+
+
 def show_lines(
-    record: LinkRecord, fetches: list[dict[str, Any]], versions: list[dict[str, Any]]
+    record: LinkRecord,
+    fetches: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
+    not_kept: list[dict[str, Any]],
 ) -> list[str]:
     """``show`` as plain lines: the link, its placements, its page, its history."""
     lines = [record.url]
@@ -309,6 +343,7 @@ def show_lines(
         ("next check", record.next_fetch_at or "now"),
         ("archive", record.archive_url or ""),
         ("versions", str(len(versions)) if versions else ""),
+        ("images", _images_line(record, not_kept)),
     ]
     lines += [f"  {name + ':':<12}{value}" for name, value in facts if value]
     lines.append("")

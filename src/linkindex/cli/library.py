@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from linkindex.cli.app import HomeOption, JsonOption, command, echo_json, open_store, resolve_home
+from linkindex.cli.app import (
+    HomeOption,
+    JsonOption,
+    command,
+    echo_json,
+    human_size,
+    open_store,
+    resolve_home,
+)
 from linkindex.errors import EmptyLibraryError, UserError
 
 if TYPE_CHECKING:
@@ -138,7 +146,7 @@ def stats_command(as_json: JsonOption = False, home: HomeOption = None) -> None:
         linkindex stats --json
     """
     with _open_filled(home) as store:
-        stats = store.library_stats()
+        stats = {**store.library_stats(), **store.image_stats()}
     if as_json:
         echo_json(stats)
         return
@@ -160,6 +168,8 @@ def stats_lines(stats: dict[str, Any]) -> list[str]:
         f"by site:     {counts(stats['by_site'])}",
         f"by status:   {counts(stats['by_status'])}",
         f"fetched by:  {counts(stats['pages_by_engine'])}",
+        f"images:      {stats['images']} ({human_size(stats['image_bytes'])}), "
+        f"shown by {stats['figures']} figures",
         f"roots:       {', '.join(stats['roots']) or '-'}",
         f"last import: {stats['last_import'] or '-'}",
     ]

@@ -201,14 +201,20 @@ def index_command(
 @command("doctor")
 def doctor_command(
     repair: Annotated[
-        bool, typer.Option("--repair", help="Rebuild the index if it disagrees with the store.")
+        bool,
+        typer.Option(
+            "--repair",
+            help="Rebuild the index if it disagrees with the store; fetch lost images again.",
+        ),
     ] = False,
     home: HomeOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Check the library: the search index against the store, snapshot files on disk.
+    """Check the library: the search index against the store, snapshot and image files.
 
     Exits 1 when a problem remains (after --repair, when it could not be repaired).
+    --repair rebuilds a disagreeing index and sends figures whose image file is missing
+    or damaged back to the next crawl.
 
     Example:
 
@@ -225,9 +231,11 @@ def doctor_command(
             {
                 "ok": not problems,
                 "repaired": found.repaired,
+                "images_to_fetch_again": found.images_to_fetch_again,
                 "problems": problems,
                 "index": asdict(check),
                 "missing_snapshots": found.missing_snapshots[:100],
+                "bad_images": found.bad_images[:100],
             }
         )
     else:
@@ -237,6 +245,11 @@ def doctor_command(
         )
         if found.repaired:
             typer.echo("rebuilt the index")
+        if found.images_to_fetch_again:
+            typer.echo(
+                f"forgot {found.images_to_fetch_again} missing or damaged images: "
+                "the next `linkindex crawl` fetches their figures again"
+            )
         for problem in problems:
             typer.echo(f"problem: {problem}")
         if not problems:

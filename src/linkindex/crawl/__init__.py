@@ -28,12 +28,13 @@ from typing import Any
 
 from linkindex.config import Settings
 from linkindex.crawl.extraction import Extraction, worker_count
+from linkindex.crawl.figures import Figures, FigureSummary, figures_of, image_fetch_settings
 from linkindex.crawl.page import Fetched, PageFetcher
 from linkindex.fetch import BrowserFetcher, Fetcher
 from linkindex.fetch.browser import check_engines
 from linkindex.models import Clock, FetchResult, from_iso, to_iso, utc_now
 from linkindex.schedule import next_check
-from linkindex.snapshots import Snapshots
+from linkindex.snapshots import Images, Snapshots
 from linkindex.store import Store
 from linkindex.store.crawlstate import ArchiveRecord, DueLink, FetchRecord
 from linkindex.urls import site_of
@@ -105,6 +106,7 @@ class CrawlSummary:
     interrupted: bool = False
     elapsed: float = 0.0
     indexed: int | None = None  # documents the index refresh wrote (None: not refreshed)
+    figures: FigureSummary = field(default_factory=FigureSummary)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data."""
@@ -122,6 +124,7 @@ class CrawlSummary:
             "interrupted": self.interrupted,
             "elapsed": round(self.elapsed, 3),
             "indexed": self.indexed,
+            "figures": self.figures.to_dict(),
         }
 
 
@@ -206,6 +209,7 @@ class _Crawler:
         self.canaries: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.working = 0  # workers neither resting nor done
         self.changed: asyncio.Condition | None = None  # made in the crawl's event loop
+        self.figures: Figures | None = None
 
     async def run(self) -> None:
         now = self.clock()
@@ -229,7 +233,10 @@ class _Crawler:
             queues[link.host].append(link)
         self.summary.total = len(links)
         self.started = time.monotonic()
-        if not self.summary.total:
+        figures_left = self.settings.images.enabled and (
+            self.store.links_with_pending_figures() or self.store.pages_without_figures()
+        )
+        if not self.summary.total and not figures_left:
             return
         self.changed = asyncio.Condition()
         extraction = Extraction(
@@ -241,7 +248,17 @@ class _Crawler:
                 BrowserFetcher(
                     fetcher, self.settings, site_of=site_of, scratch=self.home / BROWSER_SCRATCH
                 ) as browser,
+                Fetcher(image_fetch_settings(self.settings)) as image_fetcher,
             ):
+                self.figures = Figures(
+                    self.store,
+                    Images(self.home),
+                    image_fetcher,
+                    self.settings,
+                    clock=self.clock,
+                    snapshots=self.snapshots,
+                )
+                self.figures.resume()
                 pages = PageFetcher(
                     fetcher,
                     self.settings,
@@ -256,7 +273,10 @@ class _Crawler:
                     workers.extend(self._work(pages, host, queue) for _ in range(slots))
                 self.working = len(workers)
                 await asyncio.gather(*workers)
+                await self.figures.wait()
         finally:
+            if self.figures is not None:
+                self.summary.figures = self.figures.summary
             extraction.close()
 
     async def _work(self, pages: PageFetcher, host: str, queue: deque[DueLink]) -> None:
@@ -358,6 +378,9 @@ class _Crawler:
             now=started,
             settings=self.settings,
         )
+        figures, from_archive = figures_of(
+            fetched.page, archive.page if archive is not None else None, self.settings
+        )
         record = FetchRecord(
             link_id=link.id,
             started_at=to_iso(started),
@@ -372,12 +395,16 @@ class _Crawler:
             snapshot=fetched.snapshot,
             archive=archive,
             touch=status != link.status or fetched.page is not None or archive is not None,
+            figures=figures,
+            figures_from_archive=from_archive,
         )
         with self.store.transaction():
             self.store.record_fetch(record)
             self._events(link, status, fetched, archive, started)
         if record.touch and self.batches is not None:
             self.batches.changed()
+        if self.figures is not None and (status == "ok" or figures is not None):
+            self.figures.after_record(link.id)
         self._count(link, outcome, fetched, archive)
 
     def _events(

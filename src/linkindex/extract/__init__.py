@@ -32,6 +32,7 @@ __all__ = [
     "SIGNATURES",
     "decode_body",
     "extract_page",
+    "original_of",
     "site_of_page",
     "site_of_url",
 ]
@@ -80,6 +81,9 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
         The Page; its ``verdict`` is ``dead`` or ``blocked`` when the page itself says
         the content is gone or asks for verification, whatever the HTTP status was.
     """
+    # An archive copy is read as the page it copies: its site's extractor, and relative
+    # addresses (figures) resolved against the original page.
+    url = original_of(url) or url
     media_type = header(headers, "content-type").split(";", 1)[0].strip().lower()
     if media_type == "application/pdf" or body[:1024].lstrip().startswith(b"%PDF-"):
         return _finish(pdf.extract(body, url=url), url=url)
@@ -102,19 +106,26 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
 
 
 def site_of_url(url: str) -> str:
-    """The site of a URL; for a Wayback-style archive copy, the site of the archived URL.
-
-    Any host serving ``/web/<timestamp>/<original URL>`` counts as an archive: the
-    Wayback Machine, a configured mirror of its API, or a local pywb.
-    """
+    """The site of a URL; for a Wayback-style archive copy, the site of the archived URL."""
     site = site_of(url)
     if site == "web":
-        parts = urlsplit(url)
-        match = _WAYBACK.match(parts.path + ("?" + parts.query if parts.query else ""))
-        if match:
-            original = re.sub(r"^(https?:)/+", r"\1//", match["url"])
+        original = original_of(url)
+        if original:
             return site_of(original)
     return site
+
+
+def original_of(url: str) -> str | None:
+    """The page a Wayback-style archive copy copies, or None for any other URL.
+
+    Any host serving ``/web/<timestamp>[id_]/<original URL>`` counts as an archive: the
+    Wayback Machine, a configured mirror of its API, or a local pywb.
+    """
+    parts = urlsplit(url)
+    match = _WAYBACK.match(parts.path + ("?" + parts.query if parts.query else ""))
+    if not match:
+        return None
+    return re.sub(r"^(https?:)/+", r"\1//", match["url"])
 
 
 def site_of_page(doc: HtmlElement) -> str:

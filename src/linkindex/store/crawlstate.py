@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkindex.models import FetchResult, Page
-from linkindex.store.core import StoreBase, _chunks
+from linkindex.models import FetchResult, Figure, Page
+from linkindex.store.core import _chunks
+from linkindex.store.figures import FiguresMixin
 
 
 @dataclass(slots=True)
@@ -49,7 +50,8 @@ class FetchRecord:
 
     ``status`` and the counters are the link's values after this fetch. ``page`` and
     ``snapshot`` are written when the fetch produced them; ``archive`` holds the
-    Wayback Machine fetch that recovered a lost page, if one was made.
+    Wayback Machine fetch that recovered a lost page, if one was made. ``figures``, when
+    not None, become the link's figures (``FiguresMixin.save_figures``).
     """
 
     link_id: int
@@ -65,6 +67,8 @@ class FetchRecord:
     snapshot: SnapshotRow | None = None
     archive: ArchiveRecord | None = None
     touch: bool = True
+    figures: list[Figure] | None = None
+    figures_from_archive: bool = False
 
 
 @dataclass(slots=True)
@@ -94,7 +98,7 @@ _DUE_COLUMNS = (
 )
 
 
-class CrawlStateMixin(StoreBase):
+class CrawlStateMixin(FiguresMixin):
     """Crawl state: due links, recording fetch outcomes, pages, snapshots, host cooldowns."""
 
     def due_links(
@@ -218,6 +222,10 @@ class CrawlStateMixin(StoreBase):
             if record.archive is not None:
                 self._record_archive(record.link_id, record.archive, record.started_at)
                 values["archive_url"] = record.archive.archive_url
+            if record.figures is not None:
+                self.save_figures(
+                    record.link_id, record.figures, archived=record.figures_from_archive
+                )
             assignments = ", ".join(f"{name}=?" for name in values)
             self.conn.execute(
                 f"UPDATE links SET {assignments} WHERE id=?", (*values.values(), record.link_id)
