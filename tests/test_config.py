@@ -1,5 +1,5 @@
-"""config.toml: the fetch engines per site and [browser]; [images] and each site's
-image_referer; all checked like the rest."""
+"""config.toml: values that apply, the [images] section, the fetch engines per site and
+[browser], and every mistake as one clear line."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ import stat
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from linkindex.config import BrowserSettings, ImageSettings, load_settings, parse_settings
+from linkindex.cli import app
+from linkindex.config import (
+    BrowserSettings,
+    ImageSettings,
+    Settings,
+    load_settings,
+    parse_settings,
+)
 from linkindex.errors import ConfigError
 from linkindex.fetch.browser import check_engines
 
@@ -31,6 +39,110 @@ def test_engines_and_browser_settings_are_read() -> None:
     assert settings.site("zhihu").per_host_interval == 3.0  # the site's other defaults stay
     assert settings.site("wechat").engine == "http"
     assert settings.browser == BrowserSettings("/opt/chrome/chrome", 4, 45.0)
+
+
+def write_config(home: Path, text: str) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(text, encoding="utf-8")
+
+
+def test_no_config_means_the_defaults(home: Path) -> None:
+    assert load_settings(home) == Settings()
+
+
+def test_values_apply_and_a_site_override_keeps_the_other_defaults(home: Path) -> None:
+    write_config(
+        home,
+        "[crawl]\nconcurrency = 4\ntimeout = 7\nobey_robots = false\n"
+        'user_agent = "me/1"\n\n'
+        "[sites.wechat]\nper_host_interval = 8\n"
+        'headers = { Referer = "https://mp.weixin.qq.com/" }\n\n'
+        "[sites.gitee]\nper_host_interval = 2.5\n\n"
+        "[schedule]\ndead_confirmations = 5\n\n[archive]\nenabled = false\n",
+    )
+    settings = load_settings(home)
+    assert (settings.crawl.concurrency, settings.crawl.timeout) == (4, 7.0)
+    assert isinstance(settings.crawl.timeout, float)
+    assert (settings.crawl.obey_robots, settings.crawl.user_agent) == (False, "me/1")
+    wechat = settings.site("wechat")
+    assert (wechat.per_host_interval, wechat.per_host_concurrency) == (8.0, 1)
+    assert wechat.refresh_days == 90
+    assert wechat.headers == {"Referer": "https://mp.weixin.qq.com/"}
+    assert settings.site("gitee").per_host_interval == 2.5
+    assert settings.site("zhihu").per_host_interval == 3.0
+    assert settings.schedule.dead_confirmations == 5
+    assert settings.archive.enabled is False
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[crawl]\nconcurency = 4\n",
+            "config.toml: unknown key crawl.concurency; known keys: allow_private_networks, "
+            "backoff_base, backoff_max, concurrency, cooldown, extract_workers, github_api_url, "
+            "http2, max_bytes, max_redirects, obey_robots, per_host_concurrency, "
+            "per_host_interval, retries, timeout, user_agent",
+        ),
+        (
+            "[sites.wechat]\ninterval = 5\n",
+            "config.toml: unknown key sites.wechat.interval; known keys: cookies, engine, "
+            "headers, image_referer, per_host_concurrency, per_host_interval, refresh_days",
+        ),
+        (
+            "[crawler]\nconcurrency = 4\n",
+            "config.toml: unknown section [crawler]; known: crawl, sites, archive, schedule, "
+            "images, browser",
+        ),
+        ('[crawl]\ntimeout = "slow"\n', "config.toml: crawl.timeout must be a non-negative number"),
+        ("[crawl]\ntimeout = -1\n", "config.toml: crawl.timeout must be a non-negative number"),
+        ("[crawl]\ntimeout = true\n", "config.toml: crawl.timeout must be a non-negative number"),
+        (
+            "[crawl]\nretries = 2.5\n",
+            "config.toml: crawl.retries must be a non-negative whole number",
+        ),
+        (
+            "[crawl]\nretries = false\n",
+            "config.toml: crawl.retries must be a non-negative whole number",
+        ),
+        ('[crawl]\nobey_robots = "no"\n', "config.toml: crawl.obey_robots must be true or false"),
+        ("[crawl]\nuser_agent = 5\n", "config.toml: crawl.user_agent must be a string"),
+        (
+            '[sites.zhihu]\nheaders = "Referer: x"\n',
+            "config.toml: sites.zhihu.headers must be a table of strings",
+        ),
+        ("crawl = 5\n", "config.toml: [crawl] must be a table"),
+        ("sites = 5\n", "config.toml: [sites] must hold tables such as [sites.wechat]"),
+        ("[sites]\nwechat = 5\n", "config.toml: [sites.wechat] must be a table"),
+    ],
+)
+def test_each_mistake_is_one_clear_line(
+    home: Path, runner: CliRunner, text: str, message: str
+) -> None:
+    write_config(home, text)
+    result = runner.invoke(app, ["crawl", "--all"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [f"error: {message}"]
+    assert result.stdout == ""
+
+
+def test_invalid_toml_is_one_clear_line(home: Path, runner: CliRunner) -> None:
+    write_config(home, "[crawl\ntimeout = 3\n")
+    result = runner.invoke(app, ["crawl", "--all"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {home / 'config.toml'} is not valid TOML (Expected ']' at the end of a table "
+        "declaration (at line 1, column 7)); fix it or delete it"
+    ]
+
+
+def test_an_unreadable_config_is_one_clear_line(home: Path, runner: CliRunner) -> None:
+    home.mkdir(parents=True)
+    (home / "config.toml").write_bytes(b"[crawl]\ntimeout = \xff\n")
+    result = runner.invoke(app, ["crawl", "--all"])
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: cannot read {home / 'config.toml'}: 'utf-8' codec")
 
 
 def test_images_defaults() -> None:

@@ -3,7 +3,6 @@ and the next crawl finishes the rest."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from children import child_env
 from crawl_servers import add_links, fixture
 from linkindex import search
 from linkindex.config import load_settings
@@ -61,7 +61,7 @@ def slow_library(home: Path) -> Iterator[tuple[HTTPServer, list[int]]]:
 
 
 def start_crawl(home: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LINKINDEX_HOME": str(home)}
+    env = child_env(LINKINDEX_HOME=str(home))
     return subprocess.Popen(
         [sys.executable, "-m", "linkindex", "crawl", "--home", str(home)],
         stdout=subprocess.PIPE,

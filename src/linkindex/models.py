@@ -101,6 +101,7 @@ class ParsedNote:
     links: list[NoteLink] = field(default_factory=list)
     headings: list[tuple[str, ...]] = field(default_factory=list)  # every heading path seen
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count (mailto, malformed…)
+    warnings: list[str] = field(default_factory=list)  # what could not be read as Markdown
 
 
 @dataclass(slots=True)

@@ -121,6 +121,19 @@ class Snapshots:
         except (NotFoundError, StoreError):
             return False
 
+    def damaged(self, digests: Iterable[str]) -> list[str]:
+        """The snapshots among ``digests`` that are on disk but no longer what was stored.
+
+        A file overwritten, truncated or not gzip any more: its bytes do not hash to its
+        name. Reads and hashes every body (about as fast as the disk reads them).
+        """
+        return [digest for digest in digests if self.exists(digest) and not self.verify(digest)]
+
+    def discard(self, digest: str) -> None:
+        """Delete a snapshot file (a damaged one: the next fetch of its body writes it again,
+        which ``put`` would not do while a file of that name is there)."""
+        self.path(digest).unlink(missing_ok=True)
+
 
 class Images:
     """The figure folder of a library home: each picture once, by the sha256 of its bytes."""

@@ -15,6 +15,8 @@ import pytest
 from web_library import HOSTILE_TITLE, WECHAT_TITLE, build_from_fixtures
 from web_server import Server
 
+from children import child_env
+
 from linkindex.fetch.chromium import FLAGS
 
 if TYPE_CHECKING:
@@ -54,7 +56,9 @@ def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=child_env()
+        )
         yield chromium
         chromium.close()
 

@@ -311,6 +311,14 @@ def show_json(
     return data
 
 
+def _made_by(extractor: str, extra: dict[str, Any]) -> str:
+    """Which extractor produced the page's text, in words for ``show``."""
+    fallback = extra.get("text_fallback_from")
+    if fallback:
+        return f"text by {extractor}, after {fallback} found none"
+    return extractor
+
+
 def _images_line(record: LinkRecord, not_kept: list[dict[str, Any]]) -> str:
     """``3 (412 KB)``, with how many figures were not kept and why, if any."""
     if not record.images and not not_kept:
@@ -330,7 +338,22 @@ def show_lines(
     versions: list[dict[str, Any]],
     not_kept: list[dict[str, Any]],
 ) -> list[str]:
-    """``show`` as plain lines: the link, its placements, its page, its history."""
+    """``show`` as plain lines: the link, its placements, its page, its history.
+
+    Every line is printable: titles are cleaned at import and extraction, and a library
+    filled before that cleaning must not reach the terminal with its escapes either.
+    """
+    from linkindex.printable import printable
+
+    return [printable(line) for line in _show_lines(record, fetches, versions, not_kept)]
+
+
+def _show_lines(
+    record: LinkRecord,
+    fetches: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
+    not_kept: list[dict[str, Any]],
+) -> list[str]:
     lines = [record.url]
     facts = [
         ("canonical", record.canonical_url if record.canonical_url != record.url else ""),
@@ -359,7 +382,8 @@ def show_lines(
         lines.append("page: none stored yet")
     else:
         source = " from the Wayback Machine" if page.from_archive else ""
-        lines.append(f"page ({page.extractor}{source}, via {page.engine}, {page.extracted_at}):")
+        made_by = _made_by(page.extractor, page.extra)
+        lines.append(f"page ({made_by}{source}, via {page.engine}, {page.extracted_at}):")
         for name, value in (
             ("title", page.title),
             ("author", page.author),

@@ -5,7 +5,9 @@ about it when it was never fetched), its figures after the paragraphs they follo
 table of contents by topic. Each picture is one item of the book (``images/<sha256>.png``)
 however many chapters show it. ebooklib stamps the current time into the zip entries and
 the metadata, so the book is re-packed with fixed timestamps and dated from the library's
-own data: the same library gives the same bytes.
+own data: the same library gives the same bytes. Every text handed to ebooklib is
+``printable`` first: lxml, which writes the book's XML, refuses control characters, and
+one title holding one would stop the whole export.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from linkindex.export.outline import (
 from linkindex.export.pictures import Pictures
 from linkindex.extract.imagefile import SUFFIXES
 from linkindex.models import from_iso, paragraphs
+from linkindex.printable import printable
 from linkindex.store.records import ImageRecord, LinkRecord
 from linkindex.topics import label
 
@@ -50,7 +53,7 @@ def render(
 
     book = epub.EpubBook()
     book.set_identifier(_identifier(records))
-    book.set_title(title)
+    book.set_title(printable(title))
     book.set_language("zh")
     book.add_author("linkindex")
     style = epub.EpubItem(
@@ -90,15 +93,17 @@ def _toc(
         record = entry.record
         if record.id in chapters:
             first = chapters[record.id]
-            items.append(epub.Link(first.file_name, entry.title, f"{first.id}-{len(items)}"))
+            items.append(
+                epub.Link(first.file_name, printable(entry.title), f"{first.id}-{len(items)}")
+            )
             continue
         chapter = epub.EpubHtml(
             uid=f"link{record.id}",
             file_name=f"link-{record.id}.xhtml",
-            title=entry.title,
+            title=printable(entry.title),
             lang="zh",
         )
-        chapter.content = _chapter(entry, pictures)
+        chapter.content = printable(_chapter(entry, pictures))
         chapter.add_item(style)
         book.add_item(chapter)
         chapters[record.id] = chapter
@@ -107,7 +112,7 @@ def _toc(
         below = _toc(book, child, chapters, style, pictures)
         # Readers (and the NCX) want every TOC entry to point somewhere: a topic opens
         # at its first link.
-        items.append((epub.Section(child.name, _first_href(below)), below))
+        items.append((epub.Section(printable(child.name), _first_href(below)), below))
     return items
 
 
@@ -144,7 +149,8 @@ def _chapter(entry: Entry, pictures: Pictures | None) -> str:
     if not text.strip():
         text = "\n\n".join(p.description for p in record.placements if p.description)
         parts.append("<p><em>No stored text for this link.</em></p>")
-    blocks = paragraphs(text)
+    # Cleaned before it is cut into lines: splitlines() breaks at \x0b, \x0c and \x85 too.
+    blocks = paragraphs(printable(text))
     for number, paragraph in enumerate(blocks):
         parts.extend(_figures(figures, number, pictures))
         lines = [escape(line.strip()) for line in paragraph.splitlines() if line.strip()]

@@ -12,6 +12,7 @@ from html import escape
 
 from linkindex.export.outline import Entry, TopicNode, archive_link, is_web_url, outline
 from linkindex.export.pictures import Pictures
+from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
 
 _STYLE = """
@@ -61,7 +62,8 @@ def render(
     for index, child in enumerate(root.children):
         parts += _topic(child, pictures, depth=2, anchor=f"t{index + 1}")
     parts += ["</body>", "</html>", ""]
-    return "\n".join(parts).encode("utf-8")
+    # printable: control characters and noncharacters are not allowed in HTML either.
+    return printable("\n".join(parts)).encode("utf-8")
 
 
 def _contents(root: TopicNode) -> list[str]:

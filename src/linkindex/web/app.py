@@ -45,7 +45,7 @@ def create_app(home: Path, *, token: str | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Guard, token=token)],
+        middleware=[Middleware(Guard, token=token, error_page=error_response)],
         exception_handlers={
             HTTPException: _http_error,
             LinkindexError: _library_error,
