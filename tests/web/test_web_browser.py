@@ -16,7 +16,6 @@ from web_library import HOSTILE_TITLE, WECHAT_TITLE, build_from_fixtures
 from web_server import Server
 
 from children import child_env
-
 from linkindex.fetch.chromium import FLAGS
 
 if TYPE_CHECKING:
