@@ -23,6 +23,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from browser_sites import alive, browser_tests, family
+from children import child_env
 from crawl_servers import add_links
 from linkindex.store import Store
 
@@ -82,7 +83,7 @@ def test_no_chromium_outlives_the_crawl(
         [sys.executable, "-m", "linkindex", "crawl", "--home", str(home)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "TMPDIR": str(scratch)},
+        env=child_env(TMPDIR=str(scratch)),
         start_new_session=True,
         # A test run started in the background inherits an ignored SIGINT: give it back.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
