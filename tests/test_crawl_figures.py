@@ -206,6 +206,22 @@ def test_a_post_made_only_of_pictures_keeps_them(db: Store, home: Path, web: Web
     assert record.page.title == "一图看懂 GPU 的存储层次"
 
 
+def test_a_post_made_only_of_pictures_is_kept_for_the_browser_too(home: Path) -> None:
+    """Its snapshot is kept when the crawl may still try the browser on pages without
+    text: the extractor found the article in its pictures."""
+    from linkindex.crawl.extraction import extract_and_keep, scripted
+
+    body = (FIGURES / "wechat_pictures.html").read_bytes()
+    headers = {"content-type": "text/html; charset=utf-8"}
+    url = "https://mp.weixin.qq.com/s/Pic9k"
+    page, snapshot = extract_and_keep(str(home), body, url, headers, content_hash(body), False)
+    assert (page.extractor, len(page.figures)) == ("wechat", 3)
+    assert snapshot is not None and snapshot.hash == content_hash(body)
+    assert not scripted(page, headers, body)
+    # the same page with neither text nor figures is one whose scripts may write it
+    assert scripted(replace(page, figures=[]), headers, body)
+
+
 def with_site(chosen: Settings, site: str, **values: Any) -> Settings:
     return replace(chosen, sites={**chosen.sites, site: SiteSettings(**values)})
 
