@@ -28,35 +28,100 @@ import importlib.util
 import mmap
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
+from itertools import accumulate, compress, product
+from operator import sub
 from pathlib import Path
 from typing import Any
 
 #: A word that never occurs in folded text; its frequency carries the dictionary total.
 _TOTAL_CARRIER = "\ue000"
 
-#: Full-width ASCII (！ to ～) folds to ASCII; the ideographic space to a space.
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-_WIDE = re.compile("[\uff01-\uff5e\u3000]")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+#: CJK ideographs: the unified blocks, extension A, the compatibility block and the
+#: supplementary planes (extensions B-H, where some of OpenCC's simplified forms live).
+_CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK = re.compile(f"[{_CJK_CHARS}]+")
 
 #: Headings that may become dictionary words: short, with a CJK character, no spaces or
 #: punctuation other than the characters of code terms (C++, C#, .NET, -).
-_TERM_LIKE = re.compile(r"^[0-9a-z\u3400-\u4dbf\u4e00-\u9fff+#.\-]{2,8}$")
+_TERM_LIKE = re.compile(f"^[0-9a-z{_CJK_CHARS}+#.\\-]{{2,8}}$")
+
+#: Full-width letters and digits, and the symbols jieba keeps inside English and code
+#: words (＋ ＃ ＆ ． ＿ ％ －), fold to ASCII. Other full-width punctuation (，！？：) is
+#: cut alone either way, and leaving it keeps most Chinese text from needing a
+#: translation at all.
+_FULL_WIDTH = {
+    code: code - 0xFEE0
+    for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+    + [ord(symbol) for symbol in "＋＃＆．＿％－"]
+}
+
+#: Texts this long or longer are scanned for the characters that fold (few in most
+#: text) instead of being translated whole: ``str.translate`` looks up every
+#: character in a dict (~0.15 us each), the scan is a regular expression in C.
+_SCAN_FROM = 200
+
+_BEYOND_BASIC_PLANE = re.compile("[\U00010000-\U0010ffff]")
 
 Token = tuple[str, int, int, int]  # folded word, position, start char, end char
 
 
+@cache
+def _fold_table() -> dict[int, int]:
+    """Code point to code point: full-width ASCII and traditional characters.
+
+    The traditional-to-simplified pairs are OpenCC's character table as derived by
+    ``scripts/fold_table.py`` into ``data/ts_fold.txt`` (its first candidate per
+    character; Apache-2.0, see ``data/OpenCC-LICENSE.txt``).
+    """
+    table = dict(_FULL_WIDTH)
+    text = resources.files("linkindex").joinpath("data/ts_fold.txt").read_text("utf-8")
+    for line in text.splitlines():
+        if line and line[0] != "#":
+            table[ord(line[0])] = ord(line[2])
+    return table
+
+
+@cache
+def _foldable() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Runs of characters that fold to others: those of the basic plane, and the few
+    beyond it (a class with those is scanned ~20x slower, so it is only used on text
+    that has such characters). Compiled on first use (~6 ms)."""
+    chars = "".join(map(chr, sorted(_fold_table())))
+    basic = "".join(ch for ch in chars if ch <= "\uffff")
+    beyond = "".join(ch for ch in chars if ch > "\uffff")
+    never = "(?!)"
+    return (
+        re.compile(f"[{re.escape(basic)}]+" if basic else never),
+        re.compile(f"[{re.escape(beyond)}]+" if beyond else never),
+    )
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_fold_table())
+
+
 def fold(text: str) -> str:
-    """Lower-case and fold full-width ASCII, keeping the length (offsets stay valid)."""
-    folded = (text.translate(_FULL_WIDTH) if _WIDE.search(text) else text).lower()
+    """The form text is matched in: traditional characters as simplified, full-width
+    letters and digits as ASCII, lower case; the same length, so offsets into the
+    folded text are offsets into the original.
+    """
+    if len(text) < _SCAN_FROM:
+        folded = text.translate(_fold_table()).lower()
+    else:
+        basic, beyond = _foldable()
+        folded = basic.sub(_fold_run, text)
+        if _BEYOND_BASIC_PLANE.search(text) is not None:
+            folded = beyond.sub(_fold_run, folded)
+        folded = folded.lower()
     if len(folded) == len(text):
         return folded
     # A few characters (U+0130 İ) grow when lower-cased: keep those as they are.
-    return "".join(low if len(low := ch.translate(_FULL_WIDTH).lower()) == 1 else ch for ch in text)
+    table = _fold_table()
+    return "".join(low if len(low := ch.translate(table).lower()) == 1 else ch for ch in text)
 
 
 def is_word(token: str) -> bool:
@@ -74,14 +139,73 @@ def _is_compound(word: str) -> bool:
     )
 
 
-def _query_words(words: Iterable[str]) -> list[str]:
-    """Meaningful words of a cut, compounds replaced by their parts (all required)."""
+#: Runs of one script in a word: Latin letters and digits, or ideographs.
+_SCRIPT_RUN = re.compile(f"[0-9a-z]+|[{_CJK_CHARS}]+")
+#: Runs of letters or of digits in a Latin word.
+_LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+_CJK_START = re.compile(f"[{_CJK_CHARS}]")
+
+
+def _part_spans(word: str) -> list[tuple[str, int, int]]:
+    """The parts of a mixed token with their offsets in it (see ``parts``)."""
+    runs = [(m.group(), m.start(), m.end()) for m in _SCRIPT_RUN.finditer(word)]
+    if len(runs) > 1 and sum(end - begin for _, begin, end in runs) == len(word):
+        return runs
+    if len(runs) == 1 and len(runs[0][0]) == len(word) and word.isascii():
+        pieces = [(m.group(), m.start(), m.end()) for m in _LETTERS_OR_DIGITS.finditer(word)]
+        if len(pieces) > 1:
+            return pieces
+    return []
+
+
+def parts(word: str) -> list[str]:
+    """The words a mixed token is also indexed by, at its own position ([] for others).
+
+    A folded word of Latin letters or digits and ideographs splits by script (``8比特``
+    -> ``8`` ``比特``, ``b超`` -> ``b`` ``超``), a Latin word by letters and digits
+    (``gpt4`` -> ``gpt`` ``4``); a part can be mixed itself (``gpt4模型`` -> ``gpt4``
+    ``模型``, and ``gpt4`` -> ``gpt`` ``4``).
+    """
+    return [part for part, _, _ in _part_spans(word)]
+
+
+def _mixed_pieces(word: str) -> list[tuple[str, int, int]]:
+    """Every part of a mixed token, parts of parts included, with offsets in it."""
+    found: list[tuple[str, int, int]] = []
+    for part, begin, end in _part_spans(word):
+        found.append((part, begin, end))
+        found.extend((inner, begin + b, begin + e) for inner, b, e in _mixed_pieces(part))
+    return found
+
+
+def _joins(first: str, second: str) -> bool:
+    """Whether two words of a cut form one mixed token (``8`` ``比特``, ``3d`` ``打印``):
+    Latin letters and digits with a digit among them, written straight before ideographs.
+    """
+    return (
+        first.isascii()
+        and first.isalnum()
+        and not first.isalpha()
+        and _CJK_START.match(second) is not None
+    )
+
+
+def _query_words(words: Sequence[str]) -> list[str]:
+    """Meaningful words of a cut: compounds replaced by their parts (all required), a
+    number or code written straight before ideographs joined to them (``8比特``)."""
     found: list[str] = []
-    for word in words:
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if index + 1 < len(words) and _joins(word, words[index + 1]):
+            found.append(word + words[index + 1])
+            index += 2
+            continue
         if _is_compound(word):
             found.extend(_COMPOUND_PART.findall(word))
         elif is_word(word):
             found.append(word)
+        index += 1
     return found
 
 
@@ -159,29 +283,21 @@ def _base_dictionary() -> tuple[dict[str, int], int]:
 
 
 @cache
-def _folded_capitals() -> list[tuple[str, int]]:
-    """jieba's entries with capitals (``B超``) folded: the originals never meet folded text.
+def _folded_entries() -> list[tuple[str, int]]:
+    """jieba's entries that fold to another word (``B超`` -> ``b超``, ``顯示`` -> ``显示``),
+    folded, with their frequencies (the first entry wins where two fold alike).
 
-    Only the ~60 lines that change when lower-cased are parsed (a fresh indexing
-    process would otherwise spend most of a second parsing all 350,000).
+    The originals never meet folded text. Only the ~2,000 lines that change are parsed (a
+    fresh indexing process would otherwise spend most of a second parsing all 350,000).
     """
     text = _jieba_dict_path().read_text(encoding="utf-8")
-    lowered = text.lower()
-    if len(lowered) != len(text):  # pragma: no cover - jieba's dictionary has no such letter
-        return _folded_capitals_slowly()
+    folded = fold(text)
     found: dict[str, int] = {}
-    for original, low in zip(text.splitlines(), lowered.splitlines(), strict=True):
-        if original != low:
-            word, freq, *_ = original.split(" ")
-            found.setdefault(fold(word), int(freq))
-    known = _rjieba().Jieba()
-    return [(w, f) for w, f in found.items() if not known.has_word(w)]
-
-
-def _folded_capitals_slowly() -> list[tuple[str, int]]:
-    base, _ = _base_dictionary()
-    folded = [(fold(w), f) for w, f in base.items() if not w.islower() and fold(w) != w]
-    return [(w, f) for w, f in folded if w not in base]
+    for original, line in zip(text.splitlines(), folded.splitlines(), strict=True):
+        if original != line:
+            word, freq, *_ = line.split(" ")
+            found.setdefault(word, int(freq))
+    return list(found.items())
 
 
 def _load_rjieba() -> Any:
@@ -211,7 +327,7 @@ _rjieba = cache(_load_rjieba)
 
 
 #: Bump when segmentation changes in a way that needs every document re-indexed.
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 
 
 def fingerprint(extra_words: Sequence[str]) -> str:
@@ -238,34 +354,111 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
     return sorted(w for w in old.keys() | new.keys() if old.get(w) != new.get(w))
 
 
-def telltale(word: str) -> str:
-    """A piece of ``word`` that any text containing the folded word contains as is.
+@cache
+def _spellings() -> dict[str, str]:
+    """Each folded ideograph with every character that folds to it, itself first."""
+    forms: dict[str, str] = {}
+    for code, target in _fold_table().items():
+        char = chr(target)
+        forms[char] = forms.get(char, char) + chr(code)
+    return forms
 
-    Folding keeps CJK characters, so the longest run of them serves; a word without
-    any is returned lower-cased (to be matched case-insensitively).
+
+#: A telltale run of ideographs is looked up in at most this many spellings.
+_SPELLINGS_KEPT = 16
+
+
+def telltales(word: str) -> list[str]:
+    """Pieces of ``word``, one of which any text whose fold contains the word contains as is.
+
+    The longest run of ideographs serves, in every spelling that folds to it (``显存``:
+    ``显存`` ``顯存``), shortened where it has too many spellings. A word without
+    ideographs is returned lower-cased (to be matched case-insensitively).
     """
     runs = cjk_runs(word)
-    return max(runs, key=len) if runs else word.lower()
+    if not runs:
+        return [word.lower()]
+    forms = _spellings()
+    best = ""
+    for run in runs:
+        for begin in range(len(run)):
+            count = 1
+            for end in range(begin + 1, len(run) + 1):
+                count *= len(forms.get(run[end - 1], "."))
+                if count > _SPELLINGS_KEPT:
+                    break
+                if end - begin > len(best):
+                    best = run[begin:end]
+    return ["".join(chars) for chars in product(*(forms.get(ch, ch) for ch in best))]
 
 
-#: Distinct words whose search-mode expansion a segmenter keeps (~60 MB at most).
+#: Distinct words whose expansion a segmenter keeps (words of three characters or more,
+#: symbols and mixed tokens; ~60 MB at most).
 _EXPANSIONS_KEPT = 400_000
-#: A word of the plain cut as indexed: (token, position offset) pairs and the step to
-#: the next word, or (the common case) the word alone, one step.
-_Expansion = tuple[tuple[tuple[str, int], ...], int] | str
+
+#: A token of a word: (token, position shift, start, end in the word).
+_Piece = tuple[str, int, int, int]
+#: The tokens of a word of the cut and the step from its position to the next word's.
+_Pieces = tuple[tuple[_Piece, ...], int]
+#: How a word of the plain cut is indexed: True, as itself at one position (the common
+#: case); False, not at all (punctuation); else by its pieces.
+_Expansion = _Pieces | bool
+
+_NOTHING: _Pieces = ((), 0)
+_TWO_OR_MORE = (2).__le__
+_LATIN_RUN = re.compile(r"[0-9a-z]+")
+
+
+def _search_tokens(
+    word: str, start: int, inside: Sequence[tuple[str, int, int]], position: int
+) -> tuple[list[Token], int]:
+    """The tokens of one word of the cut at ``start`` and ``position``, given the
+    dictionary words search mode found inside it; and the step to the next word.
+
+    A code compound is itself and its parts at consecutive positions; any other word
+    is the words inside it, itself and, for a mixed token, its parts, at its position;
+    punctuation is nothing.
+    """
+    if not (word.isalnum() or is_word(word)):
+        return [], 0
+    end = start + len(word)
+    if word.isascii() and not word.isalnum() and _is_compound(word):
+        tokens = [(word, position, start, end)]
+        tokens += [
+            (part.group(), position + shift, start + part.start(), start + part.end())
+            for shift, part in enumerate(_COMPOUND_PART.finditer(word))
+        ]
+        return tokens, len(tokens) - 1
+    tokens = [(w, position, s, e) for w, s, e in inside if is_word(w)]
+    tokens.append((word, position, start, end))
+    pieces = _mixed_pieces(word)
+    if pieces:
+        seen = {(w, s, e) for w, _, s, e in tokens}
+        for part, begin, stop in pieces:
+            if (part, start + begin, start + stop) not in seen:
+                seen.add((part, start + begin, start + stop))
+                tokens.append((part, position, start + begin, start + stop))
+    return tokens, 1
 
 
 class Segmenter:
-    """Search-mode segmentation with the full dictionary; build with ``segmenter()``."""
+    """Search-mode segmentation with the full dictionary; build with ``segmenter()``.
+
+    ``tokens`` is the reference: rjieba's search mode, read word by word. ``analyze``
+    and ``positions`` give the same tokens several times faster, from rjieba's plain
+    cut and each distinct word's tokens worked out once (``_expansion``).
+    """
 
     def __init__(self, extra_words: Sequence[str]) -> None:
         self._jieba = _rjieba().Jieba()
         added: list[tuple[str, int]] = []
-        for word, freq in _folded_capitals():
-            self._jieba.add_word(word, freq, None)
-            added.append((word, freq))
+        seen: set[str] = set()
+        for word, freq in _folded_entries():
+            if not self._jieba.has_word(word):
+                self._jieba.add_word(word, freq, None)
+                added.append((word, freq))
+                seen.add(word)
         bundled = bundled_user_words()
-        seen = {w for w, _ in added}
         for word in [*bundled, *extra_words]:
             if word in seen:
                 continue
@@ -277,6 +470,7 @@ class Segmenter:
         self.fingerprint = fingerprint(extra_words)
         self.extra = tuple(extra_words)
         self._expansions: dict[str, _Expansion] = {}
+        self._joined: dict[tuple[str, str], _Pieces] = {}
 
     @property
     def words(self) -> dict[str, int]:
@@ -287,12 +481,16 @@ class Segmenter:
         """The plain jieba cut of folded text, meaningful words only, compounds in parts."""
         return _query_words(self._jieba.cut(fold(text)))
 
+    # -- the reference: search mode, word by word -------------------------------------
+
     def tokens(self, text: str) -> list[Token]:
         """Search-mode tokens with word positions and character offsets into ``text``.
 
         Words inside a longer word share its position, so both ``深度学习 框架`` and
         ``学习 框架`` are phrases of ``深度学习框架``. A code compound (``torch.cuda``)
-        is indexed whole and by its parts, at consecutive positions.
+        is indexed whole and by its parts, at consecutive positions; a mixed token
+        (``gpt4``, ``b超``, and ``8比特`` where jieba cuts ``8`` ``比特``) whole and by its
+        parts (``parts``), at one position.
         """
         folded = fold(text)
         raw = self._jieba.tokenize(folded, mode="search")
@@ -305,83 +503,215 @@ class Segmenter:
             if raw[index][2] <= begins:
                 base[index] = True
                 begins = raw[index][1]
-        tokens: list[Token] = []
-        inner: list[tuple[str, int, int]] = []  # words inside the next word of the cut
-        position = 0
+        words: list[tuple[str, int, int, list[tuple[str, int, int]]]] = []
+        inside: list[tuple[str, int, int]] = []
         for index, (word, start, end) in enumerate(raw):
-            if not (word.isalnum() or is_word(word)):
-                continue
-            if not base[index]:
-                inner.append((word, start, end))
-                continue
-            if word.isascii() and not word.isalnum() and _is_compound(word):
-                tokens.append((word, position, start, end))
-                for piece in _COMPOUND_PART.finditer(word):
-                    tokens.append(
-                        (piece.group(), position, start + piece.start(), start + piece.end())
-                    )
-                    position += 1
+            if base[index]:
+                words.append((word, start, end, inside))
+                inside = []
             else:
-                tokens.extend((w, position, s, e) for w, s, e in inner)
-                tokens.append((word, position, start, end))
+                inside.append((word, start, end))
+        tokens: list[Token] = []
+        position = index = 0
+        while index < len(words):
+            word, start, end, inner = words[index]
+            if index + 1 < len(words) and _joins(word, words[index + 1][0]):
+                after = words[index + 1]
+                tokens += _search_tokens(word, start, inner, position)[0]
+                tokens += _search_tokens(after[0], after[1], after[3], position)[0]
+                tokens.append((word + after[0], position, start, after[2]))
                 position += 1
-            inner.clear()
+                index += 2
+                continue
+            found, step = _search_tokens(word, start, inner, position)
+            tokens += found
+            position += step
+            index += 1
+        return tokens
+
+    # -- the fast path: the plain cut, each distinct word worked out once --------------
+
+    def analyze(self, text: str, start: int = 0) -> list[Token]:
+        """The tokens of ``tokens(text)`` (in another order), positions from ``start``.
+
+        Most words are indexed as themselves at one position; they become tokens in a
+        few passes in C over the cut (lengths, steps, running sums) rather than in one
+        Python step per word.
+        """
+        words, lens, steps, odd = self._cut(fold(text))
+        if not odd:
+            # (running sums with ``initial`` are one longer than the cut: zip stops first)
+            numbered = zip(
+                words,
+                accumulate(steps, initial=start),
+                accumulate(lens, initial=0),
+                accumulate(lens),
+                strict=False,
+            )
+            return list(compress(numbered, steps))
+        emit = _odd_steps(steps, odd)
+        positions = list(accumulate(steps, initial=start))
+        starts = list(accumulate(lens, initial=0))
+        tokens = list(compress(zip(words, positions, starts, starts[1:], strict=False), emit))
+        append = tokens.append
+        for index, (pieces, _) in odd.items():
+            at, offset = positions[index], starts[index]
+            for piece, shift, begin, end in pieces:
+                append((piece, at + shift, offset + begin, offset + end))
         return tokens
 
     def positions(self, text: str, start: int = 0) -> dict[str, list[int]]:
         """Every word of ``tokens(text)`` with its positions (plus ``start``), ascending.
 
-        The same words at the same positions as ``tokens``, at a fraction of the cost:
-        jieba's plain cut, and for each word of it the search-mode words it stands for,
-        worked out once per distinct word (``_expansion``). Indexing uses this.
+        Indexing uses this: the words of ``analyze`` without their offsets.
         """
+        words, _, steps, odd = self._cut(fold(text))
         found: dict[str, list[int]] = {}
-        position = start
-        expansions = self._expansions
-        for word in self._jieba.cut(fold(text)):
-            expansion = expansions.get(word)
-            if expansion is None:
-                if len(expansions) >= _EXPANSIONS_KEPT:
-                    expansions.clear()
-                expansion = expansions[word] = self._expansion(word)
-            if isinstance(expansion, str):  # the common case: the word itself, one step
-                at = found.get(expansion)
+        get = found.get
+        if not odd:
+            numbered = zip(words, accumulate(steps, initial=start), strict=False)
+            for word, position in compress(numbered, steps):
+                at = get(word)
                 if at is None:
-                    found[expansion] = [position]
+                    found[word] = [position]
                 else:
                     at.append(position)
-                position += 1
-                continue
-            pieces, step = expansion
-            for piece, shift in pieces:
-                at = found.get(piece)
+            return found
+        emit = _odd_steps(steps, odd)
+        positions = list(accumulate(steps, initial=start))
+        for word, position in compress(zip(words, positions, strict=False), emit):
+            at = get(word)
+            if at is None:
+                found[word] = [position]
+            else:
+                at.append(position)
+        touched: list[list[int]] = []
+        for index, (pieces, _) in odd.items():
+            base = positions[index]
+            for piece, shift, _, _ in pieces:
+                at = get(piece)
                 if at is None:
-                    found[piece] = [position + shift]
+                    found[piece] = [base + shift]
                 else:
-                    at.append(position + shift)
-            position += step
+                    at.append(base + shift)
+                    touched.append(at)
+        for at in touched:  # a piece's positions may come after a later plain word's
+            at.sort()
         return found
 
-    def _expansion(self, word: str) -> _Expansion:
-        """What one word of the plain cut becomes: (token, position offset) pairs, step.
+    def _cut(self, folded: str) -> tuple[list[str], list[int], list[int], dict[int, _Pieces]]:
+        """The plain cut of folded text; each word's length and step (1: letters, digits
+        or ideographs, indexed as itself; 0: punctuation); and the words indexed
+        otherwise, by their index in the cut (``_Pieces``).
 
-        Search mode adds the dictionary words of 2 (and, in words over 3 characters, 3)
-        characters inside a longer word, at its position; a code compound becomes itself
-        and its parts at consecutive positions; punctuation becomes nothing.
+        Only words of three characters or more, symbols of two or more (``c++``,
+        ``torch.cuda``, ``...``) and words where Latin letters or digits meet others
+        can be indexed otherwise; the rest are classified by ``str.isalnum`` in C.
         """
+        words: list[str] = self._jieba.cut(folded)
+        lens = list(map(len, words))
+        steps: list[int] = list(map(str.isalnum, words))
+        odd: dict[int, _Pieces] = {}
+        expansions = self._expansions
+        # len - isalnum >= 2: three characters or more, or two that are not all alnum
+        for index in compress(range(len(words)), map(_TWO_OR_MORE, map(sub, lens, steps))):
+            word = words[index]
+            expansion = expansions.get(word)
+            if expansion is None:
+                expansion = self._learn(word)
+            if expansion is True:
+                steps[index] = 1  # c++: a word, though not alphanumeric
+            elif expansion is not False:
+                odd[index] = expansion
+        if _LATIN_RUN.search(folded) is not None:
+            self._latin_edges(folded, words, lens, odd)
+        return words, lens, steps, odd
+
+    def _latin_edges(
+        self, folded: str, words: list[str], lens: list[int], odd: dict[int, _Pieces]
+    ) -> None:
+        """Add to ``odd`` the mixed words of two characters (``b超``, ``a1``) and the
+        words that join the next (``8`` ``比特``): they lie where a run of Latin letters
+        and digits meets ideographs, or in a run that mixes letters and digits."""
+        ends = list(accumulate(lens))
+        size = len(folded)
+        for run in _LATIN_RUN.finditer(folded):
+            first, last = run.start(), run.end() - 1
+            latin = run.group()
+            candidates: Iterable[int]
+            if not (latin.isalpha() or latin.isdigit()):
+                candidates = range(bisect_right(ends, first), bisect_right(ends, last) + 1)
+            else:
+                candidates = []
+                if first and _CJK_START.match(folded, first - 1):
+                    candidates.append(bisect_right(ends, first))
+                if last + 1 < size and _CJK_START.match(folded, last + 1):
+                    candidates.append(bisect_right(ends, last))
+            for index in candidates:
+                if lens[index] == 2 and index not in odd:
+                    expansion = self._expansion_of(words[index])
+                    if not isinstance(expansion, bool):
+                        odd[index] = expansion
+            if latin.isalpha() or last + 1 >= size:
+                continue
+            index = bisect_right(ends, last)
+            if (
+                ends[index] == last + 1
+                and index + 1 < len(words)
+                and _joins(words[index], words[index + 1])
+            ):
+                pair = (words[index], words[index + 1])
+                joined = self._joined.get(pair)
+                if joined is None:
+                    joined = self._joined[pair] = self._join(*pair)
+                odd[index] = joined
+                odd[index + 1] = _NOTHING
+
+    def _expansion_of(self, word: str) -> _Expansion:
+        expansion = self._expansions.get(word)
+        return self._learn(word) if expansion is None else expansion
+
+    def _learn(self, word: str) -> _Expansion:
+        expansions = self._expansions
+        if len(expansions) >= _EXPANSIONS_KEPT:
+            expansions.clear()
+            self._joined.clear()
+        expansion = expansions[word] = self._expansion(word)
+        return expansion
+
+    def _join(self, first: str, second: str) -> _Pieces:
+        """The pieces of two words of the cut that form one mixed token (``_joins``)."""
+        pieces: list[_Piece] = []
+        offset = 0
+        for word in (first, second):
+            expansion = self._expansion_of(word)
+            if expansion is True:
+                pieces.append((word, 0, offset, offset + len(word)))
+            elif expansion is not False:
+                pieces += [(w, 0, offset + s, offset + e) for w, _, s, e in expansion[0]]
+            offset += len(word)
+        pieces.append((first + second, 0, 0, offset))
+        return tuple(pieces), 1
+
+    def _expansion(self, word: str) -> _Expansion:
+        """What one word of the plain cut becomes (see ``_Expansion``): the tokens
+        ``_search_tokens`` gives it, the words inside it found in the dictionary as
+        search mode finds them (those of 2 characters, and in words over 3 characters
+        those of 3)."""
         if not (word.isalnum() or is_word(word)):
-            return (), 0
-        if word.isascii() and not word.isalnum() and _is_compound(word):
-            parts = [piece.group() for piece in _COMPOUND_PART.finditer(word)]
-            return ((word, 0), *((part, shift) for shift, part in enumerate(parts))), len(parts)
-        inner: list[tuple[str, int]] = []
-        for size in (2, 3):
-            if len(word) > size:
-                for begin in range(len(word) - size + 1):
-                    gram = word[begin : begin + size]
-                    if self._jieba.has_word(gram) and is_word(gram):
-                        inner.append((gram, 0))
-        return ((*inner, (word, 0)), 1) if inner else word
+            return False
+        inside: list[tuple[str, int, int]] = []
+        if word.isalnum() or not _is_compound(word):
+            for size in (2, 3):
+                if len(word) > size:
+                    for begin in range(len(word) - size + 1):
+                        gram = word[begin : begin + size]
+                        if self._jieba.has_word(gram):
+                            inside.append((gram, begin, begin + size))
+        tokens, step = _search_tokens(word, 0, inside, 0)
+        if step == 1 and len(tokens) == 1:
+            return True
+        return tuple(tokens), step
 
     def write_dictionary(self, path: Path) -> None:
         """Write the whole dictionary, sorted, for ``QuerySegmenter`` (atomically)."""
@@ -399,6 +729,15 @@ class Segmenter:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
+
+
+def _odd_steps(steps: list[int], odd: dict[int, _Pieces]) -> list[int]:
+    """Put the odd words' steps in ``steps``; return which words are tokens as such."""
+    emit = steps.copy()
+    for index, (_, step) in odd.items():
+        emit[index] = 0
+        steps[index] = step
+    return emit
 
 
 _segmenters: dict[tuple[str, ...], Segmenter] = {}

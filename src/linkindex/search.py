@@ -143,7 +143,9 @@ def refresh_index(store: Store, home: Path, *, rebuild: bool = False) -> int:
             if current and state.analyzer == analysis.ANALYZER_VERSION and state.words is not None:
                 segmenter = analysis.segmenter(words)
                 changed = analysis.changed_words(state.words, segmenter.words)
-                affected = store.link_ids_containing(analysis.telltale(w) for w in changed)
+                affected = store.link_ids_containing(
+                    piece for word in changed for piece in analysis.telltales(word)
+                )
                 if len(affected) * 2 <= store.count_links():
                     return _update(store, ix, words, state, seq, also=affected)
     return _rebuild(store, home, analysis.segmenter(words), seq)
@@ -374,8 +376,11 @@ def query_terms(spec: index.QuerySpec, cut: Any) -> list[str]:
     for group in spec.groups:
         for clause in group:
             if isinstance(clause, index.Words):
-                words = cut(analysis.fold(clause.text))
-                terms.update(words)
+                for word in cut(analysis.fold(clause.text)):
+                    terms.add(word)
+                    # a mixed token (8比特) matches by its parts too: mark those that say
+                    # something (not a lone letter or digit)
+                    terms.update(p for p in analysis.parts(word) if len(p) > 1 or not p.isascii())
     return sorted(terms, key=lambda t: (-len(t), t))
 
 
