@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,3 +92,22 @@ def store(home: Path) -> Iterator[object]:
     s = Store(home)
     yield s
     s.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI (``LINKINDEX_REQUIRE_BROWSER=1``) a browser test that skips is a failure.
+
+    A developer's machine without chromium skips the browser tests, saying why; CI
+    installs chromium, so a skip there means the browser could not be used.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        report.skipped
+        and item.get_closest_marker("browser") is not None
+        and os.environ.get("LINKINDEX_REQUIRE_BROWSER") == "1"
+    ):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"a browser test skipped where chromium is required: {reason}"

@@ -146,18 +146,31 @@ def test_sigkill_mid_crawl_then_resume(
     assert LINKS <= len(server.log) <= LINKS + 2
 
 
-def test_ctrl_c_stops_cleanly_and_says_how_to_resume(
-    home: Path, slow_library: tuple[HTTPServer, list[int]]
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_and_sigterm_stop_cleanly_and_say_how_to_resume(
+    home: Path, slow_library: tuple[HTTPServer, list[int]], sig: int, code: int
 ) -> None:
     process = start_crawl(home)
     try:
         wait_for_fetches(home, 2)
-        process.send_signal(signal.SIGINT)
-        stdout, _stderr = process.communicate(timeout=20)
+        children = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        asked = time.monotonic()
+        process.send_signal(sig)
+        stdout, stderr = process.communicate(timeout=20)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130
+    assert time.monotonic() - asked < 3
+    assert process.returncode == code
     assert "run the same command again" in stdout.decode()
+    assert "Traceback" not in stderr.decode()
+    assert children  # the extraction worker (and multiprocessing's resource tracker)
+    deadline = time.monotonic() + 2
+    while any(running(pid) for pid in children):
+        left = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children if running(pid)]
+        assert time.monotonic() < deadline, f"left behind: {left}"
+        time.sleep(0.05)
     done = assert_consistent(home)
     assert 2 <= done < LINKS

@@ -17,7 +17,7 @@ import multiprocessing as mp
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
@@ -28,6 +28,7 @@ from linkindex.models import Clock, Note, ParsedNote, to_iso, utc_now
 from linkindex.notes import parse_note
 from linkindex.store.library import PlacementRow
 from linkindex.urls import normalize, split_canonical
+from linkindex.workers import worker_pool
 
 if TYPE_CHECKING:
     from linkindex.store import Store
@@ -88,7 +89,8 @@ def import_paths(
     with store.transaction():  # a folder without notes is not one `update` should re-read
         store.add_import_roots(str(root) for root, files in listed if files)
     for root, files in listed:
-        job.write(_parse_all(job.read(files), workers))
+        with _parsed(job.read(files), workers) as prepared:
+            job.write(prepared)
         if root.is_dir():
             job.remove_vanished(root)
     return job.finish()
@@ -253,8 +255,13 @@ class _Import:
 # -- parsing, in parallel when it pays -----------------------------------------------
 
 
-def _parse_all(files: list[_Changed], workers: int | None) -> Iterator[_Prepared]:
-    """Parse changed notes, in worker processes when there are many of them."""
+@contextmanager
+def _parsed(files: list[_Changed], workers: int | None) -> Iterator[Iterator[_Prepared]]:
+    """Parse changed notes, in worker processes when there are many of them.
+
+    The workers live as long as the block: when it fails (Ctrl-C, SIGTERM) they are
+    killed at once rather than left to finish notes nobody will write.
+    """
     count = workers if workers is not None else (os.cpu_count() or 1)
     # fork: the workers start at once with everything imported, and never touch the
     # parent's database connection (they only parse text). Forking a process that runs
@@ -265,11 +272,10 @@ def _parse_all(files: list[_Changed], workers: int | None) -> Iterator[_Prepared
         or "fork" not in mp.get_all_start_methods()
         or threading.active_count() > 1
     ):
-        yield from map(_prepare, files)
+        yield map(_prepare, files)
         return
-    context = mp.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(count, 8), mp_context=context) as pool:
-        yield from pool.map(_prepare, files, chunksize=16)
+    with worker_pool(min(count, 8), method="fork") as pool:
+        yield pool.map(_prepare, files, chunksize=16)
 
 
 def _prepare(file: _Changed) -> _Prepared:

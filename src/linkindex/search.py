@@ -231,11 +231,9 @@ def _rebuild(store: Store, home: Path, segmenter: analysis.Segmenter, seq: int) 
     memory = REBUILD_MEMORY // len(runs)
     segments: list[Any] = []
     if len(runs) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from linkindex.workers import worker_pool
 
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(len(runs) - 1, mp_context=context) as pool:
+        with worker_pool(len(runs) - 1, method="spawn") as pool:
             others = [
                 pool.submit(_build_run, home, built, run, list(segmenter.extra), memory)
                 for run in runs[:-1]

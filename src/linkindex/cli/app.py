@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -125,18 +128,87 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_USER = 1
 EXIT_INTERNAL = 2
+#: Exit codes after Ctrl-C (128 + SIGINT) and after SIGTERM (128 + SIGTERM), as shells report.
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+#: Set when SIGTERM asked this process to stop (it then stops the way Ctrl-C does).
+_terminated = False
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """Stop like Ctrl-C: hand the signal to whatever handles SIGINT right now.
+
+    That is Python's KeyboardInterrupt, or asyncio's handler while a crawl runs (it
+    cancels the crawl's tasks first). A SIGINT that the shell told us to ignore (a job
+    started with ``&``) must not make SIGTERM ignored too.
+    """
+    global _terminated
+    _terminated = True
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler) and handler is not signal.default_int_handler:
+        handler(signal.SIGINT, frame)
+        return
+    raise KeyboardInterrupt
+
+
+def interrupted_code() -> int:
+    """The exit code of a command stopped by Ctrl-C (130) or SIGTERM (143).
+
+    The command is stopping from now on: a second Ctrl-C or SIGTERM changes nothing
+    (no traceback from the middle of the cleanup).
+    """
+    if threading_is_main():
+        _stop_listening()
+    return EXIT_TERMINATED if _terminated else EXIT_INTERRUPTED
+
+
+def _stop_listening() -> None:
+    """After the first Ctrl-C/SIGTERM the command is stopping: further ones change nothing."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        with suppress(ValueError, OSError):  # not the main thread (tests calling commands)
+            signal.signal(number, signal.SIG_IGN)
+
+
+class _WarningLine(logging.Handler):
+    """The library's warnings (``logging.getLogger("linkindex")``) as ``warning:`` lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            typer.echo(f"warning: {record.getMessage()}", err=True)
+        except Exception:  # a closed stderr must not fail the command
+            self.handleError(record)
+
+
+def _prepare_process() -> None:
+    """What every command needs before it runs: SIGTERM handling and warning lines."""
+    library = logging.getLogger("linkindex")
+    if not any(isinstance(h, _WarningLine) for h in library.handlers):
+        library.addHandler(_WarningLine(logging.WARNING))
+        library.propagate = False
+    if threading_is_main():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def threading_is_main() -> bool:
+    """Whether this is the main thread (signal handlers can only be set there)."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
     """Register a command whose LinkindexErrors become one-line messages and exit codes.
 
     A UserError exits 1, any other failure 2 (``LINKINDEX_DEBUG=1`` shows the traceback).
-    Ctrl-C exits 130 after the command's own cleanup has run.
+    Ctrl-C exits 130 and SIGTERM 143, after the command's own cleanup has run, with one
+    line and no traceback.
     """
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(*args: Any, **kw: Any) -> Any:
+            _prepare_process()
             try:
                 return func(*args, **kw)
             except typer.Exit:
@@ -147,7 +219,7 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
                 os.dup2(devnull, sys.stdout.fileno())
                 raise typer.Exit(0) from None
             except KeyboardInterrupt:
-                fail("interrupted; run the same command again to resume", code=130)
+                fail("interrupted; run the same command again to resume", code=interrupted_code())
             except UserError as exc:
                 fail(str(exc), code=EXIT_USER)
             except LinkindexError as exc:

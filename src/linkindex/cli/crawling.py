@@ -15,6 +15,7 @@ from linkindex.cli.app import (
     JsonOption,
     command,
     echo_json,
+    interrupted_code,
     is_tty,
     load_settings,
     open_store,
@@ -132,7 +133,7 @@ def crawl_command(
         if indexed is not None:
             typer.echo(f"index: {indexed} links written")
     if summary.interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(interrupted_code())
 
 
 def _overrides(settings: Settings, concurrency: int | None, interval: float | None) -> Settings:

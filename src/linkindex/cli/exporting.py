@@ -95,4 +95,5 @@ def export_command(
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise UserError(f"cannot write {output}: {reason}; give another file with -o") from exc
-    typer.echo(f"wrote {len(records)} links to {output} ({fmt})", err=True)
+    count = len(records)
+    typer.echo(f"wrote {count} link{'' if count == 1 else 's'} to {output} ({fmt})", err=True)

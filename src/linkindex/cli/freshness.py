@@ -14,6 +14,7 @@ from linkindex.cli.app import (
     JsonOption,
     command,
     echo_json,
+    interrupted_code,
     is_tty,
     load_settings,
     open_store,
@@ -62,7 +63,7 @@ def update_command(
             typer.echo(line)
     if summary.status == "interrupted":
         typer.echo("interrupted: run `linkindex update` again to carry on", err=True)
-        raise typer.Exit(130)
+        raise typer.Exit(interrupted_code())
 
 
 def _progress_printer() -> Callable[[CrawlProgress], None]:

@@ -3,7 +3,7 @@
 Extraction is CPU work in Python (lxml, trafilatura), so threads share one core. A
 large crawl hands it to worker processes instead, one per CPU, so the event loop keeps
 fetching and writing while the other cores extract. Workers ignore Ctrl-C (the crawl
-itself decides when to stop) and exit when the crawl's process is gone.
+itself decides when to stop) and die with the crawl's process (``linkindex.workers``).
 
 Workers are started with "spawn", which imports the main module again: a program that
 calls ``crawl()`` itself must guard its entry point with ``if __name__ == "__main__":``
@@ -13,26 +13,21 @@ calls ``crawl()`` itself must guard its entry point with ``if __name__ == "__mai
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections.abc import Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from linkindex.models import Page
 from linkindex.snapshots import Snapshots
 from linkindex.store.crawlstate import SnapshotRow
+from linkindex.workers import start_pool, stop_pool
 
 #: Crawls with fewer links than this extract in a thread: starting processes costs more.
 PROCESS_THRESHOLD = 200
 #: Never more worker processes than this.
 MAX_WORKERS = 8
-#: Seconds between a worker's checks that the crawl is still running.
-PARENT_CHECK = 1.0
 
 
 def extract_and_keep(
@@ -47,22 +42,6 @@ def extract_and_keep(
     stored = Snapshots(Path(home)).put(body, digest=digest)
     content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
     return page, SnapshotRow(stored.hash, stored.size, stored.stored_size, content_type)
-
-
-def _start_worker(parent: int) -> None:
-    """Ignore Ctrl-C (the crawl decides when to stop) and die with the crawl.
-
-    A crawl killed with SIGKILL cannot stop its workers, and they would wait for work
-    forever: each watches its parent and exits when it is gone.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _warm_up() -> None:
@@ -90,17 +69,11 @@ class Extraction:
     def __init__(self, home: Path, workers: int) -> None:
         self.home = str(home)
         self.workers = workers
-        self._pool: Executor | None = None
+        self._pool: ProcessPoolExecutor | None = None
         if workers:
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(os.getpid(),),
-            )
-            # Start every worker now, while the first requests are in flight.
-            for _ in range(workers):
-                self._pool.submit(_warm_up)
+            # Every worker starts now, importing the extractors while the first
+            # requests are in flight.
+            self._pool = start_pool(workers, method="spawn", initializer=_warm_up)
 
     async def run(
         self, body: bytes, url: str, headers: Mapping[str, str], digest: str
@@ -117,11 +90,11 @@ class Extraction:
                 # thread rather than fail every page that is left.
                 if self._pool is pool:
                     self._pool = None
-                    pool.shutdown(wait=False, cancel_futures=True)
+                    stop_pool(pool, kill=True)
         return await loop.run_in_executor(None, extract_and_keep, *args)
 
     def close(self) -> None:
         """Stop the workers (pending work is dropped: its links stay due)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            stop_pool(self._pool)
             self._pool = None

@@ -8,10 +8,11 @@ before the transaction or after it, never in between (SQLite in WAL mode).
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,16 +26,42 @@ DB_NAME = "linkindex.db"
 LOCK_NAME = "lock"
 
 
+#: The lock files this process holds open, closed in every forked child (see LibraryLock).
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_held_locks() -> None:
+    """In a forked child: let go of the parent's lock files without unlocking them.
+
+    ``flock`` belongs to the open file, which a fork shares: a worker that kept the
+    descriptor would hold the library lock after its parent died. Closing the child's
+    copy leaves the parent's lock in place.
+    """
+    for fd in _HELD_LOCKS:
+        with suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_locks)
+
+logger = logging.getLogger("linkindex")
+
+
 class LibraryLock:
     """An exclusive, non-blocking lock on the library home, held by one writer at a time.
 
-    Uses ``flock`` on ``HOME/lock``: the kernel drops it when the process dies, so a
-    killed writer never leaves a stale lock behind.
+    Uses ``flock`` on ``HOME/lock``: the kernel drops it when the process that took it
+    is gone (forked children never keep it, see ``_close_held_locks``). The file names
+    the holder's pid while it is held and is emptied on release; a pid left behind by a
+    killed writer is stale, and taking over from it is logged as one warning.
     """
 
     def __init__(self, home: Path) -> None:
         self.path = home / LOCK_NAME
         self._fd: int | None = None
+        self.stale_pid: int | None = None  # the killed writer this lock was taken over from
 
     def acquire(self) -> None:
         """Take the lock or raise LockedError at once (never waits)."""
@@ -45,14 +72,19 @@ class LibraryLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "another process"
+            holder = _pid_in(os.read(fd, 64))
             os.close(fd)
-            raise LockedError(
-                f"another linkindex (pid {holder}) is writing to {self.path.parent}; "
-                "wait for it to finish and run the command again"
-            ) from None
+            raise LockedError(_locked_message(holder, self.path.parent)) from None
+        _HELD_LOCKS.add(fd)
+        previous = _pid_in(os.pread(fd, 64, 0))
+        if previous is not None and previous != os.getpid():
+            self.stale_pid = previous
+            logger.warning(
+                "the library lock of pid %d was stale (that process is gone); taking it over",
+                previous,
+            )
         os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
 
     def release(self) -> None:
@@ -60,9 +92,13 @@ class LibraryLock:
         if self._fd is not None:
             import fcntl
 
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+            fd, self._fd = self._fd, None
+            _HELD_LOCKS.discard(fd)
+            try:
+                os.ftruncate(fd, 0)  # an empty file: nobody's lock, nothing stale
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
 
     def __enter__(self) -> LibraryLock:
         self.acquire()
@@ -70,6 +106,35 @@ class LibraryLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _pid_in(data: bytes) -> int | None:
+    text = data.decode(errors="replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _locked_message(holder: int | None, home: Path) -> str:
+    who = f"pid {holder}" if holder is not None else "another process"
+    if holder is not None and not _alive(holder):
+        return (
+            f"the library {home} is locked by a process left behind by {who}, which is gone; "
+            f"stop the leftover linkindex processes (`pkill -f linkindex`) and run the "
+            "command again"
+        )
+    return (
+        f"another linkindex ({who}) is writing to {home}; "
+        "wait for it to finish and run the command again"
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class StoreBase:

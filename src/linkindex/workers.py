@@ -1,0 +1,140 @@
+"""Worker processes that never outlive the command that started them.
+
+A command may hand CPU work to a pool of processes (parsing notes, extracting pages,
+building the index). Whatever way the command ends, its workers end with it:
+
+* each worker asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG`` on
+  Linux), and also watches its parent from a thread, which covers other systems and the
+  moment before the request was made;
+* workers ignore SIGINT: a Ctrl-C reaches the whole process group, and only the command
+  decides what to do with it (stop the workers, keep what is done, say one line);
+* a pool left by an exception (Ctrl-C, SIGTERM turned into one, an error) kills its
+  workers at once instead of waiting for their queued work;
+* forked workers never hold the library lock: ``store.core`` closes its lock file in
+  every forked child, so the lock is free the moment the command is gone.
+
+Spawned workers import the main module again: a program that uses a pool through the
+library must guard its entry point with ``if __name__ == "__main__":``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, suppress
+from typing import Any, Literal
+
+#: Seconds between a worker's checks that its parent is still there (the kernel's death
+#: signal usually ends it first).
+PARENT_CHECK = 0.5
+
+#: ``prctl`` option number of PR_SET_PDEATHSIG (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+StartMethod = Literal["fork", "spawn"]
+
+
+def _die_with(parent: int) -> None:
+    """Make this process die when ``parent`` does (the kernel's signal, else a watcher)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _start_worker(
+    parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> None:
+    """Run first in every worker: die with the parent, leave signals to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the command's own SIGTERM handler; the pool stops
+    # workers with SIGTERM/SIGKILL, which must simply end them.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def start_pool(
+    workers: int,
+    *,
+    method: StartMethod,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process; every worker starts now.
+
+    Starting them all at once, from this thread, matters: the kernel's death signal
+    follows the thread that started a worker.
+    """
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
+    )
+    for _ in range(workers):
+        pool.submit(_nothing)
+    return pool
+
+
+def _nothing() -> None:
+    """A task that makes the pool start a worker."""
+
+
+def stop_pool(pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
+    """Shut a pool down: let the workers finish (or, with ``kill``, end them at once).
+
+    Killing drops queued and running work; the callers only ever lose work whose result
+    was not recorded yet, which the next run does again.
+    """
+    if not kill:
+        pool.shutdown(wait=True, cancel_futures=True)
+        return
+    # ProcessPoolExecutor has no public way to end its workers before Python 3.14
+    # (terminate_workers); its ``_processes`` map has been there since 3.2.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with suppress(OSError, ValueError):  # already gone, or already closed
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with suppress(OSError, ValueError, AssertionError):
+            process.join(timeout=2)
+
+
+@contextmanager
+def worker_pool(
+    workers: int,
+    *,
+    method: StartMethod,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[ProcessPoolExecutor]:
+    """``start_pool`` for a block: workers finish with it, or are killed if it fails."""
+    pool = start_pool(workers, method=method, initializer=initializer, initargs=initargs)
+    try:
+        yield pool
+    except BaseException:
+        stop_pool(pool, kill=True)
+        raise
+    stop_pool(pool)

@@ -1,0 +1,328 @@
+"""Nothing outlives its command: workers die with it, the lock is free, signals stop it cleanly.
+
+Each test runs ``linkindex`` as a real process in a session of its own (as a terminal
+job is), interrupts or kills it at a moment when its worker processes are running,
+and then looks in /proc for anything of that session left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linkindex import workers
+from linkindex.store import LibraryLock
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="needs Linux's /proc to find processes"
+)
+
+
+def child_env(home: Path) -> dict[str, str]:
+    """The environment of a linkindex child process: its own home, no way out."""
+    env = dict(os.environ)
+    env.update(
+        LINKINDEX_HOME=str(home),
+        PYTHONUNBUFFERED="1",
+        HTTP_PROXY="http://127.0.0.1:9",
+        HTTPS_PROXY="http://127.0.0.1:9",
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    env.pop("LINKINDEX_DEBUG", None)
+    return env
+
+
+def start(home: Path, *args: str) -> subprocess.Popen[str]:
+    """``linkindex ARGS`` in a new session (its pid is the session id)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "linkindex", *args],
+        env=child_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def run(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "linkindex", *args],
+        env=child_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def session_members(session: int) -> list[int]:
+    """Live processes of a session (zombies aside)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat(int(entry.name))
+        if fields and fields[0] != "Z" and int(fields[3]) == session:
+            found.append(int(entry.name))
+    return found
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields and fields[0] != "Z" and int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def wait_for(condition: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def leftovers(session: int, timeout: float = 5.0) -> list[str]:
+    """What is still running in ``session`` after ``timeout`` seconds (command lines)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not session_members(session):
+            return []
+        time.sleep(0.05)
+    lines = []
+    for pid in session_members(session):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        lines.append(f"{pid}: {cmdline.decode(errors='replace')}")
+        os.kill(pid, signal.SIGKILL)  # leave nothing behind for the next test either
+    return lines
+
+
+def many_notes(folder: Path, notes: int, links: int) -> Path:
+    """A notes folder big enough for the import to parse in worker processes for a while."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(notes):
+        parts = [f"---\ntitle: 笔记{n}\ncategory: 测试\n---\n"]
+        for section in range(4):
+            parts.append(f"\n# 主题{section}\n\n## 参考{n % 7}\n")
+            for i in range(links // 4):
+                parts.append(
+                    f"\nhttps://mp.weixin.qq.com/s/n{n}s{section}l{i}\n\n"
+                    f"显存优化与分布式训练的第{i}篇笔记 {n}\n\n"
+                    f"- 一条 *说明* 带着 `代码` 和 [链接](https://example.com/{n}/{i})\n"
+                )
+        (folder / f"2020-1-{n % 28 + 1}-note{n}.md").write_text("".join(parts), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def big_notes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    yield many_notes(tmp_path_factory.mktemp("big") / "notes", notes=400, links=12)
+
+
+def _kill_when_workers_run(process: subprocess.Popen[str], sig: int, *, group: bool) -> None:
+    wait_for(
+        lambda: len(children_of(process.pid)) >= 2 or process.poll() is not None,
+        60,
+        "the command's worker processes",
+    )
+    time.sleep(0.2)  # the workers are parsing now
+    assert process.poll() is None, "the command finished before it could be interrupted"
+    assert len(children_of(process.pid)) >= 2, "the workers were gone before the signal"
+    if group:
+        os.killpg(process.pid, sig)  # a terminal's Ctrl-C reaches the whole group
+    else:
+        os.kill(process.pid, sig)
+
+
+@pytest.mark.timeout(240)
+def test_import_killed_mid_parse_leaves_nothing_and_the_next_writer_runs(
+    home: Path, big_notes: Path
+) -> None:
+    process = start(home, "import", str(big_notes))
+    _kill_when_workers_run(process, signal.SIGKILL, group=False)
+    process.wait(10)
+    assert leftovers(process.pid) == []
+    started = time.monotonic()
+    again = run(home, "import", str(big_notes))
+    assert again.returncode == 0, again.stderr
+    assert "is writing to" not in again.stderr
+    assert time.monotonic() - started < 120
+    # the killed writer's pid was left in the lock file: taken over with one line
+    assert f"the library lock of pid {process.pid} was stale" in again.stderr
+    assert again.stderr.count("\n") == 1
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_import_stops_on_ctrl_c_and_sigterm_with_one_line(
+    home: Path, big_notes: Path, sig: int, code: int
+) -> None:
+    process = start(home, "import", str(big_notes))
+    _kill_when_workers_run(process, sig, group=True)
+    asked = time.monotonic()
+    out, err = process.communicate(timeout=30)
+    assert time.monotonic() - asked < 2.0
+    assert process.returncode == code, err
+    assert err == "error: interrupted; run the same command again to resume\n"
+    assert "Traceback" not in out + err
+    assert leftovers(process.pid) == []
+    resumed = run(home, "import", str(big_notes))  # carries on at once
+    assert resumed.returncode == 0, resumed.stderr
+    assert "stale" not in resumed.stderr  # a clean stop leaves no stale lock
+
+
+@pytest.mark.timeout(300)
+def test_rebuild_killed_leaves_no_worker_or_resource_tracker(home: Path, tmp_path: Path) -> None:
+    notes = many_notes(tmp_path / "notes", notes=120, links=24)  # 2,880 links: two processes
+    imported = run(home, "import", str(notes))
+    assert imported.returncode == 0, imported.stderr
+    process = start(home, "index", "--rebuild")
+    wait_for(
+        lambda: bool(children_of(process.pid)) or process.poll() is not None,
+        60,
+        "the rebuild's worker process",
+    )
+    assert process.poll() is None, "the rebuild finished before it could be killed"
+    time.sleep(0.5)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(10)
+    assert leftovers(process.pid) == []
+    check = run(home, "doctor")  # the old index stayed in place
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_forked_child_never_holds_the_library_lock(home: Path, tmp_path: Path) -> None:
+    """A writer that dies while a forked child lives on leaves the lock free."""
+    script = tmp_path / "holder.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import os, sys, time
+            from pathlib import Path
+            from linkindex.store import LibraryLock
+            lock = LibraryLock(Path({str(home)!r}))
+            lock.acquire()
+            child = os.fork()
+            if child == 0:
+                os.close(1)
+                os.close(2)
+                time.sleep(60)
+                os._exit(0)
+            print(child, flush=True)
+            os._exit(0)  # dies holding the lock, without releasing it
+            """
+        )
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
+    child = int(done.stdout.strip())
+    try:
+        assert _stat(child) is not None  # the forked child lives on
+        lock = LibraryLock(home)
+        lock.acquire()  # free at once: the child never held it
+        assert lock.stale_pid is not None
+        lock.release()
+        assert (home / "lock").read_text() == ""  # released cleanly: nothing stale
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
+def test_a_worker_dies_with_its_parent(tmp_path: Path) -> None:
+    """The pool's workers end when the process that started them is killed."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, time
+            from linkindex.workers import start_pool
+            if __name__ == "__main__":
+                pool = start_pool(2, method="spawn")
+                pids = set()
+                while len(pids) < 2:
+                    pids = set(pool.submit(os.getpid).result() for _ in range(20))
+                print(" ".join(map(str, pids)), flush=True)
+                time.sleep(60)
+            """
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    pids = [int(p) for p in process.stdout.readline().split()]
+    assert len(pids) == 2 and all(_stat(p) for p in pids)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(10)
+    assert leftovers(process.pid) == []
+
+
+def test_stop_pool_kills_running_work_at_once() -> None:
+    pool = workers.start_pool(1, method="spawn")
+    pid = pool.submit(os.getpid).result(timeout=60)
+    running = pool.submit(time.sleep, 30)
+    started = time.monotonic()
+    workers.stop_pool(pool, kill=True)
+    assert time.monotonic() - started < 5
+    assert running.cancelled() or running.done()
+    assert _stat(pid) is None or _stat(pid)[0] == "Z"  # type: ignore[index]
+
+
+def test_a_lock_held_by_a_leftover_of_a_dead_writer_says_what_to_do(
+    home: Path, tmp_path: Path
+) -> None:
+    """Locked by a process that is not the pid on record (gone): say so, and what to do."""
+    from linkindex.errors import LockedError
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
+    home.mkdir(parents=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(home / 'lock')!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            f"os.write(fd, b{gone!r})\n"
+            "print('held', flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(LockedError, match=f"left behind by pid {gone}, which is gone"):
+            LibraryLock(home).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
