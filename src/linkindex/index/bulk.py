@@ -17,13 +17,14 @@ import struct
 import zlib
 from array import array
 from collections.abc import Callable, Iterable
+from hashlib import md5
 from itertools import chain
 from operator import sub
 from pickle import dumps
 from typing import Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.filedb.filetables import HashWriter
+from whoosh.filedb.filetables import HashWriter, OrderedHashWriter
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.writing import SegmentWriter, UnknownFieldError
 
@@ -217,10 +218,13 @@ def write_postings(
 ) -> dict[tuple[str, str], tuple[bytes, bytes]]:
     """Write every term of the pool, field by field and term by term in byte order.
 
-    Returns the document numbers and weights (as array bytes) of the common terms of
-    scorable fields, for ``write_common``.
+    The blocks and the term index (whoosh's ordered hash file) go out in large writes,
+    their offsets counted here rather than asked of the file for each term. Returns the
+    document numbers and weights (as array bytes) of the common terms of scorable
+    fields, for ``write_common``.
     """
-    tindex, postfile = fieldwriter._tindex, fieldwriter._postfile
+    postings_out = _Output(fieldwriter._postfile)
+    terms_out = _TermIndex(fieldwriter._tindex)
     common: dict[tuple[str, str], tuple[bytes, bytes]] = {}
     for fieldname in sorted(pool.fields):
         terms = pool.fields[fieldname]
@@ -231,14 +235,110 @@ def write_postings(
         fixed = fieldobj.format.fixed_value_size()
         for term in sorted(terms):  # code point order is UTF-8 byte order
             postings = terms[term]
-            info = _write_term(postfile, postings, codes, fixed)
-            tindex.add(fieldid + term.encode("utf-8"), info)
+            if len(postings) == 3:  # a word of one document (most words)
+                info = _write_single(postings_out, postings, codes, fixed)
+            else:
+                info = _write_term(postings_out, postings, codes, fixed)
+            terms_out.add(fieldid + term.encode("utf-8"), info)
             if codes is not None and len(postings) >= layout.COMMON_FROM * 3:
                 ids, weights = array("I", postings[0::3]), array("f", postings[1::3])
                 common[(fieldname, term)] = (ids.tobytes(), weights.tobytes())
         fieldwriter.finish_field()
+    postings_out.flush()
+    terms_out.flush()
     pool.cleanup()
     return common
+
+
+class _Output:
+    """Writes to a whoosh file in large pieces, counting the offset itself."""
+
+    #: Bytes gathered before they are written.
+    CHUNK = 1 << 20
+
+    def __init__(self, dbfile: Any) -> None:
+        self.dbfile = dbfile
+        self.offset: int = dbfile.tell()
+        self._pieces: list[bytes] = []
+        self._held = 0
+
+    def write(self, data: bytes) -> int:
+        """Queue ``data``; returns the offset it will have in the file."""
+        at = self.offset
+        self._pieces.append(data)
+        self.offset += len(data)
+        self._held += len(data)
+        if self._held >= self.CHUNK:
+            self.flush()
+        return at
+
+    def flush(self) -> None:
+        if self._pieces:
+            self.dbfile.write(b"".join(self._pieces))
+            self._pieces.clear()
+            self._held = 0
+
+
+_pack_lengths = struct.Struct("!ii").pack  # filetables._lengths: key and value lengths
+_pack_pointer = struct.Struct("!Iq").pack  # filetables._pointer: hash and key position
+_EMPTY_SLOT = _pack_pointer(0, 0)
+
+
+class _TermIndex:
+    """Adds terms to whoosh's ``OrderedHashWriter`` (the segment's term index) in bulk.
+
+    The records, their positions (the ordered index) and their hash buckets are what
+    ``OrderedHashWriter.add`` makes of each term, one Python call and three file writes
+    per term there; its hash tables are written a table at a time (``_HashTables``).
+    """
+
+    def __init__(self, tindex: Any) -> None:
+        if not isinstance(tindex, OrderedHashWriter) or tindex.hashtype != 0:
+            raise TypeError(f"not a term index this writer knows: {tindex!r}")
+        self.tindex = tindex
+        self.out = _Output(tindex.dbfile)
+        self.positions: list[int] = []
+        self.buckets = tindex.buckets
+        self.last = tindex.lastkey
+
+    def add(self, key: bytes, value: bytes) -> None:
+        at = self.out.write(_pack_lengths(len(key), len(value)) + key + value)
+        self.positions.append(at)
+        # filetables.md5_hash: the low 32 bits of the key's MD5 digest
+        code = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+        self.buckets[code & 255].append((code, at))
+        self.last = key
+
+    def flush(self) -> None:
+        self.out.flush()
+        index = self.tindex.index
+        if self.positions:
+            index.append(self.positions[-1])  # the largest: the array takes its final type
+            index.array.pop()
+            index.array.extend(self.positions)
+        self.tindex.lastkey = self.last
+        self.tindex.__class__ = _HashTables
+
+
+class _HashTables(OrderedHashWriter):
+    """``OrderedHashWriter`` writing each of its 256 hash tables in one piece.
+
+    The same tables: each entry in slot (hash >> 8) % slots, moving on to the next free
+    slot, twice as many slots as entries; an empty slot is (0, 0).
+    """
+
+    def _write_hashes(self) -> None:
+        dbfile = self.dbfile
+        for entries in self.buckets:
+            count = 2 * len(entries)
+            self.directory.append((dbfile.tell(), count))
+            slots = [_EMPTY_SLOT] * count
+            for code, at in entries:
+                slot = (code >> 8) % count
+                while slots[slot] is not _EMPTY_SLOT:
+                    slot = (slot + 1) % count
+                slots[slot] = _pack_pointer(code, at)
+            dbfile.write(b"".join(slots))
 
 
 def write_common(
@@ -260,14 +360,9 @@ def write_common(
     table.close()
 
 
-def _write_term(
-    postfile: Any, postings: list[Any], codes: bytes | None, fixed: int | None
-) -> bytes:
+def _write_term(out: _Output, postings: list[Any], codes: bytes | None, fixed: int | None) -> bytes:
     """Write one term's blocks as ``W3PostingsWriter`` does; return its term info bytes
     (``W3TermInfo.to_bytes``)."""
-    offset = postfile.tell()
-    if len(postings) == 3:  # a word of one document (most words): the same, in fewer steps
-        return _write_single(postfile, offset, postings, codes, fixed)
     ids, weights, values = postings[0::3], postings[1::3], postings[2::3]  # weights: int or float
     total = len(ids)
     chunks = [WHOOSH3_HEADER_MAGIC]
@@ -308,7 +403,7 @@ def _write_term(
         size = len(info) + len(data)
         chunks += (_pack_int(-size if begin + count == total else size), info, data)
     written = b"".join(chunks)
-    postfile.write(written)
+    offset = out.write(written)
     if codes is None:
         low_code = 0
     return _TERM_INFO.pack(
@@ -317,7 +412,7 @@ def _write_term(
 
 
 def _write_single(
-    postfile: Any, offset: int, postings: list[Any], codes: bytes | None, fixed: int | None
+    out: _Output, postings: list[Any], codes: bytes | None, fixed: int | None
 ) -> bytes:
     """``_write_term`` for a term with one posting."""
     docnum, weight, value = postings
@@ -333,7 +428,7 @@ def _write_single(
         data = zlib.compress(data, compression)
     info = dumps((1, docnum, weight, compression, code, code), PICKLE)
     written = WHOOSH3_HEADER_MAGIC + _pack_int(-(len(info) + len(data))) + info + data
-    postfile.write(written)
+    offset = out.write(written)
     return _TERM_INFO.pack(False, weight, 1, code, code, weight, docnum, docnum) + _pack_extent(
         offset, len(written)
     )
