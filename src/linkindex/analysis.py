@@ -33,7 +33,6 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
 from itertools import accumulate, compress, product
-from operator import sub
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +268,6 @@ def _jieba_dict_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
 
 
-@cache
 def _base_dictionary() -> tuple[dict[str, int], int]:
     """jieba's dictionary as {word: frequency} and its total (the one built into rjieba)."""
     freqs: dict[str, int] = {}
@@ -405,7 +403,7 @@ _Pieces = tuple[tuple[_Piece, ...], int]
 _Expansion = _Pieces | bool
 
 _NOTHING: _Pieces = ((), 0)
-_TWO_OR_MORE = (2).__le__
+_THREE_OR_MORE = (3).__le__
 _LATIN_RUN = re.compile(r"[0-9a-z]+")
 
 
@@ -604,17 +602,16 @@ class Segmenter:
         or ideographs, indexed as itself; 0: punctuation); and the words indexed
         otherwise, by their index in the cut (``_Pieces``).
 
-        Only words of three characters or more, symbols of two or more (``c++``,
-        ``torch.cuda``, ``...``) and words where Latin letters or digits meet others
-        can be indexed otherwise; the rest are classified by ``str.isalnum`` in C.
+        Only words of three characters or more and words at the edges of Latin runs
+        (``b超``, ``a1``, ``c#``, ``8`` before ``比特``) can be indexed otherwise: the rest
+        are classified by ``str.isalnum`` in C.
         """
         words: list[str] = self._jieba.cut(folded)
         lens = list(map(len, words))
         steps: list[int] = list(map(str.isalnum, words))
         odd: dict[int, _Pieces] = {}
         expansions = self._expansions
-        # len - isalnum >= 2: three characters or more, or two that are not all alnum
-        for index in compress(range(len(words)), map(_TWO_OR_MORE, map(sub, lens, steps))):
+        for index in compress(range(len(words)), map(_THREE_OR_MORE, lens)):
             word = words[index]
             expansion = expansions.get(word)
             if expansion is None:
@@ -624,48 +621,49 @@ class Segmenter:
             elif expansion is not False:
                 odd[index] = expansion
         if _LATIN_RUN.search(folded) is not None:
-            self._latin_edges(folded, words, lens, odd)
+            self._latin_edges(folded, words, lens, steps, odd)
         return words, lens, steps, odd
 
     def _latin_edges(
-        self, folded: str, words: list[str], lens: list[int], odd: dict[int, _Pieces]
+        self,
+        folded: str,
+        words: list[str],
+        lens: list[int],
+        steps: list[int],
+        odd: dict[int, _Pieces],
     ) -> None:
-        """Add to ``odd`` the mixed words of two characters (``b超``, ``a1``) and the
-        words that join the next (``8`` ``比特``): they lie where a run of Latin letters
-        and digits meets ideographs, or in a run that mixes letters and digits."""
+        """Classify the words of two characters at the edges of Latin runs (``b超``,
+        ``a1``, ``c#``; inside a run that mixes letters and digits, every one) and join
+        a Latin word with a digit to the ideographs after it (``8`` ``比特``)."""
         ends = list(accumulate(lens))
-        size = len(folded)
         for run in _LATIN_RUN.finditer(folded):
-            first, last = run.start(), run.end() - 1
+            first, end = run.span()
+            head = bisect_right(ends, first)
             latin = run.group()
-            candidates: Iterable[int]
-            if not (latin.isalpha() or latin.isdigit()):
-                candidates = range(bisect_right(ends, first), bisect_right(ends, last) + 1)
-            else:
-                candidates = []
-                if first and _CJK_START.match(folded, first - 1):
-                    candidates.append(bisect_right(ends, first))
-                if last + 1 < size and _CJK_START.match(folded, last + 1):
-                    candidates.append(bisect_right(ends, last))
-            for index in candidates:
+            letters = latin.isalpha()
+            if letters and ends[head] >= end and lens[head] != 2:
+                continue  # letters inside one word (pytorch, c++): seen with the long words
+            tail = bisect_right(ends, end - 1)
+            inside = range(head, tail + 1) if not (letters or latin.isdigit()) else (head, tail)
+            for index in inside:
                 if lens[index] == 2 and index not in odd:
                     expansion = self._expansion_of(words[index])
-                    if not isinstance(expansion, bool):
+                    if expansion is True:
+                        steps[index] = 1
+                    elif expansion is not False:
                         odd[index] = expansion
-            if latin.isalpha() or last + 1 >= size:
-                continue
-            index = bisect_right(ends, last)
             if (
-                ends[index] == last + 1
-                and index + 1 < len(words)
-                and _joins(words[index], words[index + 1])
+                not letters
+                and ends[tail] == end
+                and tail + 1 < len(words)
+                and _joins(words[tail], words[tail + 1])
             ):
-                pair = (words[index], words[index + 1])
+                pair = (words[tail], words[tail + 1])
                 joined = self._joined.get(pair)
                 if joined is None:
                     joined = self._joined[pair] = self._join(*pair)
-                odd[index] = joined
-                odd[index + 1] = _NOTHING
+                odd[tail] = joined
+                odd[tail + 1] = _NOTHING
 
     def _expansion_of(self, word: str) -> _Expansion:
         expansion = self._expansions.get(word)

@@ -202,8 +202,10 @@ def _update(
 
 
 #: A rebuild writes a segment each time the postings held reach this much memory
-#: (shared among the processes that build it).
-REBUILD_MEMORY = 3 << 29  # 1.5 GiB
+#: (shared among the processes that build it). With what a process holds besides
+#: (the dictionary, the store, writing a segment) each stays under 500 MB: a 25,000-link
+#: rebuild writes two segments a process.
+REBUILD_MEMORY = 600 << 20
 #: Rebuilds of this many links or more are split among processes, one per core (2 at most:
 #: each holds a share of the postings in memory).
 PARALLEL_FROM = 2000

@@ -14,9 +14,10 @@ of small segments, the table of contents and the write lock stay whoosh's.
 from __future__ import annotations
 
 import struct
+import sys
 import zlib
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from hashlib import md5
 from itertools import chain
 from operator import sub
@@ -30,11 +31,9 @@ from whoosh.writing import SegmentWriter, UnknownFieldError
 
 from linkindex.index import layout
 
-_ONE_POSITION = pack_uint(1)
 _pack_int = struct.Struct("!i").pack  # StructFile.write_int
 _TERM_INFO = W3TermInfo._struct  # flags, weight, doc frequency, lengths, max weight, ids
 _pack_extent = struct.Struct("!qi").pack  # pack_long(offset) + pack_int(length)
-_pack_position = struct.Struct("=I").pack
 
 #: Pickle protocol of blocks. whoosh writes protocol 2, which stores each bytes value
 #: as a call to ``codecs.encode`` (slow to write and to read); whoosh reads any protocol.
@@ -46,26 +45,51 @@ BLOCK = 128
 COMPRESSION = 1
 #: Blocks of fewer pickled bytes are stored as they are (too small for zlib to pay).
 COMPRESS_FROM = 512
-#: Rough bytes of memory one posting takes here (three list slots, its value bytes),
-#: and one term (its list and dict entry), measured with tracemalloc on CPython 3.11.
-POSTING_BYTES = 96
-TERM_BYTES = 375
+#: Rough bytes of memory one posting takes here and one term (its key, dict entry and
+#: container), measured with the process's resident size on CPython 3.11 (a listed
+#: posting: three list slots and its value bytes; a recorded one: 16 bytes, and for
+#: several positions their bytes in the pool's blob).
+LISTED_BYTES = 90
+RECORDED_BYTES = 26
+TERM_BYTES = 170
+
+#: A recorded posting of a words field: document number, weight, then either its
+#: value (``index._CompactPositions``: the count 1, big-endian, and the position) or,
+#: for several positions, 0 and the offset of the value in the pool's blob.
+_RECORD = struct.Struct("=IfII")
+_RECORD_SIZE = _RECORD.size
+#: The count 1 of a one-position value as the native integer with its bytes.
+_ONE_NATIVE = int.from_bytes(pack_uint(1), sys.byteorder)
+#: How ``struct.iter_unpack`` reads records back: number, weight, the value's 8 bytes.
+_READ_RECORD = struct.Struct("=If8s")
+#: Byte of a record that is 1 for a value in place and 0 for a value in the blob.
+_INLINE_FLAG = 11
 
 
 class MemoryPool:
     """Postings by field and term (text), in document order, until the segment is written.
 
-    A term's postings are one flat list, ``[docnum, weight, value, docnum, ...]``: one
-    object to touch per posting rather than three arrays (indexing is bound by memory
-    access more than by arithmetic).
+    The words fields (titles and text, ``add_positions``: most postings) keep each
+    term's postings as fixed 16-byte records, in ``bytes`` while there is one and a
+    ``bytearray`` after (``_RECORD``), several positions' values in one blob: some
+    24 bytes a posting instead of ~80 as Python objects, so a segment holds about three
+    times the documents in the same memory. The other fields keep a flat list per term,
+    ``[docnum, weight, value, docnum, ...]``.
     """
 
     def __init__(self) -> None:
-        self.fields: dict[str, dict[str, list[Any]]] = {}
-        self.count = 0  # postings held
+        self.fields: dict[str, dict[str, Any]] = {}
+        self.blob = bytearray()  # values of several positions, see _RECORD
+        self.listed = 0  # postings held in lists
+        self.recorded = 0  # postings held in records
         self.terms = 0  # terms held (of all fields)
 
-    def _terms(self, fieldname: str) -> dict[str, list[Any]]:
+    @property
+    def count(self) -> int:
+        """Postings held."""
+        return self.listed + self.recorded
+
+    def _terms(self, fieldname: str) -> dict[str, Any]:
         terms = self.fields.get(fieldname)
         if terms is None:
             terms = self.fields[fieldname] = {}
@@ -87,7 +111,7 @@ class MemoryPool:
                 postings += (docnum, weight, vbytes or b"")
             length += freq
             added += 1
-        self.count += added
+        self.listed += added
         return length
 
     def add_positions(
@@ -100,24 +124,31 @@ class MemoryPool:
     ) -> int:
         """Add one document's words with their positions (the hot path of indexing).
 
-        A word weighs its number of positions unless ``weights`` says otherwise. A
-        single position is encoded here as ``index._CompactPositions`` would.
+        A word weighs its number of positions unless ``weights`` says otherwise.
         """
         terms = self._terms(fieldname)
         weight_of = weights.get if weights else None
+        blob = self.blob
+        record = _RECORD.pack
         length = new = 0
         for word, found in positions.items():
             count = len(found)
-            value = _ONE_POSITION + _pack_position(found[0]) if count == 1 else encode(found)
             weight = count if weight_of is None else weight_of(word, count)
+            if count == 1:
+                posting = record(docnum, weight, _ONE_NATIVE, found[0])
+            else:
+                posting = record(docnum, weight, 0, len(blob))
+                blob += encode(found)
             postings = terms.get(word)
             if postings is None:
-                terms[word] = [docnum, weight, value]
+                terms[word] = posting
                 new += 1
+            elif postings.__class__ is bytes:
+                terms[word] = bytearray(postings) + posting
             else:
-                postings += (docnum, weight, value)
+                postings += posting
             length += count
-        self.count += len(positions)
+        self.recorded += len(positions)
         self.terms += new
         return length
 
@@ -126,14 +157,31 @@ class MemoryPool:
         fieldname, tbytes, docnum, weight, vbytes = item
         self.add_terms(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
 
+    def postings(self, held: Any) -> tuple[Sequence[int], Sequence[float], Sequence[bytes]]:
+        """A term's document numbers, weights and values, from its list or records."""
+        if held.__class__ is list:
+            return held[0::3], held[1::3], held[2::3]
+        ids, weights, values = zip(*_READ_RECORD.iter_unpack(held), strict=True)
+        if 0 in held[_INLINE_FLAG::_RECORD_SIZE]:  # some values are in the blob
+            values = tuple(map(self._value, values))
+        return ids, weights, values
+
+    def _value(self, inline: bytes) -> bytes:
+        if inline[3]:  # the count 1 in place: the value itself
+            return inline
+        at = int.from_bytes(inline[4:], sys.byteorder)
+        count = int.from_bytes(self.blob[at : at + 4], "big")
+        return bytes(self.blob[at : at + 4 + 4 * count])
+
     @property
     def memory(self) -> int:
         """Approximate bytes held."""
-        return self.count * POSTING_BYTES + self.terms * TERM_BYTES
+        return self.listed * LISTED_BYTES + self.recorded * RECORDED_BYTES + self.terms * TERM_BYTES
 
     def cleanup(self) -> None:
         self.fields.clear()
-        self.count = self.terms = 0
+        self.blob = bytearray()
+        self.listed = self.recorded = self.terms = 0
 
 
 class BulkWriter(SegmentWriter):
@@ -234,15 +282,17 @@ def write_postings(
         codes = layout.length_codes(lengths, fieldname) if fieldobj.scorable else None
         fixed = fieldobj.format.fixed_value_size()
         for term in sorted(terms):  # code point order is UTF-8 byte order
-            postings = terms[term]
-            if len(postings) == 3:  # a word of one document (most words)
-                info = _write_single(postings_out, postings, codes, fixed)
+            ids, weights, values = pool.postings(terms[term])
+            if len(ids) == 1:  # a word of one document (most words)
+                info = _write_single(postings_out, ids[0], weights[0], values[0], codes, fixed)
             else:
-                info = _write_term(postings_out, postings, codes, fixed)
+                info = _write_term(postings_out, ids, weights, values, codes, fixed)
             terms_out.add(fieldid + term.encode("utf-8"), info)
-            if codes is not None and len(postings) >= layout.COMMON_FROM * 3:
-                ids, weights = array("I", postings[0::3]), array("f", postings[1::3])
-                common[(fieldname, term)] = (ids.tobytes(), weights.tobytes())
+            if codes is not None and len(ids) >= layout.COMMON_FROM:
+                common[(fieldname, term)] = (
+                    array("I", ids).tobytes(),
+                    array("f", weights).tobytes(),
+                )
         fieldwriter.finish_field()
     postings_out.flush()
     terms_out.flush()
@@ -289,7 +339,9 @@ class _TermIndex:
 
     The records, their positions (the ordered index) and their hash buckets are what
     ``OrderedHashWriter.add`` makes of each term, one Python call and three file writes
-    per term there; its hash tables are written a table at a time (``_HashTables``).
+    per term there; positions and hashes are kept in arrays (12 bytes a term, not a
+    tuple and two integers), and the hash tables written a table at a time
+    (``_HashTables``).
     """
 
     def __init__(self, tindex: Any) -> None:
@@ -297,8 +349,9 @@ class _TermIndex:
             raise TypeError(f"not a term index this writer knows: {tindex!r}")
         self.tindex = tindex
         self.out = _Output(tindex.dbfile)
-        self.positions: list[int] = []
-        self.buckets = tindex.buckets
+        self.positions = array("q")
+        self.codes = [array("I") for _ in range(256)]
+        self.places = [array("q") for _ in range(256)]
         self.last = tindex.lastkey
 
     def add(self, key: bytes, value: bytes) -> None:
@@ -306,22 +359,28 @@ class _TermIndex:
         self.positions.append(at)
         # filetables.md5_hash: the low 32 bits of the key's MD5 digest
         code = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
-        self.buckets[code & 255].append((code, at))
+        self.codes[code & 255].append(code)
+        self.places[code & 255].append(at)
         self.last = key
 
     def flush(self) -> None:
         self.out.flush()
-        index = self.tindex.index
+        tindex = self.tindex
+        if any(tindex.buckets) or len(tindex.index):
+            raise ValueError("terms were added to the term index by another writer")
         if self.positions:
+            index = tindex.index
             index.append(self.positions[-1])  # the largest: the array takes its final type
             index.array.pop()
-            index.array.extend(self.positions)
-        self.tindex.lastkey = self.last
-        self.tindex.__class__ = _HashTables
+            index.array.extend(iter(self.positions))
+        tindex.buckets = list(zip(self.codes, self.places, strict=True))
+        tindex.lastkey = self.last
+        tindex.__class__ = _HashTables
 
 
 class _HashTables(OrderedHashWriter):
-    """``OrderedHashWriter`` writing each of its 256 hash tables in one piece.
+    """``OrderedHashWriter`` writing each of its 256 hash tables in one piece, from
+    buckets of (hashes, positions) arrays.
 
     The same tables: each entry in slot (hash >> 8) % slots, moving on to the next free
     slot, twice as many slots as entries; an empty slot is (0, 0).
@@ -329,11 +388,11 @@ class _HashTables(OrderedHashWriter):
 
     def _write_hashes(self) -> None:
         dbfile = self.dbfile
-        for entries in self.buckets:
-            count = 2 * len(entries)
+        for codes, places in self.buckets:
+            count = 2 * len(codes)
             self.directory.append((dbfile.tell(), count))
             slots = [_EMPTY_SLOT] * count
-            for code, at in entries:
+            for code, at in zip(codes, places, strict=True):
                 slot = (code >> 8) % count
                 while slots[slot] is not _EMPTY_SLOT:
                     slot = (slot + 1) % count
@@ -360,10 +419,16 @@ def write_common(
     table.close()
 
 
-def _write_term(out: _Output, postings: list[Any], codes: bytes | None, fixed: int | None) -> bytes:
+def _write_term(
+    out: _Output,
+    ids: Sequence[int],
+    weights: Sequence[float],
+    values: Sequence[bytes],
+    codes: bytes | None,
+    fixed: int | None,
+) -> bytes:
     """Write one term's blocks as ``W3PostingsWriter`` does; return its term info bytes
-    (``W3TermInfo.to_bytes``)."""
-    ids, weights, values = postings[0::3], postings[1::3], postings[2::3]  # weights: int or float
+    (``W3TermInfo.to_bytes``). Weights may be int or float."""
     total = len(ids)
     chunks = [WHOOSH3_HEADER_MAGIC]
     low_code, high_code = 255, 0
@@ -412,10 +477,9 @@ def _write_term(out: _Output, postings: list[Any], codes: bytes | None, fixed: i
 
 
 def _write_single(
-    out: _Output, postings: list[Any], codes: bytes | None, fixed: int | None
+    out: _Output, docnum: int, weight: float, value: bytes, codes: bytes | None, fixed: int | None
 ) -> bytes:
     """``_write_term`` for a term with one posting."""
-    docnum, weight, value = postings
     code = codes[docnum] if codes is not None else 0
     weight = float(weight)
     if fixed is None or fixed < 0:
