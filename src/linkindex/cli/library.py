@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from linkindex.cli.app import HomeOption, JsonOption, command, echo_json, open_store, resolve_home
+from linkindex.cli.common import (
+    HomeOption,
+    JsonOption,
+    command,
+    echo_json,
+    open_store,
+    resolve_home,
+)
 from linkindex.errors import EmptyLibraryError, UserError
 
 if TYPE_CHECKING:
