@@ -62,6 +62,9 @@ _FULL_WIDTH = {
 #: text) instead of being translated whole: ``str.translate`` looks up every
 #: character in a dict (~0.15 us each), the scan is a regular expression in C.
 _SCAN_FROM = 200
+#: Text with more runs of characters to fold than this is translated whole (one call
+#: per run costs more than a lookup per character beyond it).
+_RUNS_TRANSLATED = 16
 
 _BEYOND_BASIC_PLANE = re.compile("[\U00010000-\U0010ffff]")
 
@@ -112,9 +115,13 @@ def fold(text: str) -> str:
         folded = text.translate(_fold_table()).lower()
     else:
         basic, beyond = _foldable()
-        folded = basic.sub(_fold_run, text)
-        if _BEYOND_BASIC_PLANE.search(text) is not None:
-            folded = beyond.sub(_fold_run, folded)
+        runs = len(basic.findall(text))
+        if runs > _RUNS_TRANSLATED:  # traditional text: translated whole
+            folded = text.translate(_fold_table())
+        else:
+            folded = basic.sub(_fold_run, text) if runs else text
+            if _BEYOND_BASIC_PLANE.search(text) is not None:
+                folded = beyond.sub(_fold_run, folded)
         folded = folded.lower()
     if len(folded) == len(text):
         return folded
