@@ -160,7 +160,7 @@ def _run(pages: int, hosts: int, port: int, settings: Settings) -> tuple[float, 
         store = Store(home)
         try:
             wall, cpu, workers = time.perf_counter(), time.process_time(), _children_cpu()
-            summary = crawl(store, home, settings, selection=CrawlSelection())
+            summary = crawl(store, home, settings, selection=CrawlSelection(), index=False)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             workers = _children_cpu() - workers
         finally:

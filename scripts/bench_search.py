@@ -37,7 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from linkindex import analysis, index, search
+from linkindex import analysis, indexing, search
+from linkindex.index import folder
 from linkindex.store import Store
 
 SEED = 20261127
@@ -232,7 +233,7 @@ class Fts5:
     """SQLite FTS5 over the same tokens (space-joined), snippets by FTS5."""
 
     def __init__(self, home: Path, store: Store) -> None:
-        self.segmenter = analysis.segmenter(analysis.heading_words(search._headings(store)))
+        self.segmenter = indexing.segmenter(indexing.heading_words(store))
         self.path = home / "fts5.db"
         self.path.unlink(missing_ok=True)
         self.db = sqlite3.connect(self.path)
@@ -339,7 +340,7 @@ def bench_analyzer(
     store: Store, report: Report, count: int = 300, with_jieba: bool = False
 ) -> None:
     """The analyzer's tokens with positions and offsets, on the first ``count`` pages."""
-    segmenter = analysis.segmenter(analysis.heading_words(search._headings(store)))
+    segmenter = indexing.segmenter(indexing.heading_words(store))
     texts = [r.page.text for r in store.link_records(range(1, count + 1)) if r.page]
     size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
 
@@ -411,12 +412,12 @@ def bench_jieba(
 REBUILD = """
 import json, resource, sys, time
 from pathlib import Path
-from linkindex import search
+from linkindex import indexing
 from linkindex.store import Store
 home = Path(sys.argv[1])
 store = Store(home)
 started = time.perf_counter()
-written = search.refresh_index(store, home, rebuild=True)
+written = indexing.refresh(store, home, rebuild=True)
 seconds = time.perf_counter() - started
 print(json.dumps({
     "written": written,
@@ -450,7 +451,7 @@ def bench_index(home: Path, store: Store, links: int, report: Report, fts5: Fts5
     )
     report.add(
         "index size",
-        f"{folder_size(index.index_dir(home)) / 1e6:.0f} MB",
+        f"{folder_size(folder.index_dir(home)) / 1e6:.0f} MB",
         f"{fts5.size() / 1e6:.0f} MB" if fts5 else "",
     )
     rng = random.Random(SEED + 1)
@@ -462,7 +463,7 @@ def bench_index(home: Path, store: Store, links: int, report: Report, fts5: Fts5
             )
         store.touch(changed)
     started = time.perf_counter()
-    written = search.refresh_index(store, home)
+    written = indexing.refresh(store, home)
     seconds = time.perf_counter() - started
     report.add(
         f"incremental update of {written} links",
@@ -496,7 +497,7 @@ def bench_new_heading(home: Path, store: Store, word: str, report: Report) -> No
         )
         store.touch([link])
     started = time.perf_counter()
-    written = search.refresh_index(store, home)
+    written = indexing.refresh(store, home)
     report.add(
         f"new heading {word} (in {containing} links' text)",
         f"{written} links re-indexed in {time.perf_counter() - started:.1f} s",

@@ -79,7 +79,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    from linkindex import search
+    from linkindex import indexing
     from linkindex.importer import import_paths
     from linkindex.models import to_iso, utc_now
     from linkindex.store import Store
@@ -104,7 +104,7 @@ def main() -> int:
                 "UPDATE links SET status='ok', fetched_at=?, checked_at=?, next_fetch_at=?",
                 (to_iso(now), to_iso(now), to_iso(now + timedelta(days=30))),
             )
-        indexed = search.refresh_index(store, home)
+        indexed = indexing.refresh(store, home)
         total = store.conn.execute("SELECT COUNT(*) FROM links").fetchone()[0]
         store.close()
         print(

@@ -63,7 +63,7 @@ STATUSES = ["ok"] * 6 + ["dead", "blocked", "new", "error"]
 
 def build(home: Path, links: int, seed: int = 7) -> None:
     """Write a synthetic library straight into the store, then index it."""
-    from linkindex import search
+    from linkindex import indexing
     from linkindex.store import Store
 
     rng = random.Random(seed)
@@ -107,7 +107,7 @@ def build(home: Path, links: int, seed: int = 7) -> None:
                 )
         store.touch(range(1, links + 1))
     started = time.perf_counter()
-    search.refresh_index(store, home)
+    indexing.refresh(store, home)
     print(f"indexed {links} links in {time.perf_counter() - started:.1f} s")
     store.close()
 

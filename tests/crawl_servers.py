@@ -21,6 +21,19 @@ from linkindex.urls import host_of, site_of
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crawl"
 
+#: A library's config.toml for crawling the tests' local servers at once, without archives.
+LOCAL_CONFIG = """
+[crawl]
+allow_private_networks = true
+per_host_interval = 0
+timeout = 2
+retries = 0
+obey_robots = false
+
+[archive]
+enabled = false
+"""
+
 
 def fixture(name: str) -> bytes:
     """The bytes of a crawl fixture file."""

@@ -14,16 +14,12 @@ SAMPLE_NOTES = Path(__file__).resolve().parent.parent / "data" / "notes"
 
 @pytest.fixture(scope="module")
 def segmenter() -> analysis.Segmenter:
-    return analysis.segmenter(["nn中间语言"])
+    return analysis.Segmenter(["nn中间语言"])
 
 
 @pytest.fixture(scope="module")
-def query_segmenter(
-    segmenter: analysis.Segmenter, tmp_path_factory: pytest.TempPathFactory
-) -> analysis.QuerySegmenter:
-    path = tmp_path_factory.mktemp("dictionary") / "dictionary.txt"
-    segmenter.write_dictionary(path)
-    return analysis.QuerySegmenter(path)
+def query_segmenter(segmenter: analysis.Segmenter) -> analysis.QuerySegmenter:
+    return analysis.QuerySegmenter("".join(segmenter.dictionary_lines()).encode("utf-8"))
 
 
 def words(segmenter: analysis.Segmenter, text: str) -> list[str]:
@@ -94,7 +90,7 @@ def test_user_words_and_heading_words(segmenter: analysis.Segmenter) -> None:
     found = words(segmenter, "显存不足与NN中间语言")
     assert "显存" in found  # bundled in data/userdict.txt
     assert "nn中间语言" in found  # a heading of the notes
-    assert analysis.segmenter().cut("NN中间语言") != ["nn中间语言"]
+    assert analysis.Segmenter(()).cut("NN中间语言") != ["nn中间语言"]
 
 
 def test_heading_words_are_short_terms() -> None:
@@ -232,3 +228,16 @@ def test_rjieba_gives_jieba_tokens(segmenter: analysis.Segmenter, tmp_path: Path
         assert ours == sorted((w, s, e) for w, s, e in theirs if analysis.is_word(w)), text
         compared += 1
     assert compared > 800
+
+
+def test_a_missing_jieba_is_an_install_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from linkindex.errors import InstallError, LinkindexError
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(InstallError, match="jieba package is not installed") as raised:
+        analysis._jieba_dict_path()
+    assert isinstance(raised.value, LinkindexError)
+    with pytest.raises(InstallError, match="rjieba"):
+        analysis._load_rjieba()

@@ -10,28 +10,16 @@ from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 from werkzeug import Response
 
-from crawl_servers import add_links, fixture
+from crawl_servers import LOCAL_CONFIG, add_links, fixture
 from linkindex.cli import app
 from linkindex.store import LibraryLock, Store
-
-CONFIG = """
-[crawl]
-allow_private_networks = true
-per_host_interval = 0
-timeout = 2
-retries = 0
-obey_robots = false
-
-[archive]
-enabled = false
-"""
 
 
 @pytest.fixture
 def library(home: Path, server: HTTPServer) -> dict[str, str]:
     """A library with one good link placed in a note and one dead link."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text(CONFIG, encoding="utf-8")
+    (home / "config.toml").write_text(LOCAL_CONFIG, encoding="utf-8")
     server.expect_request("/good").respond_with_data(
         fixture("article.html"), content_type="text/html"
     )

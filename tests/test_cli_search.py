@@ -115,6 +115,26 @@ def test_related_and_doctor(runner: CliRunner, home: Path) -> None:
     assert len(json.loads(result.output)["hits"]) == 3
 
 
+def test_show_and_related_find_a_link_the_same_ways(runner: CliRunner, home: Path) -> None:
+    from linkindex.store import Store
+
+    fill(home)
+    runner.invoke(app, ["index", "--home", str(home)])
+    moved = "https://mp.weixin.qq.com/s/where-it-redirected"
+    with Store(home) as store, store.transaction():
+        store.conn.execute("UPDATE links SET final_url=? WHERE canonical_url=?", (moved, MEMORY))
+    for address in (MEMORY, f" {MEMORY}?utm_source=feed ", moved):
+        show = runner.invoke(app, ["show", address, "--json", "--home", str(home)])
+        assert show.exit_code == 0, show.output
+        assert json.loads(show.output)["url"] == MEMORY
+        related = runner.invoke(app, ["related", address, "--json", "--home", str(home)])
+        assert related.exit_code == 0, related.output
+        assert json.loads(related.output)["hits"]
+    for command in ("show", "related"):
+        missing = runner.invoke(app, [command, "https://nowhere.example/", "--home", str(home)])
+        assert missing.exit_code == 1 and "is not in the library" in missing.output
+
+
 def test_search_process_stays_small(home: Path) -> None:
     """`linkindex search` never imports the crawler, httpx or BeautifulSoup, nor jieba."""
     fill(home)

@@ -477,12 +477,12 @@ def test_blocked_links_use_the_archive_only_when_asked(
 
 
 def test_topic_selects_links_under_a_heading(db: Store, home: Path, server: HTTPServer) -> None:
-    from linkindex.models import topic_matches
+    from linkindex.topics import matches
 
-    assert topic_matches("Pytorch > 参考", ["pytorch", "参考", "显存"])
-    assert topic_matches("Pytorch > 参考", ["NN中间语言", "Pytorch", "参考"])
-    assert not topic_matches("Pytorch > 参考", ["Pytorch", "项目", "参考"])
-    assert topic_matches("onnx", ["NN中间语言", "ONNX"])
+    assert matches("Pytorch > 参考", ["pytorch", "参考", "显存"])
+    assert matches("Pytorch > 参考", ["NN中间语言", "Pytorch", "参考"])
+    assert not matches("Pytorch > 参考", ["Pytorch", "项目", "参考"])
+    assert matches("onnx", ["NN中间语言", "ONNX"])
     server.expect_request("/a").respond_with_response(html(ARTICLE))
     under, other = add_links(db, [server.url_for("/a?1"), server.url_for("/a?2")])
     with db.transaction():
@@ -528,3 +528,28 @@ def test_raw_copy_url() -> None:
     )
     already = "https://web.archive.org/web/2013im_/http://example.com/"
     assert raw_copy_url(already) == "https://web.archive.org/web/2013id_/http://example.com/"
+
+
+def test_a_crawl_brings_the_index_up_to_date_unless_interrupted(
+    db: Store, home: Path, server: HTTPServer
+) -> None:
+    from linkindex import search
+    from linkindex.index import folder
+
+    server.expect_request("/article").respond_with_response(html(ARTICLE))
+    first, second = add_links(db, [server.url_for("/article?1"), server.url_for("/article?2")])
+
+    def ctrl_c(progress: CrawlProgress) -> None:
+        raise KeyboardInterrupt  # pressed after the first page
+
+    settings = fast_settings()
+    stopped = crawl(db, home, settings, selection=CrawlSelection(), progress=ctrl_c)
+    assert stopped.interrupted and stopped.indexed is None
+    assert not folder.exists(home)  # left for the next command that refreshes it
+    summary = run(db, home, settings, due_only=False)
+    assert summary.indexed == 2 and summary.to_dict()["indexed"] == 2
+    found = search.search(home, "checkpointing", store=db)
+    assert {hit.link_id for hit in found.hits} == {first, second}
+    assert all(hit.status == "ok" for hit in found.hits)
+    alone = crawl(db, home, settings, selection=CrawlSelection(due_only=False), index=False)
+    assert alone.done == 2 and alone.indexed is None

@@ -326,10 +326,10 @@ def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
 
 
 def test_select_by_search_query(library: tuple[Store, dict[str, int]], home: Path) -> None:
-    from linkindex import search
+    from linkindex import indexing
 
     store, ids = library
-    search.refresh_index(store, home)
+    indexing.refresh(store, home)
     found = export.select(store, home, query="显存")
     assert [r.id for r in found] == [ids["pytorch_mem"]]
     assert export.select(store, home, query="显存", site="github") == []

@@ -320,3 +320,14 @@ def test_parallel_parsing_gives_the_same_library(
     assert results[0] == results[1]
     assert len(results[0]) == count + 1
     assert max(item[3] for item in results[0]) == count  # the shared link
+
+
+def test_importing_notes_brings_the_index_up_to_date(lib: Store, home: Path, notes: Path) -> None:
+    from linkindex import search
+
+    summary = importer.import_notes(lib, home, [notes])
+    assert summary.indexed == summary.links_new == 391
+    assert summary.to_dict()["indexed"] == 391
+    assert search.search(home, "显存优化", store=lib).total == 1
+    again = importer.import_notes(lib, home, [notes])
+    assert again.indexed == 0

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from linkindex import importer, index, search
+from linkindex import importer, indexing, search
+from linkindex.index import documents, folder
 from linkindex.store import Store
 
 NOTES = Path(__file__).parent / "fixtures" / "search" / "notes"
@@ -18,7 +19,7 @@ LAMP = "https://example.com/car/lamp"
 def library(home: Path) -> Store:
     store = Store(home)
     importer.import_paths(store, [NOTES])
-    search.refresh_index(store, home)
+    indexing.refresh(store, home)
     return store
 
 
@@ -37,28 +38,13 @@ def urls(home: Path, query: str) -> list[str]:
     return [h.url for h in search.search(home, query).hits]
 
 
-def test_topic_keys_are_every_run_of_headings() -> None:
-    assert index.topic_keys([["Pytorch", "参考"], ["NN中间语言", "ONNX", "Tools"]]) == [
-        "nn中间语言",
-        "nn中间语言/onnx",
-        "nn中间语言/onnx/tools",
-        "onnx",
-        "onnx/tools",
-        "pytorch",
-        "pytorch/参考",
-        "tools",
-        "参考",
-    ]
-    assert index.topic_key(" Pytorch > 参考 ") == index.topic_key("pytorch/参考")
-
-
 def test_incremental_update_rewrites_only_changed_links(library: Store, home: Path) -> None:
-    assert search.refresh_index(library, home) == 0
+    assert indexing.refresh(library, home) == 0
     retitle(library, LAMP, "氙气大灯的色温选择")
-    assert search.refresh_index(library, home) == 1
+    assert indexing.refresh(library, home) == 1
     assert urls(home, "色温") == [LAMP]
     assert urls(home, "改装指南") == []
-    with index.LinkIndex(index.index_dir(home)) as ix:
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
         assert ix.state().change_seq == library.change_seq()
 
 
@@ -69,14 +55,14 @@ def test_removed_links_leave_the_index(library: Store, home: Path) -> None:
             "UPDATE links SET removed_at='2026-01-01T00:00:00Z' WHERE id=?", (ident,)
         )
         library.touch([ident])
-    search.refresh_index(library, home)
+    indexing.refresh(library, home)
     assert urls(home, "大灯") == []
-    assert search.check_index(library, home).ok
+    assert indexing.check(library, home).ok
 
 
 def test_rebuild_gives_the_same_results(library: Store, home: Path) -> None:
     before = urls(home, "模型量化")
-    assert search.refresh_index(library, home, rebuild=True) == 6
+    assert indexing.refresh(library, home, rebuild=True) == 6
     assert urls(home, "模型量化") == before
     assert not (home / "index.new").exists() and not (home / "index.old").exists()
 
@@ -89,13 +75,13 @@ def test_a_crash_mid_write_leaves_the_index_as_it_was(
     def crash(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(index, "write_state", crash)
+    monkeypatch.setattr(folder, "write_state", crash)
     with pytest.raises(KeyboardInterrupt):
-        search.refresh_index(library, home)
+        indexing.refresh(library, home)
     monkeypatch.undo()
     assert urls(home, "改装指南") == [LAMP]  # the old document, still readable
     assert urls(home, "色温") == []
-    assert search.refresh_index(library, home) == 1  # picked up again next time
+    assert indexing.refresh(library, home) == 1  # picked up again next time
     assert urls(home, "色温") == [LAMP]
 
 
@@ -103,14 +89,14 @@ def word_count(home: Path, word: str) -> int:
     """How many links hold ``word`` as an indexed word."""
     from whoosh import query
 
-    with index.LinkIndex(index.index_dir(home)) as ix, ix.searcher() as searcher:
+    with folder.LinkIndex(folder.index_dir(home)) as ix, ix.searcher() as searcher:
         return len(searcher.search(query.Term("text", word), limit=1))
 
 
 def test_new_heading_words_reindex_only_the_links_that_contain_them(
     library: Store, home: Path, tmp_path: Path
 ) -> None:
-    with index.LinkIndex(index.index_dir(home)) as ix:
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
         before = ix.state()
     assert before.words is not None and "大灯改装" not in before.words
     assert word_count(home, "大灯改装") == 0  # two words for now: 大灯 改装
@@ -121,8 +107,8 @@ def test_new_heading_words_reindex_only_the_links_that_contain_them(
     note.write_text("# 大灯改装\n\nhttps://example.com/xenon\n\n氙气灯选购\n", encoding="utf-8")
     importer.import_paths(library, [extra])
     # the new link, and the one link whose title holds the new word; not the other five
-    assert search.refresh_index(library, home) == 2
-    with index.LinkIndex(index.index_dir(home)) as ix:
+    assert indexing.refresh(library, home) == 2
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
         after = ix.state()
         assert after.vocabulary != before.vocabulary
         assert after.words is not None and "大灯改装" in after.words
@@ -133,15 +119,15 @@ def test_new_heading_words_reindex_only_the_links_that_contain_them(
     assert word_count(home, "大灯") == 2  # the parts stay words too (search mode)
     assert set(urls(home, '"大灯改装"')) == {LAMP, "https://example.com/xenon"}
     assert urls(home, "大灯改装")[0] == LAMP
-    assert search.check_index(library, home).ok
+    assert indexing.check(library, home).ok
 
     # dropping the heading re-segments the links holding the word again
     note.unlink()
     importer.import_paths(library, [extra])
-    assert search.refresh_index(library, home) == 1
+    assert indexing.refresh(library, home) == 1
     assert word_count(home, "大灯改装") == 0
     assert urls(home, "大灯改装") == [LAMP]
-    with index.LinkIndex(index.index_dir(home)) as ix:
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
         assert ix.state().vocabulary == before.vocabulary
 
 
@@ -149,7 +135,7 @@ def test_a_new_heading_word_reindexes_the_links_that_write_it_in_traditional_cha
     library: Store, home: Path, tmp_path: Path
 ) -> None:
     retitle(library, LAMP, "汽車大燈改裝指南")
-    search.refresh_index(library, home)
+    indexing.refresh(library, home)
     assert word_count(home, "大灯改装") == 0
     extra = tmp_path / "more"
     extra.mkdir()
@@ -157,7 +143,7 @@ def test_a_new_heading_word_reindexes_the_links_that_write_it_in_traditional_cha
         "# 大灯改装\n\nhttps://example.com/xenon\n\n氙气灯选购\n", encoding="utf-8"
     )
     importer.import_paths(library, [extra])
-    assert search.refresh_index(library, home) == 2  # the new link, and LAMP's 大燈改裝
+    assert indexing.refresh(library, home) == 2  # the new link, and LAMP's 大燈改裝
     assert word_count(home, "大灯改装") == 2
     assert set(urls(home, '"大燈改裝"')) == {LAMP, "https://example.com/xenon"}
 
@@ -171,72 +157,103 @@ def test_incremental_vocabulary_matches_a_rebuild(
         "# 推理加速\n\nhttps://example.com/x\n\n模型推理加速\n", encoding="utf-8"
     )
     importer.import_paths(library, [extra])
-    search.refresh_index(library, home)
+    indexing.refresh(library, home)
     queries = ["推理加速", '"推理加速"', "模型 推理", "量化"]
     incremental = {q: urls(home, q) for q in queries}
-    search.refresh_index(library, home, rebuild=True)
+    indexing.refresh(library, home, rebuild=True)
     assert {q: urls(home, q) for q in queries} == incremental
 
 
 def test_an_index_without_recorded_words_is_rebuilt_on_new_words(
     library: Store, home: Path, tmp_path: Path
 ) -> None:
-    with index.LinkIndex(index.index_dir(home)) as ix:  # as written before words were kept
+    with folder.LinkIndex(folder.index_dir(home)) as ix:  # as written before words were kept
         state = ix.state()
         writer = ix.writer()
-        index.write_state(writer, index.IndexState(state.change_seq, state.vocabulary))
+        folder.write_state(
+            writer,
+            folder.IndexState(state.change_seq, state.vocabulary, documents=documents.FORMAT),
+        )
         writer.commit()
-    assert search.refresh_index(library, home) == 0  # same words: records them, no rewrite
-    with index.LinkIndex(index.index_dir(home)) as ix:
+    assert indexing.refresh(library, home) == 0  # same words: records them, no rewrite
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
         assert ix.state().words is not None
 
 
+def test_an_index_of_documents_made_another_way_is_rebuilt(library: Store, home: Path) -> None:
+    with folder.LinkIndex(folder.index_dir(home)) as ix:  # topic keys made the old way
+        state = ix.state()
+        state.documents = "1"
+        writer = ix.writer()
+        folder.write_state(writer, state)
+        writer.commit()
+    assert indexing.refresh(library, home) == library.count_links()
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
+        assert ix.state().documents == documents.FORMAT
+    assert indexing.refresh(library, home) == 0
+
+
+def test_an_index_written_before_index_was_split_opens_and_is_rebuilt(
+    library: Store, home: Path
+) -> None:
+    written = Path(__file__).parent / "fixtures" / "index-v1"  # by linkindex before the split
+    shutil.rmtree(folder.index_dir(home))
+    shutil.copytree(written, folder.index_dir(home))
+    assert folder.exists(home)
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
+        assert ix.is_current()
+        assert ix.state().links == 6 and ix.state().documents == ""
+    assert indexing.refresh(library, home) == library.count_links()
+    assert urls(home, "大灯")[0] == LAMP
+    assert indexing.check(library, home).ok
+
+
 def test_doctor_finds_and_repairs_a_stale_index(library: Store, home: Path) -> None:
-    assert search.check_index(library, home).ok
-    shutil.rmtree(index.index_dir(home))
-    check = search.check_index(library, home)
+    assert indexing.check(library, home).ok
+    shutil.rmtree(folder.index_dir(home))
+    check = indexing.check(library, home)
     assert not check.ok and "no search index" in check.problems[0]
-    search.refresh_index(library, home)
-    with index.LinkIndex(index.index_dir(home)) as ix:  # drop one document behind its back
+    indexing.refresh(library, home)
+    with folder.LinkIndex(folder.index_dir(home)) as ix:  # drop one document behind its back
         writer = ix.writer()
         writer.delete_by_term("id", str(link_id(library, LAMP)))
         writer.commit()
-    check = search.check_index(library, home)
+    check = indexing.check(library, home)
     assert check.problems == ["1 links of the store are not indexed"]
-    search.refresh_index(library, home, rebuild=True)
-    assert search.check_index(library, home).ok
+    indexing.refresh(library, home, rebuild=True)
+    assert indexing.check(library, home).ok
 
 
 def test_a_rebuild_in_several_segments_gives_the_same_results(
     library: Store, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = [h.url for h in search.search(home, "模型量化").hits]
-    monkeypatch.setattr(search, "REBUILD_MEMORY", 1)  # a segment per link
-    assert search.refresh_index(library, home, rebuild=True) == 6
-    with index.LinkIndex(index.index_dir(home)) as ix, ix.searcher() as searcher:
+    monkeypatch.setattr(indexing, "REBUILD_MEMORY", 1)  # a segment per link
+    assert indexing.refresh(library, home, rebuild=True) == 6
+    with folder.LinkIndex(folder.index_dir(home)) as ix, ix.searcher() as searcher:
         assert len(searcher.leaf_searchers()) == 7  # and the meta document's
     assert [h.url for h in search.search(home, "模型量化").hits] == before
-    assert search.check_index(library, home).ok
+    assert indexing.check(library, home).ok
 
 
 def test_a_rebuild_split_among_processes_gives_the_same_results(
     library: Store, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = [h.url for h in search.search(home, "模型量化").hits]
-    monkeypatch.setattr(search, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(search, "REBUILD_PROCESSES", 2)
-    assert search.refresh_index(library, home, rebuild=True) == 6
-    with index.LinkIndex(index.index_dir(home)) as ix, ix.searcher() as searcher:
+    monkeypatch.setattr(indexing, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(indexing, "REBUILD_PROCESSES", 2)
+    assert indexing.refresh(library, home, rebuild=True) == 6
+    with folder.LinkIndex(folder.index_dir(home)) as ix, ix.searcher() as searcher:
         assert len(searcher.leaf_searchers()) == 3  # a run each, the meta document
     assert [h.url for h in search.search(home, "模型量化").hits] == before
     # several segments in each process at once: their temporary files stay apart
-    monkeypatch.setattr(search, "REBUILD_MEMORY", 1)
-    assert search.refresh_index(library, home, rebuild=True) == 6
-    with index.LinkIndex(index.index_dir(home)) as ix, ix.searcher() as searcher:
+    monkeypatch.setattr(indexing, "REBUILD_MEMORY", 1)
+    assert indexing.refresh(library, home, rebuild=True) == 6
+    with folder.LinkIndex(folder.index_dir(home)) as ix, ix.searcher() as searcher:
         assert len(searcher.leaf_searchers()) == 7
-    assert not (index.index_dir(home) / "MAIN.tmp").exists()
+    assert not (folder.index_dir(home) / "MAIN.tmp").exists()
     assert [h.url for h in search.search(home, "模型量化").hits] == before
-    assert search.check_index(library, home).ok
+    assert indexing.check(library, home).ok
 
 
 def test_links_containing_a_piece_of_text(library: Store) -> None:
@@ -264,12 +281,12 @@ def test_length_bytes_read_at_once_are_whooshs_field_lengths(library: Store, hom
     from linkindex.index import layout
 
     checked = 0
-    with index.LinkIndex(index.index_dir(home)) as ix, ix.searcher() as searcher:
+    with folder.LinkIndex(folder.index_dir(home)) as ix, ix.searcher() as searcher:
         for leaf, _ in searcher.leaf_searchers():
             reader = leaf.reader()
             codes = layout.length_codes(reader._perdoc, "text")
             if codes is None:  # the segment of the meta document has no text
-                assert [f["id"] for f in reader.all_stored_fields()] == [index.META_ID]
+                assert [f["id"] for f in reader.all_stored_fields()] == [folder.META_ID]
                 continue
             for docnum in reader.all_doc_ids():
                 assert byte_to_length(codes[docnum]) == reader.doc_field_length(docnum, "text")
@@ -285,13 +302,13 @@ def test_an_index_from_another_version_is_rebuilt_not_a_crash(library: Store, ho
 
     before = urls(home, "大灯")
     assert LAMP in before
-    folder = index.index_dir(home)
-    shutil.rmtree(folder)
-    folder.mkdir()
-    whoosh_index.create_in(str(folder), fields.Schema(id=fields.ID(stored=True), text=fields.TEXT))
+    where = folder.index_dir(home)
+    shutil.rmtree(where)
+    where.mkdir()
+    whoosh_index.create_in(str(where), fields.Schema(id=fields.ID(stored=True), text=fields.TEXT))
     with pytest.raises(UserError, match=r"linkindex index --rebuild"):
         search.search(home, "大灯", store=library)
-    assert search.refresh_index(library, home) == library.count_links()
+    assert indexing.refresh(library, home) == library.count_links()
     assert urls(home, "大灯") == before
 
 
@@ -305,7 +322,7 @@ def test_searches_share_an_open_reader_and_see_every_commit(library: Store, home
         found = list(pool.map(lambda q: (q, urls(home, q)), queries * 10))
     assert all(hits == expected[q] for q, hits in found)
     retitle(library, LAMP, "氙气大灯的色温选择")
-    search.refresh_index(library, home)
+    indexing.refresh(library, home)
     assert urls(home, "色温") == [LAMP]  # a new generation: the reader is reopened
-    search.refresh_index(library, home, rebuild=True)
+    indexing.refresh(library, home, rebuild=True)
     assert urls(home, "色温") == [LAMP]  # a new folder

@@ -16,8 +16,8 @@ from whoosh import query
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from linkindex import analysis, index
-from linkindex.index import bulk, engine, layout
+from linkindex import analysis, indexing
+from linkindex.index import bulk, documents, engine, folder, layout, searching
 
 WORDS = ["显存", "优化", "深度", "学习", "深度学习", "模型", "量化", "推理", "pytorch", "cuda"]
 WORDS += ["卷积", "网络", "神经", "神经网络", "注意力", "机制", "灯", "大灯", "改装", "数据"]
@@ -30,14 +30,14 @@ def _text(rng: random.Random, size: int) -> str:
 
 def _documents(count: int, seed: int = 7) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    segmenter = analysis.segmenter(["显存"])
+    segmenter = indexing.segmenter(["显存"])
     docs = []
     for number in range(count):
         title, content = _text(rng, rng.randint(2, 6)), _text(rng, rng.randint(5, 400))
         positions: dict[str, list[int]] = {}
         weights: dict[str, float] = {}
         for part, (value, weight) in enumerate([(title, 4.0), (content, 1.0)]):
-            for word, found in segmenter.positions(value, part * index.PART_GAP).items():
+            for word, found in segmenter.positions(value, part * documents.PART_GAP).items():
                 positions.setdefault(word, []).extend(found)
                 weights[word] = weights.get(word, 0.0) + weight * len(found)
         docs.append(
@@ -56,9 +56,9 @@ def _documents(count: int, seed: int = 7) -> list[dict[str, Any]]:
     return docs
 
 
-def _build(folder: Path, docs: list[dict[str, Any]], *, stock: bool, per_segment: int) -> Any:
-    index.create(folder)
-    ix = index.LinkIndex(folder)
+def _build(where: Path, docs: list[dict[str, Any]], *, stock: bool, per_segment: int) -> Any:
+    folder.create(where)
+    ix = folder.LinkIndex(where)
     codec = W3Codec(blocklimit=bulk.BLOCK, compression=bulk.COMPRESSION, inlinelimit=1)
     for start in range(0, len(docs), per_segment):
         writer = SegmentWriter(ix._ix, codec=codec, compound=False) if stock else ix.writer()
@@ -99,8 +99,27 @@ def test_bulk_segments_read_like_whoosh_segments(tmp_path: Path) -> None:
     theirs.close()
 
 
+def test_segments_merged_by_a_bulk_writer_read_like_whoosh_segments(tmp_path: Path) -> None:
+    """whoosh merges segments through the pool of the writer that commits, which holds
+    its own new documents too (records and merged postings of the same words)."""
+    from whoosh.writing import OPTIMIZE
+
+    docs = _documents(300)
+    ours = _build(tmp_path / "ours", docs[:200], stock=False, per_segment=100)
+    writer = ours.writer()
+    for doc in docs[200:]:
+        writer.add_document(**doc)
+    writer.commit(mergetype=OPTIMIZE)  # the writer's documents, then the merged ones
+    theirs = _build(tmp_path / "theirs", docs[200:] + docs[:200], stock=True, per_segment=300)
+    with ours._ix.reader() as reader:
+        assert len(list(reader.leaf_readers())) == 1
+    assert _postings(ours) == _postings(theirs)
+    ours.close()
+    theirs.close()
+
+
 def test_positions_are_the_tokens_of_search_mode() -> None:
-    segmenter = analysis.segmenter(["NN中间语言", "显存"])
+    segmenter = indexing.segmenter(["NN中间语言", "显存"])
     rng = random.Random(3)
     texts = [_text(rng, 200) for _ in range(20)]
     texts.append("PyTorch的torch.cuda.empty_cache()与C++、word2vec，8比特 2016-2017 ＰｙＴｏｒｃｈ")
@@ -130,7 +149,7 @@ QUERIES = [
         ]
     ),
     # whoosh scores a range 1.0 (one term) or by its terms (several): the evaluator
-    # gives every match the range's boost, as index.to_whoosh means it (same sets).
+    # gives every match the range's boost, as queries.to_whoosh means it (same sets).
     query.And([query.Term("text", "数据"), query.TermRange("date", "2018-01-01", None)]),
     query.And([query.Term("title_cjk", "大灯", boost=0.5), query.Term("topic", "pytorch")]),
     query.And([query.Term("kind", "link", boost=1e-6), query.Term("status", "dead")]),
@@ -177,4 +196,4 @@ def test_the_best_come_first_and_ties_in_index_order() -> None:
     scores = {docnum: float(docnum % 7) for docnum in range(100)}
     expected = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     for top in (1, 3, 10, 30, 200):
-        assert index._top(scores, top) == expected[:top]
+        assert searching._top(scores, top) == expected[:top]

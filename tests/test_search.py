@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linkindex import importer, search
+from linkindex import importer, indexing, search
 from linkindex.errors import EmptyLibraryError, NotFoundError, QueryError
 from linkindex.store import Store
 
@@ -22,7 +22,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, St
     home = tmp_path_factory.mktemp("library")
     store = Store(home)
     importer.import_paths(store, NOTES)
-    assert search.refresh_index(store, home) > 390
+    assert indexing.refresh(store, home) > 390
     yield home, store
     store.close()
 
@@ -156,7 +156,7 @@ def test_content_only_match_after_a_crawl(tmp_path: Path) -> None:
     home = tmp_path / "home"
     store = Store(home)
     importer.import_paths(store, NOTES[:1])
-    search.refresh_index(store, home)
+    indexing.refresh(store, home)
     assert urls(home, "缓存分配器") == []
     page = extract_page(ARTICLE.read_bytes(), url=MEMORY)
     (link_id,) = [r["id"] for r in store.query("SELECT id FROM links WHERE url=?", (MEMORY,))]
@@ -166,7 +166,7 @@ def test_content_only_match_after_a_crawl(tmp_path: Path) -> None:
             (link_id, page.title, page.text, page.published_at),
         )
         store.touch([link_id])
-    assert search.refresh_index(store, home) == 1
+    assert indexing.refresh(store, home) == 1
     results = search.search(home, "缓存分配器")
     assert [h.url for h in results.hits] == [MEMORY]
     assert "«缓存分配器»" in results.hits[0].snippet

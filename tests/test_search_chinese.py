@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from linkindex import importer, search
+from linkindex import importer, indexing, search
 from linkindex.store import Store
 
 NOTES = Path(__file__).parent / "fixtures" / "search" / "chinese"
@@ -33,7 +33,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                 "INSERT INTO pages(link_id, title, text) VALUES(?, '', ?)", (link_id, text)
             )
             store.touch([link_id])
-    search.refresh_index(store, home)
+    indexing.refresh(store, home)
     store.close()
     yield home
 
@@ -98,9 +98,7 @@ def test_mixed_tokens_are_found_whole_and_by_their_parts(library: Path) -> None:
 
 
 def test_highlights_cover_the_parts_of_a_mixed_token() -> None:
-    from linkindex import analysis
-
-    cut = analysis.segmenter().cut
+    cut = indexing.segmenter().cut
     terms = search.query_terms(search.parse_query("8比特 GPT4"), cut)
     assert terms == ["gpt4", "8比特", "gpt", "比特"]  # not a lone 8 or 4
     assert search.snippet("GPT 4 与 8 比特", terms) == "«GPT» 4 与 8 «比特»"

@@ -9,8 +9,9 @@ import). Two segmenters share one dictionary:
   dictionary words of 2 and 3 characters inside longer words, each with the position of
   the word it belongs to, so phrase queries and highlights work.
 * ``QuerySegmenter`` (searching): the plain cut of a short query, computed with a tiny
-  dictionary holding only the words that occur inside the query, read from a sorted
-  dictionary file written next to the index. jieba's choice between segmentations only
+  dictionary holding only the words that occur inside the query, looked up in the sorted
+  dictionary ``dictionary_lines`` gives (``index.folder`` keeps it as a file next to the
+  index and maps it into memory). jieba's choice between segmentations only
   depends on the frequencies of the words inside the text and on the dictionary's total,
   so the cut is the same as with the full dictionary, without the ~0.15-0.9 s it takes to
   load 350,000 words into a short ``linkindex search`` process.
@@ -26,7 +27,6 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import mmap
-import os
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -35,6 +35,8 @@ from importlib import resources
 from itertools import accumulate, compress, product
 from pathlib import Path
 from typing import Any
+
+from linkindex.errors import InstallError
 
 #: A word that never occurs in folded text; its frequency carries the dictionary total.
 _TOTAL_CARRIER = "\ue000"
@@ -271,7 +273,7 @@ def _jieba_dict_path() -> Path:
     # (it pulls in pkg_resources) and its segmenter is not used.
     spec = importlib.util.find_spec("jieba")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the jieba package is not installed")
+        raise InstallError("the jieba package is not installed; reinstall linkindex")
     return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
 
 
@@ -313,7 +315,7 @@ def _load_rjieba() -> Any:
     """
     spec = importlib.util.find_spec("rjieba")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the rjieba package is not installed")
+        raise InstallError("the rjieba package is not installed; reinstall linkindex")
     folder = Path(next(iter(spec.submodule_search_locations)))
     library = next(
         p for p in folder.iterdir() if p.name.startswith("rjieba.") and p.suffix in (".so", ".pyd")
@@ -718,22 +720,16 @@ class Segmenter:
             return True
         return tuple(tokens), step
 
-    def write_dictionary(self, path: Path) -> None:
-        """Write the whole dictionary, sorted, for ``QuerySegmenter`` (atomically)."""
+    def dictionary_lines(self) -> list[str]:
+        """The whole dictionary as ``QuerySegmenter`` reads it: a total line, then
+        ``word<TAB>frequency`` lines sorted by word (``index.folder`` writes them)."""
         base, total = _base_dictionary()
         merged = dict(base)
         for word, freq in self.added:
             total += freq - merged.get(word, 0)
             merged[word] = freq
         lines = [f"{word}\t{freq}\n" for word, freq in sorted(merged.items())]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as out:
-            out.write(f"{_TOTAL_CARRIER}total\t{total}\n")
-            out.writelines(lines)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
+        return [f"{_TOTAL_CARRIER}total\t{total}\n", *lines]
 
 
 def _odd_steps(steps: list[int], odd: dict[int, _Pieces]) -> list[int]:
@@ -745,35 +741,19 @@ def _odd_steps(steps: list[int], odd: dict[int, _Pieces]) -> list[int]:
     return emit
 
 
-_segmenters: dict[tuple[str, ...], Segmenter] = {}
-
-
-def segmenter(extra_words: Sequence[str] = ()) -> Segmenter:
-    """The process's indexing segmenter for these extra words (built once, then reused)."""
-    key = tuple(extra_words)
-    found = _segmenters.pop(key, None)
-    if found is None:
-        found = Segmenter(key)
-    _segmenters[key] = found  # most recently used last
-    while len(_segmenters) > 2:  # a new word list (new headings) retires the oldest
-        del _segmenters[next(iter(_segmenters))]
-    return found
-
-
 class QuerySegmenter:
-    """The plain cut of short queries, from a dictionary file written by ``Segmenter``."""
+    """The plain cut of short queries, from a dictionary written by ``Segmenter``.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        with path.open("rb") as handle:
-            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        header = self._map.readline().decode("utf-8")
+    ``data`` holds ``Segmenter.dictionary_lines()`` as UTF-8 bytes: bytes, or a memory
+    map of the file (``index.folder.query_segmenter``), searched in place.
+    """
+
+    def __init__(self, data: bytes | mmap.mmap) -> None:
+        self._map = data
+        header_end = data.find(b"\n")
+        header = bytes(data[:header_end]).decode("utf-8")
         self._total = int(header.split("\t")[1])
-        self._start = self._map.tell()
-
-    def close(self) -> None:
-        """Release the dictionary file."""
-        self._map.close()
+        self._start = header_end + 1
 
     def _line_at(self, offset: int) -> tuple[bytes, int, int]:
         """The entry of the line containing ``offset``: (word, frequency, next offset)."""

@@ -9,8 +9,9 @@ Every error the library raises on purpose derives from ``LinkindexError``::
     │   ├── EmptyLibraryError the library has nothing to work on yet
     │   ├── LockedError       another linkindex process is writing to the library
     │   └── QueryError        a search query that cannot be parsed
-    └── StoreError           the library files are damaged or too new (exit 2)
-        └── SchemaError       the database schema is newer than this linkindex
+    ├── StoreError           the library files are damaged or too new (exit 2)
+    │   └── SchemaError       the database schema is newer than this linkindex
+    └── InstallError         linkindex is installed without a package it needs (exit 2)
 
 A fetch that fails is *not* an error: it is an outcome recorded on the link
 (see ``models.Outcome``). Third-party exceptions are converted at the boundary
@@ -52,3 +53,7 @@ class StoreError(LinkindexError):
 
 class SchemaError(StoreError):
     """The database was written by a newer linkindex."""
+
+
+class InstallError(LinkindexError):
+    """A package linkindex needs is missing from its installation; reinstalling fixes it."""

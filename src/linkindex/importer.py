@@ -64,10 +64,30 @@ class ImportSummary:
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> links not imported
     warnings: list[str] = field(default_factory=list)  # one line per file that failed
     roots: list[str] = field(default_factory=list)
+    indexed: int | None = None  # documents the index refresh wrote (None: not refreshed)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
         return dataclasses.asdict(self)
+
+
+def import_notes(
+    store: Store,
+    home: Path,
+    paths: Sequence[Path],
+    *,
+    clock: Clock = utc_now,
+    workers: int | None = None,
+) -> ImportSummary:
+    """Import notes (``import_paths``), then bring the library's search index up to date.
+
+    ``summary.indexed`` says how many documents the refresh wrote.
+    """
+    from linkindex import indexing
+
+    summary = import_paths(store, paths, clock=clock, workers=workers)
+    summary.indexed = indexing.refresh(store, home)
+    return summary
 
 
 def import_paths(

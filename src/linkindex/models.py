@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -41,18 +41,6 @@ def from_iso(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def topic_matches(topic: str, path: Sequence[str]) -> bool:
-    """Whether a heading path lies under ``topic``, the one rule of every ``--topic``.
-
-    ``"A > B"`` (or a single name ``"A"``) matches a path in which those headings stand
-    in a row at any level, case-insensitively, as ``topic:`` does in search.
-    """
-    wanted = [part.strip().casefold() for part in topic.split(">") if part.strip()]
-    have = [part.strip().casefold() for part in path]
-    size = len(wanted)
-    return any(have[i : i + size] == wanted for i in range(len(have) - size + 1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,10 @@ class Snapshots:
     def exists(self, digest: str) -> bool:
         """Whether the snapshot is on disk."""
         return self.path(digest).exists()
+
+    def missing(self, digests: Iterable[str]) -> list[str]:
+        """The snapshots among ``digests`` whose files are gone, in the order given."""
+        return [digest for digest in digests if not self.exists(digest)]
 
     def put(self, body: bytes, *, digest: str | None = None) -> Snapshot:
         """Store a body (once per distinct content) and describe it."""

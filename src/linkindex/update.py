@@ -81,12 +81,8 @@ def update(
     roots = resolve_paths(list(paths)) if paths else []
     if not roots:
         Store(home, create=False).close()
-    with LibraryLock(home):
-        store = Store(home, create=bool(roots))
-        try:
-            return _update(store, home, roots, settings or load_settings(home), clock, progress)
-        finally:
-            store.close()
+    with LibraryLock(home), Store(home, create=bool(roots)) as store:
+        return _update(store, home, roots, settings or load_settings(home), clock, progress)
 
 
 def _update(
@@ -132,7 +128,7 @@ def _stages(
     *,
     started_iso: str,
 ) -> None:
-    from linkindex import importer, search
+    from linkindex import importer, indexing
 
     tick = time.monotonic()
     imported = importer.import_paths(store, roots, clock=clock)
@@ -171,7 +167,10 @@ def _stages(
         return
 
     tick = time.monotonic()
-    summary.indexed = search.refresh_index(store, home)
+    if due:  # the crawl brought the index up to date at its end, the import's changes too
+        summary.indexed = crawled.indexed or 0
+    else:
+        summary.indexed = indexing.refresh(store, home)
     summary.timings["index"] = round(time.monotonic() - tick, 3)
 
 

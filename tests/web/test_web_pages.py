@@ -9,7 +9,7 @@ import pytest
 from web_library import HOSTILE_TITLE, WECHAT_TITLE
 
 from linkindex.export import FORMATS
-from linkindex.web.app import safe_href, snippet_html
+from linkindex.web.rendering import safe_href, snippet_html
 
 if TYPE_CHECKING:
     from starlette.testclient import TestClient

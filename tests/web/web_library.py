@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linkindex import search
+from linkindex import indexing
 from linkindex.store import Store
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def build(home: Path, *, extra: int = 0) -> dict[str, int]:
         store.add_event(run, dead, "dead", "2026-11-01T08:00:00Z", "HTTP 404")
         store.add_event(run, dead, "archived", "2026-11-01T08:00:05Z", "web.archive.org")
         store.finish_run(run, "done", {"checked": 5, "dead": 1}, "2026-11-01T08:01:00Z")
-        search.refresh_index(store, home)
+        indexing.refresh(store, home)
     finally:
         store.close()
     return ids
@@ -386,7 +386,7 @@ def build_from_fixtures(home: Path, notes: Path, *, bulk: int = 0) -> dict[str, 
             if outcome == "dead":
                 store.add_event(run, ids[url], "dead", "2026-11-01T08:00:00Z", page.reason)
         store.finish_run(run, "done", {"checked": 5, "dead": 1}, "2026-11-01T08:01:00Z")
-        search.refresh_index(store, home)
+        indexing.refresh(store, home)
     finally:
         store.close()
     return ids

@@ -85,7 +85,6 @@ def crawl_command(
         linkindex crawl --site wechat --limit 200
     """
     from linkindex.crawl import CrawlSelection, crawl
-    from linkindex.search import refresh_index
     from linkindex.store import LibraryLock
 
     for name in site or []:
@@ -103,8 +102,8 @@ def crawl_command(
         statuses=tuple(status or ()),
         limit=limit,
     )
-    store = open_store(library)  # first: a mistyped --home must not become a folder
-    try:
+    # The store first: a mistyped --home must not become a folder.
+    with open_store(library) as store:
         if topic and not store.has_topic(topic):
             raise NotFoundError(
                 f"no heading matches the topic {topic!r}; `linkindex topics` lists them "
@@ -119,19 +118,15 @@ def crawl_command(
             else:
                 progress = _plain_line
             summary = crawl(store, library, settings, selection=selection, progress=progress)
-            # Keep search current; after Ctrl-C the next run's refresh catches up.
-            indexed = None if summary.interrupted else refresh_index(store, library)
-    finally:
-        store.close()
     if isinstance(progress, _ProgressBar):
         progress.finish()
     if json_output:
-        echo_json({**summary.to_dict(), "indexed": indexed})
+        echo_json(summary.to_dict())
     else:
         for line in summary_lines(summary, due_only=due):
             typer.echo(line)
-        if indexed is not None:
-            typer.echo(f"index: {indexed} links written")
+        if summary.indexed is not None:
+            typer.echo(f"index: {summary.indexed} links written")
     if summary.interrupted:
         raise typer.Exit(interrupted_code())
 
@@ -240,13 +235,10 @@ def show_command(
 
         linkindex show "https://zhuanlan.zhihu.com/p/448012345"
     """
-    store = open_store(home)
-    try:
+    with open_store(home) as store:
         record = _find(store, url)
         fetches = store.fetch_history(record.id, limit=history)
         versions = store.snapshot_versions(record.id)
-    finally:
-        store.close()
     if json_output:
         echo_json(show_json(record, fetches, versions))
         return
@@ -255,21 +247,13 @@ def show_command(
 
 
 def _find(store: Store, url: str) -> LinkRecord:
-    from linkindex.urls import normalize
-
-    text = url.strip()
-    candidates = [c for c in (normalize(text), text) if c]
-    for canonical in candidates:
-        link_id = store.link_id_for(canonical)
-        if link_id is not None:
-            return store.link_records([link_id])[0]
-    link_id = store.link_id_by_address(text)
-    if link_id is not None:
-        return store.link_records([link_id])[0]
-    raise NotFoundError(
-        f"{text} is not in the library; `linkindex search WORDS` finds links by their words, "
-        "and `linkindex import NOTES` adds the notes that hold it"
-    )
+    link_id = store.find_link(url)
+    if link_id is None:
+        raise NotFoundError(
+            f"{url.strip()} is not in the library; `linkindex search WORDS` finds links by "
+            "their words, and `linkindex import NOTES` adds the notes that hold it"
+        )
+    return store.link_records([link_id])[0]
 
 
 def show_json(

@@ -77,14 +77,11 @@ def export_command(
         raise UserError(f"unknown format {fmt!r}; choose from {', '.join(export.FORMATS)}")
     if fmt == "epub" and output is None and is_tty():
         raise UserError("epub is a binary file; write it with -o FILE.epub")
-    store = open_store(home, create=False)
-    try:
+    with open_store(home, create=False) as store:
         records = export.select(
             store, resolve_home(home), topic=topic, query=query, site=site, status=status
         )
         data = export.render(records, fmt, title=title)
-    finally:
-        store.close()
     if output is None:
         stream = sys.stdout.buffer
         stream.write(data)

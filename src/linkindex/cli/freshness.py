@@ -121,11 +121,8 @@ def due_command(
     """
     from linkindex.update import due_plan
 
-    store = open_store(home)
-    try:
+    with open_store(home) as store:
         plan = due_plan(store, load_settings(home), limit=limit)
-    finally:
-        store.close()
     if json_output:
         echo_json(plan.to_dict())
         return
@@ -222,11 +219,8 @@ def report_command(
     if fmt not in ("md", "json"):
         raise UserError(f"unknown report format {fmt!r}; choose md or json")
     start = parse_since(since, now=utc_now()) if since else None
-    store = open_store(home)
-    try:
+    with open_store(home) as store:
         report = build_report(store, since=start, run_id=run, limit=limit)
-    finally:
-        store.close()
     if fmt == "json":
         echo_json(report_json(report))
     else:

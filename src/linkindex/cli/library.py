@@ -20,7 +20,7 @@ from linkindex.errors import EmptyLibraryError, UserError
 if TYPE_CHECKING:
     from linkindex.importer import ImportSummary
     from linkindex.store import Store
-    from linkindex.store.library import TopicNode
+    from linkindex.topics import TopicNode
 
 EMPTY_HINT = "the library has no notes yet; fill it with `linkindex import NOTES_DIR`"
 
@@ -49,18 +49,13 @@ def import_command(
 
         linkindex import ~/blog/_posts notes/reading-list.txt
     """
-    from linkindex.importer import import_paths, resolve_paths
-    from linkindex.search import refresh_index
+    from linkindex.importer import import_notes, resolve_paths
     from linkindex.store import LibraryLock
 
     roots = resolve_paths(paths)
-    with LibraryLock(resolve_home(home)):
-        store = open_store(home, create=True)
-        try:
-            summary = import_paths(store, roots)
-            indexed = refresh_index(store, resolve_home(home))
-        finally:
-            store.close()
+    library = resolve_home(home)
+    with LibraryLock(library), open_store(library, create=True) as store:
+        summary = import_notes(store, library, roots)
     if not (summary.notes_read or summary.notes_unchanged or summary.notes_failed) and not (
         summary.notes_removed
     ):
@@ -69,11 +64,11 @@ def import_command(
             "name the folder that holds your notes, or a note file"
         )
     if as_json:
-        echo_json({**summary.to_dict(), "indexed": indexed})
+        echo_json(summary.to_dict())
     else:
         for line in summary_lines(summary):
             typer.echo(line)
-        typer.echo(f"index: {indexed} links written")
+        typer.echo(f"index: {summary.indexed} links written")
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if summary.notes_failed and not (
@@ -120,11 +115,8 @@ def topics_command(
 
         linkindex topics --depth 2
     """
-    store = _open_filled(home)
-    try:
+    with _open_filled(home) as store:
         tree = store.topic_tree()
-    finally:
-        store.close()
     if as_json:
         echo_json([node.to_dict() for node in tree])
         return
@@ -132,7 +124,9 @@ def topics_command(
         typer.echo(line)
 
 
-def topic_lines(nodes: list[TopicNode], *, depth: int | None = None, level: int = 0) -> list[str]:
+def topic_lines(
+    nodes: list[TopicNode[Any]], *, depth: int | None = None, level: int = 0
+) -> list[str]:
     """The tree as indented lines: ``  name  count``."""
     lines: list[str] = []
     for node in nodes:
@@ -150,11 +144,8 @@ def stats_command(as_json: JsonOption = False, home: HomeOption = None) -> None:
 
         linkindex stats --json
     """
-    store = _open_filled(home)
-    try:
+    with _open_filled(home) as store:
         stats = store.library_stats()
-    finally:
-        store.close()
     if as_json:
         echo_json(stats)
         return

@@ -60,8 +60,7 @@ def search_command(
     from linkindex import search
 
     library = resolve_home(home)
-    store = open_store(library)
-    try:
+    with open_store(library) as store:
         results = search.search(
             library,
             query,
@@ -73,8 +72,6 @@ def search_command(
             limit=limit,
             page=page,
         )
-    finally:
-        store.close()
     if json_output:
         echo_json(results_json(results, query))
         return
@@ -186,17 +183,14 @@ def index_command(
     """
     import time
 
-    from linkindex import search
+    from linkindex import indexing
     from linkindex.store import LibraryLock
 
     library = resolve_home(home)
-    store = open_store(library)
-    started = time.monotonic()
-    try:
+    with open_store(library) as store:
+        started = time.monotonic()
         with LibraryLock(library):
-            written = search.refresh_index(store, library, rebuild=rebuild)
-    finally:
-        store.close()
+            written = indexing.refresh(store, library, rebuild=rebuild)
     elapsed = round(time.monotonic() - started, 2)
     if json_output:
         echo_json({"written": written, "rebuild": rebuild, "seconds": elapsed})
@@ -220,33 +214,20 @@ def doctor_command(
 
         linkindex doctor --repair
     """
-    from linkindex import search
-    from linkindex.store import LibraryLock
+    from linkindex.doctor import checkup
 
     library = resolve_home(home)
-    store = open_store(library)
-    repaired = False
-    try:
-        check = search.check_index(store, library)
-        if repair and not check.ok:
-            with LibraryLock(library):
-                search.refresh_index(store, library, rebuild=True)
-            repaired = True
-            check = search.check_index(store, library)
-        missing = _missing_snapshots(store, library)
-    finally:
-        store.close()
-    problems = check.problems + (
-        [f"{len(missing)} snapshot files are missing (re-crawl restores them)"] if missing else []
-    )
+    with open_store(library) as store:
+        found = checkup(store, library, repair=repair)
+    check, problems = found.index, found.problems
     if json_output:
         echo_json(
             {
                 "ok": not problems,
-                "repaired": repaired,
+                "repaired": found.repaired,
                 "problems": problems,
                 "index": asdict(check),
-                "missing_snapshots": missing[:100],
+                "missing_snapshots": found.missing_snapshots[:100],
             }
         )
     else:
@@ -254,7 +235,7 @@ def doctor_command(
             f"store: {check.store_links} links (seq {check.store_seq}); "
             f"index: {check.index_links} links (seq {check.index_seq})"
         )
-        if repaired:
+        if found.repaired:
             typer.echo("rebuilt the index")
         for problem in problems:
             typer.echo(f"problem: {problem}")
@@ -264,11 +245,3 @@ def doctor_command(
             typer.echo("run `linkindex doctor --repair` to rebuild the index")
     if problems:
         raise typer.Exit(1)
-
-
-def _missing_snapshots(store: Any, home: Path) -> list[str]:
-    """Snapshot hashes the store knows whose files are gone (the snapshots module's domain)."""
-    from linkindex.snapshots import Snapshots
-
-    snapshots = Snapshots(home)
-    return [digest for digest in store.snapshot_hashes() if not snapshots.exists(digest)]

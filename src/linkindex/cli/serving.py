@@ -40,7 +40,7 @@ def serve(
     then open http://HOST:8765/?token=TOKEN once (it sets a cookie), or send
     "Authorization: Bearer TOKEN" from scripts. Stop with Ctrl-C.
     """
-    from linkindex.web.safety import is_loopback
+    from linkindex.web import is_loopback
 
     if not is_loopback(host) and not token:
         fail(

@@ -92,6 +92,7 @@ class CrawlSummary:
     cooled_hosts: list[str] = field(default_factory=list)
     interrupted: bool = False
     elapsed: float = 0.0
+    indexed: int | None = None  # documents the index refresh wrote (None: not refreshed)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data."""
@@ -107,6 +108,7 @@ class CrawlSummary:
             "cooled_hosts": list(self.cooled_hosts),
             "interrupted": self.interrupted,
             "elapsed": round(self.elapsed, 3),
+            "indexed": self.indexed,
         }
 
 
@@ -118,11 +120,14 @@ def crawl(
     selection: CrawlSelection,
     clock: Clock = utc_now,
     progress: Callable[[CrawlProgress], None] | None = None,
+    index: bool = True,
 ) -> CrawlSummary:
-    """Fetch the selected links and record each outcome; Ctrl-C stops it cleanly.
+    """Fetch the selected links, record each outcome, then bring the search index up to date.
 
     Returns the summary; after Ctrl-C it is partial and ``interrupted`` is set (every
-    result already recorded stays; the links in flight stay due).
+    result already recorded stays; the links in flight stay due), and the index is left
+    for the next command that refreshes it (``summary.indexed`` is None). ``index=False``
+    leaves the index alone (a benchmark of fetching alone).
     """
     summary = CrawlSummary()
     crawler = _Crawler(store, home, settings, selection, clock, progress, summary)
@@ -133,6 +138,11 @@ def crawl(
         summary.interrupted = True
     finally:
         summary.elapsed = time.monotonic() - started
+    if index and not summary.interrupted:
+        # Imported here: the extraction workers import this package, and need no index.
+        from linkindex import indexing
+
+        summary.indexed = indexing.refresh(store, home)
     return summary
 
 

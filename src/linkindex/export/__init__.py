@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from linkindex import topics
 from linkindex.errors import UserError
 from linkindex.export.jsonfile import link_json
-from linkindex.export.outline import parse_topic
-from linkindex.models import SITES, STATUSES, topic_matches
+from linkindex.models import SITES, STATUSES
 from linkindex.store.records import LinkRecord
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ __all__ = [
     "FORMATS",
     "link_json",
     "media_type",
-    "parse_topic",
     "render",
     "select",
     "suffix",
@@ -65,7 +64,7 @@ def _matching_ids(
     if topic is None:
         return list(dict.fromkeys(link_id for link_id, _site, _status, _topic in rows))
     matching = (
-        link_id for link_id, _site, _status, path in rows if path and topic_matches(topic, path)
+        link_id for link_id, _site, _status, path in rows if path and topics.matches(topic, path)
     )
     return list(dict.fromkeys(matching))
 
@@ -82,7 +81,7 @@ def select(
     """The links a reading list holds: those still in the notes that match every filter.
 
     Args:
-        topic: a heading path such as ``Pytorch > 参考`` (matches at any depth).
+        topic: a topic such as ``Pytorch > 参考`` (``topics.matches``: at any depth).
         query: a search query; the links come in rank order (``search.search``).
         site: one of ``models.SITES``.
         status: one of ``models.STATUSES``.
@@ -94,7 +93,7 @@ def select(
         raise UserError(f"unknown site {site!r}; choose from {', '.join(SITES)}")
     if status is not None and status not in STATUSES:
         raise UserError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
-    if topic is not None and not parse_topic(topic):
+    if topic is not None and not topics.key(topic):
         raise UserError("--topic is empty; give a heading such as 'Pytorch > 参考'")
     ids = _matching_ids(store, topic=topic, site=site, status=status)
     if query is not None and query.strip():

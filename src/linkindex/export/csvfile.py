@@ -6,8 +6,9 @@ import csv
 import io
 from collections.abc import Sequence
 
-from linkindex.export.outline import date_of, summary_of, topic_label
+from linkindex.export.outline import date_of, summary_of
 from linkindex.store.records import LinkRecord
+from linkindex.topics import label
 
 COLUMNS: tuple[str, ...] = (
     "url",
@@ -42,7 +43,7 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
                 record.title,
                 record.site,
                 record.status,
-                " | ".join(topic_label(t) for t in record.topics),
+                " | ".join(label(t) for t in record.topics),
                 first.note_title if first else "",
                 first.note_path if first else "",
                 first.line if first else "",

@@ -23,10 +23,10 @@ from linkindex.export.outline import (
     archive_link,
     is_web_url,
     outline,
-    topic_label,
 )
 from linkindex.models import from_iso
 from linkindex.store.records import LinkRecord
+from linkindex.topics import label
 
 #: Zip entries carry this date (the zip format's earliest) so the bytes do not drift.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -120,7 +120,7 @@ def _chapter(entry: Entry) -> str:
     if archive and is_web_url(archive):
         facts.append(f'<a href="{escape(archive)}">archive</a>')
     parts = [f"<h1>{escape(entry.title)}</h1>", f'<p class="meta">{" · ".join(facts)}</p>']
-    topics = [topic_label(t) for t in record.topics if t]
+    topics = [label(t) for t in record.topics if t]
     if topics:
         parts.append(f'<p class="meta">{escape(" | ".join(topics))}</p>')
     page = record.page

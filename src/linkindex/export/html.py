@@ -58,7 +58,7 @@ def _contents(root: TopicNode) -> list[str]:
     if not root.children:
         return []
     items = [
-        f'<li><a href="#t{i + 1}">{_text(child.name)}</a> ({child.count()})</li>'
+        f'<li><a href="#t{i + 1}">{_text(child.name)}</a> ({child.count_entries()})</li>'
         for i, child in enumerate(root.children)
     ]
     return ["<nav><ul>", *items, "</ul></nav>"]

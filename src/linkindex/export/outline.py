@@ -8,9 +8,10 @@ with no heading above it sits at the top level.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from linkindex import topics
 from linkindex.store.records import LinkRecord, PlacementRecord
 
 #: A one-line summary is cut to this many characters (a phone screen's two lines).
@@ -51,35 +52,19 @@ class Entry:
         return date_of(self.record, self.placement)
 
 
-@dataclass(slots=True)
-class TopicNode:
-    """A heading with the links right under it and its sub-headings."""
-
-    name: str
-    path: tuple[str, ...] = ()
-    entries: list[Entry] = field(default_factory=list)
-    children: list[TopicNode] = field(default_factory=list)
-
-    def walk(self) -> Iterator[TopicNode]:
-        """This node and every node below it, depth first, in order."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-    def count(self) -> int:
-        """How many entries this node and its sub-headings hold."""
-        return len(self.entries) + sum(child.count() for child in self.children)
+#: A heading of the outline: its entries are the links right under it.
+TopicNode = topics.TopicNode[Entry]
 
 
 def outline(records: Iterable[LinkRecord]) -> TopicNode:
     """Group records under their topic paths; order follows the notes (path, line)."""
-    root = TopicNode(name="")
+    root: TopicNode = TopicNode(name="")
     nodes: dict[tuple[str, ...], TopicNode] = {(): root}
     firsts: dict[tuple[str, ...], tuple[str, int, int]] = {}
     for record in records:
         for entry in _entries(record):
             path = tuple(entry.placement.topic) if entry.placement else ()
-            node = _node(nodes, path)
+            node = topics.node_at(nodes, path)
             node.entries.append(entry)
             for depth in range(len(path) + 1):
                 key = path[:depth]
@@ -101,16 +86,6 @@ def _entries(record: LinkRecord) -> list[Entry]:
             seen.add(key)
             entries.append(Entry(record, placement))
     return entries or [Entry(record, None)]
-
-
-def _node(nodes: dict[tuple[str, ...], TopicNode], path: tuple[str, ...]) -> TopicNode:
-    node = nodes.get(path)
-    if node is None:
-        parent = _node(nodes, path[:-1])
-        node = TopicNode(name=path[-1], path=path)
-        parent.children.append(node)
-        nodes[path] = node
-    return node
 
 
 def one_line(text: str, limit: int = SUMMARY_CHARS) -> str:
@@ -152,13 +127,3 @@ def archive_link(record: LinkRecord) -> str:
 def is_web_url(url: str) -> bool:
     """Whether a URL is safe to put in an ``href`` (http or https only)."""
     return url.lower().startswith(("http://", "https://"))
-
-
-def topic_label(path: Iterable[str]) -> str:
-    """A topic path as people write it: ``Pytorch > 参考``."""
-    return " > ".join(path)
-
-
-def parse_topic(text: str) -> tuple[str, ...]:
-    """A topic as typed (``Pytorch > 参考`` or ``Pytorch>参考``) as its headings; blanks dropped."""
-    return tuple(part.strip() for part in text.split(">") if part.strip())

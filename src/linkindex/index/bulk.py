@@ -59,7 +59,9 @@ TERM_BYTES = 170
 _RECORD = struct.Struct("=IfII")
 _RECORD_SIZE = _RECORD.size
 #: The count 1 of a one-position value as the native integer with its bytes.
-_ONE_NATIVE = int.from_bytes(pack_uint(1), sys.byteorder)
+_ONE_COUNT = pack_uint(1)
+_ONE_NATIVE = int.from_bytes(_ONE_COUNT, sys.byteorder)
+_RECORD_HEAD = struct.Struct("=If")
 #: How ``struct.iter_unpack`` reads records back: number, weight, the value's 8 bytes.
 _READ_RECORD = struct.Struct("=If8s")
 #: Byte of a record that is 1 for a value in place and 0 for a value in the blob.
@@ -77,7 +79,8 @@ class MemoryPool:
     ``[docnum, weight, value, docnum, ...]``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, recorded_fields: Iterable[str] = ()) -> None:
+        self.recorded_fields = frozenset(recorded_fields)  # fields added by add_positions
         self.fields: dict[str, dict[str, Any]] = {}
         self.blob = bytearray()  # values of several positions, see _RECORD
         self.listed = 0  # postings held in lists
@@ -155,7 +158,25 @@ class MemoryPool:
     def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
         """One posting of a segment being merged in (whoosh's pool interface)."""
         fieldname, tbytes, docnum, weight, vbytes = item
-        self.add_terms(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
+        if fieldname not in self.recorded_fields:
+            self.add_terms(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
+            return
+        if vbytes[:4] == _ONE_COUNT:
+            posting = _RECORD_HEAD.pack(docnum, weight) + vbytes
+        else:
+            posting = _RECORD.pack(docnum, weight, 0, len(self.blob))
+            self.blob += vbytes
+        terms = self._terms(fieldname)
+        word = tbytes.decode("utf-8")
+        postings = terms.get(word)
+        if postings is None:
+            terms[word] = posting
+            self.terms += 1
+        elif postings.__class__ is bytes:
+            terms[word] = bytearray(postings) + posting
+        else:
+            postings += posting
+        self.recorded += 1
 
     def postings(self, held: Any) -> tuple[Sequence[int], Sequence[float], Sequence[bytes]]:
         """A term's document numbers, weights and values, from its list or records."""
@@ -196,7 +217,9 @@ class BulkWriter(SegmentWriter):
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.pool.cleanup()
-        self.pool = MemoryPool()
+        self.pool = MemoryPool(
+            name for name, field in self.schema.items() if hasattr(field, "positions_of")
+        )
         if self.writelock is None:
             # Writers of one rebuild share the index's temporary folder (whoosh names
             # it after the index); only the writer that commits may remove it.

@@ -10,7 +10,7 @@ from linkindex.store.records import LinkRecord, PageRecord, PlacementRecord, Rec
 
 
 class Store(LibraryMixin, CrawlStateMixin, HistoryMixin, RecordsMixin, StoreBase):
-    """One library database. Open with ``Store(home)``; close with ``close()``."""
+    """One library database: ``with Store(home) as store:`` (or ``close()`` it yourself)."""
 
 
 __all__ = [

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from linkindex.errors import LockedError, SchemaError, StoreError
 from linkindex.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -176,7 +176,7 @@ class StoreBase:
         """Close the connection."""
         self.conn.close()
 
-    def __enter__(self) -> StoreBase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkindex.models import FetchResult, Page, topic_matches
+from linkindex.models import FetchResult, Page
 from linkindex.store.core import StoreBase, _chunks
 
 
@@ -114,7 +114,7 @@ class CrawlStateMixin(StoreBase):
             now: ISO moment; with ``due_only`` only links with no ``next_fetch_at`` or
                 one at or before it are returned.
             sites, statuses: keep links of these sites / statuses (empty: all).
-            topic: keep links with a placement under this heading path (see topic_matches).
+            topic: keep links with a placement under this topic (``topics.matches``).
             link_ids: only these links (still filtered by the rest).
             limit: at most this many.
         """
@@ -143,31 +143,26 @@ class CrawlStateMixin(StoreBase):
         return rows[:limit] if limit is not None else rows
 
     def has_topic(self, topic: str) -> bool:
-        """Whether some placement lies under ``topic`` (see topic_matches)."""
+        """Whether some placement lies under ``topic`` (``topics.matches``)."""
+        from linkindex import topics  # see _links_under_topic
+
         return any(
-            topic_matches(topic, json.loads(raw or "[]"))
+            topics.matches(topic, json.loads(raw or "[]"))
             for (raw,) in self.conn.execute("SELECT DISTINCT topic FROM placements")
         )
 
-    def link_id_by_address(self, address: str) -> int | None:
-        """A link by an address as written in a note or where it ended after redirects.
-
-        For addresses whose canonical key is unknown (``link_id_for`` is the fast path).
-        """
-        row = self.conn.execute(
-            "SELECT id FROM links WHERE url=? OR final_url=? ORDER BY id LIMIT 1",
-            (address, address),
-        ).fetchone()
-        return int(row[0]) if row else None
-
     def _links_under_topic(self, topic: str, ids: list[int]) -> set[int]:
+        # Imported here: the rule folds with the analyzer, which most commands that open
+        # the store (stats, show, due) never need.
+        from linkindex import topics
+
         found: set[int] = set()
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             for link_id, raw in self.conn.execute(
                 f"SELECT link_id, topic FROM placements WHERE link_id IN ({marks})", chunk
             ):
-                if link_id not in found and topic_matches(topic, json.loads(raw or "[]")):
+                if link_id not in found and topics.matches(topic, json.loads(raw or "[]")):
                     found.add(link_id)
         return found
 

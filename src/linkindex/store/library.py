@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from linkindex.store.core import StoreBase, _chunks
+
+if TYPE_CHECKING:
+    from linkindex.topics import TopicNode
 
 #: meta key holding the files and folders imported so far (JSON list of paths)
 ROOTS_KEY = "import_roots"
@@ -57,27 +60,6 @@ class NoteWrite:
     new_links: list[int] = field(default_factory=list)
     changed_links: list[int] = field(default_factory=list)  # existing links, placements changed
     restored_links: list[int] = field(default_factory=list)  # were removed, placed again
-
-
-@dataclass(slots=True)
-class TopicNode:
-    """One heading of the merged topic tree."""
-
-    name: str
-    path: tuple[str, ...]
-    links: int = 0  # distinct links at or under this heading
-    own: int = 0  # distinct links directly under this heading
-    children: list[TopicNode] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: name, path, links, own, children."""
-        return {
-            "name": self.name,
-            "path": list(self.path),
-            "links": self.links,
-            "own": self.own,
-            "children": [child.to_dict() for child in self.children],
-        }
 
 
 class LibraryMixin(StoreBase):
@@ -268,37 +250,22 @@ class LibraryMixin(StoreBase):
 
     # -- topics and stats ------------------------------------------------------------
 
-    def topic_tree(self) -> list[TopicNode]:
+    def topic_tree(self) -> list[TopicNode[Any]]:
         """The notes' headings merged into one tree, with distinct link counts.
 
         Only headings with links (at or under them) appear; links placed before a
         note's first heading count under ``NO_TOPIC``. Children keep note order.
         """
-        roots: dict[str, TopicNode] = {}
-        index: dict[tuple[str, ...], TopicNode] = {}
-        under: dict[tuple[str, ...], set[int]] = {}
-        direct: dict[tuple[str, ...], set[int]] = {}
-        for link_id, topic in self.conn.execute(
+        # Imported here: the topic rule folds with the analyzer, which most commands that
+        # open the store (stats, show, due) never need.
+        from linkindex.topics import tree
+
+        rows = self.conn.execute(
             "SELECT p.link_id, p.topic FROM placements p JOIN links l ON l.id = p.link_id "
             "JOIN notes n ON n.id = p.note_id WHERE l.removed_at IS NULL "
             "ORDER BY n.path, p.line"
-        ):
-            path = tuple(json.loads(topic)) or (NO_TOPIC,)
-            direct.setdefault(path, set()).add(link_id)
-            for depth in range(1, len(path) + 1):
-                prefix = path[:depth]
-                under.setdefault(prefix, set()).add(link_id)
-                if prefix not in index:
-                    node = TopicNode(prefix[-1], prefix)
-                    index[prefix] = node
-                    if depth == 1:
-                        roots[prefix[0]] = node
-                    else:
-                        index[prefix[:-1]].children.append(node)
-        for prefix, node in index.items():
-            node.links = len(under[prefix])
-            node.own = len(direct.get(prefix, ()))
-        return list(roots.values())
+        )
+        return tree((link_id, tuple(json.loads(topic)) or (NO_TOPIC,)) for link_id, topic in rows)
 
     def library_stats(self) -> dict[str, Any]:
         """Counts of notes, links (by site, by status), placements and removals."""

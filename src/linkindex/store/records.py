@@ -122,10 +122,38 @@ class RecordsMixin(StoreBase):
         for chunk in _chunks(list(ids), batch):
             yield from self.link_records(chunk)
 
+    def find_link(self, address: str) -> int | None:
+        """The id of the link at ``address``, or None: every command and page that takes
+        a URL finds its link here.
+
+        The address may be written as any note wrote it (its canonical key is looked up),
+        be a canonical key itself, or be where the link ended after redirects.
+        """
+        # Imported here: most processes (a search) never look a link up by its address.
+        from linkindex.urls import normalize
+
+        text = address.strip()
+        for key in dict.fromkeys(k for k in (normalize(text), text) if k):
+            link_id = self.link_id_for(key)
+            if link_id is not None:
+                return link_id
+        return self.link_id_by_address(text)
+
     def link_id_for(self, canonical_url: str) -> int | None:
         """The id of a link by its canonical URL."""
         row = self.conn.execute(
             "SELECT id FROM links WHERE canonical_url=?", (canonical_url,)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def link_id_by_address(self, address: str) -> int | None:
+        """A link by an address as written in a note or where it ended after redirects.
+
+        For addresses whose canonical key is unknown (``link_id_for`` is the fast path).
+        """
+        row = self.conn.execute(
+            "SELECT id FROM links WHERE url=? OR final_url=? ORDER BY id LIMIT 1",
+            (address, address),
         ).fetchone()
         return int(row[0]) if row else None
 

@@ -16,8 +16,9 @@ from starlette.responses import JSONResponse, Response
 
 from linkindex.errors import NotFoundError
 from linkindex.models import Hit
-from linkindex.web.app import library, snippet_html
+from linkindex.web.facets import topic_json
 from linkindex.web.health import health_view
+from linkindex.web.rendering import library, snippet_html
 from linkindex.web.views import (
     BadParameter,
     Results,
@@ -94,11 +95,10 @@ def link_by_url(request: Request) -> Response:
     url = request.query_params.get("url", "").strip()
     if not url:
         raise BadParameter("give the link's address as ?url=")
-    key = normalize(url)
-    if key is None:
+    if normalize(url) is None:
         raise BadParameter(f"not a web address: {url!r}")
     with library(request) as store:
-        link_id = store.link_id_for(key)
+        link_id = store.find_link(url)
     if link_id is None:
         raise NotFoundError(f"no link {url} in the library")
     return UnicodeJSON(_link_json(request, link_id))
@@ -111,9 +111,9 @@ def topics(request: Request) -> Response:
     written = request.query_params.get("topic", "")
     with library(request) as store:
         view = topic_view(store, written)
-    data: dict[str, Any] = {"topics": [node.as_json() for node in view.tree]}
+    data: dict[str, Any] = {"topics": [topic_json(node) for node in view.tree]}
     if view.node is not None:
-        data["topic"] = view.node.as_json()
+        data["topic"] = topic_json(view.node)
         data["links"] = [export.link_json(record) for record in view.records]
     return UnicodeJSON(data)
 

@@ -9,56 +9,26 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from linkindex.export.outline import topic_label
+from linkindex import topics
 from linkindex.models import SITES, STATUSES
-
-
-def within(topics: Iterable[Sequence[str]], wanted: Sequence[str]) -> bool:
-    """Whether any of a link's topic paths lies under ``wanted`` (or is it)."""
-    size = len(wanted)
-    return any(tuple(topic[:size]) == tuple(wanted) for topic in topics)
-
-
-@dataclass(slots=True)
-class TopicNode:
-    """One heading in the taxonomy with the number of links at or under it."""
-
-    name: str
-    path: tuple[str, ...]
-    count: int = 0
-    children: list[TopicNode] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        """The written form of the path (``A > B``)."""
-        return topic_label(self.path)
-
-    def as_json(self) -> dict[str, Any]:
-        """The node and its children as plain JSON data."""
-        return {
-            "name": self.name,
-            "path": list(self.path),
-            "topic": self.label,
-            "count": self.count,
-            "children": [child.as_json() for child in self.children],
-        }
+from linkindex.topics import TopicNode
 
 
 @dataclass(slots=True)
 class Facets:
     """Counts by topic (a tree), site and status."""
 
-    topics: list[TopicNode]
+    topics: list[TopicNode[Any]]
     sites: list[tuple[str, int]]
     statuses: list[tuple[str, int]]
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON data: the topic tree and ``{name: count}`` maps."""
         return {
-            "topics": [node.as_json() for node in self.topics],
+            "topics": [topic_json(node) for node in self.topics],
             "sites": dict(self.sites),
             "statuses": dict(self.statuses),
         }
@@ -68,56 +38,42 @@ class Facets:
 Entry = tuple[str, str, Sequence[Sequence[str]]]
 
 
+def topic_json(node: TopicNode[Any]) -> dict[str, Any]:
+    """A heading and its children as the web's JSON: name, path, topic, count, children."""
+    return {
+        "name": node.name,
+        "path": list(node.path),
+        "topic": node.label,
+        "count": node.links,
+        "children": [topic_json(child) for child in node.children],
+    }
+
+
 def count_facets(entries: Iterable[Entry]) -> Facets:
-    """Count links by site, status and topic; a link counts once under each heading."""
+    """Count links by site, status and topic; a link counts once under each heading.
+
+    The topic tree's children are sorted by count, then name.
+    """
     sites: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
-    per_path: Counter[tuple[str, ...]] = Counter()
-    for site, status, topics in entries:
+    placements: list[tuple[int, Sequence[str]]] = []
+    for number, (site, status, paths) in enumerate(entries):
         sites[site] += 1
         statuses[status] += 1
-        prefixes = {tuple(topic[:depth]) for topic in topics for depth in range(1, len(topic) + 1)}
-        per_path.update(prefixes)
+        placements.extend((number, path) for path in paths)
+    tree = topics.tree(placements)
+    topics.sort(tree, lambda node: (-node.links, node.name))
     return Facets(
-        topics=build_tree(per_path),
+        topics=tree,
         sites=_ordered(sites, SITES),
         statuses=_ordered(statuses, STATUSES),
     )
-
-
-def build_tree(counts: Counter[tuple[str, ...]] | dict[tuple[str, ...], int]) -> list[TopicNode]:
-    """The topic tree from per-path counts, children sorted by count then name."""
-    nodes: dict[tuple[str, ...], TopicNode] = {}
-    roots: list[TopicNode] = []
-    for path in sorted(counts, key=len):
-        node = TopicNode(name=path[-1], path=path, count=counts[path])
-        nodes[path] = node
-        parent = nodes.get(path[:-1])
-        (parent.children if parent is not None else roots).append(node)
-    _sort(roots)
-    return roots
-
-
-def _sort(nodes: list[TopicNode]) -> None:
-    nodes.sort(key=lambda n: (-n.count, n.name))
-    for node in nodes:
-        _sort(node.children)
 
 
 def _ordered(counter: Counter[str], order: Sequence[str]) -> list[tuple[str, int]]:
     known = [(name, counter[name]) for name in order if counter[name]]
     other = sorted((name, n) for name, n in counter.items() if name not in order and n)
     return known + other
-
-
-def find_node(nodes: list[TopicNode], path: Sequence[str]) -> TopicNode | None:
-    """The node of a topic path in a tree, or None."""
-    for node in nodes:
-        if node.path == tuple(path):
-            return node
-        if tuple(path[: len(node.path)]) == node.path:
-            return find_node(node.children, path)
-    return None
 
 
 @dataclass(slots=True)
@@ -145,15 +101,18 @@ def library_links(store: Any) -> list[LibraryLink]:
 def filter_links(
     links: Iterable[LibraryLink],
     *,
-    topic: Sequence[str] = (),
+    topic: str = "",
     site: str | None = None,
     status: str | None = None,
 ) -> list[LibraryLink]:
-    """The links under a topic, on a site and with a status (each filter optional)."""
+    """The links under a topic (``topics.selects``), on a site and with a status.
+
+    Each filter is optional.
+    """
     return [
         link
         for link in links
-        if (not topic or within(link.topics, topic))
+        if (not topic or topics.selects(topic, link.topics))
         and (site is None or link.site == site)
         and (status is None or link.status == status)
     ]

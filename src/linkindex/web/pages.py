@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from linkindex.errors import QueryError
-from linkindex.web.app import library, render
 from linkindex.web.health import health_view
+from linkindex.web.rendering import library, render
 from linkindex.web.views import export_formats, find, link_view, search_params, topic_view
 
 

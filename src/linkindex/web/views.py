@@ -13,20 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from linkindex import topics
 from linkindex.errors import NotFoundError, UserError
-from linkindex.export.outline import parse_topic, topic_label
 from linkindex.models import SITES, STATUSES, Hit
 from linkindex.store import LinkRecord, Store
-from linkindex.web.facets import (
-    Facets,
-    LibraryLink,
-    TopicNode,
-    count_facets,
-    filter_links,
-    find_node,
-    library_links,
-    within,
-)
+from linkindex.topics import TopicNode
+from linkindex.web.facets import Facets, LibraryLink, count_facets, filter_links, library_links
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -65,16 +57,16 @@ class SearchParams:
     """What the search page was asked for; also the state its URL carries."""
 
     q: str = ""
-    topic: tuple[str, ...] = ()
+    topic: str = ""  # as typed (``topics`` says what it selects)
     site: str | None = None
     status: str | None = None
     page: int = 1
     per_page: int = PER_PAGE
 
     @property
-    def topic_label(self) -> str:
-        """The topic filter as written (``A > B``), or empty."""
-        return topic_label(self.topic)
+    def topic_key(self) -> str:
+        """The topic filter's key (``topics.key``), to mark the headings it selects."""
+        return topics.key(self.topic)
 
     def url(self, **changes: Any) -> str:
         """The search page's address for these parameters with some changed."""
@@ -83,7 +75,7 @@ class SearchParams:
         if params.q:
             pairs.append(("q", params.q))
         if params.topic:
-            pairs.append(("topic", params.topic_label))
+            pairs.append(("topic", params.topic))
         if params.site:
             pairs.append(("site", params.site))
         if params.status:
@@ -98,7 +90,7 @@ class SearchParams:
         """The parameters as plain JSON data."""
         return {
             "q": self.q,
-            "topic": self.topic_label or None,
+            "topic": self.topic or None,
             "site": self.site,
             "status": self.status,
             "page": self.page,
@@ -137,7 +129,7 @@ def search_params(raw: Mapping[str, str]) -> SearchParams:
         raise BadParameter(f"the query is longer than {MAX_QUERY} characters")
     return SearchParams(
         q=query,
-        topic=parse_topic(raw.get("topic") or ""),
+        topic=(raw.get("topic") or "").strip(),
         site=choice(raw, "site", SITES),
         status=choice(raw, "status", STATUSES),
         page=whole_number(raw, "page", 1, 1, MAX_PAGE),
@@ -174,7 +166,7 @@ def _search(store: Store, home: Path, params: SearchParams) -> Results:
 
     options: dict[str, Any] = {
         "store": store,
-        "topic": params.topic_label or None,
+        "topic": params.topic or None,
         "site": params.site,
         "status": params.status,
     }
@@ -270,34 +262,57 @@ def link_view(store: Store, home: Path, link_id: int, *, with_related: bool = Tr
 class TopicView:
     """The topic page: the whole tree, and one topic's links as a reading list."""
 
-    tree: list[TopicNode]
-    topic: tuple[str, ...] = ()
-    node: TopicNode | None = None
+    tree: list[TopicNode[Any]]
+    topic: str = ""  # as typed
+    node: TopicNode[Any] | None = None
     records: list[LinkRecord] = field(default_factory=list)
 
+    @property
+    def topic_key(self) -> str:
+        """The topic's key (``topics.key``), to mark the headings it selects."""
+        return topics.key(self.topic)
 
-def topic_tree(store: Store) -> list[TopicNode]:
+    def deeper(self, record: LinkRecord) -> list[str]:
+        """Where a listed link sits below the topic: the headings after it, as labels."""
+        found = (topics.below(self.topic, path) for path in record.topics)
+        return list(dict.fromkeys(topics.label(rest) for rest in found if rest))
+
+
+def topic_tree(store: Store) -> list[TopicNode[Any]]:
     """The taxonomy of the whole library with link counts."""
     return _tree(current_links(store))
 
 
-def _tree(links: list[LibraryLink]) -> list[TopicNode]:
+def _tree(links: list[LibraryLink]) -> list[TopicNode[Any]]:
     return count_facets((link.site, link.status, link.topics) for link in links).topics
+
+
+def _chosen(links: list[LibraryLink], topic: str) -> list[LibraryLink]:
+    """The links a topic selects, or NotFoundError when it selects none."""
+    chosen = filter_links(links, topic=topic)
+    if not chosen:
+        raise NotFoundError(f"no topic {topic!r} in the library")
+    return chosen
 
 
 def topic_view(store: Store, written: str) -> TopicView:
     """The topic tree, and the reading list of the topic ``written`` (``A > B``) if given.
 
-    The list holds the links at or under the topic by heading path from the top (what
-    the tree counts), by id; ``export_download`` writes the same links.
+    The list holds the links the topic selects (``topics.selects``: the same as search's
+    ``topic:`` and ``export --topic``), by id; ``export_download`` writes the same links.
+    The heading shown is the tree's heading whose whole path the topic names, if any.
     """
     links = current_links(store)
-    view = TopicView(tree=_tree(links), topic=parse_topic(written))
+    view = TopicView(tree=_tree(links), topic=written.strip())
     if view.topic:
-        view.node = find_node(view.tree, view.topic)
-        if view.node is None:
-            raise NotFoundError(f"no topic {topic_label(view.topic)!r} in the library")
-        chosen = filter_links(links, topic=view.topic)
+        chosen = _chosen(links, view.topic)
+        named = topics.find(view.tree, view.topic)
+        view.node = TopicNode(
+            name=named.name if named else view.topic,
+            path=named.path if named else (view.topic,),
+            links=len(chosen),
+            children=named.children if named else [],
+        )
         view.records = store.link_records(sorted(link.id for link in chosen))
     return view
 
@@ -323,22 +338,20 @@ def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Downloa
     from linkindex import export
 
     fmt = choice(raw, "format", tuple(export.FORMATS)) or "md"
-    topic = parse_topic(raw.get("topic") or "")
+    topic = (raw.get("topic") or "").strip()
     query = (raw.get("q") or "").strip() or None
-    if topic and find_node(topic_tree(store), topic) is None:
-        raise NotFoundError(f"no topic {topic_label(topic)!r} in the library")
+    if topic:
+        _chosen(current_links(store), topic)
     records = export.select(
         store,
         home,
-        topic=topic_label(topic) or None,
+        topic=topic or None,
         query=query,
         site=choice(raw, "site", SITES),
         status=choice(raw, "status", STATUSES),
     )
-    if topic:  # export.select matches the headings at any depth; the page lists by path
-        records = [record for record in records if within(record.topics, topic)]
-    title = topic_label(topic) or query or "linkindex"
-    stem = "-".join(topic) if topic else (query or "library")
+    title = topic or query or "linkindex"
+    stem = "-".join(topics.parse(topic)) if topic else (query or "library")
     return Download(
         body=export.render(records, fmt, title=title),
         media_type=export.media_type(fmt),

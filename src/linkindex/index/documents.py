@@ -1,0 +1,173 @@
+"""What a link becomes in the index: the fields, their types, and ``document``.
+
+Text fields are fed with ready postings (``WordsField``): the words and positions that
+``analysis.Segmenter`` found, with weights that say which part of the link (title,
+topics, notes, page) a word came from. ``bulk.BulkWriter`` takes them as they are.
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from collections import Counter
+from collections.abc import Iterator
+from itertools import accumulate, chain
+from operator import sub
+from typing import Any
+
+from whoosh import fields
+from whoosh.formats import Existence, Frequency, Positions
+from whoosh.system import _INT_SIZE, pack_uint
+
+from linkindex import analysis, topics
+
+#: What one occurrence of a word weighs in the ``text`` field (BM25F: the weighted
+#: counts of all parts are summed before BM25 saturates them): a title word says more
+#: than a note's prose, which says more than a word somewhere in a 3,000-character
+#: article; topic headings sit between title and notes so that links filed under a
+#: topic named in the query rise.
+PART_WEIGHTS = {"title": 4.0, "topics": 2.5, "notes": 2.0, "content": 1.0}  # content: the unit
+#: Positions of the parts start this far apart, so no phrase spans two parts.
+PART_GAP = 1 << 24
+#: What a document holds: bump it when ``document`` fills a field differently, and the
+#: next refresh rebuilds an index written before (the meta document records it).
+#: 2: topic keys split a heading's name at ``>`` and ``/`` too (``topics.key``).
+FORMAT = "2"
+
+_ONE_POSITION = pack_uint(1)
+_NATIVE_UINT = struct.Struct("=I")  # array("I") bytes on every platform CPython runs on
+
+
+class CompactPositions(Positions):
+    """Positions stored as a plain array of deltas: whoosh pickles a list per posting."""
+
+    def encode(self, poslist: Any) -> bytes:
+        if len(poslist) == 1:
+            return _ONE_POSITION + _NATIVE_UINT.pack(poslist[0])
+        deltas = array("I", map(sub, poslist, chain((0,), poslist)))
+        return pack_uint(len(deltas)) + deltas.tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        deltas = array("I")
+        deltas.frombytes(valuestring[_INT_SIZE:])
+        return list(accumulate(deltas))
+
+
+class WordsField(fields.FieldType):
+    """A text field fed with its words' positions: ``(positions, weights)``.
+
+    ``positions`` maps each word to its ascending positions; ``weights`` maps words to
+    their weight where it is not their number of occurrences (None: nowhere).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(CompactPositions(), None, scorable=True)
+
+    def positions_of(self, value: Any) -> tuple[dict[str, list[int]], dict[str, float] | None]:
+        """The words' positions and weights (``bulk.BulkWriter`` takes them as they are)."""
+        positions, weights = value
+        return positions, weights
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        positions, weights = value
+        encode = self.format.encode
+        for word, found in positions.items():
+            count = len(found)
+            weight = weights.get(word, count) if weights else count
+            yield word.encode("utf-8"), count, float(weight), encode(found)
+
+
+class GramsField(fields.FieldType):
+    """A field fed with a list of terms, counted (bigrams) or only present (keys)."""
+
+    def __init__(self, *, counted: bool) -> None:
+        super().__init__(Frequency() if counted else Existence(), None, scorable=counted)
+        self.counted = counted
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if self.counted:
+            for term, count in Counter(value).items():
+                yield term.encode("utf-8"), count, float(count), pack_uint(count)
+        else:
+            for term in set(value):
+                yield term.encode("utf-8"), 1, 1.0, b""
+
+
+def schema() -> fields.Schema:
+    """The index's fields."""
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        kind=GramsField(counted=False),
+        text=WordsField(),
+        title=WordsField(),
+        title_cjk=GramsField(counted=True),
+        site=GramsField(counted=False),
+        status=GramsField(counted=False),
+        topic=GramsField(counted=False),
+        date=GramsField(counted=False),
+        info=fields.STORED(),
+    )
+
+
+# -- what a link becomes -------------------------------------------------------------
+
+
+def link_date(record: Any) -> str:
+    """The date a link is filed under: the page's publication date, else its note's."""
+    if record.published_at:
+        return str(record.published_at)[:10]
+    dates = [p.note_date for p in record.placements if p.note_date]
+    return min(dates) if dates else ""
+
+
+def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
+    """The whoosh fields of one ``store.LinkRecord``."""
+    page = record.page
+    titles = list(dict.fromkeys([p.title for p in record.placements if p.title]))
+    if page and page.title and page.title not in titles:
+        titles.append(page.title)
+    notes = [p.description for p in record.placements if p.description]
+    notes += [p.label for p in record.placements if p.label]
+    notes += list(dict.fromkeys(p.note_title for p in record.placements if p.note_title))
+    headings = list(dict.fromkeys(h for path in record.topics for h in path))
+    content_parts = [page.description, page.account, page.author, page.text] if page else []
+    content = "\n".join(part for part in content_parts if part)
+    title_text = "\n".join(titles)
+    title_positions = segmenter.positions(title_text)
+    # The page's words weigh their count (content weighs 1); the words of the other
+    # parts, before it, get their weighted count in ``weights``.
+    earlier = dict(title_positions)  # lists are never changed in place below
+    weights = {word: PART_WEIGHTS["title"] * len(found) for word, found in earlier.items()}
+    for number, (part, value) in enumerate(
+        [("topics", "\n".join(headings)), ("notes", "\n".join(notes))], start=1
+    ):
+        weight = PART_WEIGHTS[part]
+        for word, found in segmenter.positions(value, number * PART_GAP).items():
+            if word in earlier:
+                earlier[word] = earlier[word] + found
+                weights[word] += weight * len(found)
+            else:
+                earlier[word] = found
+                weights[word] = weight * len(found)
+    positions = segmenter.positions(content, 3 * PART_GAP)
+    for word, found in earlier.items():
+        later = positions.get(word)
+        if later is None:
+            positions[word] = found
+        else:
+            positions[word] = found + later
+            weights[word] += len(later)
+    doc: dict[str, Any] = {
+        "id": str(record.id),
+        "kind": ["link"],
+        "text": (positions, weights),
+        "title": (title_positions, None),
+        "title_cjk": analysis.cjk_grams(analysis.fold(title_text), unigrams=True),
+        "site": [record.site],
+        "status": [record.status],
+        "topic": topics.path_keys(record.topics),
+    }
+    date = link_date(record)
+    if date:
+        doc["date"] = [date]
+    return doc

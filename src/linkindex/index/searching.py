@@ -1,0 +1,122 @@
+"""Running queries: the best hits, how many match, spelling, a link's key terms.
+
+``engine`` evaluates the queries ``queries.to_whoosh`` builds; whoosh's own collector
+runs any other.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import collectors, query
+
+from linkindex.index.queries import QuerySpec, to_whoosh
+
+
+@dataclass(slots=True)
+class Found:
+    """One page of matching link ids, best first, and how many match in all."""
+
+    ids: list[int]
+    scores: list[float]
+    total: int
+
+
+def _collect(searcher: Any, wanted: query.Query, top: int) -> Any:
+    """whoosh's own evaluation: score every match in one pass, keeping the best ``top``.
+
+    Used for queries ``engine`` does not handle. whoosh's default skips blocks that
+    cannot reach the top and then miscounts, so block quality is off (one exact pass).
+    """
+    collector = collectors.TopCollector(top, usequality=False, replace=0)
+    searcher.search_with_collector(wanted, collector)
+    return collector
+
+
+def _matches(searcher: Any, wanted: query.Query, *, scored: bool = True) -> dict[int, float] | None:
+    """Every match with its score, by ``engine`` (None: whoosh has to run this query)."""
+    from linkindex.index import engine
+
+    try:
+        return engine.evaluate(searcher, wanted, scored=scored)
+    except engine.Unsupported:
+        return None
+
+
+def best(searcher: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, float]], int]:
+    """The ``top`` best matches as (link id, score), and how many match in all.
+
+    Best score first; equal scores in index order, as whoosh orders them.
+    """
+    scores = _matches(searcher, wanted)
+    if scores is None:
+        collector = _collect(searcher, wanted, top)
+        hits = [(int(h["id"]), float(h.score or 0.0)) for h in collector.results()]
+        return hits, int(collector.total)
+    return [(int(searcher.stored_fields(d)["id"]), s) for d, s in _top(scores, top)], len(scores)
+
+
+def _top(scores: dict[int, float], top: int) -> list[tuple[int, float]]:
+    """The ``top`` best (docnum, score) pairs: best first, equal scores by docnum."""
+    if len(scores) > top * 4:
+        # the top-th best score, by a sort in C, keeps the Python work to a few pairs
+        bar = heapq.nlargest(top, scores.values())[-1] if top else float("inf")
+        scores = {d: s for d, s in scores.items() if s >= bar}
+    return sorted(scores.items(), key=_best_first)[:top]
+
+
+def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> Found:
+    """Search: the page ``page`` (1-based) of ``limit`` links, and how many match."""
+    wanted = to_whoosh(spec, cut, _known(searcher))
+    hits, total = best(searcher, wanted, limit * page)
+    shown = hits[limit * (page - 1) :]
+    return Found(ids=[i for i, _ in shown], scores=[s for _, s in shown], total=total)
+
+
+def _best_first(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
+
+
+def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
+    """How many links match."""
+    wanted = to_whoosh(spec, cut, _known(searcher))
+    scores = _matches(searcher, wanted, scored=False)
+    if scores is None:
+        return int(_collect(searcher, wanted, 1).total)
+    return len(scores)
+
+
+def _known(searcher: Any) -> Any:
+    reader = searcher.reader()
+    return lambda word: reader.doc_frequency("text", word) > 0
+
+
+def spelling(searcher: Any, word: str) -> str | None:
+    """The closest title or text word (same first letter, within two edits), or None."""
+    reader = searcher.reader()
+    if reader.doc_frequency("text", word):
+        return None  # a known word: nothing to correct
+    for name in ("title", "text"):
+        found = searcher.suggest(name, word, limit=1, maxdist=2, prefix=1)
+        if found and found[0] != word:
+            return str(found[0])
+    return None
+
+
+def key_terms(searcher: Any, tokens: Sequence[str], *, top: int = 20) -> list[tuple[str, float]]:
+    """The terms that characterise a text for more-like-this: frequent here, rare elsewhere."""
+    import math
+
+    total = max(searcher.doc_count(), 1)
+    scored: list[tuple[str, float]] = []
+    for term, freq in Counter(tokens).items():
+        df = searcher.doc_frequency("text", term)
+        if df <= 1 or len(term) < 2:
+            continue  # only this link has it, or a lone character: says nothing
+        scored.append((term, (1 + math.log(freq)) * math.log(1 + total / df)))
+    scored.sort(key=lambda item: -item[1])
+    return scored[:top]

@@ -1,0 +1,259 @@
+"""Keeping the search index current with the store, and checking that it is.
+
+The operations that change the store call ``refresh`` when they are done: ``import``
+(``importer.import_notes``), ``crawl`` and ``update``; ``linkindex index`` calls it
+alone. A refresh rewrites only the links whose ``change_seq`` moved since the index last
+caught up (and the links a new dictionary word re-segments); it is cheap to call
+often, so a long crawl may call it every few hundred pages. ``check`` compares the index
+with the store for ``linkindex doctor``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linkindex import analysis
+from linkindex.errors import UserError
+from linkindex.index import documents, folder, writing
+
+if TYPE_CHECKING:
+    from linkindex.store import Store
+
+
+def refresh(store: Store, home: Path, *, rebuild: bool = False) -> int:
+    """Bring HOME/index up to date with the store; returns how many documents were written.
+
+    Only links whose ``change_seq`` moved since the last run are rewritten; removed links
+    leave the index. When the notes' headings add (or drop) dictionary words, the links
+    whose text contains one of those words are re-segmented too, in the same commit that
+    records the new dictionary. The whole index is rebuilt (into a new folder, swapped
+    in) with ``rebuild``, when there is none, when the analyzer or the documents' form
+    changed, or when the changed words touch most links anyway.
+    """
+    words = heading_words(store)
+    seq = store.change_seq()
+    if not rebuild and folder.exists(home):
+        with folder.LinkIndex(folder.index_dir(home)) as ix:
+            # An index written by another version of linkindex is rebuilt below.
+            current = ix.is_current()
+            state = ix.state() if current else folder.IndexState()
+            current = current and state.documents == documents.FORMAT
+            if current and state.vocabulary == analysis.fingerprint(words):
+                return _update(store, ix, words, state, seq)
+            if current and state.analyzer == analysis.ANALYZER_VERSION and state.words is not None:
+                changed = analysis.changed_words(state.words, segmenter(words).words)
+                affected = store.link_ids_containing(
+                    piece for word in changed for piece in analysis.telltales(word)
+                )
+                if len(affected) * 2 <= store.count_links():
+                    return _update(store, ix, words, state, seq, also=affected)
+    return _rebuild(store, home, segmenter(words), seq)
+
+
+def heading_words(store: Store) -> list[str]:
+    """The notes' headings that the dictionary adds as words (``analysis.heading_words``)."""
+    names: list[str] = []
+    stack = list(store.topic_tree())
+    while stack:
+        node = stack.pop()
+        names.append(node.name)
+        stack.extend(node.children)
+    return analysis.heading_words(names)
+
+
+#: Indexing segmenters kept by this process, by their extra words (a rebuild's workers
+#: and a long-lived process reuse them; building one costs ~0.3 s).
+_SEGMENTERS: dict[tuple[str, ...], analysis.Segmenter] = {}
+
+
+def segmenter(extra_words: tuple[str, ...] | list[str] = ()) -> analysis.Segmenter:
+    """The process's indexing segmenter for these extra words (built once, then reused)."""
+    key = tuple(extra_words)
+    found = _SEGMENTERS.pop(key, None)
+    if found is None:
+        found = analysis.Segmenter(key)
+    _SEGMENTERS[key] = found  # most recently used last
+    while len(_SEGMENTERS) > 2:  # a new word list (new headings) retires the oldest
+        del _SEGMENTERS[next(iter(_SEGMENTERS))]
+    return found
+
+
+def _state(seq: int, segmenter: analysis.Segmenter) -> folder.IndexState:
+    """What the index records about itself after writing with ``segmenter`` up to ``seq``."""
+    return folder.IndexState(
+        seq,
+        segmenter.fingerprint,
+        analyzer=analysis.ANALYZER_VERSION,
+        words=segmenter.words,
+        documents=documents.FORMAT,
+    )
+
+
+def _update(
+    store: Store,
+    ix: folder.LinkIndex,
+    words: list[str],
+    state: folder.IndexState,
+    seq: int,
+    *,
+    also: list[int] | None = None,
+) -> int:
+    """Rewrite the changed links (and ``also``); switch dictionaries if it is a new one.
+
+    The new dictionary file is written before the commit whose meta document names
+    it, and the old one removed after: a crash in between leaves a stray file, never
+    an index without its dictionary.
+    """
+    vocabulary = analysis.fingerprint(words)
+    old_dictionary = ix.dictionary_path(state)
+    dictionary = folder.dictionary_path(ix.folder, vocabulary)
+    new_state = vocabulary != state.vocabulary or state.words is None
+    alive = sorted(set(store.changed_link_ids(state.change_seq)) | set(also or ()))
+    removed = store.removed_link_ids(state.change_seq)
+    if not alive and not removed and not new_state and dictionary.exists():
+        return 0
+    chosen = segmenter(words)
+    if not dictionary.exists():
+        folder.write_dictionary(dictionary, chosen)
+    if not alive and not removed and not new_state:
+        return 0
+    writer = ix.writer()
+    try:
+        written = writing.write_documents(writer, store.iter_link_records(ids=alive), chosen)
+        writing.write_documents(writer, [], chosen, removed=removed)  # removed last
+        folder.write_state(writer, _state(seq, chosen))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    if old_dictionary != dictionary:
+        old_dictionary.unlink(missing_ok=True)
+    return written
+
+
+#: A rebuild writes a segment each time the postings held reach this much memory
+#: (shared among the processes that build it). With what a process holds besides
+#: (the dictionary, the store, writing a segment) each stays under 500 MB: a 25,000-link
+#: rebuild writes two segments a process.
+REBUILD_MEMORY = 600 << 20
+#: Rebuilds of this many links or more are split among processes, one per core (2 at most:
+#: each holds a share of the postings in memory).
+PARALLEL_FROM = 2000
+REBUILD_PROCESSES = max(1, min(2, os.cpu_count() or 1))
+
+
+def _rebuild(store: Store, home: Path, chosen: analysis.Segmenter, seq: int) -> int:
+    """Write every link into a new index folder, then swap it in.
+
+    The links are split into runs of ids, one per process (this one takes the last);
+    each process writes its own segments and this one lists them all, with the meta
+    document, in one commit. An index folder without that commit is never swapped in.
+    """
+    import shutil
+
+    built = folder.built_dir(home)
+    shutil.rmtree(built, ignore_errors=True)
+    folder.create(built)
+    folder.write_dictionary(folder.dictionary_path(built, chosen.fingerprint), chosen)
+    ids = sorted(store.alive_link_ids())
+    processes = REBUILD_PROCESSES if len(ids) >= PARALLEL_FROM else 1
+    share = max(1, -(-len(ids) // processes))
+    runs = [ids[start : start + share] for start in range(0, len(ids), share)] or [[]]
+    memory = REBUILD_MEMORY // len(runs)
+    segments: list[Any] = []
+    if len(runs) > 1:
+        from linkindex.workers import worker_pool
+
+        with worker_pool(len(runs) - 1, method="spawn") as pool:
+            others = [
+                pool.submit(_build_run, home, built, run, list(chosen.extra), memory)
+                for run in runs[:-1]
+            ]
+            mine = writing.write_segments(
+                built, store.iter_link_records(ids=runs[-1]), chosen, memory=memory
+            )
+            for future in others:
+                segments += future.result()
+        segments += mine
+    else:
+        segments = writing.write_segments(
+            built, store.iter_link_records(ids=runs[0]), chosen, memory=memory
+        )
+    with folder.LinkIndex(built) as ix:
+        writer = ix.writer()
+        try:
+            folder.write_state(writer, _state(seq, chosen))
+        except BaseException:
+            writer.cancel()
+            raise
+        writing.commit_segments(writer, segments)
+    folder.swap_in(home, built)
+    return len(ids)
+
+
+def _build_run(home: Path, built: Path, ids: list[int], words: list[str], memory: int) -> list[Any]:
+    """A rebuild's share in another process: segments for ``ids`` (see ``_rebuild``)."""
+    from linkindex.store import Store
+
+    with Store(home, create=False) as store:
+        return writing.write_segments(
+            built, store.iter_link_records(ids=ids), segmenter(words), memory=memory
+        )
+
+
+# -- checking --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class IndexCheck:
+    """How the index compares with the store."""
+
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    store_links: int = 0
+    index_links: int = 0
+    store_seq: int = 0
+    index_seq: int = 0
+
+
+def check(store: Store, home: Path) -> IndexCheck:
+    """Compare the index with the store: missing, damaged, behind, or different links."""
+    alive = store.alive_link_ids()
+    found = IndexCheck(ok=True, store_links=len(alive), store_seq=store.change_seq())
+    if not folder.exists(home):
+        if alive:
+            found.problems.append("there is no search index")
+        found.ok = not found.problems
+        return found
+    try:
+        with folder.LinkIndex(folder.index_dir(home)) as ix:
+            state = ix.state()
+            indexed = ix.indexed_ids()
+            dictionary = ix.dictionary_path(state)
+    except UserError as exc:
+        found.problems.append(str(exc))
+        found.ok = False
+        return found
+    except Exception as exc:  # a damaged index raises whatever whoosh meets
+        found.problems.append(f"the index cannot be read: {exc}")
+        found.ok = False
+        return found
+    found.index_links, found.index_seq = len(indexed), state.change_seq
+    if not dictionary.exists():
+        found.problems.append(f"the query dictionary {dictionary.name} is missing")
+    if state.change_seq > found.store_seq:
+        found.problems.append(
+            f"the index is ahead of the store (seq {state.change_seq} > {found.store_seq})"
+        )
+    missing, extra = alive - indexed, indexed - alive
+    pending = set(store.changed_link_ids(state.change_seq))
+    pending.update(store.removed_link_ids(state.change_seq))
+    if missing - pending:
+        found.problems.append(f"{len(missing - pending)} links of the store are not indexed")
+    if extra - pending:
+        found.problems.append(f"{len(extra - pending)} indexed links are not in the store")
+    found.ok = not found.problems
+    return found
