@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 from linkindex import analysis, indexing, search
+from linkindex.analysis import characters
 from linkindex.index import folder
 from linkindex.store import Store
 
@@ -124,7 +125,7 @@ def make_text(rng: random.Random, words: list[str], weights: list[float], size: 
 def traditional_writer() -> dict[int, int]:
     """A crude simplified-to-traditional map: the first character OpenCC's table folds to
     each simplified one (enough to give the analyzer traditional text to fold)."""
-    spellings = analysis._spellings()
+    spellings = characters._spellings()
     return {ord(simple): ord(forms[1]) for simple, forms in spellings.items() if len(forms) > 1}
 
 

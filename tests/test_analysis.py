@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from linkindex import analysis
+from linkindex.analysis import characters
 
 SAMPLE_NOTES = Path(__file__).resolve().parent.parent / "data" / "notes"
 
@@ -37,7 +38,7 @@ def test_traditional_characters_fold_to_simplified() -> None:
     assert analysis.fold("顯存優化、知識蒸餾、協同過濾") == "显存优化、知识蒸馏、协同过滤"
     # long text is scanned for the characters to fold instead of translated whole
     long = "PyTorch顯存優化，繁體與简体混排。𠵾" * 40
-    assert len(long) >= analysis._SCAN_FROM
+    assert len(long) >= characters._SCAN_FROM
     assert analysis.fold(long) == "".join(analysis.fold(ch) for ch in long)
     assert analysis.fold(analysis.fold(long)) == analysis.fold(long)
 
@@ -50,7 +51,7 @@ def test_one_to_many_characters_take_openccs_first_candidate() -> None:
     assert analysis.fold("於是 然後 什麼 什麽 頭髮 發展") == "于是 然后 什么 什么 头发 发展"
     assert analysis.fold("著作") == "著作"  # not in the character table: phrase-level in OpenCC
     assert analysis.fold("薴") == "苎"  # 薴 -> 苧 -> 苎: the chain is followed to its end
-    table = analysis._fold_table()
+    table = characters._fold_table()
     assert all(target not in table for target in table.values())  # folding twice: no change
 
 
@@ -71,7 +72,7 @@ def test_telltales_cover_every_spelling() -> None:
     assert sorted(analysis.telltales("显存")) == ["显存", "顯存"]
     assert analysis.telltales("PyTorch") == ["pytorch"]
     spellings = analysis.telltales("发发发发发发")  # 發 and 髮 fold to 发: too many to list
-    assert 1 < len(spellings) <= analysis._SPELLINGS_KEPT
+    assert 1 < len(spellings) <= characters._SPELLINGS_KEPT
     assert all(analysis.fold(piece) in "发发发发发发" for piece in spellings)
 
 
@@ -222,7 +223,7 @@ def test_rjieba_gives_jieba_tokens(segmenter: analysis.Segmenter, tmp_path: Path
     compared = 0
     for text in map(analysis.fold, texts):
         ours = sorted((w, s, e) for w, _, s, e in segmenter.tokens(text))
-        if any(analysis._is_compound(w) or analysis.parts(w) for w, _, _ in ours):
+        if any(analysis.is_compound(w) or analysis.parts(w) for w, _, _ in ours):
             continue  # jieba has no mixed tokens, and cuts compounds otherwise
         theirs = tokenizer.tokenize(text, mode="search")
         assert ours == sorted((w, s, e) for w, s, e in theirs if analysis.is_word(w)), text

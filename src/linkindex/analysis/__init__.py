@@ -1,13 +1,15 @@
-"""The Chinese/English analyzer: jieba segmentation, case folding, CJK bigrams, dictionaries.
+"""The Chinese/English analyzer: jieba segmentation, folding, CJK bigrams, dictionaries.
 
 Pure logic over text; the only user of jieba (through rjieba, the jieba-rs bindings:
 identical tokens to jieba 0.42.1 on the same dictionary, ~20x faster, no pkg_resources
 import). Two segmenters share one dictionary:
 
 * ``Segmenter`` (indexing): the full dictionary (jieba's ``dict.txt`` as built into
-  rjieba) plus the user words, in *search mode*: every word of the plain cut, and the
-  dictionary words of 2 and 3 characters inside longer words, each with the position of
-  the word it belongs to, so phrase queries and highlights work.
+  rjieba, its entries folded, plus the user words) in *search mode*: every word of the
+  plain cut, and the dictionary words of 2 and 3 characters inside longer words, each
+  with the position of the word it belongs to, so phrase queries and highlights work.
+  ``tokens`` reads rjieba's search mode (the reference); ``analyze`` and ``positions``
+  (indexing) give the same tokens from the plain cut several times faster.
 * ``QuerySegmenter`` (searching): the plain cut of a short query, computed with a tiny
   dictionary holding only the words that occur inside the query, looked up in the sorted
   dictionary ``dictionary_lines`` gives (``index.folder`` keeps it as a file next to the
@@ -16,9 +18,11 @@ import). Two segmenters share one dictionary:
   so the cut is the same as with the full dictionary, without the ~0.15-0.9 s it takes to
   load 350,000 words into a short ``linkindex search`` process.
 
-Text is folded before segmentation (lower case, full-width ASCII to ASCII, length
-preserving so that offsets point into the original text). English and code terms stay
-whole (``pytorch``, ``c++``, ``word2vec``); nothing is stemmed.
+Text is folded before segmentation (``characters.fold``: traditional characters to
+simplified, full-width letters and digits to ASCII, lower case; length preserving, so
+offsets point into the original text). English and code terms stay whole (``pytorch``,
+``c++``, ``word2vec``); nothing is stemmed. What the words of a cut become, compounds and
+mixed tokens (``8比特``, ``gpt4``) included, is ``tokens``'.
 """
 
 from __future__ import annotations
@@ -32,214 +36,46 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
-from itertools import accumulate, compress, product
+from itertools import accumulate, compress
 from pathlib import Path
 from typing import Any
 
+from linkindex.analysis.characters import CJK_CHARS, cjk_grams, cjk_runs, fold, has_cjk, telltales
+from linkindex.analysis.tokens import (
+    NOTHING,
+    Expansion,
+    Piece,
+    Pieces,
+    Token,
+    is_compound,
+    is_word,
+    joins,
+    parts,
+    query_words,
+    search_tokens,
+)
 from linkindex.errors import InstallError
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "QuerySegmenter",
+    "Segmenter",
+    "Token",
+    "changed_words",
+    "cjk_grams",
+    "cjk_runs",
+    "fingerprint",
+    "fold",
+    "has_cjk",
+    "heading_words",
+    "is_compound",
+    "is_word",
+    "parts",
+    "telltales",
+]
 
 #: A word that never occurs in folded text; its frequency carries the dictionary total.
 _TOTAL_CARRIER = "\ue000"
-
-#: CJK ideographs: the unified blocks, extension A, the compatibility block and the
-#: supplementary planes (extensions B-H, where some of OpenCC's simplified forms live).
-_CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_CJK = re.compile(f"[{_CJK_CHARS}]+")
-
-#: Headings that may become dictionary words: short, with a CJK character, no spaces or
-#: punctuation other than the characters of code terms (C++, C#, .NET, -).
-_TERM_LIKE = re.compile(f"^[0-9a-z{_CJK_CHARS}+#.\\-]{{2,8}}$")
-
-#: Full-width letters and digits, and the symbols jieba keeps inside English and code
-#: words (＋ ＃ ＆ ． ＿ ％ －), fold to ASCII. Other full-width punctuation (，！？：) is
-#: cut alone either way, and leaving it keeps most Chinese text from needing a
-#: translation at all.
-_FULL_WIDTH = {
-    code: code - 0xFEE0
-    for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
-    + [ord(symbol) for symbol in "＋＃＆．＿％－"]
-}
-
-#: Texts this long or longer are scanned for the characters that fold (few in most
-#: text) instead of being translated whole: ``str.translate`` looks up every
-#: character in a dict (~0.15 us each), the scan is a regular expression in C.
-_SCAN_FROM = 200
-#: Text with more runs of characters to fold than this is translated whole (one call
-#: per run costs more than a lookup per character beyond it).
-_RUNS_TRANSLATED = 16
-
-_BEYOND_BASIC_PLANE = re.compile("[\U00010000-\U0010ffff]")
-
-Token = tuple[str, int, int, int]  # folded word, position, start char, end char
-
-
-@cache
-def _fold_table() -> dict[int, int]:
-    """Code point to code point: full-width ASCII and traditional characters.
-
-    The traditional-to-simplified pairs are OpenCC's character table as derived by
-    ``scripts/fold_table.py`` into ``data/ts_fold.txt`` (its first candidate per
-    character; Apache-2.0, see ``data/OpenCC-LICENSE.txt``).
-    """
-    table = dict(_FULL_WIDTH)
-    text = resources.files("linkindex").joinpath("data/ts_fold.txt").read_text("utf-8")
-    for line in text.splitlines():
-        if line and line[0] != "#":
-            table[ord(line[0])] = ord(line[2])
-    return table
-
-
-@cache
-def _foldable() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Runs of characters that fold to others: those of the basic plane, and the few
-    beyond it (a class with those is scanned ~20x slower, so it is only used on text
-    that has such characters). Compiled on first use (~6 ms)."""
-    chars = "".join(map(chr, sorted(_fold_table())))
-    basic = "".join(ch for ch in chars if ch <= "\uffff")
-    beyond = "".join(ch for ch in chars if ch > "\uffff")
-    never = "(?!)"
-    return (
-        re.compile(f"[{re.escape(basic)}]+" if basic else never),
-        re.compile(f"[{re.escape(beyond)}]+" if beyond else never),
-    )
-
-
-def _fold_run(match: re.Match[str]) -> str:
-    return match.group().translate(_fold_table())
-
-
-def fold(text: str) -> str:
-    """The form text is matched in: traditional characters as simplified, full-width
-    letters and digits as ASCII, lower case; the same length, so offsets into the
-    folded text are offsets into the original.
-    """
-    if len(text) < _SCAN_FROM:
-        folded = text.translate(_fold_table()).lower()
-    else:
-        basic, beyond = _foldable()
-        runs = len(basic.findall(text))
-        if runs > _RUNS_TRANSLATED:  # traditional text: translated whole
-            folded = text.translate(_fold_table())
-        else:
-            folded = basic.sub(_fold_run, text) if runs else text
-            if _BEYOND_BASIC_PLANE.search(text) is not None:
-                folded = beyond.sub(_fold_run, folded)
-        folded = folded.lower()
-    if len(folded) == len(text):
-        return folded
-    # A few characters (U+0130 İ) grow when lower-cased: keep those as they are.
-    table = _fold_table()
-    return "".join(low if len(low := ch.translate(table).lower()) == 1 else ch for ch in text)
-
-
-def is_word(token: str) -> bool:
-    """Whether a token carries meaning (has a letter, digit or ideograph)."""
-    return any(ch.isalnum() for ch in token)
-
-
-_COMPOUND_PART = re.compile(r"[0-9a-z+#]+")
-
-
-def _is_compound(word: str) -> bool:
-    """An English/code run that jieba-rs keeps whole: ``torch.cuda``, ``x_1``, ``2016-2017``."""
-    return (
-        word.isascii() and any(c in "._-" for c in word) and len(_COMPOUND_PART.findall(word)) > 1
-    )
-
-
-#: Runs of one script in a word: Latin letters and digits, or ideographs.
-_SCRIPT_RUN = re.compile(f"[0-9a-z]+|[{_CJK_CHARS}]+")
-#: Runs of letters or of digits in a Latin word.
-_LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
-_CJK_START = re.compile(f"[{_CJK_CHARS}]")
-
-
-def _part_spans(word: str) -> list[tuple[str, int, int]]:
-    """The parts of a mixed token with their offsets in it (see ``parts``)."""
-    runs = [(m.group(), m.start(), m.end()) for m in _SCRIPT_RUN.finditer(word)]
-    if len(runs) > 1 and sum(end - begin for _, begin, end in runs) == len(word):
-        return runs
-    if len(runs) == 1 and len(runs[0][0]) == len(word) and word.isascii():
-        pieces = [(m.group(), m.start(), m.end()) for m in _LETTERS_OR_DIGITS.finditer(word)]
-        if len(pieces) > 1:
-            return pieces
-    return []
-
-
-def parts(word: str) -> list[str]:
-    """The words a mixed token is also indexed by, at its own position ([] for others).
-
-    A folded word of Latin letters or digits and ideographs splits by script (``8比特``
-    -> ``8`` ``比特``, ``b超`` -> ``b`` ``超``), a Latin word by letters and digits
-    (``gpt4`` -> ``gpt`` ``4``); a part can be mixed itself (``gpt4模型`` -> ``gpt4``
-    ``模型``, and ``gpt4`` -> ``gpt`` ``4``).
-    """
-    return [part for part, _, _ in _part_spans(word)]
-
-
-def _mixed_pieces(word: str) -> list[tuple[str, int, int]]:
-    """Every part of a mixed token, parts of parts included, with offsets in it."""
-    found: list[tuple[str, int, int]] = []
-    for part, begin, end in _part_spans(word):
-        found.append((part, begin, end))
-        found.extend((inner, begin + b, begin + e) for inner, b, e in _mixed_pieces(part))
-    return found
-
-
-def _joins(first: str, second: str) -> bool:
-    """Whether two words of a cut form one mixed token (``8`` ``比特``, ``3d`` ``打印``):
-    Latin letters and digits with a digit among them, written straight before ideographs.
-    """
-    return (
-        first.isascii()
-        and first.isalnum()
-        and not first.isalpha()
-        and _CJK_START.match(second) is not None
-    )
-
-
-def _query_words(words: Sequence[str]) -> list[str]:
-    """Meaningful words of a cut: compounds replaced by their parts (all required), a
-    number or code written straight before ideographs joined to them (``8比特``)."""
-    found: list[str] = []
-    index = 0
-    while index < len(words):
-        word = words[index]
-        if index + 1 < len(words) and _joins(word, words[index + 1]):
-            found.append(word + words[index + 1])
-            index += 2
-            continue
-        if _is_compound(word):
-            found.extend(_COMPOUND_PART.findall(word))
-        elif is_word(word):
-            found.append(word)
-        index += 1
-    return found
-
-
-def cjk_grams(text: str, *, unigrams: bool = False) -> list[str]:
-    """Overlapping character bigrams of the CJK runs of ``text`` (and single characters).
-
-    A run of one character yields that character; with ``unigrams`` every character
-    of a run is yielded as well.
-    """
-    grams: list[str] = []
-    for match in _CJK.finditer(text):
-        run = match.group()
-        if len(run) == 1 or unigrams:
-            grams.extend(run)
-        grams.extend(run[i : i + 2] for i in range(len(run) - 1))
-    return grams
-
-
-def cjk_runs(text: str) -> list[str]:
-    """The runs of CJK ideographs in ``text``."""
-    return _CJK.findall(text)
-
-
-def has_cjk(text: str) -> bool:
-    """Whether the text contains a CJK ideograph."""
-    return _CJK.search(text) is not None
 
 
 # -- dictionaries ----------------------------------------------------------------------
@@ -256,6 +92,11 @@ def bundled_user_words() -> dict[str, int | None]:
         freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
         words[fold(parts[0])] = freq
     return words
+
+
+#: Headings that may become dictionary words: short, with a CJK character, no spaces or
+#: punctuation other than the characters of code terms (C++, C#, .NET, -).
+_TERM_LIKE = re.compile(f"^[0-9a-z{CJK_CHARS}+#.\\-]{{2,8}}$")
 
 
 def heading_words(headings: Iterable[str]) -> list[str]:
@@ -361,91 +202,12 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
     return sorted(w for w in old.keys() | new.keys() if old.get(w) != new.get(w))
 
 
-@cache
-def _spellings() -> dict[str, str]:
-    """Each folded ideograph with every character that folds to it, itself first."""
-    forms: dict[str, str] = {}
-    for code, target in _fold_table().items():
-        char = chr(target)
-        forms[char] = forms.get(char, char) + chr(code)
-    return forms
-
-
-#: A telltale run of ideographs is looked up in at most this many spellings.
-_SPELLINGS_KEPT = 16
-
-
-def telltales(word: str) -> list[str]:
-    """Pieces of ``word``, one of which any text whose fold contains the word contains as is.
-
-    The longest run of ideographs serves, in every spelling that folds to it (``显存``:
-    ``显存`` ``顯存``), shortened where it has too many spellings. A word without
-    ideographs is returned lower-cased (to be matched case-insensitively).
-    """
-    runs = cjk_runs(word)
-    if not runs:
-        return [word.lower()]
-    forms = _spellings()
-    best = ""
-    for run in runs:
-        for begin in range(len(run)):
-            count = 1
-            for end in range(begin + 1, len(run) + 1):
-                count *= len(forms.get(run[end - 1], "."))
-                if count > _SPELLINGS_KEPT:
-                    break
-                if end - begin > len(best):
-                    best = run[begin:end]
-    return ["".join(chars) for chars in product(*(forms.get(ch, ch) for ch in best))]
-
+_THREE_OR_MORE = (3).__le__
+_LATIN_RUN = re.compile(r"[0-9a-z]+")
 
 #: Distinct words whose expansion a segmenter keeps (words of three characters or more,
 #: symbols and mixed tokens; ~60 MB at most).
 _EXPANSIONS_KEPT = 400_000
-
-#: A token of a word: (token, position shift, start, end in the word).
-_Piece = tuple[str, int, int, int]
-#: The tokens of a word of the cut and the step from its position to the next word's.
-_Pieces = tuple[tuple[_Piece, ...], int]
-#: How a word of the plain cut is indexed: True, as itself at one position (the common
-#: case); False, not at all (punctuation); else by its pieces.
-_Expansion = _Pieces | bool
-
-_NOTHING: _Pieces = ((), 0)
-_THREE_OR_MORE = (3).__le__
-_LATIN_RUN = re.compile(r"[0-9a-z]+")
-
-
-def _search_tokens(
-    word: str, start: int, inside: Sequence[tuple[str, int, int]], position: int
-) -> tuple[list[Token], int]:
-    """The tokens of one word of the cut at ``start`` and ``position``, given the
-    dictionary words search mode found inside it; and the step to the next word.
-
-    A code compound is itself and its parts at consecutive positions; any other word
-    is the words inside it, itself and, for a mixed token, its parts, at its position;
-    punctuation is nothing.
-    """
-    if not (word.isalnum() or is_word(word)):
-        return [], 0
-    end = start + len(word)
-    if word.isascii() and not word.isalnum() and _is_compound(word):
-        tokens = [(word, position, start, end)]
-        tokens += [
-            (part.group(), position + shift, start + part.start(), start + part.end())
-            for shift, part in enumerate(_COMPOUND_PART.finditer(word))
-        ]
-        return tokens, len(tokens) - 1
-    tokens = [(w, position, s, e) for w, s, e in inside if is_word(w)]
-    tokens.append((word, position, start, end))
-    pieces = _mixed_pieces(word)
-    if pieces:
-        seen = {(w, s, e) for w, _, s, e in tokens}
-        for part, begin, stop in pieces:
-            if (part, start + begin, start + stop) not in seen:
-                seen.add((part, start + begin, start + stop))
-                tokens.append((part, position, start + begin, start + stop))
-    return tokens, 1
 
 
 class Segmenter:
@@ -476,8 +238,8 @@ class Segmenter:
         self.added = added
         self.fingerprint = fingerprint(extra_words)
         self.extra = tuple(extra_words)
-        self._expansions: dict[str, _Expansion] = {}
-        self._joined: dict[tuple[str, str], _Pieces] = {}
+        self._expansions: dict[str, Expansion] = {}
+        self._joined: dict[tuple[str, str], Pieces] = {}
 
     @property
     def words(self) -> dict[str, int]:
@@ -486,7 +248,7 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         """The plain jieba cut of folded text, meaningful words only, compounds in parts."""
-        return _query_words(self._jieba.cut(fold(text)))
+        return query_words(self._jieba.cut(fold(text)))
 
     # -- the reference: search mode, word by word -------------------------------------
 
@@ -522,15 +284,15 @@ class Segmenter:
         position = index = 0
         while index < len(words):
             word, start, end, inner = words[index]
-            if index + 1 < len(words) and _joins(word, words[index + 1][0]):
+            if index + 1 < len(words) and joins(word, words[index + 1][0]):
                 after = words[index + 1]
-                tokens += _search_tokens(word, start, inner, position)[0]
-                tokens += _search_tokens(after[0], after[1], after[3], position)[0]
+                tokens += search_tokens(word, start, inner, position)[0]
+                tokens += search_tokens(after[0], after[1], after[3], position)[0]
                 tokens.append((word + after[0], position, start, after[2]))
                 position += 1
                 index += 2
                 continue
-            found, step = _search_tokens(word, start, inner, position)
+            found, step = search_tokens(word, start, inner, position)
             tokens += found
             position += step
             index += 1
@@ -606,10 +368,10 @@ class Segmenter:
             at.sort()
         return found
 
-    def _cut(self, folded: str) -> tuple[list[str], list[int], list[int], dict[int, _Pieces]]:
+    def _cut(self, folded: str) -> tuple[list[str], list[int], list[int], dict[int, Pieces]]:
         """The plain cut of folded text; each word's length and step (1: letters, digits
         or ideographs, indexed as itself; 0: punctuation); and the words indexed
-        otherwise, by their index in the cut (``_Pieces``).
+        otherwise, by their index in the cut (``Pieces``).
 
         Only words of three characters or more and words at the edges of Latin runs
         (``b超``, ``a1``, ``c#``, ``8`` before ``比特``) can be indexed otherwise: the rest
@@ -618,7 +380,7 @@ class Segmenter:
         words: list[str] = self._jieba.cut(folded)
         lens = list(map(len, words))
         steps: list[int] = list(map(str.isalnum, words))
-        odd: dict[int, _Pieces] = {}
+        odd: dict[int, Pieces] = {}
         expansions = self._expansions
         for index in compress(range(len(words)), map(_THREE_OR_MORE, lens)):
             word = words[index]
@@ -639,7 +401,7 @@ class Segmenter:
         words: list[str],
         lens: list[int],
         steps: list[int],
-        odd: dict[int, _Pieces],
+        odd: dict[int, Pieces],
     ) -> None:
         """Classify the words of two characters at the edges of Latin runs (``b超``,
         ``a1``, ``c#``; inside a run that mixes letters and digits, every one) and join
@@ -665,20 +427,20 @@ class Segmenter:
                 not letters
                 and ends[tail] == end
                 and tail + 1 < len(words)
-                and _joins(words[tail], words[tail + 1])
+                and joins(words[tail], words[tail + 1])
             ):
                 pair = (words[tail], words[tail + 1])
                 joined = self._joined.get(pair)
                 if joined is None:
                     joined = self._joined[pair] = self._join(*pair)
                 odd[tail] = joined
-                odd[tail + 1] = _NOTHING
+                odd[tail + 1] = NOTHING
 
-    def _expansion_of(self, word: str) -> _Expansion:
+    def _expansion_of(self, word: str) -> Expansion:
         expansion = self._expansions.get(word)
         return self._learn(word) if expansion is None else expansion
 
-    def _learn(self, word: str) -> _Expansion:
+    def _learn(self, word: str) -> Expansion:
         expansions = self._expansions
         if len(expansions) >= _EXPANSIONS_KEPT:
             expansions.clear()
@@ -686,9 +448,9 @@ class Segmenter:
         expansion = expansions[word] = self._expansion(word)
         return expansion
 
-    def _join(self, first: str, second: str) -> _Pieces:
-        """The pieces of two words of the cut that form one mixed token (``_joins``)."""
-        pieces: list[_Piece] = []
+    def _join(self, first: str, second: str) -> Pieces:
+        """The pieces of two words of the cut that form one mixed token (``joins``)."""
+        pieces: list[Piece] = []
         offset = 0
         for word in (first, second):
             expansion = self._expansion_of(word)
@@ -700,22 +462,22 @@ class Segmenter:
         pieces.append((first + second, 0, 0, offset))
         return tuple(pieces), 1
 
-    def _expansion(self, word: str) -> _Expansion:
-        """What one word of the plain cut becomes (see ``_Expansion``): the tokens
-        ``_search_tokens`` gives it, the words inside it found in the dictionary as
+    def _expansion(self, word: str) -> Expansion:
+        """What one word of the plain cut becomes (see ``Expansion``): the tokens
+        ``search_tokens`` gives it, the words inside it found in the dictionary as
         search mode finds them (those of 2 characters, and in words over 3 characters
         those of 3)."""
         if not (word.isalnum() or is_word(word)):
             return False
         inside: list[tuple[str, int, int]] = []
-        if word.isalnum() or not _is_compound(word):
+        if word.isalnum() or not is_compound(word):
             for size in (2, 3):
                 if len(word) > size:
                     for begin in range(len(word) - size + 1):
                         gram = word[begin : begin + size]
                         if self._jieba.has_word(gram):
                             inside.append((gram, begin, begin + size))
-        tokens, step = _search_tokens(word, 0, inside, 0)
+        tokens, step = search_tokens(word, 0, inside, 0)
         if step == 1 and len(tokens) == 1:
             return True
         return tuple(tokens), step
@@ -732,7 +494,7 @@ class Segmenter:
         return [f"{_TOTAL_CARRIER}total\t{total}\n", *lines]
 
 
-def _odd_steps(steps: list[int], odd: dict[int, _Pieces]) -> list[int]:
+def _odd_steps(steps: list[int], odd: dict[int, Pieces]) -> list[int]:
     """Put the odd words' steps in ``steps``; return which words are tokens as such."""
     emit = steps.copy()
     for index, (_, step) in odd.items():
@@ -801,4 +563,4 @@ class QuerySegmenter:
         rest = self._total - sum(words.values())
         if rest > 0:
             jieba.add_word(_TOTAL_CARRIER, rest, None)
-        return _query_words(jieba.cut(folded))
+        return query_words(jieba.cut(folded))
