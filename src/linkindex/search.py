@@ -19,6 +19,7 @@ ranked below word matches.
 
 from __future__ import annotations
 
+import functools
 import re
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -183,7 +184,8 @@ def search(
             if state.links == 0:
                 raise EmptyLibraryError(_EMPTY.format(home=home))
             with folder.query_segmenter(ix.dictionary_path(state)) as segmenter:
-                cut = segmenter.cut
+                # the same words are cut for the query, its highlights and suggestions
+                cut = functools.cache(segmenter.cut)
                 found = searching.run(searcher, spec, cut, limit=limit, page=page)
                 suggestions = [] if found.total else _suggest(searcher, spec, cut, query)
                 terms = query_terms(spec, cut)
