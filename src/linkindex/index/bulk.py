@@ -4,10 +4,11 @@ whoosh's own ``SegmentWriter`` pickles every posting into sorted runs on disk, m
 the runs back and hands each posting to the codec one call at a time, looking up the
 document's field length for each: about 20 us a posting, and a 3,000-character page
 has about a thousand. This writer keeps, per field and term, the postings' document
-numbers, weights and values in one flat list (documents arrive in order, so they are
-already sorted), and at commit writes each term's blocks in the W3 codec's own format
-(the block tuples, block info and term info that ``W3PostingsWriter`` writes, pickled
-with a newer protocol), so whoosh reads the segment like any other. Deletions, merging
+numbers, weights and values together (16-byte records for the words fields, a flat list
+for the others; documents arrive in order, so they are already sorted), and at commit
+writes each term's blocks in the W3 codec's own format (the block tuples, block info and
+term info that ``W3PostingsWriter`` writes, pickled with a newer protocol) and the term
+index in large pieces, so whoosh reads the segment like any other. Deletions, merging
 of small segments, the table of contents and the write lock stay whoosh's.
 """
 
