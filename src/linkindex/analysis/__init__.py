@@ -202,7 +202,9 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
     return sorted(w for w in old.keys() | new.keys() if old.get(w) != new.get(w))
 
 
+#: Words this long may hold dictionary words inside (search mode looks at 2 and 3).
 _THREE_OR_MORE = (3).__le__
+#: Runs of Latin letters and digits (folded text), where mixed tokens can be.
 _LATIN_RUN = re.compile(r"[0-9a-z]+")
 
 #: Distinct words whose expansion a segmenter keeps (words of three characters or more,
@@ -211,7 +213,8 @@ _EXPANSIONS_KEPT = 400_000
 
 
 class Segmenter:
-    """Search-mode segmentation with the full dictionary; build with ``segmenter()``.
+    """Search-mode segmentation with the full dictionary (a process keeps one:
+    ``indexing.segmenter``).
 
     ``tokens`` is the reference: rjieba's search mode, read word by word. ``analyze``
     and ``positions`` give the same tokens several times faster, from rjieba's plain
@@ -247,7 +250,8 @@ class Segmenter:
         return dict(self.added)
 
     def cut(self, text: str) -> list[str]:
-        """The plain jieba cut of folded text, meaningful words only, compounds in parts."""
+        """The plain jieba cut of folded text as a query is cut: meaningful words only,
+        compounds in parts, mixed tokens joined (``query_words``)."""
         return query_words(self._jieba.cut(fold(text)))
 
     # -- the reference: search mode, word by word -------------------------------------
