@@ -68,6 +68,19 @@ def test_traditional_text_segments_like_simplified(segmenter: analysis.Segmenter
     assert analysis.heading_words(["NN中間語言", "機器學習"]) == ["nn中间语言", "机器学习"]
 
 
+def test_the_folded_dictionary_entries_are_every_entry_folding_changes() -> None:
+    """``_folded_entries`` reads only the lines ``characters.changes`` points at."""
+    text = analysis._jieba_dict_path().read_text(encoding="utf-8")
+    expected: dict[str, int] = {}
+    for line in text.splitlines():
+        word, freq, *_ = line.split(" ")
+        if analysis.fold(word) != word:
+            expected.setdefault(analysis.fold(word), int(freq))
+    assert analysis._folded_entries() == list(expected.items())
+    assert len(expected) > 1000  # capitals (B超) and traditional characters (乾嘉學派)
+    assert sorted(characters.changes("aB顯c")) == [1, 2]
+
+
 def test_telltales_cover_every_spelling() -> None:
     assert sorted(analysis.telltales("显存")) == ["显存", "顯存"]
     assert analysis.telltales("PyTorch") == ["pytorch"]
