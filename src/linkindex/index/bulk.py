@@ -14,6 +14,7 @@ of small segments, the table of contents and the write lock stay whoosh's.
 
 from __future__ import annotations
 
+import re
 import struct
 import sys
 import zlib
@@ -55,8 +56,8 @@ RECORDED_BYTES = 26
 TERM_BYTES = 170
 
 #: A recorded posting of a words field: document number, weight, then either its
-#: value (``index._CompactPositions``: the count 1, big-endian, and the position) or,
-#: for several positions, 0 and the offset of the value in the pool's blob.
+#: value (``documents.CompactPositions``: the count 1, big-endian, and the position) or,
+#: for several positions, the value's size and its offset in the pool's blob.
 _RECORD = struct.Struct("=IfII")
 _RECORD_SIZE = _RECORD.size
 #: The count 1 of a one-position value as the native integer with its bytes.
@@ -65,8 +66,12 @@ _ONE_NATIVE = int.from_bytes(_ONE_COUNT, sys.byteorder)
 _RECORD_HEAD = struct.Struct("=If")
 #: How ``struct.iter_unpack`` reads records back: number, weight, the value's 8 bytes.
 _READ_RECORD = struct.Struct("=If8s")
-#: Byte of a record that is 1 for a value in place and 0 for a value in the blob.
+#: Byte of a record that is 1 for a value in place (the last byte of its count 1) and
+#: never 1 for a value in the blob (a byte of its size, a multiple of 4 under 16 MB).
 _INLINE_FLAG = 11
+_IN_BLOB = re.compile(b"[^\x01]")
+#: The size and offset of a value in the blob, as the last 8 bytes of its record.
+_SPAN = struct.Struct("=II")
 
 
 class MemoryPool:
@@ -141,8 +146,9 @@ class MemoryPool:
             if count == 1:
                 posting = record(docnum, weight, _ONE_NATIVE, found[0])
             else:
-                posting = record(docnum, weight, 0, len(blob))
-                blob += encode(found)
+                value = encode(found)
+                posting = record(docnum, weight, len(value), len(blob))
+                blob += value
             postings = terms.get(word)
             if postings is None:
                 terms[word] = posting
@@ -165,7 +171,7 @@ class MemoryPool:
         if vbytes[:4] == _ONE_COUNT:
             posting = _RECORD_HEAD.pack(docnum, weight) + vbytes
         else:
-            posting = _RECORD.pack(docnum, weight, 0, len(self.blob))
+            posting = _RECORD.pack(docnum, weight, len(vbytes), len(self.blob))
             self.blob += vbytes
         terms = self._terms(fieldname)
         word = tbytes.decode("utf-8")
@@ -183,17 +189,22 @@ class MemoryPool:
         """A term's document numbers, weights and values, from its list or records."""
         if held.__class__ is list:
             return held[0::3], held[1::3], held[2::3]
+        if len(held) == _RECORD_SIZE:  # one posting (most terms)
+            docnum, weight, value = _READ_RECORD.unpack(held)
+            return (docnum,), (weight,), (value if value[3] == 1 else self._value(value),)
         ids, weights, values = zip(*_READ_RECORD.iter_unpack(held), strict=True)
-        if 0 in held[_INLINE_FLAG::_RECORD_SIZE]:  # some values are in the blob
-            values = tuple(map(self._value, values))
-        return ids, weights, values
+        elsewhere = [m.start() for m in _IN_BLOB.finditer(held[_INLINE_FLAG::_RECORD_SIZE])]
+        if not elsewhere:
+            return ids, weights, values
+        found = list(values)  # some values are in the blob: put them in place
+        for at in elsewhere:
+            found[at] = self._value(found[at])
+        return ids, weights, found
 
     def _value(self, inline: bytes) -> bytes:
-        if inline[3]:  # the count 1 in place: the value itself
-            return inline
-        at = int.from_bytes(inline[4:], sys.byteorder)
-        count = int.from_bytes(self.blob[at : at + 4], "big")
-        return bytes(self.blob[at : at + 4 + 4 * count])
+        """The value of several positions a record points at in the blob."""
+        size, at = _SPAN.unpack(inline)
+        return bytes(self.blob[at : at + size])
 
     @property
     def memory(self) -> int:
