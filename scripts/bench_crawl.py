@@ -1,13 +1,17 @@
 """Crawl throughput: 5,000 local pages over 20 hosts (127.0.0.1 … 127.0.0.20).
 
 Prints pages/s, CPU ms per page and peak memory with politeness off, then the achieved
-request rate against the rate the per-host interval allows with politeness on.
+request rate against the rate the per-host interval allows with politeness on, then
+(``--figure-pages``) a crawl of articles with figures on 10 image hosts (127.0.0.101 …):
+images per second, with the image hosts' pace off and at the default 0.2 s, and the disk
+a library uses per 1,000 such articles.
 
     .venv/bin/python scripts/bench_crawl.py [--pages 5000] [--hosts 20] [--interval 0.25]
 
 Goals on a 2-core machine: >= 100 pages/s with politeness off; with it on, >= 95% of
 the allowed rate. The server runs in its own process (a small asyncio HTTP/1.1 server)
-so the figures are the crawler's.
+so the figures are the crawler's. The first two runs keep no figures (their pages have
+none worth fetching), so they measure pages alone.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from linkindex.config import ArchiveSettings, CrawlSettings, Settings, SiteSettings
+from linkindex.config import ArchiveSettings, CrawlSettings, ImageSettings, Settings, SiteSettings
 from linkindex.crawl import CrawlSelection, crawl, extraction
 from linkindex.models import to_iso, utc_now
 from linkindex.store import Store
@@ -36,8 +40,26 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 MIX = (("wechat", 55), ("zhihu", 23), ("generic", 22))
 
 
-def page(n: int, kind: str = "generic") -> bytes:
+#: Image hosts of the figure run: 127.0.0.101 … 127.0.0.110.
+IMAGE_HOSTS = 10
+#: Each article's figures: (type, bytes). 94 KB on average, six per article: what a
+#: technical WeChat article at 640 px wide carries (diagrams as PNG, photos as JPEG).
+FIGURES = (
+    ("png", 90_000),
+    ("jpeg", 40_000),
+    ("jpeg", 150_000),
+    ("png", 60_000),
+    ("gif", 25_000),
+    ("jpeg", 200_000),
+)
+#: Articles per account: the first figure of each is the account's banner, one picture.
+ACCOUNTS = 50
+
+
+def page(n: int, kind: str = "generic", port: int = 0) -> bytes:
     """A page of ``kind`` (``mix`` picks one by the real collection's shares), unique per n."""
+    if kind == "figures":
+        return figure_page(n, port)
     if kind == "mix":
         slot = n % 100
         for name, share in MIX:
@@ -61,12 +83,15 @@ def _fixture(name: str) -> bytes:
     return _CACHE[name]
 
 
-def generic_page(n: int) -> bytes:
-    """A realistic article page of about 12 KB for the generic extractor, different per n."""
+def generic_page(n: int, figures: list[str] | None = None) -> bytes:
+    """A realistic article page of about 12 KB for the generic extractor, different per n
+    (``figures``: markup put after every fourth paragraph)."""
     paragraphs = []
     for p in range(24):
         words = " ".join(WORDS[(n * 7 + p * 3 + i) % len(WORDS)] for i in range(60))
         paragraphs.append(f"<p>Part {p} of article {n}: {words}.</p>")
+        if figures and p % 4 == 0 and p // 4 < len(figures):
+            paragraphs.append(figures[p // 4])
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>Article {n} on deep learning systems</title>"
@@ -77,20 +102,67 @@ def generic_page(n: int) -> bytes:
     ).encode()
 
 
-async def _serve(hosts: int, port: int, counter: Any, kind: str) -> None:
+def figure_page(n: int, port: int) -> bytes:
+    """A generic article with six figures on the image hosts, one after every fourth
+    paragraph (the first: the banner its account's articles share)."""
+    figures = []
+    for k in range(len(FIGURES)):
+        target = f"/img/shared/{n % ACCOUNTS}" if k == 0 else f"/img/{n}/{k}"
+        host = 101 + (n % ACCOUNTS if k == 0 else n * len(FIGURES) + k) % IMAGE_HOSTS
+        figures.append(f'<p><img src="http://127.0.0.{host}:{port}{target}" alt="figure {k}"></p>')
+    return generic_page(n, figures)
+
+
+_SHARED: dict[str, bytes] = {}
+
+
+def figure_bytes(target: str) -> tuple[str, bytes]:
+    """The picture at ``/img/N/K`` (or ``/img/shared/A``): a real header, random filler
+    (pictures do not compress), its size and type by FIGURES."""
+    if target.startswith("/img/shared/"):
+        if target not in _SHARED:
+            _SHARED[target] = _picture("png", 30_000)
+        return "image/png", _SHARED[target]
+    kind, size = FIGURES[int(target.rsplit("/", 1)[1]) % len(FIGURES)]
+    return f"image/{kind}", _picture(kind, size)
+
+
+def _picture(kind: str, size: int) -> bytes:
+    import struct
+    import zlib
+
+    if kind == "png":
+        ihdr = b"IHDR" + struct.pack(">IIBBBBB", 640, 360, 8, 2, 0, 0, 0)
+        head = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr
+        head += struct.pack(">I", zlib.crc32(ihdr))
+    elif kind == "jpeg":
+        head = b"\xff\xd8\xff\xc0" + struct.pack(">HBHHB", 17, 8, 360, 640, 3) + bytes(9)
+    else:
+        head = b"GIF89a" + struct.pack("<HH", 640, 360)
+    return head + os.urandom(size - len(head))
+
+
+async def _serve(hosts: int, port: int, counter: Any, kind: str, images: Any) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 target = head.split(b" ", 2)[1].decode()
+                media = "text/html; charset=utf-8"
                 if target == "/robots.txt":
                     status, body = "404 Not Found", b"none"
-                else:
-                    status, body = "200 OK", page(int(target.rsplit("/", 1)[-1] or 0), kind)
+                elif target.startswith("/img/"):
+                    status, (media, body) = "200 OK", figure_bytes(target)
+                    with images.get_lock():
+                        images.value += 1
+                else:  # /a/N: a page of the run's kind; /f/N: an article with figures
+                    n = int(target.rsplit("/", 1)[-1] or 0)
+                    chosen = "figures" if target.startswith("/f/") else kind
+                    status, body = "200 OK", page(n, chosen, port)
                 with counter.get_lock():  # every request counts against the host's limit
                     counter.value += 1
                 writer.write(
-                    f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n"
+                    f"HTTP/1.1 {status}\r\nContent-Type: {media}\r\n"
                     f"Content-Length: {len(body)}\r\n\r\n".encode()
                     + body
                 )
@@ -100,12 +172,14 @@ async def _serve(hosts: int, port: int, counter: Any, kind: str) -> None:
         finally:
             writer.close()
 
-    servers = [await asyncio.start_server(handle, f"127.0.0.{n + 1}", port) for n in range(hosts)]
+    names = [f"127.0.0.{n + 1}" for n in range(hosts)]
+    names += [f"127.0.0.{101 + n}" for n in range(IMAGE_HOSTS)]
+    servers = [await asyncio.start_server(handle, name, port) for name in names]
     await asyncio.gather(*(server.serve_forever() for server in servers))
 
 
-def _server_main(hosts: int, port: int, counter: Any, kind: str) -> None:
-    asyncio.run(_serve(hosts, port, counter, kind))
+def _server_main(hosts: int, port: int, counter: Any, kind: str, images: Any) -> None:
+    asyncio.run(_serve(hosts, port, counter, kind, images))
 
 
 def _free_port() -> int:
@@ -116,7 +190,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _library(home: Path, pages: int, hosts: int, port: int) -> None:
+def _library(home: Path, pages: int, hosts: int, port: int, path: str = "/a/") -> None:
     with Store(home) as store, store.transaction():
         now = to_iso(utc_now())
         store.conn.executemany(
@@ -124,12 +198,19 @@ def _library(home: Path, pages: int, hosts: int, port: int) -> None:
             [
                 (url, url, "web", f"127.0.0.{n % hosts + 1}", now)
                 for n in range(pages)
-                for url in [f"http://127.0.0.{n % hosts + 1}:{port}/a/{n}"]
+                for url in [f"http://127.0.0.{n % hosts + 1}:{port}{path}{n}"]
             ],
         )
 
 
-def _settings(*, interval: float, concurrency: int, robots: bool, workers: int | None) -> Settings:
+def _settings(
+    *,
+    interval: float,
+    concurrency: int,
+    robots: bool,
+    workers: int | None,
+    images: ImageSettings | None = None,
+) -> Settings:
     crawl_settings = CrawlSettings(
         concurrency=concurrency,
         per_host_concurrency=2,
@@ -144,6 +225,7 @@ def _settings(*, interval: float, concurrency: int, robots: bool, workers: int |
         crawl=crawl_settings,
         sites={"web": SiteSettings(refresh_days=30)},
         archive=ArchiveSettings(enabled=False),
+        images=images or ImageSettings(enabled=False),
     )
 
 
@@ -168,6 +250,63 @@ def _run(pages: int, hosts: int, port: int, settings: Settings) -> tuple[float, 
         return wall, cpu, workers, summary.counts.get("ok", 0)
 
 
+def _disk(folder: Path) -> int:
+    """Bytes the files under ``folder`` take on disk (allocated blocks, as ``du`` counts)."""
+    if not folder.exists():
+        return 0
+    return sum(path.stat().st_blocks * 512 for path in folder.rglob("*") if path.is_file())
+
+
+def _run_figures(
+    pages: int, hosts: int, port: int, settings: Settings, images: Any
+) -> tuple[float, int, int, dict[str, int]]:
+    """Crawl ``pages`` articles with figures; (wall s, figures stored, image requests,
+    disk bytes by part of the library home)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        _library(home, pages, hosts, port, path="/f/")
+        images.value = 0
+        store = Store(home)
+        try:
+            wall = time.perf_counter()
+            summary = crawl(store, home, settings, selection=CrawlSelection())
+            wall = time.perf_counter() - wall
+        finally:
+            store.close()
+        disk = {
+            "images": _disk(home / "images"),
+            "snapshots": _disk(home / "snapshots"),
+            "database": sum(_disk(path) for path in home.glob("linkindex.db*")),
+        }
+        return wall, summary.figures.stored, images.value, disk
+
+
+def _report_figures(args: argparse.Namespace, port: int, images: Any) -> None:
+    pages = args.figure_pages
+    per_page = len(FIGURES)
+    print(
+        f"figures ({pages} articles x {per_page} figures of 94 KB on average, "
+        f"the first shared by the {ACCOUNTS} accounts' articles; {IMAGE_HOSTS} image hosts):"
+    )
+    for interval in (0.0, ImageSettings().per_host_interval):
+        pace = ImageSettings(per_host_interval=interval, per_host_concurrency=2)
+        chosen = _settings(
+            interval=0.0, concurrency=args.concurrency, robots=False, workers=args.workers,
+            images=pace,
+        )  # fmt: skip
+        wall, stored, asked, disk = _run_figures(pages, args.hosts, port, chosen, images)
+        line = f"  image hosts at {interval:g}s: {stored} figures kept ({asked} fetched)"
+        line += f" in {wall:.1f}s: {asked / wall:.0f} images/s"
+        if interval:
+            allowed = IMAGE_HOSTS / interval
+            line += f" of {allowed:.0f} allowed ({100 * asked / wall / allowed:.0f}%)"
+        print(line)
+    scale = 1000 / pages
+    total = sum(disk.values())
+    parts = ", ".join(f"{name} {size * scale / 1e6:.0f} MB" for name, size in disk.items())
+    print(f"  disk per 1,000 articles: {total * scale / 1e6:.0f} MB ({parts})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5000)
@@ -189,12 +328,19 @@ def main() -> int:
         "--interval", type=float, default=1.0, help="polite run: per-host interval (s)"
     )
     parser.add_argument("--polite-pages", type=int, default=400, help="pages in the polite run")
+    parser.add_argument(
+        "--figure-pages",
+        type=int,
+        default=500,
+        help="articles in the figure runs (0: skip them)",
+    )
     args = parser.parse_args()
 
     port = _free_port()
     counter = multiprocessing.Value("i", 0)
+    images = multiprocessing.Value("i", 0)
     server = multiprocessing.Process(
-        target=_server_main, args=(args.hosts, port, counter, args.kind), daemon=True
+        target=_server_main, args=(args.hosts, port, counter, args.kind, images), daemon=True
     )
     server.start()
     time.sleep(0.5)
@@ -242,6 +388,8 @@ def main() -> int:
             f"  achieved {achieved:.1f} req/s of {allowed:.1f} allowed "
             f"= {100 * achieved / allowed:.0f}% (time efficiency {100 * best / wall:.0f}%)"
         )
+        if args.figure_pages:
+            _report_figures(args, port, images)
     finally:
         server.terminate()
     return 0

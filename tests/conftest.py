@@ -13,6 +13,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
+from linkindex.fetch.network import ipv4_address
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_NOTES = ROOT / "data" / "notes"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -20,6 +22,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+_real_gethostbyname = socket.gethostbyname
+_real_gethostbyname_ex = socket.gethostbyname_ex
+_real_gethostbyaddr = socket.gethostbyaddr
 
 
 def _loopback_only(address: Any) -> None:
@@ -44,14 +50,72 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     return _real_connect_ex(self, address)
 
 
+def _needs_no_dns(host: Any) -> bool:
+    """Whether looking ``host`` up stays on the machine: localhost or a numeric address."""
+    if host is None:
+        return True  # the wildcard address of a server socket
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    name = str(host).strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name.split("%")[0])
+        return True
+    except ValueError:
+        return ipv4_address(name) is not None  # 127.1, 2130706433: read without DNS
+
+
+def _no_dns(host: Any) -> None:
+    if not _needs_no_dns(host):
+        raise socket.gaierror(socket.EAI_NONAME, f"tests may not look up names (tried {host})")
+
+
+def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    _no_dns(host)
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def _guarded_gethostbyname(host: str) -> str:
+    _no_dns(host)
+    return _real_gethostbyname(host)
+
+
+def _guarded_gethostbyname_ex(host: str) -> Any:
+    _no_dns(host)
+    return _real_gethostbyname_ex(host)
+
+
+def _guarded_gethostbyaddr(host: str) -> Any:
+    _no_dns(host)
+    return _real_gethostbyaddr(host)
+
+
+_GUARDS = {
+    "getaddrinfo": (_real_getaddrinfo, _guarded_getaddrinfo),
+    "gethostbyname": (_real_gethostbyname, _guarded_gethostbyname),
+    "gethostbyname_ex": (_real_gethostbyname_ex, _guarded_gethostbyname_ex),
+    "gethostbyaddr": (_real_gethostbyaddr, _guarded_gethostbyaddr),
+}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def no_internet() -> Iterator[None]:
-    """Every test runs with outbound connections limited to loopback."""
+    """Every test runs with outbound connections limited to loopback and no DNS look-ups.
+
+    Names other than localhost are refused as a resolver refuses an unknown name
+    (``socket.gaierror``), so code under test sees what an offline machine shows it.
+    Processes a test starts get ``children.child_env()``.
+    """
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    for name, (_real, guarded) in _GUARDS.items():
+        setattr(socket, name, guarded)
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+    for name, (real, _guarded) in _GUARDS.items():
+        setattr(socket, name, real)
 
 
 @pytest.fixture

@@ -187,3 +187,31 @@ def sample_library(store: Store) -> dict[str, int]:
         title="ONNX again",
     )
     return ids
+
+
+def add_figures(
+    store: Store, home: Any, link_id: int, figures: Sequence[tuple[str, int, bytes, str]]
+) -> list[str]:
+    """Give a link's page these figures, stored as a crawl stores them: each
+    ``(address, paragraphs before it, bytes, alt)``. Returns their sha256, in order."""
+    from linkindex.extract.imagefile import read_image
+    from linkindex.models import Figure
+    from linkindex.snapshots import Images, content_hash
+    from linkindex.store import FigureOutcome, StoredImage
+
+    images = Images(home)
+    with store.transaction():
+        store.save_figures(
+            link_id, [Figure(url, after, alt) for url, after, _body, alt in figures], archived=False
+        )
+    outcomes = []
+    for position, (url, _after, body, _alt) in enumerate(figures):
+        kind = read_image(body)
+        assert kind is not None, "a test figure must be a picture linkindex keeps"
+        images.put(body)
+        image = StoredImage(
+            content_hash(body), kind.content_type, len(body), kind.width, kind.height
+        )
+        outcomes.append(FigureOutcome(position, url, "stored", image))
+    store.record_figures(link_id, outcomes, at=FIRST_SEEN)
+    return [content_hash(body) for _url, _after, body, _alt in figures]

@@ -144,6 +144,80 @@ def test_show_page_placements_and_history(
     assert "page: none stored yet" in dead
 
 
+def test_show_says_which_extractor_produced_the_text(
+    runner: CliRunner, home: Path, server: HTTPServer, library: dict[str, str]
+) -> None:
+    # A Zhihu page of a kind the Zhihu extractor has no text for: the generic one reads it.
+    page = (Path(__file__).parent / "fixtures" / "pages" / "zhihu_zvideo.html").read_bytes()
+    server.expect_request("/zvideo/1623456789012345678").respond_with_data(
+        page, content_type="text/html; charset=utf-8"
+    )
+    url = server.url_for("/zvideo/1623456789012345678")
+    with Store(home) as store:
+        add_links(store, [url])
+    assert runner.invoke(app, ["crawl"]).exit_code == 0
+    out = runner.invoke(app, ["show", url]).output.splitlines()
+    [line] = [line for line in out if line.startswith("page (")]
+    assert line.startswith("page (text by web, after zhihu found none, ")
+    assert "  title:      十分钟看懂 FlashAttention 的显存优化" in out
+    assert any("FlashAttention 的做法是分块" in line for line in out)
+    good = runner.invoke(app, ["show", library["good"]]).output
+    assert "\npage (web, " in good  # a page its own extractor read says just that
+    data = json.loads(runner.invoke(app, ["show", url, "--json"]).output)
+    assert (data["page"]["extractor"], data["page"]["extra"]["text_fallback_from"]) == (
+        "web",
+        "zhihu",
+    )
+
+
+@pytest.mark.parametrize("damage", ["overwritten", "truncated", "deleted"])
+def test_doctor_checks_snapshot_bytes_and_repair_refetches_them(
+    runner: CliRunner, home: Path, server: HTTPServer, library: dict[str, str], damage: str
+) -> None:
+    import gzip
+
+    from linkindex.snapshots import Snapshots
+
+    server.clear_all_handlers()  # the same page, now with an ETag (a 304 would bring no body)
+    server.expect_request("/good").respond_with_data(
+        fixture("article.html"), content_type="text/html", headers={"ETag": '"v1"'}
+    )
+    server.expect_request("/gone").respond_with_data("no", status=404)
+    assert runner.invoke(app, ["crawl"]).exit_code == 0
+    assert runner.invoke(app, ["doctor"]).output.splitlines()[-1] == "ok"
+    with Store(home) as store:
+        [digest] = store.snapshot_hashes()
+        etag = store.conn.execute("SELECT etag FROM links WHERE url=?", (library["good"],))
+        assert etag.fetchone()[0] == '"v1"'
+    snapshots = Snapshots(home)
+    stored = snapshots.path(digest)
+    if damage == "overwritten":  # still a valid gzip, of other bytes
+        stored.write_bytes(gzip.compress(b"<html>something else</html>"))
+    elif damage == "truncated":
+        stored.write_bytes(stored.read_bytes()[:20])
+    else:
+        stored.unlink()
+
+    found = runner.invoke(app, ["doctor"])
+    assert found.exit_code == 1
+    kind = "are missing" if damage == "deleted" else "do not match their sha256 name"
+    assert f"problem: 1 snapshot files {kind}" in found.output
+    data = json.loads(runner.invoke(app, ["doctor", "--json"]).output)
+    assert data["missing_snapshots" if damage == "deleted" else "damaged_snapshots"] == [digest]
+
+    repaired = runner.invoke(app, ["doctor", "--repair"])
+    assert repaired.exit_code == 0, repaired.output
+    assert "marked 1 link of 1 lost snapshot for a re-fetch" in repaired.output
+    assert not stored.exists()  # a damaged file is gone, so the re-fetch writes it again
+
+    assert runner.invoke(app, ["crawl"]).exit_code == 0  # due again, fetched in full
+    requests = [entry[0] for entry in server.log if entry[0].path == "/good"]
+    assert len(requests) == 2
+    assert "If-None-Match" not in requests[-1].headers
+    assert snapshots.verify(digest)
+    assert runner.invoke(app, ["doctor"]).output.splitlines()[-1] == "ok"
+
+
 def test_show_finds_a_link_by_where_it_redirected(
     runner: CliRunner, home: Path, server: HTTPServer, library: dict[str, str]
 ) -> None:

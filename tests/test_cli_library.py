@@ -112,6 +112,35 @@ def test_import_warns_about_bad_files_and_imports_the_rest(
     assert json.loads(topics.stdout)[0]["name"] == "参考"
 
 
+def test_odd_notes_lose_nothing_and_show_prints_no_escapes(
+    home: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    note = tmp_path / "odd.md"
+    deep = "".join("  " * i + f"- 层{i}\n" for i in range(60))
+    note.write_text(
+        f"# 开头\n\n{deep}\n# 后面\n\n"
+        "https://bücher.de/x\n\n德语\x1b[2J书店\x07\n\n"
+        "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA?\n显存不足？PyTorch显存使用分析与优化\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", str(note)])
+    assert result.exit_code == 0, result.output
+    assert "links: 2 new" in result.stdout
+    assert result.stderr.splitlines() == [
+        f"warning: {note} line 52: nested too deep for Markdown (50 lists or 100 quotes); "
+        "read as plain lines"
+    ]
+    shown = runner.invoke(app, ["show", "https://bücher.de/x"])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "https://bücher.de/x"  # shown as written
+    assert "  canonical:  https://xn--bcher-kva.de/x" in lines  # stored as IDNA
+    assert "    德语书店" in lines
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    wechat = runner.invoke(app, ["show", "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA"])
+    assert "    显存不足？PyTorch显存使用分析与优化" in wechat.stdout.splitlines()
+
+
 def test_import_of_nothing_but_bad_files_exits_1(
     home: Path, runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from children import child_env
 from linkindex.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +138,11 @@ def test_show_and_related_find_a_link_the_same_ways(runner: CliRunner, home: Pat
 def test_search_process_stays_small(home: Path) -> None:
     """`linkindex search` never imports the crawler, httpx or BeautifulSoup, nor jieba."""
     fill(home)
-    subprocess.run([sys.executable, "-m", "linkindex", "index", "--home", str(home)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "linkindex", "index", "--home", str(home)],
+        check=True,
+        env=child_env(),
+    )
     script = (
         "import sys\n"
         "from linkindex.cli import app\n"
@@ -153,7 +157,7 @@ def test_search_process_stays_small(home: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "LINKINDEX_HOME": str(home)},
+        env=child_env(LINKINDEX_HOME=str(home)),
     )
     assert MEMORY in done.stdout
     modules = set(done.stderr.split())
@@ -162,3 +166,29 @@ def test_search_process_stays_small(home: Path) -> None:
     # what whoosh imports for functions linkindex never calls (index._DEFERRED)
     for unused in ("urllib.request", "whoosh.lang.morph_en", "whoosh.lang.porter"):
         assert unused not in modules
+
+
+def test_titles_stored_with_terminal_escapes_never_reach_the_terminal(
+    runner: CliRunner, home: Path
+) -> None:
+    # A library filled before titles were cleaned at import may still hold escapes.
+    from freshness_library import add_link
+    from linkindex.store import Store
+
+    hostile = "显存\x1b[2J优化\x1b]0;owned\x07指南\x9b"
+    with Store(home) as store:
+        add_link(
+            store,
+            "https://hostile.example/a",
+            status="ok",
+            topic=["主题\x1b[31m"],
+            title=hostile,
+            page={"title": hostile, "text": f"正文 {hostile}\n第二行"},
+        )
+    assert runner.invoke(app, ["index"]).exit_code == 0
+    for command in (["search", "显存"], ["show", "https://hostile.example/a"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "\x9b" not in result.output
+        assert "显存优化指南" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -530,7 +531,7 @@ def test_raw_copy_url() -> None:
     assert raw_copy_url(already) == "https://web.archive.org/web/2013id_/http://example.com/"
 
 
-def test_a_crawl_brings_the_index_up_to_date_unless_interrupted(
+def test_a_crawl_keeps_the_index_up_to_date_even_when_interrupted(
     db: Store, home: Path, server: HTTPServer
 ) -> None:
     from linkindex import search
@@ -544,12 +545,66 @@ def test_a_crawl_brings_the_index_up_to_date_unless_interrupted(
 
     settings = fast_settings()
     stopped = crawl(db, home, settings, selection=CrawlSelection(), progress=ctrl_c)
-    assert stopped.interrupted and stopped.indexed is None
-    assert not folder.exists(home)  # left for the next command that refreshes it
+    assert stopped.interrupted and stopped.indexed  # what it fetched is searchable at once
+    assert folder.exists(home)
+    found = search.search(home, "checkpointing", store=db)
+    # the page fetched before Ctrl-C (either: both were in flight) is found as ok
+    assert [hit.status for hit in found.hits] == ["ok"]
+    assert found.hits[0].link_id in (first, second)
     summary = run(db, home, settings, due_only=False)
-    assert summary.indexed == 2 and summary.to_dict()["indexed"] == 2
+    assert summary.indexed == 1 and summary.to_dict()["indexed"] == 1  # only the second changed
     found = search.search(home, "checkpointing", store=db)
     assert {hit.link_id for hit in found.hits} == {first, second}
     assert all(hit.status == "ok" for hit in found.hits)
     alone = crawl(db, home, settings, selection=CrawlSelection(due_only=False), index=False)
     assert alone.done == 2 and alone.indexed is None
+
+
+def test_pages_are_searchable_while_the_crawl_runs(
+    db: Store, home: Path, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of the crawl are indexed beside it: the web UI sees them within minutes."""
+    from linkindex import indexing, search
+
+    monkeypatch.setattr(indexing, "BATCH_LINKS", 2)
+    server.expect_request("/article").respond_with_response(html(ARTICLE))
+    ids = add_links(db, [server.url_for(f"/article?{n}") for n in range(6)])
+    seen_during: list[int] = []
+
+    def look(progress: CrawlProgress) -> None:
+        if progress.done != 4:
+            return
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # another reader, as the web UI is
+            found = search.search(home, "checkpointing status:ok")
+            if found.total >= 2:
+                seen_during.append(found.total)
+                return
+            time.sleep(0.05)
+
+    summary = crawl(db, home, fast_settings(), selection=CrawlSelection(), progress=look)
+    assert seen_during and 2 <= seen_during[0] <= 4
+    assert summary.indexed is not None and summary.indexed >= 6
+    found = search.search(home, "checkpointing status:ok", store=db)
+    assert {hit.link_id for hit in found.hits} == set(ids)
+
+
+def test_index_batches_are_due_by_count_or_by_time(home: Path) -> None:
+    from linkindex import indexing
+
+    now = [0.0]
+    started: list[int] = []
+    batches = indexing.Batches(home, links=3, seconds=60, clock=lambda: now[0])
+    batches._index = lambda: started.append(batches.pending)  # type: ignore[method-assign]
+    batches.changed()
+    batches.changed()
+    batches.wait()
+    assert started == []
+    batches.changed()  # the third change: a batch
+    batches.wait()
+    assert len(started) == 1
+    batches.changed()
+    now[0] = 61.0  # a lone change, two minutes later: a batch too
+    batches.changed()
+    batches.wait()
+    assert len(started) == 2

@@ -3,7 +3,6 @@ and the next crawl finishes the rest."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +15,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from children import child_env
 from crawl_servers import add_links, fixture
+from linkindex import search
 from linkindex.config import load_settings
 from linkindex.crawl import CrawlSelection, crawl
 from linkindex.snapshots import Snapshots
@@ -60,7 +61,7 @@ def slow_library(home: Path) -> Iterator[tuple[HTTPServer, list[int]]]:
 
 
 def start_crawl(home: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LINKINDEX_HOME": str(home)}
+    env = child_env(LINKINDEX_HOME=str(home))
     return subprocess.Popen(
         [sys.executable, "-m", "linkindex", "crawl", "--home", str(home)],
         stdout=subprocess.PIPE,
@@ -140,6 +141,8 @@ def test_sigkill_mid_crawl_then_resume(
     with Store(home) as store:
         summary = crawl(store, home, load_settings(home), selection=CrawlSelection())
     assert summary.done == LINKS - done
+    # the next crawl first indexed what the killed one had fetched, then the rest
+    assert search.search(home, "status:ok").total == LINKS
     assert summary.counts == {"ok": LINKS - done}
     assert assert_consistent(home) == LINKS
     # Each link was asked once, plus at most the two requests in flight when it was killed.
@@ -174,3 +177,5 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_say_how_to_resume(
         time.sleep(0.05)
     done = assert_consistent(home)
     assert 2 <= done < LINKS
+    # what it fetched before it stopped is searchable at once
+    assert search.search(home, "status:ok").total == done

@@ -31,7 +31,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from children import child_env
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
@@ -124,14 +126,10 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 
 def run_example(example: Example, home: Path, workdir: Path) -> list[str]:
     """Run an example command as a user would, in ``workdir``; its output as shown."""
-    env = dict(os.environ)
-    env.update(
+    env = child_env(
         LINKINDEX_HOME=str(home),
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         COLUMNS="100",
-        HTTP_PROXY="http://127.0.0.1:9",
-        HTTPS_PROXY="http://127.0.0.1:9",
-        NO_PROXY="127.0.0.1,localhost",
     )
     done = subprocess.run(
         ["bash", "-c", example.command],

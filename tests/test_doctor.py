@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
+from crawl_servers import add_links
 from linkindex import doctor, importer
 from linkindex.snapshots import Snapshots
 from linkindex.store import Store
 
 NOTES = Path(__file__).parent / "fixtures" / "search" / "notes"
+MISSING = (
+    "1 snapshot files are missing "
+    "(a re-fetch of their links restores them: `linkindex doctor --repair`)"
+)
 
 
 def test_checkup_finds_a_missing_index_and_missing_snapshots(home: Path) -> None:
@@ -26,13 +32,51 @@ def test_checkup_finds_a_missing_index_and_missing_snapshots(home: Path) -> None
         found = doctor.checkup(store, home)
         assert not found.index.ok and not found.repaired
         assert found.missing_snapshots == [lost.hash]
-        assert found.problems == [
-            "there is no search index",
-            "1 snapshot files are missing (re-crawl restores them)",
-        ]
+        assert found.problems == ["there is no search index", MISSING]
 
         repaired = doctor.checkup(store, home, repair=True)
         assert repaired.repaired and repaired.index.ok
         assert repaired.index.index_links == store.count_links() > 0
-        assert repaired.problems == ["1 snapshot files are missing (re-crawl restores them)"]
+        # no link had that body: nothing to re-fetch it from, so the problem stays
+        assert (repaired.refetch, repaired.problems) == ([], [MISSING])
         assert not doctor.checkup(store, home, repair=True).repaired  # nothing to repair
+
+
+def test_a_damaged_snapshot_is_found_and_its_link_refetched(home: Path) -> None:
+    body = b"<html><title>kept</title></html>"
+    with Store(home) as store:
+        [link_id] = add_links(store, ["https://a.example/page"])
+        snapshot = Snapshots(home).put(body)
+        with store.transaction():
+            store.conn.execute(
+                "INSERT INTO snapshots(hash, size, stored_size, created_at) VALUES(?, 1, 1, 'x')",
+                (snapshot.hash,),
+            )
+            store.conn.execute(
+                "INSERT INTO link_snapshots(link_id, hash, fetched_at) VALUES(?, ?, 'x')",
+                (link_id, snapshot.hash),
+            )
+            store.conn.execute(
+                "UPDATE links SET content_hash=?, etag='\"v1\"', last_modified='Mon', "
+                "next_fetch_at='2099-01-01T00:00:00Z', status='ok' WHERE id=?",
+                (snapshot.hash, link_id),
+            )
+        path = Snapshots(home).path(snapshot.hash)
+        path.write_bytes(gzip.compress(b"<html>someone else's bytes</html>"))
+
+        found = doctor.checkup(store, home)
+        assert (found.snapshots_checked, found.missing_snapshots) == (1, [])
+        assert found.damaged_snapshots == [snapshot.hash]
+        assert found.problems[-1].startswith("1 snapshot files do not match their sha256 name")
+
+        repaired = doctor.checkup(store, home, repair=True)
+        assert repaired.refetch == [link_id]
+        assert not path.exists()
+        row = store.conn.execute(
+            "SELECT content_hash, etag, last_modified, next_fetch_at FROM links WHERE id=?",
+            (link_id,),
+        ).fetchone()
+        assert tuple(row) == (None, None, None, None)
+        assert [due.id for due in store.due_links(now="2026-01-01T00:00:00Z")] == [link_id]
+        assert Snapshots(home).put(body).created  # the re-fetched body is stored again
+        assert Snapshots(home).verify(snapshot.hash)

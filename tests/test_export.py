@@ -9,12 +9,13 @@ import re
 import time
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from freshness_library import sample_library
+from freshness_library import add_link, sample_library
 from linkindex import export
 from linkindex.errors import UserError
 from linkindex.store import Store
@@ -334,3 +335,127 @@ def test_select_by_search_query(library: tuple[Store, dict[str, int]], home: Pat
     assert [r.id for r in found] == [ids["pytorch_mem"]]
     assert export.select(store, home, query="显存", site="github") == []
     assert ids["onnx"] in {r.id for r in export.select(store, home, query="ONNX")}
+
+
+# -- hostile text: every format stays valid --------------------------------------------
+
+#: Characters XML cannot hold and a terminal would obey: a title or a page may carry any.
+HOSTILE = "\x00\x01\x08\x0b\x0c\x1b[2J\x1b]0;owned\x07\x7f\x85\x9b\ufffe\uffff\U0001fffe"
+UNFIT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\U0001fffe]")
+
+
+@pytest.fixture
+def hostile(home: Path) -> Iterator[tuple[Store, list[LinkRecord]]]:
+    """A library whose titles, topics, descriptions and page text carry HOSTILE."""
+    store = Store(home)
+    add_link(
+        store,
+        "https://hostile.example/a",
+        status="ok",
+        topic=[f"主题{HOSTILE}一", "子>主题"],
+        title=f"标题{HOSTILE}一",
+        description=f"说明{HOSTILE}",
+        page={"title": f"网页{HOSTILE}", "text": f"正文{HOSTILE}\n\n第二段{HOSTILE}"},
+        note_title=f"笔记{HOSTILE}",
+    )
+    add_link(store, "https://hostile.example/b", status="new", title=f"{HOSTILE}空")
+    yield store, export.select(store, home)
+    store.close()
+
+
+@pytest.mark.parametrize("fmt", [fmt for fmt in export.FORMATS if fmt not in ("json", "epub")])
+def test_text_formats_carry_no_control_characters(
+    hostile: tuple[Store, list[LinkRecord]], fmt: str
+) -> None:
+    _, records = hostile
+    text = export.render(records, fmt, title=f"清单{HOSTILE}").decode("utf-8-sig")
+    assert not UNFIT.findall(text.replace("\r\n", "\n"))
+    assert "标题一" in text
+    assert "[2J" not in text and "owned" not in text
+
+
+def test_opml_is_well_formed_whatever_the_text(hostile: tuple[Store, list[LinkRecord]]) -> None:
+    _, records = hostile
+    root = ET.fromstring(export.render(records, "opml", title=f"清单{HOSTILE}"))
+    assert root.findtext("head/title") == "清单"
+    topic = next(o for o in root.find("body") if o.get("type") != "link")  # type: ignore[union-attr]
+    assert topic.get("text") == "主题一"
+    titles = {o.get("text") for o in root.iter("outline") if o.get("type") == "link"}
+    assert titles == {"标题一", "空"}
+
+
+def test_epub_is_written_and_well_formed_whatever_the_text(
+    hostile: tuple[Store, list[LinkRecord]], tmp_path: Path
+) -> None:
+    from ebooklib import epub
+
+    _, records = hostile
+    path = tmp_path / "hostile.epub"
+    path.write_bytes(export.render(records, "epub", title=f"清单{HOSTILE}"))
+    book = epub.read_epub(str(path))
+    assert book.get_metadata("DC", "title")[0][0] == "清单"
+    with zipfile.ZipFile(path) as book_zip:
+        for name in book_zip.namelist():
+            if name.endswith((".xhtml", ".ncx", ".opf")):
+                ET.fromstring(book_zip.read(name))  # every XML file parses
+        chapter = next(
+            book_zip.read(name).decode()
+            for name in book_zip.namelist()
+            if name.endswith(".xhtml") and "正文" in book_zip.read(name).decode()
+        )
+    assert "<h1>标题一</h1>" in chapter
+    assert "<p>正文</p>" in chapter and "<p>第二段</p>" in chapter
+
+
+def test_the_cli_exports_an_epub_whatever_the_text(
+    hostile: tuple[Store, list[LinkRecord]], home: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from linkindex.cli import app
+
+    store, _ = hostile
+    store.close()
+    out = tmp_path / "list.epub"
+    result = CliRunner().invoke(app, ["export", "--format", "epub", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert zipfile.is_zipfile(out)
+
+
+@pytest.mark.parametrize(
+    ("title", "cell"),
+    [
+        ('=HYPERLINK("http://evil.example","点我")', '\'=HYPERLINK("http://evil.example","点我")'),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1,2)", "'@SUM(1,2)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\n=1+1"),
+        ("显存 = 1+1", "显存 = 1+1"),
+        ("a-b", "a-b"),
+    ],
+)
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(
+    home: Path, title: str, cell: str
+) -> None:
+    store = Store(home)
+    add_link(
+        store,
+        "https://csv.example/a",
+        topic=["=主题"],
+        title=title,
+        note="/notes/=cmd.md",
+        note_title="@笔记",
+        description="-说明",
+    )
+    records = export.select(store, home)
+    store.close()
+    rows = list(csv.DictReader(io.StringIO(export.render(records, "csv").decode("utf-8-sig"))))
+    assert rows[0]["title"] == cell
+    assert (rows[0]["topics"], rows[0]["note_title"], rows[0]["summary"]) == (
+        "'=主题",
+        "'@笔记",
+        "'-说明",
+    )
+    assert rows[0]["note_path"] == "/notes/=cmd.md"
+    assert rows[0]["url"] == "https://csv.example/a"

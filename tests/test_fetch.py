@@ -22,11 +22,13 @@ from crawl_servers import (
     assert_interval_kept,
     fast_settings,
 )
-from linkindex.config import SiteSettings
+from linkindex.config import SiteSettings, load_settings
 from linkindex.errors import ConfigError
 from linkindex.fetch import Conditional, Fetcher, retry_after
 from linkindex.fetch.network import is_public_address
+from linkindex.fetch.politeness import HostLimits
 from linkindex.models import FetchResult
+from linkindex.urls import site_of
 
 HTML = "<html><head><title>t</title></head><body><p>hello</p></body></html>"
 
@@ -213,6 +215,52 @@ def test_robots_disallow_skips_and_robots_is_fetched_once(server: HTTPServer) ->
     assert (private.outcome, private.error) == ("skipped", "robots.txt disallows it")
     assert public.outcome == "ok"
     assert [entry[0].path for entry in server.log] == ["/robots.txt", "/public"]
+
+
+def test_robots_crawl_delay_lengthens_the_host_interval(server: HTTPServer) -> None:
+    seen = Recorder()
+
+    def handler(request: Request) -> Response:
+        seen.add(request.path, {})
+        return Response(HTML)
+
+    server.expect_request("/robots.txt").respond_with_data(
+        "User-agent: linkindex\nCrawl-delay: 0.5\n\nUser-agent: *\nCrawl-delay: 0\n"
+    )
+    server.expect_request("/p").respond_with_handler(handler)
+    settings = fast_settings(obey_robots=True, per_host_interval=0.0, per_host_concurrency=2)
+
+    async def run() -> float:
+        async with Fetcher(settings) as fetcher:
+            await asyncio.gather(*(fetcher.fetch(server.url_for("/p")) for _ in range(4)))
+            return fetcher.politeness.limits("127.0.0.1").interval
+
+    assert asyncio.run(run()) == 0.5
+    starts = [s.at for s in seen.seen]
+    assert len(starts) == 4
+    assert_interval_kept(starts, 0.5)
+
+
+def test_a_huge_crawl_delay_is_capped(server: HTTPServer) -> None:
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nCrawl-delay: 86400\n")
+    server.expect_request("/p").respond_with_data(HTML)
+
+    async def run() -> tuple[str, float]:
+        async with Fetcher(fast_settings(obey_robots=True)) as fetcher:
+            result = await fetcher.fetch(server.url_for("/p"))
+            return result.outcome, fetcher.politeness.limits("127.0.0.1").interval
+
+    assert asyncio.run(run()) == ("ok", 60.0)
+
+
+def test_wechat_is_fetched_one_at_a_time_five_seconds_apart_by_default(home: Path) -> None:
+    # WeChat shows its 环境异常 verification page after bursts: these defaults keep a
+    # first crawl of thousands of articles from being blocked.
+    fetcher = Fetcher(load_settings(home), site_of=site_of)
+    assert fetcher.politeness.limits("mp.weixin.qq.com") == HostLimits(1, 5.0)
+    assert fetcher.politeness.limits("zhuanlan.zhihu.com") == HostLimits(1, 3.0)
+    assert fetcher.politeness.limits("blog.csdn.net") == HostLimits(2, 2.0)
+    assert fetcher.politeness.limits("blog.example.com") == HostLimits(2, 1.0)
 
 
 def test_conditional_request_gets_not_modified(server: HTTPServer) -> None:

@@ -453,3 +453,102 @@ def test_every_placement_line_holds_its_url(path: Path) -> None:
             assert "[the ref][docs]" in line  # a reference link stands where it is used
             continue
         assert link.url in line, (link.url, link.placement.line)
+
+
+# -- odd notes: nothing lost ------------------------------------------------------------
+
+
+def nested_list(depth: int) -> str:
+    """A list ``depth`` levels deep, each item with a link, then a heading and a link."""
+    items = "".join("  " * i + f"- 第{i}层 https://deep.example/{i}\n" for i in range(depth))
+    return f"# 开头\n\n{items}\n# 后面\n\nhttps://after.example/x\n\n后面的标题\n"
+
+
+@pytest.mark.parametrize("depth", [10, 12, 49])
+def test_a_deep_list_keeps_the_rest_of_the_note(depth: int) -> None:
+    # markdown-it's CommonMark preset stopped at ten levels and dropped everything after.
+    note = parse_note(nested_list(depth), "/notes/deep.md")
+    assert [link.url for link in note.links] == [
+        *(f"https://deep.example/{i}" for i in range(depth)),
+        "https://after.example/x",
+    ]
+    after = note.links[-1].placement
+    assert (after.topic, after.title, after.line) == (("后面",), "后面的标题", depth + 6)
+    assert note.headings == [("开头",), ("后面",)]
+    assert note.warnings == []
+
+
+def test_a_list_too_deep_for_markdown_is_read_as_lines_with_one_warning() -> None:
+    note = parse_note(nested_list(80), "/notes/deep.md")
+    assert [link.url for link in note.links] == [
+        *(f"https://deep.example/{i}" for i in range(80)),
+        "https://after.example/x",
+    ]
+    assert all(link.placement.topic == ("开头",) for link in note.links[:-1])
+    assert note.links[49].placement.line == 52  # the 50th level starts the plain lines
+    assert note.links[-1].placement.title == "后面的标题"
+    assert note.warnings == [
+        "line 52: nested too deep for Markdown (50 lists or 100 quotes); read as plain lines"
+    ]
+
+
+def test_quotes_too_deep_for_markdown_keep_the_rest() -> None:
+    text = "> " * 150 + "https://quoted.example/x\n\n# 后面\n\nhttps://after.example/x\n\n标题\n"
+    note = parse_note(text, "/notes/quotes.md")
+    assert [link.url for link in note.links] == [
+        "https://quoted.example/x",
+        "https://after.example/x",
+    ]
+    assert note.links[-1].placement.title == "标题"
+    assert len(note.warnings) == 1
+
+
+@pytest.mark.parametrize("ending", ["?", "?\n", "."])
+def test_a_url_line_ending_in_a_question_mark_keeps_the_title_below(ending: str) -> None:
+    # WeChat's app copies links with an empty query string: "…/s/ID?".
+    note = parse_note(
+        f"# 参考\n\nhttps://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA{ending}\n"
+        "显存不足？PyTorch显存使用分析与优化\n",
+        "/notes/q.md",
+    )
+    assert len(note.links) == 1
+    placement = note.links[0].placement
+    assert (placement.title, placement.description) == ("显存不足？PyTorch显存使用分析与优化", "")
+    assert normalize(note.links[0].url) == "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA"
+
+
+@pytest.mark.parametrize(
+    ("line", "url", "key"),
+    [
+        ("https://bücher.de/x", "https://bücher.de/x", "https://xn--bcher-kva.de/x"),
+        (
+            "https://ru.wikipedia.org/wiki/Москва",
+            "https://ru.wikipedia.org/wiki/Москва",
+            "https://ru.wikipedia.org/wiki/%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0",
+        ),
+        ("详见https://bücher.de/x，很好", "https://bücher.de/x", "https://xn--bcher-kva.de/x"),
+        ("https://x.example/a中文标题", "https://x.example/a", "https://x.example/a"),
+    ],
+)
+def test_internationalised_urls_are_kept_whole(line: str, url: str, key: str) -> None:
+    note = parse_note(f"{line}\n\n标题\n", "/notes/idn.md")
+    assert [link.url for link in note.links] == [url]
+    assert normalize(note.links[0].url) == key
+
+
+def test_control_characters_and_terminal_escapes_are_stripped() -> None:
+    text = (
+        "---\ntitle: 笔记\x1b]0;owned\x07标题\n---\n"
+        "# 主题\x1b[31m一\x1b[0m\n\n"
+        "标签\x00：\n"
+        "https://a.example/x\n"
+        "标\x1b[2J题\x07\ufffe好\x85\x9b1m\n"
+        "\nhttps://a.example/y 说\x7f明\U0010ffff\ttab\n"
+    )
+    note = parse_note(text, "/notes/ctl.md")
+    assert note.note.title == "笔记标题"
+    first, second = (link.placement for link in note.links)
+    assert first.topic == ("主题一",)
+    assert (first.label, first.title) == ("标签", "标题好1m")
+    assert second.title == "说明\ttab"
+    assert [link.url for link in note.links] == ["https://a.example/x", "https://a.example/y"]

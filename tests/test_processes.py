@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import children
 from linkindex import workers
 from linkindex.store import LibraryLock
 
@@ -28,14 +29,7 @@ pytestmark = pytest.mark.skipif(
 
 def child_env(home: Path) -> dict[str, str]:
     """The environment of a linkindex child process: its own home, no way out."""
-    env = dict(os.environ)
-    env.update(
-        LINKINDEX_HOME=str(home),
-        PYTHONUNBUFFERED="1",
-        HTTP_PROXY="http://127.0.0.1:9",
-        HTTPS_PROXY="http://127.0.0.1:9",
-        NO_PROXY="127.0.0.1,localhost",
-    )
+    env = children.child_env(LINKINDEX_HOME=str(home), PYTHONUNBUFFERED="1")
     env.pop("LINKINDEX_DEBUG", None)
     return env
 

@@ -58,3 +58,29 @@ def test_missing_damaged_and_bad_names(tmp_path: Path) -> None:
     assert not snapshots.verify(stored.hash)
     with pytest.raises(NotFoundError):
         snapshots.path("../../etc/passwd")
+
+
+# -- figures --------------------------------------------------------------------------------
+
+
+def test_images_are_stored_once_as_they_came(tmp_path: Path) -> None:
+    from image_bytes import png
+    from linkindex.snapshots import Images
+
+    images = Images(tmp_path)
+    body = png(10, 10)
+    digest = content_hash(body)
+    assert images.put(body) is True
+    assert images.put(body, digest=digest) is False  # already there: not written again
+    path = tmp_path / "images" / digest[:2] / digest
+    assert images.path(digest) == path and path.read_bytes() == body  # not compressed
+    assert [p.name for p in path.parent.iterdir()] == [digest]  # no temporary file left
+    assert images.get(digest) == body and images.verify(digest)
+    path.write_bytes(body[:-1] + b"\x00")
+    assert not images.verify(digest)  # the bytes no longer match their name
+    images.remove(digest)
+    assert not images.exists(digest) and not images.verify(digest)
+    with pytest.raises(NotFoundError):
+        images.get(digest)
+    with pytest.raises(NotFoundError):
+        images.path("../../etc/passwd")

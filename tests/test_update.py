@@ -24,6 +24,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from children import child_env
 from linkindex.errors import LockedError
 from linkindex.models import from_iso
 from linkindex.report import build_report
@@ -305,7 +306,7 @@ def test_update_needs_notes(home: Path, tmp_path: Path) -> None:
 
 
 def run_cli(home: Path, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "LINKINDEX_HOME": str(home)}
+    env = child_env(LINKINDEX_HOME=str(home))
     return subprocess.Popen(
         [sys.executable, "-m", "linkindex", "update", "--home", str(home), *args],
         stdout=subprocess.PIPE,

@@ -40,6 +40,7 @@ class SiteSettings:
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     refresh_days: float | None = None  # how often an unchanged ok page is re-checked
+    image_referer: str | None = None  # Referer sent with this site's figures (default: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,21 @@ class ArchiveSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageSettings:
+    """[images] in config.toml: keeping the figures of crawled articles.
+
+    Image hosts get their own pace: a CDN such as mmbiz.qpic.cn serves pictures far
+    faster than the article hosts serve pages, and its pace never holds them up.
+    """
+
+    enabled: bool = True
+    per_host_interval: float = 0.2  # seconds between two requests to one image host
+    per_host_concurrency: int = 2
+    max_per_page: int = 50  # figures kept per page, in document order
+    max_bytes: int = 5_000_000  # larger pictures are not kept
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleSettings:
     """[schedule] in config.toml: the re-crawl policy."""
 
@@ -102,6 +118,7 @@ class Settings:
     sites: dict[str, SiteSettings] = field(default_factory=lambda: dict(DEFAULT_SITES))
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
 
     def site(self, name: str) -> SiteSettings:
         """The settings of one site (``web`` for any other)."""
@@ -155,6 +172,8 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
             settings = replace(settings, archive=_section(ArchiveSettings, value, "archive"))
         elif key == "schedule":
             settings = replace(settings, schedule=_section(ScheduleSettings, value, "schedule"))
+        elif key == "images":
+            settings = replace(settings, images=_section(ImageSettings, value, "images"))
         elif key == "sites":
             if not isinstance(value, dict):
                 raise ConfigError("config.toml: [sites] must hold tables such as [sites.wechat]")
@@ -171,7 +190,8 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
             settings = replace(settings, sites=sites)
         else:
             raise ConfigError(
-                f"config.toml: unknown section [{key}]; known: crawl, sites, archive, schedule"
+                f"config.toml: unknown section [{key}]; "
+                "known: crawl, sites, archive, schedule, images"
             )
     return settings
 

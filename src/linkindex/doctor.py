@@ -1,8 +1,11 @@
-"""Checking a library: the search index against the store, the snapshot files on disk.
+"""Checking a library: the search index against the store, snapshot and image files on disk.
 
 ``checkup`` is ``linkindex doctor``: it reports what disagrees and, asked to repair,
-rebuilds the index (the one part that can be rebuilt from the store; a missing snapshot
-comes back when its link is crawled again).
+rebuilds the index (the one part that can be rebuilt from the store), makes the links of
+lost snapshots due for a full re-fetch, and forgets image files that are missing or
+damaged, so that the next crawl fetches their figures again. A snapshot is lost when its
+file is gone, or when its bytes no longer hash to the sha256 it is named by (overwritten
+or damaged); an image file likewise.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkindex import indexing
-from linkindex.snapshots import Snapshots
+from linkindex.snapshots import Images, Snapshots
 
 if TYPE_CHECKING:
     from linkindex.store import Store
+
+_RESTORE = "a re-fetch of their links restores them: `linkindex doctor --repair`"
 
 
 @dataclass(slots=True)
@@ -23,24 +28,43 @@ class Checkup:
     """What ``checkup`` found (after the repair, if one was made)."""
 
     index: indexing.IndexCheck
-    missing_snapshots: list[str] = field(default_factory=list)
+    snapshots_checked: int = 0
+    missing_snapshots: list[str] = field(default_factory=list)  # no file
+    damaged_snapshots: list[str] = field(default_factory=list)  # bytes do not hash to the name
+    bad_images: list[str] = field(default_factory=list)  # missing, or not their sha256
     repaired: bool = False  # the index was rebuilt
+    refetch: list[int] = field(default_factory=list)  # links the repair made due
+    images_to_fetch_again: int = 0  # bad image files forgotten by the repair
 
     @property
     def problems(self) -> list[str]:
-        """Every problem in words: the index's, then the snapshots'."""
+        """Every problem in words: the index's, the snapshots' (unless re-fetched), the images'."""
         problems = list(self.index.problems)
-        if self.missing_snapshots:
+        if self.missing_snapshots and not self.refetch:
             problems.append(
-                f"{len(self.missing_snapshots)} snapshot files are missing (re-crawl restores them)"
+                f"{len(self.missing_snapshots)} snapshot files are missing ({_RESTORE})"
+            )
+        if self.damaged_snapshots and not self.refetch:
+            problems.append(
+                f"{len(self.damaged_snapshots)} snapshot files do not match their sha256 name, "
+                f"overwritten or damaged ({_RESTORE})"
+            )
+        if self.bad_images:
+            problems.append(
+                f"{len(self.bad_images)} image files are missing or damaged "
+                "(`linkindex doctor --repair` sends their figures back to the next crawl)"
             )
         return problems
 
 
 def checkup(store: Store, home: Path, *, repair: bool = False) -> Checkup:
-    """Check the library at ``home``; with ``repair`` rebuild an index that disagrees.
+    """Check the library at ``home``; with ``repair`` mend what can be mended.
 
-    The rebuild takes the library lock (LockedError while another writer runs).
+    The repair rebuilds an index that disagrees, deletes damaged snapshot files and makes
+    the links of lost snapshots due for a full re-fetch (``Store.refetch_snapshot_links``:
+    the next crawl stores their bodies again), and sends figures whose image file is lost
+    back to the next crawl. It takes the library lock (LockedError while another writer
+    runs). Every snapshot body is read and hashed once.
     """
     from linkindex.store import LibraryLock
 
@@ -50,5 +74,24 @@ def checkup(store: Store, home: Path, *, repair: bool = False) -> Checkup:
             indexing.refresh(store, home, rebuild=True)
         found.repaired = True
         found.index = indexing.check(store, home)
-    found.missing_snapshots = Snapshots(home).missing(store.snapshot_hashes())
+    snapshots = Snapshots(home)
+    hashes = store.snapshot_hashes()
+    found.snapshots_checked = len(hashes)
+    found.missing_snapshots = snapshots.missing(hashes)
+    found.damaged_snapshots = snapshots.damaged(hashes)
+    lost = [*found.missing_snapshots, *found.damaged_snapshots]
+    if repair and lost:
+        with LibraryLock(home):
+            for digest in found.damaged_snapshots:
+                snapshots.discard(digest)
+            found.refetch = store.refetch_snapshot_links(lost)
+    images = Images(home)
+    found.bad_images = [d for d in store.image_hashes() if not images.verify(d)]
+    if repair and found.bad_images:
+        with LibraryLock(home):
+            store.refetch_images(found.bad_images)
+            for digest in found.bad_images:
+                images.remove(digest)
+        found.images_to_fetch_again = len(found.bad_images)
+        found.bad_images = [d for d in store.image_hashes() if not images.verify(d)]
     return found

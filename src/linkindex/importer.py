@@ -62,7 +62,7 @@ class ImportSummary:
     links_restored: int = 0  # placed again after being removed
     placements: int = 0  # placements written by this import
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> links not imported
-    warnings: list[str] = field(default_factory=list)  # one line per file that failed
+    warnings: list[str] = field(default_factory=list)  # a file that failed, a part not read
     roots: list[str] = field(default_factory=list)
     indexed: int | None = None  # documents the index refresh wrote (None: not refreshed)
 
@@ -145,6 +145,7 @@ class _Prepared:
     note: Note
     skipped: dict[str, int]
     rows: list[PlacementRow]
+    warnings: list[str]
 
 
 class _Import:
@@ -242,6 +243,7 @@ class _Import:
             summary.placements += len(item.rows)
             for reason, count in item.skipped.items():
                 summary.skipped[reason] = summary.skipped.get(reason, 0) + count
+            summary.warnings.extend(f"{item.file.path} {warning}" for warning in item.warnings)
 
     def remove_vanished(self, root: Path) -> None:
         """Notes once imported from ``root`` whose file is gone: removed, placements dropped."""
@@ -302,7 +304,7 @@ def _prepare(file: _Changed) -> _Prepared:
     parsed = parse_note(file.text, file.path)
     rows = _placement_rows(parsed)
     file.text = ""  # not needed any more: don't send it back
-    return _Prepared(file, parsed.note, parsed.skipped, rows)
+    return _Prepared(file, parsed.note, parsed.skipped, rows, parsed.warnings)
 
 
 def _placement_rows(parsed: ParsedNote) -> list[PlacementRow]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +44,20 @@ def from_iso(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+#: A blank line (whitespace allowed) separates two paragraphs of a page's text.
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def paragraphs(text: str) -> list[str]:
+    """A page's text as the reader shows it: the blocks between blank lines, stripped.
+
+    The one rule of what a paragraph is: ``Figure.after`` counts these, and the reader,
+    the EPUB export and the extractors all split text with it.
+    """
+    blocks = (block.strip() for block in _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n")))
+    return [block for block in blocks if block]
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """One Markdown file of the user's notes."""
@@ -82,6 +97,7 @@ class ParsedNote:
     links: list[NoteLink] = field(default_factory=list)
     headings: list[tuple[str, ...]] = field(default_factory=list)  # every heading path seen
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count (mailto, malformed…)
+    warnings: list[str] = field(default_factory=list)  # what could not be read as Markdown
 
 
 @dataclass(slots=True)
@@ -111,6 +127,19 @@ class FetchResult:
     retry_after: float | None = None  # seconds a 429/503 asked for, when more than we wait
 
 
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """An image of an article's main content, as its extractor found it.
+
+    ``after`` is where it stood in the page's text: how many of its ``paragraphs`` come
+    before it (0: before the first). ``url`` is absolute, ready to fetch.
+    """
+
+    url: str
+    after: int
+    alt: str = ""
+
+
 @dataclass(slots=True)
 class Page:
     """What an extractor made of a fetched body.
@@ -132,6 +161,7 @@ class Page:
     reason: str = ""  # why the verdict, in words (the page's own message)
     moved_to: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # stars, topics, archived…
+    figures: list[Figure] = field(default_factory=list)  # in document order
 
 
 @dataclass(slots=True)

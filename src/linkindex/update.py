@@ -164,6 +164,7 @@ def _stages(
     summary.timings["crawl"] = round(time.monotonic() - tick, 3)
     if due and crawled.interrupted:
         summary.status = "interrupted"
+        summary.indexed = crawled.indexed or 0  # what it fetched was indexed all the same
         return
 
     tick = time.monotonic()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable
 
-from linkindex.extract import decode_body
+from linkindex.extract import decode_body, extract_page
 
 Read = Callable[[str], bytes]
 # 堃 and 镕 are in GBK but not in GB2312: real "gb2312" pages contain them all the time.
@@ -84,3 +84,31 @@ def test_a_server_default_latin1_header_yields_to_the_page() -> None:
     gbk_page = f"<meta charset='gb2312'><p>{TEXT}</p>".encode("gbk")
     assert TEXT in decode_body(gbk_page, latin1)
     assert decode_body(TEXT.encode(), latin1) == TEXT  # undeclared but valid UTF-8
+
+
+UTF8_HEADER = {"content-type": "text/html; charset=utf-8"}
+
+
+def test_a_gbk_page_served_as_utf8_falls_back_to_its_meta_charset(page_bytes: Read) -> None:
+    body = page_bytes("gbk_meta.html")
+    text = decode_body(body, UTF8_HEADER)
+    assert "卷积算法实现对比：im2col、FFT与Winograd" in text
+    assert "\ufffd" not in text
+    page = extract_page(body, url="https://bbs.example.cn/t/1", headers=UTF8_HEADER)
+    assert page.title == "卷积算法实现对比：im2col、FFT与Winograd"
+
+
+def test_a_gbk_page_served_as_utf8_without_meta_is_detected(page_bytes: Read) -> None:
+    body = page_bytes("gbk_header.html")
+    assert b"charset" not in body.lower()
+    text = decode_body(body, UTF8_HEADER)
+    assert "Winograd卷积在ARM上的优化" in text
+    assert "\ufffd" not in text
+
+
+def test_a_utf8_page_with_a_few_broken_bytes_stays_utf8() -> None:
+    body = f"<p>{TEXT * 3}</p>".encode() + b"\xff" + f"<p>{TEXT}</p>".encode()
+    truncated = body + TEXT.encode()[:-1]  # cut inside the last character at the size cap
+    assert decode_body(truncated, UTF8_HEADER) == (
+        f"<p>{TEXT * 3}</p>\ufffd<p>{TEXT}</p>{TEXT[:-1]}\ufffd"
+    )

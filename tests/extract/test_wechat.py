@@ -20,7 +20,7 @@ def test_article_fields(page_bytes: Read) -> None:
     assert page.published_at == "2023-07-21T02:30:00Z"  # var ct = "1689906600"
     assert page.description.startswith("从torch.cuda.memory_allocated到梯度检查点")
     assert page.language == "zh"
-    assert page.extra["images"][0].startswith("https://mmbiz.qpic.cn/")
+    assert page.figures[0].url.startswith("https://mmbiz.qpic.cn/")
 
 
 def test_article_text_is_the_hidden_body_as_paragraphs(page_bytes: Read) -> None:

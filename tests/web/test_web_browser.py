@@ -15,6 +15,8 @@ import pytest
 from web_library import HOSTILE_TITLE, WECHAT_TITLE, build_from_fixtures
 from web_server import Server
 
+from children import child_env
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
@@ -60,7 +62,9 @@ def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=child_env()
+        )
         yield chromium
         chromium.close()
 
@@ -159,6 +163,32 @@ def test_open_a_links_reader_view(
     assert "要真正做好显存优化" in text
     assert tab.locator("#reader h1").inner_text() == WECHAT_TITLE
     shoot(tab, "reader")
+
+
+def test_the_reader_draws_the_figures_from_the_library(
+    server: Server, library_home: tuple[Path, dict[str, int]], page: tuple[Page, Watch]
+) -> None:
+    tab, _ = page
+    asked: list[str] = []
+    tab.on("request", lambda request: asked.append(request.url))
+    tab.goto(f"{server.url}/link/{library_home[1][WECHAT]}/read")
+    figures = tab.locator("#reader .text figure img")
+    assert figures.count() == 2
+    for index in range(figures.count()):
+        figure = figures.nth(index)
+        figure.scroll_into_view_if_needed()  # they load lazily
+        figure.evaluate("img => img.decode()")  # resolves once the picture is drawable
+        assert figure.get_attribute("src", timeout=0).startswith("/image/")  # type: ignore[union-attr]
+        assert figure.evaluate("img => img.naturalWidth") > 0
+        assert figure.evaluate("img => img.currentSrc").startswith(server.url + "/image/")
+    # each figure after the paragraph it followed in the article
+    blocks = tab.locator("#reader .text > *")
+    tags = blocks.evaluate_all("nodes => nodes.map(node => node.tagName)")
+    assert tags[:2] == ["P", "FIGURE"]
+    before_last = blocks.nth(tags.index("FIGURE", 2) - 1).inner_text()
+    assert before_last.startswith("显存优化的关键是先测量再动手")
+    assert all(url.startswith(server.url) for url in asked), asked  # never a hotlink
+    shoot(tab, "reader-figures")
 
 
 def test_export_a_topic_as_markdown(server: Server, page: tuple[Page, Watch]) -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from freshness_library import add_figures
+from image_bytes import png
 from linkindex import indexing
 from linkindex.store import Store
 
@@ -19,6 +21,22 @@ if TYPE_CHECKING:
     from starlette.testclient import TestClient
 
 HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
+#: The WeChat article's figures: before its first paragraph, and after its second
+#: (whose alt text tries to break out of the attribute).
+WECHAT_FIGURES = [
+    (
+        "https://mmbiz.qpic.cn/mmbiz_png/Abc123Arch/640?wx_fmt=png",
+        0,
+        png(480, 270, (30, 90, 160)),
+        "显存占用示意图",
+    ),
+    (
+        "https://mmbiz.qpic.cn/mmbiz_png/Abc123Curve/640?wx_fmt=png",
+        2,
+        png(360, 200, (200, 120, 40)),
+        '"><script>alert(3)</script>',
+    ),
+]
 WECHAT_TITLE = "显存不足？PyTorch显存使用分析与优化"
 WECHAT_TEXT = (
     "训练大模型时经常遇到 CUDA out of memory。本文分析 PyTorch 的显存使用，"
@@ -206,6 +224,7 @@ def build(home: Path, *, extra: int = 0) -> dict[str, int]:
                         error="HTTP 404" if entry.status == "dead" else "",
                     )
             store.touch(ids.values())
+        add_figures(store, home, ids[ENTRIES[0].url], WECHAT_FIGURES)
         run = store.start_run("update", "2026-11-01T07:59:00Z")
         dead = ids["https://blog.csdn.net/someone/article/details/80000001"]
         store.add_event(run, dead, "dead", "2026-11-01T08:00:00Z", "HTTP 404")
@@ -385,6 +404,17 @@ def build_from_fixtures(home: Path, notes: Path, *, bulk: int = 0) -> dict[str, 
             )
             if outcome == "dead":
                 store.add_event(run, ids[url], "dead", "2026-11-01T08:00:00Z", page.reason)
+            if page.figures:  # pictures as the crawl would have kept them: real, drawable
+                pictures = [
+                    (
+                        figure.url,
+                        figure.after,
+                        png(320 + 40 * n, 180, (40 * n, 120, 200)),
+                        figure.alt,
+                    )
+                    for n, figure in enumerate(page.figures)
+                ]
+                add_figures(store, home, ids[url], pictures)
         store.finish_run(run, "done", {"checked": 5, "dead": 1}, "2026-11-01T08:01:00Z")
         indexing.refresh(store, home)
     finally:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from children import child_env
 
 
 def free_port() -> int:
@@ -22,7 +23,7 @@ class Server:
     def __init__(self, home: Path, *args: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "LINKINDEX_HOME": str(home)}
+        env = child_env(LINKINDEX_HOME=str(home))
         self.process = subprocess.Popen(
             [
                 sys.executable,

@@ -255,6 +255,17 @@ def echo_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
+def human_size(count: int) -> str:
+    """A byte count as people read it: ``950 B``, ``412 KB``, ``3.4 MB``, ``1.2 GB``."""
+    if count < 1000:
+        return f"{count} B"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        if count < scale * 1000 or unit == "GB":
+            value = count / scale
+            return f"{value:.0f} {unit}" if value >= 100 or unit == "KB" else f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
 def resolve_home(home: Path | None) -> Path:
     """The library home for a command."""
     from linkindex.config import resolve_home as resolve

@@ -15,6 +15,7 @@ from linkindex.cli.common import (
     JsonOption,
     command,
     echo_json,
+    human_size,
     interrupted_code,
     is_tty,
     load_settings,
@@ -177,10 +178,19 @@ class _ProgressBar:
 
 def summary_lines(summary: CrawlSummary, *, due_only: bool = True) -> list[str]:
     """The closing table (sites x outcomes) and a line about what else happened."""
+    figures = summary.figures
+    kept = (
+        [
+            f"figures: {figures.stored} kept ({human_size(figures.new_bytes)} new), "
+            f"{figures.failed} failed (tried again next time), {figures.refused} refused"
+        ]
+        if figures.stored or figures.failed or figures.refused
+        else []
+    )
     if not summary.selected:
         if due_only:
-            return ["nothing is due; `linkindex crawl --all` fetches every link again"]
-        return ["no link matches; `linkindex stats` shows the sites and statuses held"]
+            return ["nothing is due; `linkindex crawl --all` fetches every link again", *kept]
+        return ["no link matches; `linkindex stats` shows the sites and statuses held", *kept]
     lines: list[str] = []
     if summary.by_site:
         columns = [name for name in OUTCOMES if summary.counts.get(name)]
@@ -207,6 +217,7 @@ def summary_lines(summary: CrawlSummary, *, due_only: bool = True) -> list[str]:
     if summary.archived:
         tail += f"; {summary.archived} recovered from the Wayback Machine"
     lines.append(tail)
+    lines.extend(kept)
     if summary.deferred:
         lines.append(
             f"{summary.deferred} left for later: their host is resting after it blocked us"
@@ -239,10 +250,11 @@ def show_command(
         record = _find(store, url)
         fetches = store.fetch_history(record.id, limit=history)
         versions = store.snapshot_versions(record.id)
+        not_kept = store.figures_not_kept(record.id)
     if json_output:
-        echo_json(show_json(record, fetches, versions))
+        echo_json(show_json(record, fetches, versions, not_kept))
         return
-    for line in show_lines(record, fetches, versions):
+    for line in show_lines(record, fetches, versions, not_kept):
         typer.echo(line)
 
 
@@ -257,9 +269,13 @@ def _find(store: Store, url: str) -> LinkRecord:
 
 
 def show_json(
-    record: LinkRecord, fetches: list[dict[str, Any]], versions: list[dict[str, Any]]
+    record: LinkRecord,
+    fetches: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
+    not_kept: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The JSON of ``show``: export's link object plus page text, fetches and versions."""
+    """The JSON of ``show``: export's link object plus page text, figures, fetches and
+    versions."""
     from linkindex.export import link_json
 
     data = link_json(record)
@@ -282,15 +298,56 @@ def show_json(
             "extra": page.extra,
         }
     )
+    data["images"] = [image.to_json() for image in record.images]
+    data["images_not_kept"] = not_kept
     data["fetches"] = fetches
     data["snapshots"] = versions
     return data
 
 
+def _made_by(extractor: str, extra: dict[str, Any]) -> str:
+    """Which extractor produced the page's text, in words for ``show``."""
+    fallback = extra.get("text_fallback_from")
+    if fallback:
+        return f"text by {extractor}, after {fallback} found none"
+    return extractor
+
+
+def _images_line(record: LinkRecord, not_kept: list[dict[str, Any]]) -> str:
+    """``3 (412 KB)``, with how many figures were not kept and why, if any."""
+    if not record.images and not not_kept:
+        return ""
+    line = f"{len(record.images)} ({human_size(sum(image.bytes for image in record.images))})"
+    later = sum(row["state"] in ("pending", "failed") for row in not_kept)
+    if later:
+        line += f"; {later} still to fetch"
+    if len(not_kept) > later:
+        line += f"; {len(not_kept) - later} refused"
+    return line
+
+
 def show_lines(
-    record: LinkRecord, fetches: list[dict[str, Any]], versions: list[dict[str, Any]]
+    record: LinkRecord,
+    fetches: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
+    not_kept: list[dict[str, Any]],
 ) -> list[str]:
-    """``show`` as plain lines: the link, its placements, its page, its history."""
+    """``show`` as plain lines: the link, its placements, its page, its history.
+
+    Every line is printable: titles are cleaned at import and extraction, and a library
+    filled before that cleaning must not reach the terminal with its escapes either.
+    """
+    from linkindex.printable import printable
+
+    return [printable(line) for line in _show_lines(record, fetches, versions, not_kept)]
+
+
+def _show_lines(
+    record: LinkRecord,
+    fetches: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
+    not_kept: list[dict[str, Any]],
+) -> list[str]:
     lines = [record.url]
     facts = [
         ("canonical", record.canonical_url if record.canonical_url != record.url else ""),
@@ -303,6 +360,7 @@ def show_lines(
         ("next check", record.next_fetch_at or "now"),
         ("archive", record.archive_url or ""),
         ("versions", str(len(versions)) if versions else ""),
+        ("images", _images_line(record, not_kept)),
     ]
     lines += [f"  {name + ':':<12}{value}" for name, value in facts if value]
     lines.append("")
@@ -318,7 +376,8 @@ def show_lines(
         lines.append("page: none stored yet")
     else:
         source = " from the Wayback Machine" if page.from_archive else ""
-        lines.append(f"page ({page.extractor}{source}, {page.extracted_at}):")
+        made_by = _made_by(page.extractor, page.extra)
+        lines.append(f"page ({made_by}{source}, {page.extracted_at}):")
         for name, value in (
             ("title", page.title),
             ("author", page.author),

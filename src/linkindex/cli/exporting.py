@@ -23,6 +23,8 @@ _SUFFIXES = {
     ".epub": "epub",
 }
 _FORMAT_NAMES = "md, html, opml, csv, json, netscape, epub"
+#: export.DEFAULT_MAX_BYTES, written here for the same reason (a test keeps them equal).
+IMAGES_MAX_BYTES = 100_000_000
 
 
 @command("export")
@@ -56,20 +58,37 @@ def export_command(
         typer.Option("--status", help="Only this status: new, ok, not_modified, dead, blocked…"),
     ] = None,
     title: Annotated[str, typer.Option("--title", help="Title of the reading list.")] = "linkindex",
+    images: Annotated[
+        bool,
+        typer.Option(
+            "--images/--no-images",
+            help="epub: the pages' figures; html: each link's first figure (embedded).",
+        ),
+    ] = True,
+    images_max_bytes: Annotated[
+        int,
+        typer.Option(
+            "--images-max-bytes",
+            metavar="N",
+            min=0,
+            help="Add no more than N bytes of pictures (later ones are left out).",
+        ),
+    ] = IMAGES_MAX_BYTES,
     home: HomeOption = None,
 ) -> None:
     """Export links as a reading list or a data file.
 
     Selects the links still in your notes that match every filter and writes them in one
     format: md (nested topic headings), html (one page for a phone), opml, csv, json,
-    netscape (a bookmarks file for Firefox/Chrome), epub (stored page text, offline).
-    The same library always gives the same bytes.
+    netscape (a bookmarks file for Firefox/Chrome), epub (stored page text and figures,
+    offline). The same library always gives the same bytes.
 
     Example:
 
         linkindex export --topic "Pytorch > 参考" --format epub -o pytorch.epub
     """
     from linkindex import export
+    from linkindex.snapshots import Images
 
     if fmt is None:
         fmt = _SUFFIXES.get(output.suffix.lower(), "json") if output else "json"
@@ -77,11 +96,11 @@ def export_command(
         raise UserError(f"unknown format {fmt!r}; choose from {', '.join(export.FORMATS)}")
     if fmt == "epub" and output is None and is_tty():
         raise UserError("epub is a binary file; write it with -o FILE.epub")
+    library = resolve_home(home)
+    pictures = export.Pictures(Images(library), images_max_bytes) if images else None
     with open_store(home, create=False) as store:
-        records = export.select(
-            store, resolve_home(home), topic=topic, query=query, site=site, status=status
-        )
-        data = export.render(records, fmt, title=title)
+        records = export.select(store, library, topic=topic, query=query, site=site, status=status)
+        data = export.render(records, fmt, title=title, pictures=pictures)
     if output is None:
         stream = sys.stdout.buffer
         stream.write(data)

@@ -12,6 +12,7 @@ from linkindex.cli.common import (
     JsonOption,
     command,
     echo_json,
+    human_size,
     open_store,
     resolve_home,
 )
@@ -145,7 +146,7 @@ def stats_command(as_json: JsonOption = False, home: HomeOption = None) -> None:
         linkindex stats --json
     """
     with _open_filled(home) as store:
-        stats = store.library_stats()
+        stats = {**store.library_stats(), **store.image_stats()}
     if as_json:
         echo_json(stats)
         return
@@ -166,6 +167,8 @@ def stats_lines(stats: dict[str, Any]) -> list[str]:
         f"topics:      {stats['topics']}",
         f"by site:     {counts(stats['by_site'])}",
         f"by status:   {counts(stats['by_status'])}",
+        f"images:      {stats['images']} ({human_size(stats['image_bytes'])}), "
+        f"shown by {stats['figures']} figures",
         f"roots:       {', '.join(stats['roots']) or '-'}",
         f"last import: {stats['last_import'] or '-'}",
     ]

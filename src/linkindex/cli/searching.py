@@ -114,21 +114,26 @@ def _print_results(results: SearchResults) -> None:
 
 
 def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
-    """The lines that show one hit: title, URL, where it is filed, the snippet."""
+    """The lines that show one hit: title, URL, where it is filed, the snippet.
+
+    Texts are made printable first (a library imported before that cleaning may still
+    hold a title with a terminal escape); the only escapes printed are our colours.
+    """
+    from linkindex.printable import printable
     from linkindex.search import MARK_CLOSE, MARK_OPEN
 
     status = hit.status
     if colour and status == "dead":
         status = f"{_RED}{status}{_RESET}"
-    lines = [f"{number}. {hit.title}", f"   {hit.url}"]
+    lines = [f"{number}. {printable(hit.title)}", f"   {hit.url}"]
     if hit.status == "dead" and hit.archive_url:
         lines.append(f"   archived: {hit.archive_url}")
-    where = " · ".join(" > ".join(topic) for topic in hit.topics if topic)
+    where = printable(" · ".join(" > ".join(topic) for topic in hit.topics if topic))
     note = f"{Path(hit.note_path).name}:{hit.line}" if hit.note_path else ""
     facts = [hit.site, status, where, note, (hit.published_at or "")[:10]]
     lines.append("   " + " | ".join(f for f in facts if f))
     if hit.snippet:
-        snippet = hit.snippet
+        snippet = printable(hit.snippet)
         if colour:
             snippet = snippet.replace(MARK_OPEN, _BOLD_YELLOW).replace(MARK_CLOSE, _RESET)
             lines.append(f"   {_DIM}{snippet}{_RESET}".replace(_RESET, _RESET + _DIM))
@@ -201,14 +206,23 @@ def index_command(
 @command("doctor")
 def doctor_command(
     repair: Annotated[
-        bool, typer.Option("--repair", help="Rebuild the index if it disagrees with the store.")
+        bool,
+        typer.Option(
+            "--repair",
+            help="Rebuild the index if it disagrees with the store; re-fetch lost snapshots "
+            "and images.",
+        ),
     ] = False,
     home: HomeOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Check the library: the search index against the store, snapshot files on disk.
+    """Check the library: the search index against the store, snapshot and image files.
 
-    Exits 1 when a problem remains (after --repair, when it could not be repaired).
+    Each snapshot's and image's bytes are checked against the sha256 they are named by.
+    --repair rebuilds a disagreeing index, makes the links of missing or damaged snapshots
+    due for a full re-fetch (the next crawl stores their bodies again) and sends figures
+    whose image file is missing or damaged back to the next crawl. Exits 1 when a
+    problem remains.
 
     Example:
 
@@ -225,23 +239,45 @@ def doctor_command(
             {
                 "ok": not problems,
                 "repaired": found.repaired,
+                "images_to_fetch_again": found.images_to_fetch_again,
                 "problems": problems,
                 "index": asdict(check),
                 "missing_snapshots": found.missing_snapshots[:100],
+                "damaged_snapshots": found.damaged_snapshots[:100],
+                "refetch": found.refetch[:100],
+                "bad_images": found.bad_images[:100],
             }
         )
     else:
         typer.echo(
             f"store: {check.store_links} links (seq {check.store_seq}); "
-            f"index: {check.index_links} links (seq {check.index_seq})"
+            f"index: {check.index_links} links (seq {check.index_seq}); "
+            f"snapshots: {found.snapshots_checked} checked"
         )
         if found.repaired:
             typer.echo("rebuilt the index")
+        if found.refetch:
+            links = _count(len(found.refetch), "link")
+            lost_count = len(found.missing_snapshots) + len(found.damaged_snapshots)
+            lost = _count(lost_count, "lost snapshot")
+            typer.echo(
+                f"marked {links} of {lost} for a re-fetch: "
+                "the next `linkindex crawl` stores them again"
+            )
+        if found.images_to_fetch_again:
+            typer.echo(
+                f"forgot {found.images_to_fetch_again} missing or damaged images: "
+                "the next `linkindex crawl` fetches their figures again"
+            )
         for problem in problems:
             typer.echo(f"problem: {problem}")
         if not problems:
             typer.echo("ok")
-        elif not repair and not check.ok:
-            typer.echo("run `linkindex doctor --repair` to rebuild the index")
+        elif not repair:
+            typer.echo("run `linkindex doctor --repair` to repair it")
     if problems:
         raise typer.Exit(1)
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"

@@ -21,11 +21,12 @@ from typing import Any
 
 from linkindex.config import Settings
 from linkindex.crawl.extraction import Extraction, worker_count
+from linkindex.crawl.figures import Figures, FigureSummary, figures_of, image_fetch_settings
 from linkindex.crawl.page import Fetched, PageFetcher
 from linkindex.fetch import Fetcher
 from linkindex.models import Clock, FetchResult, from_iso, to_iso, utc_now
 from linkindex.schedule import next_check
-from linkindex.snapshots import Snapshots
+from linkindex.snapshots import Images, Snapshots
 from linkindex.store import Store
 from linkindex.store.crawlstate import ArchiveRecord, DueLink, FetchRecord
 from linkindex.urls import site_of
@@ -93,6 +94,7 @@ class CrawlSummary:
     interrupted: bool = False
     elapsed: float = 0.0
     indexed: int | None = None  # documents the index refresh wrote (None: not refreshed)
+    figures: FigureSummary = field(default_factory=FigureSummary)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data."""
@@ -109,6 +111,7 @@ class CrawlSummary:
             "interrupted": self.interrupted,
             "elapsed": round(self.elapsed, 3),
             "indexed": self.indexed,
+            "figures": self.figures.to_dict(),
         }
 
 
@@ -122,27 +125,40 @@ def crawl(
     progress: Callable[[CrawlProgress], None] | None = None,
     index: bool = True,
 ) -> CrawlSummary:
-    """Fetch the selected links, record each outcome, then bring the search index up to date.
+    """Fetch the selected links, record each outcome, and keep the search index up to date.
 
-    Returns the summary; after Ctrl-C it is partial and ``interrupted`` is set (every
-    result already recorded stays; the links in flight stay due), and the index is left
-    for the next command that refreshes it (``summary.indexed`` is None). ``index=False``
-    leaves the index alone (a benchmark of fetching alone).
+    The index first catches up with anything an earlier, killed run left; then what the
+    crawl records is indexed in batches while it runs (``indexing.Batches``: a page is
+    searchable within a couple of minutes), and the rest when it ends. Returns the
+    summary; after Ctrl-C it is partial and ``interrupted`` is set (every result already
+    recorded stays, and is indexed; the links in flight stay due). ``index=False`` leaves
+    the index alone (a benchmark of fetching alone).
     """
+    # Imported here: the extraction workers import this package, and need no index.
+    from linkindex import indexing
+
     summary = CrawlSummary()
-    crawler = _Crawler(store, home, settings, selection, clock, progress, summary)
+    batches: indexing.Batches | None = None
+    caught_up = 0
+    if index:
+        # A crawl killed earlier left its last pages unindexed: they come first.
+        caught_up = indexing.refresh(store, home)
+        batches = indexing.Batches(home)
+    crawler = _Crawler(store, home, settings, selection, clock, progress, summary, batches)
     started = time.monotonic()
     try:
         asyncio.run(crawler.run())
     except KeyboardInterrupt:
         summary.interrupted = True
+    except BaseException:
+        if batches is not None:
+            batches.wait()  # the next command that writes indexes the rest
+        raise
     finally:
         summary.elapsed = time.monotonic() - started
-    if index and not summary.interrupted:
-        # Imported here: the extraction workers import this package, and need no index.
-        from linkindex import indexing
-
-        summary.indexed = indexing.refresh(store, home)
+    if batches is not None:
+        # Everything recorded is searchable when the crawl returns, stopped or not.
+        summary.indexed = caught_up + batches.finish(store)
     return summary
 
 
@@ -156,8 +172,10 @@ class _Crawler:
         clock: Clock,
         progress: Callable[[CrawlProgress], None] | None,
         summary: CrawlSummary,
+        batches: Any = None,
     ) -> None:
         self.store = store
+        self.batches = batches  # indexing.Batches: what the crawl recorded, indexed as it goes
         self.settings = settings
         self.selection = selection
         self.clock = clock
@@ -169,6 +187,7 @@ class _Crawler:
         self.strikes: Counter[str] = Counter()
         self.blocked_before: set[str] = set()
         self.started = time.monotonic()
+        self.figures: Figures | None = None
 
     async def run(self) -> None:
         now = self.clock()
@@ -195,13 +214,28 @@ class _Crawler:
                 queues[link.host].append(link)
         self.summary.total = sum(len(queue) for queue in queues.values())
         self.started = time.monotonic()
-        if not self.summary.total:
+        figures_left = self.settings.images.enabled and (
+            self.store.links_with_pending_figures() or self.store.pages_without_figures()
+        )
+        if not self.summary.total and not figures_left:
             return
         extraction = Extraction(
             self.home, worker_count(self.settings.crawl.extract_workers, self.summary.total)
         )
         try:
-            async with Fetcher(self.settings, site_of=site_of) as fetcher:
+            async with (
+                Fetcher(self.settings, site_of=site_of) as fetcher,
+                Fetcher(image_fetch_settings(self.settings)) as image_fetcher,
+            ):
+                self.figures = Figures(
+                    self.store,
+                    Images(self.home),
+                    image_fetcher,
+                    self.settings,
+                    clock=self.clock,
+                    snapshots=self.snapshots,
+                )
+                self.figures.resume()
                 pages = PageFetcher(
                     fetcher, self.settings, self.snapshots, extraction, token=_github_token()
                 )
@@ -210,7 +244,10 @@ class _Crawler:
                     slots = min(len(queue), fetcher.politeness.limits(host).concurrency)
                     workers.extend(self._work(pages, host, queue) for _ in range(slots))
                 await asyncio.gather(*workers)
+                await self.figures.wait()
         finally:
+            if self.figures is not None:
+                self.summary.figures = self.figures.summary
             extraction.close()
 
     async def _work(self, pages: PageFetcher, host: str, queue: deque[DueLink]) -> None:
@@ -269,6 +306,9 @@ class _Crawler:
             now=started,
             settings=self.settings,
         )
+        figures, from_archive = figures_of(
+            fetched.page, archive.page if archive is not None else None, self.settings
+        )
         record = FetchRecord(
             link_id=link.id,
             started_at=to_iso(started),
@@ -283,10 +323,16 @@ class _Crawler:
             snapshot=fetched.snapshot,
             archive=archive,
             touch=status != link.status or fetched.page is not None or archive is not None,
+            figures=figures,
+            figures_from_archive=from_archive,
         )
         with self.store.transaction():
             self.store.record_fetch(record)
             self._events(link, status, fetched, archive, started)
+        if record.touch and self.batches is not None:
+            self.batches.changed()
+        if self.figures is not None and (status == "ok" or figures is not None):
+            self.figures.after_record(link.id)
         self._count(link, outcome, fetched, archive)
 
     def _events(

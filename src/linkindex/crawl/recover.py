@@ -58,3 +58,15 @@ async def find_copy(
         return None
     found = closest.get("url")
     return str(found) if found else None
+
+
+def archived_image_url(archive_url: str, image_url: str) -> str | None:
+    """Where the archive that holds a page copy keeps one of its pictures, as it was then.
+
+    ``…/web/<ts>/<page>`` gives ``…/web/<ts>im_/<image>``: the ``im_`` form serves the
+    archived bytes of the picture closest to that moment.
+    """
+    found = _TIMESTAMPED.search(archive_url)
+    if found is None:
+        return None
+    return f"{archive_url[: found.start()]}{found.group(1)}im_/{image_url}"

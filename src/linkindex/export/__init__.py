@@ -3,13 +3,15 @@
 ``select`` picks the links (by topic, search query, site, status); ``render`` turns them
 into the bytes of one of ``FORMATS``; ``write_atomic`` puts bytes in a file so that a
 reader never sees half of it. The same library always renders to the same bytes.
+
+EPUB and HTML carry the links' figures when ``render`` is given ``Pictures`` (the image
+folder and a cap on the bytes they may add): EPUB as items of the book, HTML as ``data:``
+URIs (see ``export.pictures``).
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +19,9 @@ from typing import TYPE_CHECKING
 from linkindex import topics
 from linkindex.errors import UserError
 from linkindex.export.jsonfile import link_json
+from linkindex.export.pictures import DEFAULT_MAX_BYTES, Pictures
 from linkindex.models import SITES, STATUSES
+from linkindex.snapshots import write_atomic
 from linkindex.store.records import LinkRecord
 
 if TYPE_CHECKING:
@@ -37,12 +41,18 @@ _FORMATS: dict[str, tuple[str, str, str]] = {
 #: The export formats, in the order the help lists them.
 FORMATS: tuple[str, ...] = tuple(_FORMATS)
 
+#: The formats that can carry figures.
+WITH_PICTURES = frozenset({"epub", "html"})
+
 # Search results are collected page by page up to this many links.
 _QUERY_PAGE = 500
 _QUERY_MAX = 100_000
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "FORMATS",
+    "WITH_PICTURES",
+    "Pictures",
     "link_json",
     "media_type",
     "render",
@@ -116,12 +126,25 @@ def _search_ids(store: Store, home: Path, query: str) -> list[int]:
     return ids
 
 
-def render(records: Sequence[LinkRecord], fmt: str, *, title: str = "linkindex") -> bytes:
-    """The records in format ``fmt`` (one of FORMATS) as bytes."""
+def render(
+    records: Sequence[LinkRecord],
+    fmt: str,
+    *,
+    title: str = "linkindex",
+    pictures: Pictures | None = None,
+) -> bytes:
+    """The records in format ``fmt`` (one of FORMATS) as bytes.
+
+    ``pictures``: where EPUB and HTML read the links' figures (None: no figures).
+    """
     if fmt not in _FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     module = importlib.import_module(f"linkindex.export.{_FORMATS[fmt][0]}")
-    data: bytes = module.render(records, title=title)
+    data: bytes
+    if fmt in WITH_PICTURES:
+        data = module.render(records, title=title, pictures=pictures)
+    else:
+        data = module.render(records, title=title)
     return data
 
 
@@ -133,23 +156,3 @@ def suffix(fmt: str) -> str:
 def media_type(fmt: str) -> str:
     """The HTTP content type of a format, for the web UI's downloads."""
     return _FORMATS[fmt][2]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    A reader (or a crash) sees the old file or the new one, never half of it.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -1,4 +1,10 @@
-"""``export --format csv``: one row per link, UTF-8 with a BOM so spreadsheets read Chinese."""
+"""``export --format csv``: one row per link, UTF-8 with a BOM so spreadsheets read Chinese.
+
+Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula
+(``=HYPERLINK(…)``, ``=cmd|…``): such cells, and those starting with a tab or a line
+break, get a leading ``'`` (OWASP's rule for CSV injection), which shows the text as
+written. Cells are also made ``printable``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,13 @@ import io
 from collections.abc import Sequence
 
 from linkindex.export.outline import date_of, summary_of
+from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
 from linkindex.topics import label
+
+#: How a cell that a spreadsheet would run as a formula starts (OWASP: = + - @, tab and
+#: carriage return; ``printable`` makes a carriage return a newline, so that too).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 COLUMNS: tuple[str, ...] = (
     "url",
@@ -37,7 +48,8 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
     for record in records:
         first = record.placements[0] if record.placements else None
         writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 record.url,
                 record.canonical_url,
                 record.title,
@@ -55,3 +67,11 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
             ]
         )
     return out.getvalue().encode("utf-8-sig")
+
+
+def _cell(value: object) -> object:
+    """A cell as written: text made printable, and never a formula."""
+    if not isinstance(value, str):
+        return value
+    text = printable(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -1,16 +1,19 @@
 """``export --format epub``: the selected pages' stored text as an e-book.
 
 One chapter per link (its page text as the crawler stored it, or what the notes say
-about it when it was never fetched), a table of contents by topic. ebooklib stamps the
-current time into the zip entries and the metadata, so the book is re-packed with fixed
-timestamps and dated from the library's own data: the same library gives the same bytes.
+about it when it was never fetched), its figures after the paragraphs they followed, a
+table of contents by topic. Each picture is one item of the book (``images/<sha256>.png``)
+however many chapters show it. ebooklib stamps the current time into the zip entries and
+the metadata, so the book is re-packed with fixed timestamps and dated from the library's
+own data: the same library gives the same bytes. Every text handed to ebooklib is
+``printable`` first: lxml, which writes the book's XML, refuses control characters, and
+one title holding one would stop the whole export.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import re
 import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -24,23 +27,33 @@ from linkindex.export.outline import (
     is_web_url,
     outline,
 )
-from linkindex.models import from_iso
-from linkindex.store.records import LinkRecord
+from linkindex.export.pictures import Pictures
+from linkindex.extract.imagefile import SUFFIXES
+from linkindex.models import from_iso, paragraphs
+from linkindex.printable import printable
+from linkindex.store.records import ImageRecord, LinkRecord
 from linkindex.topics import label
 
 #: Zip entries carry this date (the zip format's earliest) so the bytes do not drift.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-_BLANK_LINES = re.compile(r"\n\s*\n")
-_CSS = "body{font-family:serif;line-height:1.6}h1{font-size:1.4em}.meta{color:#666;font-size:.85em}"
+_CSS = (
+    "body{font-family:serif;line-height:1.6}h1{font-size:1.4em}.meta{color:#666;font-size:.85em}"
+    "figure{margin:1em 0;text-align:center}figure img{max-width:100%;height:auto}"
+)
+#: Where the pictures sit inside the book, beside the chapters.
+IMAGE_FOLDER = "images"
 
 
-def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
-    """The records as an EPUB 3 book (with an NCX for older readers)."""
+def render(
+    records: Sequence[LinkRecord], *, title: str = "linkindex", pictures: Pictures | None = None
+) -> bytes:
+    """The records as an EPUB 3 book (with an NCX for older readers), with their
+    figures when ``pictures`` says where to read them."""
     from ebooklib import epub
 
     book = epub.EpubBook()
     book.set_identifier(_identifier(records))
-    book.set_title(title)
+    book.set_title(printable(title))
     book.set_language("zh")
     book.add_author("linkindex")
     style = epub.EpubItem(
@@ -50,7 +63,10 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
 
     root = outline(records)
     chapters: dict[int, Any] = {}
-    toc = _toc(book, root, chapters, style)
+    toc = _toc(book, root, chapters, style, pictures)
+    if pictures is not None:
+        for image, body in pictures.taken.values():
+            book.add_item(_image_item(image, body))
     book.toc = toc
     book.spine = ["nav", *chapters.values()]
     book.add_item(epub.EpubNcx())
@@ -67,7 +83,9 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
     return _repack(raw.getvalue())
 
 
-def _toc(book: Any, node: TopicNode, chapters: dict[int, Any], style: Any) -> list[Any]:
+def _toc(
+    book: Any, node: TopicNode, chapters: dict[int, Any], style: Any, pictures: Pictures | None
+) -> list[Any]:
     from ebooklib import epub
 
     items: list[Any] = []
@@ -75,24 +93,26 @@ def _toc(book: Any, node: TopicNode, chapters: dict[int, Any], style: Any) -> li
         record = entry.record
         if record.id in chapters:
             first = chapters[record.id]
-            items.append(epub.Link(first.file_name, entry.title, f"{first.id}-{len(items)}"))
+            items.append(
+                epub.Link(first.file_name, printable(entry.title), f"{first.id}-{len(items)}")
+            )
             continue
         chapter = epub.EpubHtml(
             uid=f"link{record.id}",
             file_name=f"link-{record.id}.xhtml",
-            title=entry.title,
+            title=printable(entry.title),
             lang="zh",
         )
-        chapter.content = _chapter(entry)
+        chapter.content = printable(_chapter(entry, pictures))
         chapter.add_item(style)
         book.add_item(chapter)
         chapters[record.id] = chapter
         items.append(chapter)
     for child in node.children:
-        below = _toc(book, child, chapters, style)
+        below = _toc(book, child, chapters, style, pictures)
         # Readers (and the NCX) want every TOC entry to point somewhere: a topic opens
         # at its first link.
-        items.append((epub.Section(child.name, _first_href(below)), below))
+        items.append((epub.Section(printable(child.name), _first_href(below)), below))
     return items
 
 
@@ -107,7 +127,7 @@ def _first_href(items: list[Any]) -> str:
     return ""
 
 
-def _chapter(entry: Entry) -> str:
+def _chapter(entry: Entry, pictures: Pictures | None) -> str:
     record = entry.record
     facts = [escape(record.site)]
     if entry.date:
@@ -125,14 +145,51 @@ def _chapter(entry: Entry) -> str:
         parts.append(f'<p class="meta">{escape(" | ".join(topics))}</p>')
     page = record.page
     text = page.text if page is not None else ""
+    figures = record.images if pictures is not None and text.strip() else []
     if not text.strip():
         text = "\n\n".join(p.description for p in record.placements if p.description)
         parts.append("<p><em>No stored text for this link.</em></p>")
-    for paragraph in _BLANK_LINES.split(text.strip()):
-        if paragraph.strip():
-            lines = [escape(line.strip()) for line in paragraph.splitlines() if line.strip()]
-            parts.append(f"<p>{'<br/>'.join(lines)}</p>")
+    # Cleaned before it is cut into lines: splitlines() breaks at \x0b, \x0c and \x85 too.
+    blocks = paragraphs(printable(text))
+    for number, paragraph in enumerate(blocks):
+        parts.extend(_figures(figures, number, pictures))
+        lines = [escape(line.strip()) for line in paragraph.splitlines() if line.strip()]
+        parts.append(f"<p>{'<br/>'.join(lines)}</p>")
+    parts.extend(_figures(figures, len(blocks), pictures, last=True))
     return "\n".join(parts)
+
+
+def _figures(
+    figures: list[ImageRecord], before: int, pictures: Pictures | None, *, last: bool = False
+) -> list[str]:
+    """The figures that stood after ``before`` paragraphs (at the end: all the rest)."""
+    found: list[str] = []
+    for image in figures:
+        if image.paragraph != before and not (last and image.paragraph > before):
+            continue
+        if pictures is None or pictures.take(image) is None:
+            if pictures is not None and pictures.over_cap(image):
+                found.append('<p class="meta">[a figure is left out: over the size cap]</p>')
+            continue  # (a file gone missing is the doctor's to report)
+        source = _image_name(image.sha256, image.content_type)
+        alt = escape(image.alt, quote=True)
+        found.append(f'<figure><img src="{source}" alt="{alt}"/></figure>')
+    return found
+
+
+def _image_name(digest: str, content_type: str) -> str:
+    return f"{IMAGE_FOLDER}/{digest}{SUFFIXES.get(content_type, '')}"
+
+
+def _image_item(image: ImageRecord, body: bytes) -> Any:
+    from ebooklib import epub
+
+    return epub.EpubImage(
+        uid=f"img-{image.sha256[:16]}",
+        file_name=_image_name(image.sha256, image.content_type),
+        media_type=image.content_type,
+        content=body,
+    )
 
 
 def _identifier(records: Sequence[LinkRecord]) -> str:

@@ -1,11 +1,18 @@
-"""``export --format html``: one self-contained page, readable on a phone, all text escaped."""
+"""``export --format html``: one self-contained page, readable on a phone, all text escaped.
+
+With ``pictures``, each link shows its first figure, embedded as a ``data:`` URI (the
+page fetches nothing, from the library or elsewhere), within the export's size cap.
+"""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from html import escape
 
 from linkindex.export.outline import Entry, TopicNode, archive_link, is_web_url, outline
+from linkindex.export.pictures import Pictures
+from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
 
 _STYLE = """
@@ -19,6 +26,7 @@ a{color:#0645ad;overflow-wrap:anywhere}
 .meta{color:#666;font-size:.85rem}
 .summary{margin:.2rem 0 0}
 .dead a.title{text-decoration:line-through}
+img.figure{display:block;max-width:100%;max-height:16rem;height:auto;margin:.4rem 0}
 nav li{border:0;margin:.2rem 0;padding:0}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}
 li{border-color:#333}.meta{color:#999}}
@@ -29,8 +37,11 @@ def _text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
-    """The records as one HTML page (inline CSS, no scripts, nothing fetched)."""
+def render(
+    records: Sequence[LinkRecord], *, title: str = "linkindex", pictures: Pictures | None = None
+) -> bytes:
+    """The records as one HTML page (inline CSS, no scripts, nothing fetched); with
+    ``pictures``, each link's first figure embedded."""
     root = outline(records)
     parts = [
         "<!DOCTYPE html>",
@@ -47,11 +58,12 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
         f'<p class="meta">{len(records)} links</p>',
     ]
     parts += _contents(root)
-    parts += _entries(root)
+    parts += _entries(root, pictures)
     for index, child in enumerate(root.children):
-        parts += _topic(child, depth=2, anchor=f"t{index + 1}")
+        parts += _topic(child, pictures, depth=2, anchor=f"t{index + 1}")
     parts += ["</body>", "</html>", ""]
-    return "\n".join(parts).encode("utf-8")
+    # printable: control characters and noncharacters are not allowed in HTML either.
+    return printable("\n".join(parts)).encode("utf-8")
 
 
 def _contents(root: TopicNode) -> list[str]:
@@ -64,23 +76,35 @@ def _contents(root: TopicNode) -> list[str]:
     return ["<nav><ul>", *items, "</ul></nav>"]
 
 
-def _topic(node: TopicNode, *, depth: int, anchor: str) -> list[str]:
+def _topic(node: TopicNode, pictures: Pictures | None, *, depth: int, anchor: str) -> list[str]:
     level = min(depth, 6)
     parts = [f'<section id="{anchor}">', f"<h{level}>{_text(node.name)}</h{level}>"]
-    parts += _entries(node)
+    parts += _entries(node, pictures)
     for index, child in enumerate(node.children):
-        parts += _topic(child, depth=depth + 1, anchor=f"{anchor}-{index + 1}")
+        parts += _topic(child, pictures, depth=depth + 1, anchor=f"{anchor}-{index + 1}")
     parts.append("</section>")
     return parts
 
 
-def _entries(node: TopicNode) -> list[str]:
+def _entries(node: TopicNode, pictures: Pictures | None) -> list[str]:
     if not node.entries:
         return []
-    return ["<ul>", *(_item(entry) for entry in node.entries), "</ul>"]
+    return ["<ul>", *(_item(entry, pictures) for entry in node.entries), "</ul>"]
 
 
-def _item(entry: Entry) -> str:
+def _figure(entry: Entry, pictures: Pictures | None) -> str:
+    """The link's first figure as an embedded picture, if it has one that fits."""
+    if pictures is None or not entry.record.images:
+        return ""
+    image = entry.record.images[0]
+    body = pictures.take(image)
+    if body is None:
+        return ""
+    source = f"data:{image.content_type};base64,{base64.b64encode(body).decode('ascii')}"
+    return f'<img class="figure" src="{source}" alt="{_text(image.alt)}">'
+
+
+def _item(entry: Entry, pictures: Pictures | None) -> str:
     record = entry.record
     title = _text(entry.title)
     if is_web_url(record.url):
@@ -98,4 +122,5 @@ def _item(entry: Entry) -> str:
     body = f'{head}<div class="meta">{" · ".join(facts)}</div>'
     if entry.summary:
         body += f'<p class="summary">{_text(entry.summary)}</p>'
+    body += _figure(entry, pictures)
     return f'<li class="{_text(record.status)}">{body}</li>'

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from linkindex.export.outline import Entry, TopicNode, archive_link, outline
+from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
 
 # Characters that would start Markdown syntax inside a line of text.
@@ -14,8 +15,8 @@ _NOT_IN_AUTOLINK = re.compile(r"[\s<>]")
 
 
 def escape(text: str) -> str:
-    """Text as literal Markdown inline content on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Text as literal Markdown inline content on one line (and printable)."""
+    return _SPECIAL.sub(r"\\\1", " ".join(printable(text).split()))
 
 
 def link_target(url: str) -> str:
@@ -37,7 +38,7 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
     _entries(lines, root)
     for child in root.children:
         _topic(lines, child, depth=2)
-    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
+    return printable("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
 
 
 def _topic(lines: list[str], node: TopicNode, *, depth: int) -> None:

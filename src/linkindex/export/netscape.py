@@ -11,6 +11,7 @@ from html import escape
 
 from linkindex.export.outline import Entry, TopicNode, is_web_url, outline
 from linkindex.models import from_iso
+from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
 
 _HEADER = """<!DOCTYPE NETSCAPE-Bookmark-file-1>
@@ -34,7 +35,8 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
     _fill(lines, root, indent=2)
     lines.append("    </DL><p>")
     lines.append("</DL><p>")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    # printable: browsers refuse a bookmarks file with control characters in it.
+    return printable("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _fill(lines: list[str], node: TopicNode, *, indent: int) -> None:

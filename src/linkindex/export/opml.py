@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from linkindex.export.outline import Entry, TopicNode, archive_link, outline
+from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
 
 
@@ -17,7 +18,10 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
     body = ET.SubElement(opml, "body")
     _fill(body, outline(records))
     ET.indent(opml, space="  ")
-    text = ET.tostring(opml, encoding="unicode", xml_declaration=False)
+    # ElementTree writes any character it is given; XML 1.0 forbids most controls and
+    # U+FFFE/U+FFFF, and one of them makes the whole document unreadable. printable keeps
+    # every character XML allows (ElementTree writes newlines in attributes as &#10;).
+    text = printable(ET.tostring(opml, encoding="unicode", xml_declaration=False))
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n").encode("utf-8")
 
 

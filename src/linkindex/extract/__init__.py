@@ -4,7 +4,11 @@
 (``decode_body``), picks the extractor of the URL's site (``urls.site_of``) or, for hosts
 it does not know, the site whose markup the page carries (a WeChat article copied to
 another host still has ``#js_content``), and fills the fields every page should have.
-PDFs go to ``pdf``; other non-text bodies become a title-only ``binary`` page.
+What a body is comes from its bytes before its Content-Type: a page that starts like
+HTML is HTML whatever the server called it, a body that starts with ``%PDF-`` is a PDF.
+PDFs go to ``pdf``; other non-text bodies become a title-only ``binary`` page. When a
+site extractor finds the page but no main text in it, the generic extractor reads the
+text, and ``Page.extractor`` says so (``web``). Every field leaves here ``printable``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from linkindex.extract.document import (
     title_from_url,
 )
 from linkindex.models import Page
+from linkindex.printable import printable
 from linkindex.urls import site_of
 
 __all__ = [
@@ -32,6 +37,7 @@ __all__ = [
     "SIGNATURES",
     "decode_body",
     "extract_page",
+    "original_of",
     "site_of_page",
     "site_of_url",
 ]
@@ -80,41 +86,61 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
         The Page; its ``verdict`` is ``dead`` or ``blocked`` when the page itself says
         the content is gone or asks for verification, whatever the HTTP status was.
     """
+    # An archive copy is read as the page it copies: its site's extractor, and relative
+    # addresses (figures) resolved against the original page.
+    url = original_of(url) or url
     media_type = header(headers, "content-type").split(";", 1)[0].strip().lower()
-    if media_type == "application/pdf" or body[:1024].lstrip().startswith(b"%PDF-"):
+    if body[:1024].lstrip().startswith(b"%PDF-"):
+        return _finish(pdf.extract(body, url=url), url=url)
+    # The bytes before the label: a login page or a soft 404 served as application/pdf
+    # (or octet-stream, or JSON) is a web page. Only text/plain is taken at its word, as
+    # browsers do: an HTML file shown as source is text.
+    html_bytes = media_type != "text/plain" and _looks_like_html(body)
+    if media_type == "application/pdf" and not html_bytes:
         return _finish(pdf.extract(body, url=url), url=url)
     site = site_of_url(url)
-    if media_type in _JSON_TYPES or (not media_type and body[:1].lstrip() in (b"{", b"[")):
+    if not html_bytes and (
+        media_type in _JSON_TYPES or (not media_type and body[:1].lstrip() in (b"{", b"["))
+    ):
         text = decode_body(body, headers)
         if site == "zhihu" or zhihu.looks_like_json(text):
             return _finish(zhihu.extract_json(text, url=url), url=url)
         return _binary(url, media_type or "application/json")
     if media_type == "text/plain":
         return _plain(decode_body(body, headers), url=url)
-    if media_type and media_type not in _HTML_TYPES and not _looks_like_html(body):
+    if media_type and media_type not in _HTML_TYPES and not html_bytes:
         return _binary(url, media_type)
     html = decode_body(body, headers)
     doc = parse_html(html)
     if site == "web":
         site = site_of_page(doc)
     page = EXTRACTORS.get(site, generic.extract)(html, url=url, doc=doc)
+    if site != "web" and page.verdict == "ok" and not page.text.strip():
+        page = _generic_text(page, html, url=url, doc=doc)
     return _finish(page, url=url, doc=doc)
 
 
 def site_of_url(url: str) -> str:
-    """The site of a URL; for a Wayback-style archive copy, the site of the archived URL.
-
-    Any host serving ``/web/<timestamp>/<original URL>`` counts as an archive: the
-    Wayback Machine, a configured mirror of its API, or a local pywb.
-    """
+    """The site of a URL; for a Wayback-style archive copy, the site of the archived URL."""
     site = site_of(url)
     if site == "web":
-        parts = urlsplit(url)
-        match = _WAYBACK.match(parts.path + ("?" + parts.query if parts.query else ""))
-        if match:
-            original = re.sub(r"^(https?:)/+", r"\1//", match["url"])
+        original = original_of(url)
+        if original:
             return site_of(original)
     return site
+
+
+def original_of(url: str) -> str | None:
+    """The page a Wayback-style archive copy copies, or None for any other URL.
+
+    Any host serving ``/web/<timestamp>[id_]/<original URL>`` counts as an archive: the
+    Wayback Machine, a configured mirror of its API, or a local pywb.
+    """
+    parts = urlsplit(url)
+    match = _WAYBACK.match(parts.path + ("?" + parts.query if parts.query else ""))
+    if not match:
+        return None
+    return re.sub(r"^(https?:)/+", r"\1//", match["url"])
 
 
 def site_of_page(doc: HtmlElement) -> str:
@@ -125,9 +151,51 @@ def site_of_page(doc: HtmlElement) -> str:
     return "web"
 
 
+#: How an HTML document starts (the HTML standard's MIME sniffing patterns, plus <meta>
+#: and a comment): each tag name must be followed by a space or ``>``.
+_HTML_STARTS: tuple[bytes, ...] = tuple(
+    f"<{name}".encode()
+    for name in (
+        "!doctype html",
+        *("html", "head", "body", "meta", "title", "style", "script", "iframe"),
+        *("h1", "div", "font", "table", "a", "b", "br", "p"),
+    )
+)
+
+
 def _looks_like_html(body: bytes) -> bool:
-    head = body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta"))
+    """Whether bytes start like an HTML document, whatever their Content-Type said."""
+    head = body[:512].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x0c").lower()
+    if head.startswith(b"<!--"):
+        return True
+    return any(
+        head.startswith(start) and head[len(start) : len(start) + 1] in (b" ", b">", b"\t", b"\n")
+        for start in _HTML_STARTS
+    )
+
+
+def _generic_text(page: Page, html: str, *, url: str, doc: HtmlElement) -> Page:
+    """A site page whose extractor found no main text: the generic extractor reads it.
+
+    Less common page kinds (Zhihu's ``/answer/``, ``/zvideo/``, ``/column/`` pages) carry
+    the site's markup but not where the site extractor looks. What the site extractor
+    found (title, author…) is kept; the figures are the generic extractor's (their places
+    are paragraphs of its text); ``extractor`` becomes ``web`` and ``extra`` names the
+    site extractor that found no text.
+    """
+    found = generic.extract(html, url=url, doc=doc)
+    if not found.text.strip():
+        return page
+    page.extra["text_fallback_from"] = page.extractor
+    page.text = found.text
+    page.figures = found.figures  # their places count the paragraphs of this text
+    page.extractor = found.extractor
+    page.title = page.title or found.title
+    page.author = page.author or found.author
+    page.account = page.account or found.account
+    page.published_at = page.published_at or found.published_at
+    page.description = page.description or found.description
+    return page
 
 
 def _plain(text: str, *, url: str) -> Page:
@@ -138,17 +206,25 @@ def _plain(text: str, *, url: str) -> Page:
 
 
 def _binary(url: str, media_type: str) -> Page:
-    return Page(title=title_from_url(url), extractor="binary", extra={"content_type": media_type})
+    page = Page(title=title_from_url(url), extractor="binary", extra={"content_type": media_type})
+    return _finish(page, url=url)
 
 
 def _finish(page: Page, *, url: str, doc: HtmlElement | None = None) -> Page:
-    """Fill what every page should have: a title, a short description, a language."""
-    page.title = " ".join(page.title.split())
+    """Fill what every page should have: a title, a short description, a language.
+
+    Every text field is made ``printable``: lxml drops control characters from the HTML
+    it parses, but PDFs, JSON bodies, plain text and URL-made titles bring their own.
+    """
+    page.text = printable(page.text)
+    page.author = printable(page.author)
+    page.account = printable(page.account)
+    page.title = " ".join(printable(page.title).split())
     if not page.title and page.verdict == "ok":
-        page.title = title_from_url(url)
+        page.title = " ".join(printable(title_from_url(url)).split())
     if not page.description and page.text and page.verdict == "ok":
         page.description = first_paragraph(page.text, limit=DESCRIPTION_CHARS)
-    page.description = shorten(" ".join(page.description.split()), DESCRIPTION_CHARS)
+    page.description = shorten(" ".join(printable(page.description).split()), DESCRIPTION_CHARS)
     if not page.language and page.verdict == "ok":
         page.language = language_of(doc, page.text)
     return page

@@ -57,6 +57,11 @@ _SERVER_DEFAULT = "cp1252"
 #: inline scripts before their meta (seen on Chinese portals) need a little more.
 _PRESCAN = 4096
 
+#: Undecodable spots a page may have and still be in its declared charset (see
+#: ``_decode_if_it_fits``). Two: a cut character at the end and one stray byte; a guess
+#: from so few bytes would be wrong more often than the page's own label.
+MISFITS_TOLERATED = 3
+
 #: Detection reads this much: enough for a confident guess, cheap on big pages.
 _DETECT = 64 * 1024
 
@@ -87,22 +92,35 @@ def codec_for(label: str) -> str | None:
 
 def declared_charset(body: bytes, headers: Mapping[str, str] | None = None) -> str | None:
     """The codec named by a BOM, the Content-Type header or a ``<meta>`` tag, in that order."""
+    candidates = _declared(body, headers)
+    return candidates[0] if candidates else None
+
+
+def _declared(body: bytes, headers: Mapping[str, str] | None) -> list[str]:
+    """The codecs the page declares, the one to try first first.
+
+    A BOM is the whole answer. Then the header, unless it only says ISO-8859-1 (a server's
+    default, see ``_SERVER_DEFAULT``): then the page's own ``<meta>`` comes first, and
+    undeclared UTF-8 text is UTF-8.
+    """
     for bom, bom_codec in _BOMS:
         if body.startswith(bom):
-            return bom_codec
+            return [bom_codec]
     from_header = None
     match = _HEADER_CHARSET.search(header(headers, "content-type").encode("latin-1", "replace"))
     if match:
         from_header = codec_for(match.group(1).decode("ascii", "replace"))
-    if from_header and from_header != _SERVER_DEFAULT:
-        return from_header
     from_meta = None
     match = _META_CHARSET.search(body[:_PRESCAN])
     if match:
         from_meta = codec_for(match.group(1).decode("ascii", "replace"))
-    if from_header and not from_meta and _is_utf8_text(body):
-        return "utf-8"
-    return from_meta or from_header
+    if from_header and from_header != _SERVER_DEFAULT:
+        found = [from_header, from_meta]
+    elif from_header and not from_meta and _is_utf8_text(body):
+        found = ["utf-8", from_header]
+    else:
+        found = [from_meta, from_header]
+    return list(dict.fromkeys(codec for codec in found if codec))
 
 
 def _is_utf8_text(body: bytes) -> bool:
@@ -132,12 +150,42 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> str:
     """Decode a fetched body to text.
 
     The charset comes from a BOM, then the Content-Type header, then ``<meta charset>`` /
-    ``<meta http-equiv>``, then detection. GBK/GB2312 decode as GB18030. Bytes that do not
-    fit the charset become U+FFFD rather than an error.
+    ``<meta http-equiv>``, then detection. A declared charset the bytes do not fit is a
+    wrong label (a GBK page served as ``charset=utf-8``): the next declaration is tried,
+    then detection. GBK/GB2312 decode as GB18030. When nothing fits cleanly, the first
+    declared charset (else the detected one) is used, and bytes that do not fit it become
+    U+FFFD rather than an error.
     """
-    codec = declared_charset(body, headers) or detect_charset(body)
+    declared = _declared(body, headers)
     for bom, bom_codec in _BOMS:
-        if codec == bom_codec and body.startswith(bom):
-            body = body[len(bom) :]
-            break
-    return body.decode(codec, errors="replace")
+        if declared == [bom_codec] and body.startswith(bom):
+            return body[len(bom) :].decode(bom_codec, errors="replace")
+    for codec in declared:
+        text = _decode_if_it_fits(body, codec)
+        if text is not None:
+            return text
+    detected = detect_charset(body)
+    text = _decode_if_it_fits(body, detected)
+    if text is not None:
+        return text
+    # Nothing fits: the page's own word wins over a guess.
+    return body.decode(declared[0] if declared else detected, errors="replace")
+
+
+def _decode_if_it_fits(body: bytes, codec: str) -> str | None:
+    """``body`` decoded with ``codec`` (misfits as U+FFFD) if the bytes fit it, else None.
+
+    A few bytes that do not fit are broken bytes (a character cut at the size cap, a
+    stray byte in a UTF-8 page): fewer than MISFITS_TOLERATED, or one in a hundred
+    non-ASCII characters. A wrong label breaks nearly every character: GBK text read as
+    UTF-8 fails on most of its two-byte characters.
+    """
+    try:
+        text = body.decode(codec, errors="replace")
+    except LookupError:
+        return None
+    broken = text.count("\ufffd")
+    if broken < MISFITS_TOLERATED:
+        return text
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return text if broken * 100 <= non_ascii else None

@@ -21,6 +21,7 @@ from linkindex.extract.document import (
     parse_html,
     title_tag,
 )
+from linkindex.extract.figures import place
 from linkindex.models import Page
 
 DEAD_MESSAGES: tuple[str, ...] = (
@@ -65,6 +66,7 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
         page.author = title_parts[-2]
     page.account = inline_text(by_id(doc, "Header1_HeaderTitle")) or page.author
     page.published_at = from_local(inline_text(by_id(doc, "post-date")))
-    page.text = block_text(body)
+    images: list[HtmlElement] = []
+    page.text, page.figures = place(block_text(body, figures=images), images, base_url=url)
     page.description = meta(doc, "description")
     return page

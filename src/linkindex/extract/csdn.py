@@ -22,6 +22,7 @@ from linkindex.extract.document import (
     parse_html,
     title_tag,
 )
+from linkindex.extract.figures import place
 from linkindex.models import Page
 
 DEAD_MESSAGES: tuple[str, ...] = (
@@ -69,7 +70,8 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     page.author = inline_text(first_by_class(doc, "follow-nick-name")) or meta(doc, "author")
     page.account = page.author
     page.published_at = from_local(inline_text(first_by_class(doc, "time")))
-    page.text = block_text(content)
+    images: list[HtmlElement] = []
+    page.text, page.figures = place(block_text(content, figures=images), images, base_url=url)
     page.description = meta(doc, "description")
     tags = [inline_text(tag) for tag in by_class(doc, "tag-link")]
     if tags:

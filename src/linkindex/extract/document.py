@@ -15,6 +15,8 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
+from linkindex.extract.figures import mark
+
 # Comments and processing instructions never carry text a reader sees; dropping them at
 # parse time also keeps their tails (real text) attached to the surrounding flow.
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
@@ -159,11 +161,14 @@ def normalise_line(line: str) -> str:
     return re.sub(r"\s+", " ", _SPACES.sub(" ", line)).strip()
 
 
-def block_text(element: HtmlElement | None) -> str:
+def block_text(element: HtmlElement | None, *, figures: list[HtmlElement] | None = None) -> str:
     """Readable text of an element: one block per paragraph/heading/list item.
 
     Paragraphs are separated by a blank line, list items and table rows by one newline,
     ``<br>`` breaks a line inside its block, ``<pre>`` keeps its lines as they are.
+
+    With ``figures``, every ``<img>`` passed is appended to it and marked in the text
+    where it stood (``extract.figures``: ``place`` takes the marks out again).
     """
     if element is None:
         return ""
@@ -194,6 +199,9 @@ def block_text(element: HtmlElement | None) -> str:
                 continue
             if tag == "br":
                 pending.append(_BREAK)
+            elif tag == "img" and figures is not None:
+                pending.append(mark(len(figures)))
+                figures.append(node)
             elif tag in _BLOCKS:
                 flush()
                 kinds.append(tag)
@@ -225,11 +233,12 @@ def _join_blocks(blocks: list[tuple[str, str]]) -> str:
     return "".join(parts)
 
 
-def html_fragment_text(fragment: str) -> str:
-    """Readable text of an HTML fragment such as the content field of a JSON payload."""
+def html_fragment_text(fragment: str, *, figures: list[HtmlElement] | None = None) -> str:
+    """Readable text of an HTML fragment such as the content field of a JSON payload
+    (with ``figures``: marked, as ``block_text`` marks them)."""
     if not fragment.strip():
         return ""
-    return block_text(parse_html(f"<html><body>{fragment}</body></html>").body)
+    return block_text(parse_html(f"<html><body>{fragment}</body></html>").body, figures=figures)
 
 
 def first_paragraph(text: str, *, limit: int = 200) -> str:

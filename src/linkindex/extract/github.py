@@ -28,6 +28,7 @@ from linkindex.extract.document import (
     parse_html,
     title_tag,
 )
+from linkindex.extract.figures import place
 from linkindex.models import Page
 
 #: First path segments that are GitHub's own pages, not users or organisations.
@@ -64,6 +65,9 @@ RESERVED_OWNERS = frozenset(
         "users",
     }
 )
+
+#: Where the raw files of a repository are served.
+RAW_HOST = "https://raw.githubusercontent.com"
 
 _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -131,7 +135,9 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     owner = name.split("/", 1)[0]
     page = Page(title=name, account=owner, extractor="github")
     page.description = _description(doc, name)
-    page.text = block_text(readme) or page.description
+    images: list[HtmlElement] = []
+    page.text, page.figures = place(block_text(readme, figures=images), images, base_url=url)
+    page.text = page.text or page.description
     # <html lang> is the language of GitHub's interface, not of the README.
     page.language = language_of(None, page.text)
     topics = [inline_text(tag) for tag in by_class(doc, "topic-tag", "a")]
@@ -156,7 +162,11 @@ def page_from_api(repo: dict[str, Any], readme: str | None) -> Page:
     name = str(repo.get("full_name") or "")
     owner = repo.get("owner")
     description = str(repo.get("description") or "").strip()
-    text = html_fragment_text(_markdown_html(readme)) if readme else ""
+    images: list[HtmlElement] = []
+    marked = html_fragment_text(_markdown_html(readme), figures=images) if readme else ""
+    # A README's relative pictures are files of the repository, served raw from here.
+    branch = str(repo.get("default_branch") or "HEAD")
+    text, figures = place(marked, images, base_url=f"{RAW_HOST}/{name}/{branch}/")
     license_info = repo.get("license")
     extra: dict[str, Any] = {
         "repo": name,
@@ -180,6 +190,7 @@ def page_from_api(repo: dict[str, Any], readme: str | None) -> Page:
         description=description,
         extractor="github",
         extra=extra,
+        figures=figures,
     )
 
 

@@ -25,6 +25,7 @@ from linkindex.extract.document import (
     scripts,
     title_tag,
 )
+from linkindex.extract.figures import place
 from linkindex.models import Page
 
 #: Messages of pages whose article is gone for good (or moved, see ``moved_to``).
@@ -83,12 +84,16 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
 
     content = by_id(doc, "js_content")
     share = by_id(doc, "js_share_content")
-    text = block_text(content)
+    # Images carry their address in data-src until WeChat's scripts run (extract.figures).
+    images: list[HtmlElement] = []
+    text = block_text(content, figures=images)
     if share is not None:  # a repost: the account's comment, then the reposted article
-        text = "\n\n".join(part for part in (_share_notice(doc), block_text(share), text) if part)
+        shared = block_text(share, figures=images)
+        text = "\n\n".join(part for part in (_share_notice(doc), shared, text) if part)
         original = by_id(doc, "js_share_source")
         if original is not None and original.get("href"):
             page.extra["repost_of"] = original.get("href")
+    text, page.figures = place(text, images, base_url=url)
     if len(text.replace("\n", "")) < _MIN_ARTICLE_CHARS:
         message = _message_page(page, doc, source)
         if message is not None:
@@ -113,12 +118,6 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     page.published_at = _published(doc, source)
     page.description = meta(doc, "og:description", "description") or _variable(source, "msg_desc")
     page.text = text
-    # Images only carry their address in data-src until WeChat's scripts run.
-    images = (
-        [src for src in content.xpath(".//img/@data-src") if src] if content is not None else []
-    )
-    if images:
-        page.extra["images"] = images[:50]
     return page
 
 
@@ -145,6 +144,7 @@ def _message_page(page: Page, doc: HtmlElement, source: str) -> Page | None:
 def _verdict(page: Page, verdict: str, reason: str) -> Page:
     page.verdict = "blocked" if verdict == "blocked" else "dead"
     page.reason = reason
+    page.figures = []  # a message page's pictures are not an article's figures
     return page
 
 

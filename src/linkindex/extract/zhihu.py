@@ -27,6 +27,7 @@ from linkindex.extract.document import (
     parse_html,
     title_tag,
 )
+from linkindex.extract.figures import place
 from linkindex.models import Page
 
 #: Messages of pages whose content is gone.
@@ -79,11 +80,15 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     page = Page(extractor="zhihu")
     if "/account/unhuman" in url or "/signin" in url:
         return _verdict(page, "blocked", "Zhihu verification or login page")
+    # Pictures keep their full-size address in data-original (extract.figures).
+    images: list[HtmlElement] = []
     state = _initial_state(doc)
     if state is not None:
-        _from_state(page, state, url)
+        _from_state(page, state, url, images)
     if not page.text:
-        _from_markup(page, doc)
+        images.clear()
+        _from_markup(page, doc, images)
+    page.text, page.figures = place(page.text, images, base_url=url)
     if not page.text:
         shown = block_text(doc.body) if doc.body is not None else ""
         for marker in DEAD_MESSAGES:
@@ -122,6 +127,7 @@ def extract_json(text: str, *, url: str) -> Page:
 def _verdict(page: Page, verdict: str, reason: str) -> Page:
     page.verdict = "dead" if verdict == "dead" else "blocked"
     page.reason = reason
+    page.figures = []
     return page
 
 
@@ -153,7 +159,7 @@ def _entities(state: dict[str, Any], kind: str) -> dict[str, Entity]:
     return {str(key): value for key, value in found.items() if isinstance(value, dict)}
 
 
-def _from_state(page: Page, state: dict[str, Any], url: str) -> None:
+def _from_state(page: Page, state: dict[str, Any], url: str, images: list[HtmlElement]) -> None:
     articles = _entities(state, "articles")
     questions = _entities(state, "questions")
     answers = _entities(state, "answers")
@@ -161,17 +167,17 @@ def _from_state(page: Page, state: dict[str, Any], url: str) -> None:
     answer_id = _match(_ANSWER_ID, url)
     question_id = _match(_QUESTION_ID, url)
     if articles and (article_id in articles or not (questions or answers)):
-        _article(page, articles.get(article_id) or next(iter(articles.values())))
+        _article(page, articles.get(article_id) or next(iter(articles.values())), images)
     elif answer_id and answer_id in answers:
-        _answer(page, answers[answer_id], questions)
+        _answer(page, answers[answer_id], questions, images)
     elif questions:
         question = questions.get(question_id) or next(iter(questions.values()))
-        _question(page, question, answers)
+        _question(page, question, answers, images)
 
 
-def _article(page: Page, article: Entity) -> None:
+def _article(page: Page, article: Entity, images: list[HtmlElement]) -> None:
     page.title = str(article.get("title") or "")
-    page.text = html_fragment_text(str(article.get("content") or ""))
+    page.text = html_fragment_text(str(article.get("content") or ""), figures=images)
     page.author = _name(article.get("author"))
     column = article.get("column")
     page.account = str(column.get("title") or "") if isinstance(column, dict) else ""
@@ -183,14 +189,16 @@ def _article(page: Page, article: Entity) -> None:
         page.extra["updated_at"] = updated
 
 
-def _answer(page: Page, answer: Entity, questions: dict[str, Entity]) -> None:
+def _answer(
+    page: Page, answer: Entity, questions: dict[str, Entity], images: list[HtmlElement]
+) -> None:
     question = answer.get("question")
     question_id = str(question.get("id")) if isinstance(question, dict) else ""
     title = questions.get(question_id, {}).get("title") or (
         question.get("title") if isinstance(question, dict) else ""
     )
     page.title = str(title or "")
-    page.text = html_fragment_text(str(answer.get("content") or ""))
+    page.text = html_fragment_text(str(answer.get("content") or ""), figures=images)
     page.author = _name(answer.get("author"))
     page.published_at = from_unix(answer.get("createdTime") or answer.get("created"))
     page.description = str(answer.get("excerpt") or "")
@@ -200,17 +208,19 @@ def _answer(page: Page, answer: Entity, questions: dict[str, Entity]) -> None:
         page.extra["updated_at"] = updated
 
 
-def _question(page: Page, question: Entity, answers: dict[str, Entity]) -> None:
+def _question(
+    page: Page, question: Entity, answers: dict[str, Entity], images: list[HtmlElement]
+) -> None:
     page.title = str(question.get("title") or "")
     page.author = _name(question.get("author"))
     page.published_at = from_unix(question.get("created"))
-    parts = [html_fragment_text(str(question.get("detail") or ""))]
+    parts = [html_fragment_text(str(question.get("detail") or ""), figures=images)]
     qid = str(question.get("id", ""))
     for answer in answers.values():
         asked = answer.get("question")
         if qid and isinstance(asked, dict) and str(asked.get("id")) != qid:
             continue
-        body = html_fragment_text(str(answer.get("content") or ""))
+        body = html_fragment_text(str(answer.get("content") or ""), figures=images)
         if body:
             author = _name(answer.get("author"))
             parts.append(f"{author}的回答：\n\n{body}" if author else body)
@@ -239,11 +249,11 @@ def _match(pattern: re.Pattern[str], url: str) -> str:
 # -- markup --------------------------------------------------------------------------
 
 
-def _from_markup(page: Page, doc: HtmlElement) -> None:
+def _from_markup(page: Page, doc: HtmlElement, images: list[HtmlElement]) -> None:
     post = first_by_class(doc, "Post-RichText")
     if post is not None:
         page.title = inline_text(first_by_class(doc, "Post-Title"))
-        page.text = block_text(post)
+        page.text = block_text(post, figures=images)
         page.author = inline_text(first_by_class(doc, "AuthorInfo-name"))
         page.account = inline_text(first_by_class(doc, "ColumnLink"))
         page.published_at = _time(doc, first_by_class(doc, "ContentItem-time"))
@@ -252,10 +262,10 @@ def _from_markup(page: Page, doc: HtmlElement) -> None:
     if header is None:
         return
     page.title = inline_text(header)
-    parts = [block_text(first_by_class(doc, "QuestionRichText"))]
+    parts = [block_text(first_by_class(doc, "QuestionRichText"), figures=images)]
     items = by_class(doc, "AnswerItem") or by_class(doc, "ContentItem")
     for item in items:
-        body = block_text(first_by_class(item, "RichContent-inner"))
+        body = block_text(first_by_class(item, "RichContent-inner"), figures=images)
         author = inline_text(first_by_class(item, "AuthorInfo-name"))
         if body:
             parts.append(f"{author}的回答：\n\n{body}" if author else body)

@@ -4,6 +4,9 @@ Proxies come from ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` and ``NO_PROX
 (read with the standard library, the way curl and requests read them); TLS trust from
 ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else certifi's bundle. A proxied request never
 resolves its host name locally: resolving is the proxy's job.
+
+``refused_address`` is the private-address guard, the one both engines (HTTP and the
+browser) ask before every request and every redirect hop.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import re
 import socket
 import ssl
 import urllib.request
@@ -97,24 +101,62 @@ def is_public_address(address: str) -> bool:
     )
 
 
+#: One part of an IPv4 address as inet_aton reads it: hex (0x7f), octal (0177), decimal.
+_IPV4_PART = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
+
+
+def ipv4_address(host: str) -> str | None:
+    """The IPv4 address a host name spells in any form resolvers accept, or None.
+
+    The rules of inet_aton, which getaddrinfo (and so every proxy and browser) applies
+    before any DNS look-up: one to four parts, each decimal, octal with a leading ``0`` or
+    hex with ``0x``; the last part fills the remaining bytes. So ``2130706433``,
+    ``0x7f000001``, ``0177.0.0.1``, ``127.1`` and ``0x7f.1`` are all 127.0.0.1.
+
+    >>> ipv4_address("0x7f.1")
+    '127.0.0.1'
+    """
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_IPV4_PART.fullmatch(part) for part in parts):
+        return None
+    values = [
+        int(part, 16 if part[:2] in ("0x", "0X") else 8 if part[0] == "0" else 10) for part in parts
+    ]
+    *leading, last = values
+    if any(value > 255 for value in leading) or last >= 1 << 8 * (5 - len(values)):
+        return None
+    number = last
+    for position, value in enumerate(leading):
+        number |= value << 8 * (3 - position)
+    return str(ipaddress.IPv4Address(number))
+
+
 def _literal_address(host: str) -> str | None:
+    """The address a host written as an IP literal stands for (None for a name)."""
     text = host.strip("[]")
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
-        return None
+        pass
+    # A trailing dot is how DNS spells a full name; resolvers drop it from a number too.
+    return ipv4_address(text.rstrip("."))
 
 
 async def refused_address(host: str, port: int, *, proxied: bool, timeout: float) -> str:
     """Why a request to ``host`` must not be sent ('' when it may).
 
-    Literal addresses and ``localhost`` are judged as written; other names are resolved
+    Literal addresses — in every IPv4 spelling resolvers accept (``ipv4_address``), with or
+    without a proxy — and ``localhost`` are judged as written; other names are resolved
     only for direct requests, and refused when any address they resolve to is not public.
     A name that does not resolve is reported as such (an ``error``, not a refusal).
     """
     literal = _literal_address(host)
     if literal is not None:
-        return "" if is_public_address(literal) else f"refused: {literal} is a private address"
+        if is_public_address(literal):
+            return ""
+        if literal == host.strip("[]"):
+            return f"refused: {literal} is a private address"
+        return f"refused: {host} is the private address {literal}"
     if host == "localhost" or host.endswith(".localhost"):
         return f"refused: {host} is a private address"
     if proxied:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from linkindex.store.core import DB_NAME, LibraryLock, StoreBase
 from linkindex.store.crawlstate import CrawlStateMixin
+from linkindex.store.figures import FigureOutcome, FigureTask, StoredImage
 from linkindex.store.history import HistoryMixin
 from linkindex.store.library import LibraryMixin
-from linkindex.store.records import LinkRecord, PageRecord, PlacementRecord, RecordsMixin
+from linkindex.store.records import (
+    ImageRecord,
+    LinkRecord,
+    PageRecord,
+    PlacementRecord,
+    RecordsMixin,
+)
 
 
 class Store(LibraryMixin, CrawlStateMixin, HistoryMixin, RecordsMixin, StoreBase):
@@ -15,9 +22,13 @@ class Store(LibraryMixin, CrawlStateMixin, HistoryMixin, RecordsMixin, StoreBase
 
 __all__ = [
     "DB_NAME",
+    "FigureOutcome",
+    "FigureTask",
+    "ImageRecord",
     "LibraryLock",
     "LinkRecord",
     "PageRecord",
     "PlacementRecord",
     "Store",
+    "StoredImage",
 ]

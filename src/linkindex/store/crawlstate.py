@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkindex.models import FetchResult, Page
-from linkindex.store.core import StoreBase, _chunks
+from linkindex.models import FetchResult, Figure, Page
+from linkindex.store.core import _chunks
+from linkindex.store.figures import FiguresMixin
 
 
 @dataclass(slots=True)
@@ -49,7 +50,8 @@ class FetchRecord:
 
     ``status`` and the counters are the link's values after this fetch. ``page`` and
     ``snapshot`` are written when the fetch produced them; ``archive`` holds the
-    Wayback Machine fetch that recovered a lost page, if one was made.
+    Wayback Machine fetch that recovered a lost page, if one was made. ``figures``, when
+    not None, become the link's figures (``FiguresMixin.save_figures``).
     """
 
     link_id: int
@@ -65,6 +67,8 @@ class FetchRecord:
     snapshot: SnapshotRow | None = None
     archive: ArchiveRecord | None = None
     touch: bool = True
+    figures: list[Figure] | None = None
+    figures_from_archive: bool = False
 
 
 @dataclass(slots=True)
@@ -94,7 +98,7 @@ _DUE_COLUMNS = (
 )
 
 
-class CrawlStateMixin(StoreBase):
+class CrawlStateMixin(FiguresMixin):
     """Crawl state: due links, recording fetch outcomes, pages, snapshots, host cooldowns."""
 
     def due_links(
@@ -199,6 +203,10 @@ class CrawlStateMixin(StoreBase):
             if record.archive is not None:
                 self._record_archive(record.link_id, record.archive, record.started_at)
                 values["archive_url"] = record.archive.archive_url
+            if record.figures is not None:
+                self.save_figures(
+                    record.link_id, record.figures, archived=record.figures_from_archive
+                )
             assignments = ", ".join(f"{name}=?" for name in values)
             self.conn.execute(
                 f"UPDATE links SET {assignments} WHERE id=?", (*values.values(), record.link_id)
@@ -336,6 +344,38 @@ class CrawlStateMixin(StoreBase):
             row["redirects"] = json.loads(row["redirects"] or "[]")
             row["from_archive"] = bool(row["from_archive"])
         return rows
+
+    def refetch_snapshot_links(self, hashes: Iterable[str]) -> list[int]:
+        """Make every link that had one of these bodies due now, for a full fetch.
+
+        For snapshots lost from disk (``doctor --repair``): the conditional validators are
+        cleared (a 304 would bring no body), and so is the content hash of a link whose
+        current body is one of them (an unchanged body would not be stored again).
+        Returns the ids of the links marked.
+        """
+        wanted = sorted(set(hashes))
+        marked: set[int] = set()
+        with self.transaction():
+            for chunk in _chunks(wanted, 500):
+                marks = ", ".join("?" * len(chunk))
+                marked.update(
+                    int(row[0])
+                    for row in self.conn.execute(
+                        f"SELECT DISTINCT link_id FROM link_snapshots WHERE hash IN ({marks})",
+                        chunk,
+                    )
+                )
+                self.conn.execute(
+                    f"UPDATE links SET content_hash=NULL WHERE content_hash IN ({marks})", chunk
+                )
+            ids = sorted(marked)
+            for chunk in _chunks(ids, 500):
+                self.conn.execute(
+                    "UPDATE links SET next_fetch_at=NULL, etag=NULL, last_modified=NULL "
+                    f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+        return ids
 
     def snapshot_versions(self, link_id: int) -> list[dict[str, Any]]:
         """The distinct bodies a link has had, oldest first."""

@@ -44,6 +44,31 @@ class PageRecord:
 
 
 @dataclass(slots=True)
+class ImageRecord:
+    """A stored figure of a link's page: where it came from, what it is, where it stood."""
+
+    url: str
+    sha256: str
+    content_type: str
+    bytes: int
+    width: int | None
+    height: int | None
+    paragraph: int  # paragraphs of the page text before it (models.Figure.after)
+    alt: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The figure as ``show --json`` and the API list it."""
+        return {
+            "url": self.url,
+            "sha256": self.sha256,
+            "content_type": self.content_type,
+            "bytes": self.bytes,
+            "width": self.width,
+            "height": self.height,
+        }
+
+
+@dataclass(slots=True)
 class LinkRecord:
     """Everything the library knows about one link."""
 
@@ -65,6 +90,7 @@ class LinkRecord:
     change_seq: int
     placements: list[PlacementRecord] = field(default_factory=list)
     page: PageRecord | None = None
+    images: list[ImageRecord] = field(default_factory=list)  # stored figures, in order
 
     @property
     def title(self) -> str:
@@ -208,6 +234,16 @@ class RecordsMixin(StoreBase):
                     extracted_at=row[11],
                     extra=json.loads(row[12] or "{}"),
                 )
+        for row in self.conn.execute(
+            "SELECT li.link_id, li.url, i.sha256, i.content_type, i.bytes, i.width, i.height, "
+            "li.paragraph, li.alt FROM link_images li JOIN images i ON i.sha256 = li.sha256 "
+            f"WHERE li.link_id IN ({marks}) AND li.state = 'stored' "
+            "ORDER BY li.link_id, li.position",
+            ids,
+        ):
+            record = records.get(row[0])
+            if record is not None:
+                record.images.append(ImageRecord(*row[1:]))
         return list(records.values())
 
     def changed_link_ids(self, since_seq: int) -> list[int]:

@@ -145,6 +145,43 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_at ON events(at);
     """,
+    # 2: the figures of the pages, stored once each (HOME/images/ab/<sha256>)
+    """
+    CREATE TABLE images (
+        sha256 TEXT PRIMARY KEY,            -- of the picture's bytes; names its file
+        content_type TEXT NOT NULL,         -- from the bytes: image/png, jpeg, gif, webp
+        bytes INTEGER NOT NULL,
+        width INTEGER,                      -- from the header, when it tells
+        height INTEGER,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE link_images (              -- the figures of a link's page, in order
+        link_id INTEGER NOT NULL REFERENCES links(id),
+        position INTEGER NOT NULL,          -- 0-based, in document order
+        url TEXT NOT NULL,                  -- the figure's address in the page
+        paragraph INTEGER NOT NULL,         -- paragraphs of the page text before it
+        alt TEXT NOT NULL DEFAULT '',
+        sha256 TEXT REFERENCES images(sha256),  -- set once stored
+        state TEXT NOT NULL DEFAULT 'pending',  -- pending, stored, failed (retried), refused
+        error TEXT NOT NULL DEFAULT '',
+        from_archive INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (link_id, position)
+    );
+    CREATE INDEX link_images_sha ON link_images(sha256);
+    CREATE INDEX link_images_url ON link_images(url);
+    CREATE INDEX link_images_state ON link_images(state);
+
+    CREATE TABLE image_placeholders (       -- bytes a host sends instead of a figure
+        sha256 TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        found_at TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+
+    -- 1 once the page's figures were looked for (pages stored before: from their snapshot)
+    ALTER TABLE pages ADD COLUMN figures_seen INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

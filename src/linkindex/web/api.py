@@ -78,6 +78,10 @@ def _link_json(request: Request, link_id: int) -> dict[str, Any]:
     page = view.record.page
     data = export.link_json(view.record)
     data["text"] = page.text if page is not None else ""
+    data["images"] = [
+        {**image.to_json(), "paragraph": image.paragraph, "src": f"/image/{image.sha256}"}
+        for image in view.record.images
+    ]
     data["fetches"] = view.fetches
     data["related"] = [hit_json(hit) for hit in view.related]
     return data

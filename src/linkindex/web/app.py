@@ -19,7 +19,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from linkindex.errors import EmptyLibraryError, LinkindexError, NotFoundError, UserError
-from linkindex.web import api, pages
+from linkindex.web import api, images, pages
 from linkindex.web.rendering import HERE, error_response, templates
 from linkindex.web.safety import SECURITY_HEADERS, Guard
 from linkindex.web.views import BadParameter
@@ -34,6 +34,7 @@ def create_app(home: Path, *, token: str | None = None) -> Starlette:
         Route("/link/{link_id:int}/read", pages.reader_page, name="reader"),
         Route("/topics", pages.topics_page, name="topics"),
         Route("/health", pages.health_page, name="health"),
+        Route("/image/{sha256:str}", images.image_file, name="image"),
         Route("/api/search", api.search, name="api_search"),
         Route("/api/link/{link_id:int}", api.link, name="api_link"),
         Route("/api/link", api.link_by_url, name="api_link_by_url"),
@@ -44,7 +45,7 @@ def create_app(home: Path, *, token: str | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Guard, token=token)],
+        middleware=[Middleware(Guard, token=token, error_page=error_response)],
         exception_handlers={
             HTTPException: _http_error,
             LinkindexError: _library_error,

@@ -5,20 +5,32 @@ Without a token the app answers only requests addressed to a loopback name
 try to read the library through the browser. With a token every request must carry it,
 as ``Authorization: Bearer TOKEN``, as the ``linkindex_token`` cookie, or once as
 ``?token=TOKEN`` (which sets the cookie; pages are then redirected to the same address
-without the token so it does not stay in the address bar or the history).
+without the token so it does not stay in the address bar or the history — always an
+address on this server). No query parameter of any route may be longer than
+``MAX_PARAMETER`` characters.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-from starlette.datastructures import URL, Headers, MutableHeaders, QueryParams
+from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 TOKEN_COOKIE = "linkindex_token"
+
+#: The longest query parameter any route takes (a search query, a topic, an address).
+#: A search's cost grows with its length (a 100 KB query took 38 s of CPU), and one cap
+#: for every parameter of every route leaves no way around it.
+MAX_PARAMETER = 500
+
+#: How the app answers a bad request: (request, HTTP status, message) -> response.
+ErrorPage = Callable[[Request, int, str], Response]
 
 #: No inline script or style, nothing from elsewhere, no framing, no plugins.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -71,9 +83,12 @@ def host_name(host_header: str) -> str:
 class Guard:
     """ASGI middleware: refuse what the UI must not do, and add the security headers."""
 
-    def __init__(self, app: ASGIApp, *, token: str | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, token: str | None = None, error_page: ErrorPage | None = None
+    ) -> None:
         self.app = app
         self.token = token or None
+        self.error_page = error_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,7 +103,7 @@ class Guard:
                         headers[name] = value
             await send(message)
 
-        refusal = self._refusal(scope)
+        refusal = self._refusal(scope) or self._too_long(scope)
         if refusal is not None:
             await refusal(scope, receive, send_with_headers)
             return
@@ -121,6 +136,17 @@ class Guard:
             headers={"WWW-Authenticate": 'Bearer realm="linkindex"'},
         )
 
+    def _too_long(self, scope: Scope) -> Response | None:
+        """A 400 for a request with a parameter longer than MAX_PARAMETER, else None."""
+        params = QueryParams(scope.get("query_string", b""))
+        for name, value in params.multi_items():
+            if len(value) > MAX_PARAMETER or len(name) > MAX_PARAMETER:
+                message = f"the parameter {name[:40]} is longer than {MAX_PARAMETER} characters"
+                if self.error_page is None:
+                    return PlainTextResponse(message + "\n", status_code=400)
+                return self.error_page(Request(scope), 400, message)
+        return None
+
     def _carries_token(self, scope: Scope, headers: Headers) -> bool:
         authorization = headers.get("authorization", "")
         scheme, _, value = authorization.partition(" ")
@@ -142,7 +168,17 @@ class Guard:
         if self.token is None or "token" not in params or scope["path"].startswith("/api/"):
             return None
         rest = urlencode([(k, v) for k, v in params.multi_items() if k != "token"])
-        target = URL(scope=scope).path + (f"?{rest}" if rest else "")
-        response = RedirectResponse(target, status_code=303)
+        response = RedirectResponse(_local(scope) + (f"?{rest}" if rest else ""), status_code=303)
         response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
         return response
+
+
+def _local(scope: Scope) -> str:
+    """The request's path as an address on this server, whatever the request line held.
+
+    ``GET //evil.example/`` has the path ``//evil.example/``, which a browser reads as
+    another host; backslashes count as slashes to it. So the path starts with exactly
+    one ``/``, and stays percent-encoded as it came.
+    """
+    raw = scope.get("raw_path") or scope["path"].encode()
+    return "/" + raw.decode("latin-1").lstrip("/\\")

@@ -15,19 +15,21 @@ from urllib.parse import urlencode
 
 from linkindex import topics
 from linkindex.errors import NotFoundError, UserError
-from linkindex.models import SITES, STATUSES, Hit
-from linkindex.store import LinkRecord, Store
+from linkindex.models import SITES, STATUSES, Hit, paragraphs
+from linkindex.store import ImageRecord, LinkRecord, Store
 from linkindex.topics import TopicNode
 from linkindex.web.facets import Facets, LibraryLink, count_facets, filter_links, library_links
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
+#: The largest id SQLite can give a row; a larger number in an address names no link
+#: (and would overflow the query).
+MAX_LINK_ID = 2**63 - 1
 #: Facets of a search count its best hits up to this many (the rest are rarely looked at).
 #: Each hit costs a record load and a snippet: 200 keep a keystroke's search near the cost
 #: of one page of hits (scripts/bench_web.py), 500 doubled it.
 FACET_HITS = 200
-MAX_QUERY = 500
 #: A browsed link shows this much of its summary (a search hit shows its snippet).
 SUMMARY_CHARS = 240
 
@@ -124,9 +126,7 @@ def choice(raw: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str |
 
 def search_params(raw: Mapping[str, str]) -> SearchParams:
     """Check the search page's parameters."""
-    query = (raw.get("q") or "").strip()
-    if len(query) > MAX_QUERY:
-        raise BadParameter(f"the query is longer than {MAX_QUERY} characters")
+    query = (raw.get("q") or "").strip()  # its length is capped for every route (safety)
     return SearchParams(
         q=query,
         topic=(raw.get("topic") or "").strip(),
@@ -225,16 +225,31 @@ class LinkView:
         """The extracted text as paragraphs for the reader view."""
         return paragraphs(self.record.page.text if self.record.page else "")
 
+    @property
+    def reader(self) -> list[ReaderBlock]:
+        """The reader view's blocks: each paragraph, and each figure after the paragraph
+        it followed (figures beyond the text close it)."""
+        blocks: list[ReaderBlock] = []
+        texts = self.paragraphs
+        figures = self.record.images
+        for number, text in enumerate(texts):
+            blocks.extend(ReaderBlock(figure=f) for f in figures if f.paragraph == number)
+            blocks.append(ReaderBlock(text=text))
+        blocks.extend(ReaderBlock(figure=f) for f in figures if f.paragraph >= len(texts))
+        return blocks
 
-def paragraphs(text: str) -> list[str]:
-    """Plain text split into paragraphs at blank lines (single lines kept together)."""
-    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
-    return [block for block in blocks if block]
+
+@dataclass(frozen=True, slots=True)
+class ReaderBlock:
+    """A paragraph of the reader view, or a figure served from the library."""
+
+    text: str = ""
+    figure: ImageRecord | None = None
 
 
 def link_record(store: Store, link_id: int) -> LinkRecord:
     """One link's record or NotFoundError."""
-    found = store.link_records([link_id])
+    found = store.link_records([link_id]) if 0 < link_id <= MAX_LINK_ID else []
     if not found:
         raise NotFoundError(f"no link with id {link_id}")
     return found[0]
@@ -334,8 +349,10 @@ class Download:
 
 
 def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Download:
-    """Export a topic (or a search) in one of the export formats, as a file."""
+    """Export a topic (or a search) in one of the export formats, as a file (EPUB and
+    HTML with their figures, within the export's default cap)."""
     from linkindex import export
+    from linkindex.snapshots import Images
 
     fmt = choice(raw, "format", tuple(export.FORMATS)) or "md"
     topic = (raw.get("topic") or "").strip()
@@ -353,7 +370,7 @@ def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Downloa
     title = topic or query or "linkindex"
     stem = "-".join(topics.parse(topic)) if topic else (query or "library")
     return Download(
-        body=export.render(records, fmt, title=title),
+        body=export.render(records, fmt, title=title, pictures=export.Pictures(Images(home))),
         media_type=export.media_type(fmt),
         filename=f"linkindex-{stem}{export.suffix(fmt)}",
     )

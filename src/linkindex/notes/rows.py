@@ -1,0 +1,389 @@
+"""Markdown to rows: the note as a flat sequence of headings, lines of text and breaks.
+
+markdown-it parses the blocks (so a ``# comment`` in a code block is never a heading);
+inline markup is read by ``_Collector`` itself, and only in blocks that can hold some.
+Each row keeps its line number, the links found in it (Markdown, HTML and bare URLs)
+and the text around them. Links that are not imported (``mailto:``, relative…) are
+counted by reason.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block.state_block import StateBlock
+from markdown_it.token import Token
+
+from linkindex.urls import normalize
+
+__all__ = ["MAX_NESTING", "TRAILING", "Break", "Heading", "Line", "Link", "Row", "read_rows"]
+
+#: How deep blocks (lists in lists, quotes in quotes) are parsed as Markdown. markdown-it's
+#: CommonMark preset stops at 20 levels (a list ten deep) and silently drops the rest of
+#: the note; 100 is its own default preset's limit, safely within Python's recursion
+#: limit. Anything deeper is read as plain lines, with one warning (``_too_deep``).
+MAX_NESTING = 100
+
+#: Punctuation that ends a sentence rather than a bare URL (``详见https://x.com/a.``).
+TRAILING = ".,;:!?'\"*"
+
+
+# -- the Markdown parser -------------------------------------------------------------
+
+
+def _markdown() -> MarkdownIt:
+    # No table rule: a table row stays a line of text whose links are still found,
+    # and skipping the rule makes parsing noticeably faster.
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
+    # Keep every href as written: we judge (and count) javascript:/file: links ourselves,
+    # and the key is made by urls.normalize, not by markdown-it's escaping.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
+    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
+    # Inline parsing is done by _Collector, and only where some markup could be.
+    md.disable(["inline", "text_join"])
+    tokenize = md.block.tokenize
+
+    def nested(state: StateBlock, start: int, end: int) -> None:
+        # markdown-it checks the depth inside this loop and, past it, skips to ``end``,
+        # which for a list item is the end of the note.
+        if state.level >= MAX_NESTING:
+            _too_deep(state, start, end)
+        else:
+            tokenize(state, start, end)
+
+    md.block.tokenize = nested  # type: ignore[method-assign,assignment]
+    return md
+
+
+def _too_deep(state: StateBlock, start: int, end: int) -> None:
+    """Read the lines of a block nested past MAX_NESTING as plain paragraphs.
+
+    They end where markdown-it's own loop would end them (a line indented less than the
+    block), so the rest of the note is parsed as Markdown again. The first line is
+    remembered in ``env`` for the warning.
+    """
+    line = start
+    while line < end:
+        line = state.skipEmptyLines(line)
+        if line >= end or state.sCount[line] < state.blkIndent:
+            break
+        first = line
+        while line < end and not state.isEmpty(line) and state.sCount[line] >= state.blkIndent:
+            line += 1
+        opened = state.push("paragraph_open", "p", 1)
+        opened.map = [first, line]
+        inline = state.push("inline", "", 0)
+        inline.content = state.getLines(first, line, state.blkIndent, False).strip()
+        inline.map = [first, line]
+        inline.children = []
+        state.push("paragraph_close", "p", -1)
+        too_deep = state.env.setdefault("too_deep", [])
+        too_deep.append(first)
+    state.line = line
+
+
+_MD = _markdown()
+
+# Emphasis markup inside a bare URL (``https://x.com/a*b*c``) is re-inserted as
+# private-use characters so the URL survives markdown-it's emphasis parsing.
+_SENTINEL = 0xE000
+#: Characters that may start inline markup; a block without any is plain text lines
+#: (most title lines are), and skipping markdown-it's inline pass there halves the work.
+_MARKUP = re.compile(r"[`*_\\&<\[]")
+_SENTINELS = re.compile("[\ue000-\ue0ff]")
+#: Scripts whose text ends a bare URL: Chinese (and Japanese, Korean) prose and
+#: full-width punctuation ：（），。 follow URLs in the notes without a space.
+_CJK = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3200-\u9fff"
+    "\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+)
+#: A character of a bare URL: what RFC 3986 allows, the sentinels, and letters and
+#: digits of other scripts (``https://bücher.de/x``, ``…/wiki/Москва``).
+_URL_CHAR = (
+    r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%\ue000-\ue0ff]"
+    rf"|[^\x00-\x7f\W{_CJK}])"
+)
+#: A bare URL in prose: http(s) or file, ending at whitespace, punctuation other than
+#: the URL's own, or Chinese text (a URL with Chinese in it is kept whole inside <…> or
+#: [](…)).
+_BARE_URL = re.compile(rf"(?<![A-Za-z0-9])(?:https?|file)://{_URL_CHAR}*", re.IGNORECASE)
+_HTML_LINK = re.compile(
+    r"<a\b[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))[^>]*>(.*?)</a\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTML_OPEN = re.compile(
+    r"<a\b[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+# -- rows: the note as a flat sequence of headings, lines and breaks ---------------
+
+
+@dataclass(slots=True)
+class Link:
+    """A link found in a line."""
+
+    url: str
+    text: str | None  # the link's own text; None for a bare URL
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of text (of a paragraph, a list item, a table row)."""
+
+    number: int  # 1-based line in the file
+    paragraph: int  # lines of one paragraph share this number
+    before: str = ""  # text before the first link
+    after: str = ""  # text after the last link
+    text: str = ""  # all the text of the line, links' own text included
+    links: list[Link] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Heading:
+    """A heading: a step of the topic path."""
+
+    level: int
+    text: str
+    line: Line
+
+
+@dataclass(slots=True)
+class Break:
+    """What ends a run of lines: a code block, a rule, an image-only paragraph."""
+
+
+Row = Line | Heading | Break
+
+
+class _Collector:
+    """Walks markdown-it's tokens into rows, counting links it skips."""
+
+    def __init__(self, offset: int, env: dict[str, object]) -> None:
+        self.offset = offset
+        self.env = env
+        self.rows: list[Row] = []
+        self.skipped: dict[str, int] = {}
+        self._paragraph = 0
+
+    def keep(self, url: str) -> bool:
+        """Whether ``url`` is a link we import; count it as skipped when not."""
+        reason = _skip_reason(url)
+        if reason:
+            self.skipped[reason] = self.skipped.get(reason, 0) + 1
+            return False
+        return True
+
+    def walk(self, tokens: list[Token]) -> None:
+        heading_level = 0
+        for token in tokens:
+            if token.type == "heading_open":
+                heading_level = int(token.tag[1])
+            elif token.type == "inline":
+                start = self.offset + (token.map[0] if token.map else 0) + 1
+                self._paragraph += 1
+                lines = self.inline(token.content, start)
+                if heading_level:
+                    text = " ".join(line.text for line in lines).strip()
+                    self.rows.append(Heading(heading_level, text, _merge(lines)))
+                    heading_level = 0
+                elif any(line.links or line.text.strip() for line in lines):
+                    self.rows.extend(lines)
+                else:
+                    self.rows.append(Break())  # an image-only paragraph
+            elif token.type == "html_block":
+                self.html_block(token)
+                self.rows.append(Break())
+            elif token.type in ("fence", "code_block", "hr"):
+                self.rows.append(Break())
+
+    def inline(self, content: str, first: int) -> list[Line]:
+        """The lines of one paragraph (or heading)."""
+        if not _MARKUP.search(content):
+            return [
+                self._line(first + n, text.strip(), [], [])
+                for n, text in enumerate(content.split("\n"))
+            ]
+        children: list[Token] = []
+        _MD.inline.parse(content, _MD, self.env, children)
+        lines: list[Line] = []
+        parts: list[str] = []  # text of the current line, with sentinels
+        size = 0  # characters in parts
+        hidden: list[tuple[int, int]] = []  # spans no bare URL is looked for in (code)
+        marked: list[tuple[int, int, Link]] = []  # Markdown/HTML links and their text
+        link: Link | None = None  # a link whose text we are collecting
+        link_text: list[str] = []
+        number = first
+
+        def add(text: str) -> None:
+            nonlocal size
+            parts.append(text)
+            size += len(text)
+
+        def close() -> None:
+            assert link is not None
+            link.text = " ".join("".join(link_text).split())
+            start = size
+            add(link.text)
+            if self.keep(link.url):
+                marked.append((start, size, link))
+            else:
+                hidden.append((start, size))
+
+        def end_line() -> None:
+            nonlocal parts, size, hidden, marked
+            lines.append(self._line(number, "".join(parts), hidden, marked))
+            parts, size, hidden, marked = [], 0, [], []
+
+        for child in children:
+            kind = child.type
+            if kind in ("softbreak", "hardbreak"):
+                if link is not None:
+                    link_text.append(" ")
+                else:
+                    end_line()
+                number += 1
+            elif kind == "link_open":
+                link = Link(str(child.attrs.get("href", "")), "")
+                link_text = []
+            elif kind == "link_close" and link is not None:
+                close()
+                link = None
+            elif kind == "html_inline":
+                opened = _HTML_OPEN.match(child.content)
+                if opened and link is None:
+                    link = Link(_html_href(opened), "")
+                    link_text = []
+                elif child.content.lower().startswith("</a") and link is not None:
+                    close()
+                    link = None
+            elif kind in ("text", "text_special", "code_inline"):
+                if link is not None:
+                    link_text.append(child.content)
+                elif kind == "code_inline":
+                    start = size
+                    add(child.content)
+                    hidden.append((start, size))
+                else:
+                    add(child.content)
+            elif kind in ("em_open", "em_close", "strong_open", "strong_close") and link is None:
+                add("".join(chr(_SENTINEL + ord(c)) for c in child.markup))
+        if link is not None:  # an <a> never closed: keep its href anyway
+            close()
+        end_line()
+        return lines
+
+    def _line(
+        self,
+        number: int,
+        raw: str,
+        hidden: list[tuple[int, int]],
+        marked: list[tuple[int, int, Link]],
+    ) -> Line:
+        """One line: bare URLs found in its text, the text around its links kept."""
+        line = Line(number, self._paragraph)
+        scan = raw
+        for start, end in [*hidden, *((s, e) for s, e, _ in marked)]:
+            scan = scan[:start] + " " * (end - start) + scan[end:]
+        spans: list[tuple[int, int, Link | None]] = [(s, e, k) for s, e, k in marked]
+        for match in _BARE_URL.finditer(scan):
+            url = _trim(match.group())
+            end = match.start() + len(url)
+            if _SENTINELS.search(url):
+                url = _SENTINELS.sub(lambda m: chr(ord(m.group()) - _SENTINEL), url)
+            spans.append((match.start(), end, Link(url, None) if self.keep(url) else None))
+        if not spans:
+            line.text = _visible(raw)
+            return line
+        spans.sort(key=lambda span: span[0])
+        line.links = [link for _, _, link in spans if link is not None]
+        line.before = _visible(raw[: spans[0][0]])
+        line.after = _visible(raw[max(end for _, end, _ in spans) :])
+        cut = raw
+        for start, end, link in sorted(spans, key=lambda span: -span[0]):
+            if link is None or link.text is None:  # a bare URL is not text
+                cut = cut[:start] + " " + cut[end:]
+        line.text = " ".join(_visible(cut).split())
+        return line
+
+    def html_block(self, token: Token) -> None:
+        """``<a href>`` links in a block of HTML, one row each."""
+        base = self.offset + (token.map[0] if token.map else 0) + 1
+        for match in _HTML_LINK.finditer(token.content):
+            url = _html_href(match)
+            if not self.keep(url):
+                continue
+            self._paragraph += 1
+            text = " ".join(_TAG.sub(" ", match.group(4)).split())
+            number = base + token.content.count("\n", 0, match.start())
+            self.rows.append(Line(number, self._paragraph, text=text, links=[Link(url, text)]))
+
+
+def _merge(lines: list[Line]) -> Line:
+    merged = Line(lines[0].number, lines[0].paragraph)
+    for line in lines:
+        merged.links.extend(line.links)
+    merged.text = " ".join(line.text for line in lines).strip()
+    return merged
+
+
+def _html_href(match: re.Match[str]) -> str:
+    return html.unescape(next(g for g in match.groups()[:3] if g is not None)).strip()
+
+
+def _visible(raw: str) -> str:
+    """Text as a reader sees it: without the emphasis sentinels."""
+    return _SENTINELS.sub("", raw).strip()
+
+
+def _trim(url: str) -> str:
+    """Drop punctuation that ends the sentence, not the URL; keep balanced brackets."""
+    while url:
+        last = url[-1]
+        sentence_end = last in TRAILING or _SENTINEL <= ord(last) <= _SENTINEL + 0xFF
+        unbalanced = (last == ")" and url.count(")") > url.count("(")) or (
+            last == "]" and url.count("]") > url.count("[")
+        )
+        if not (sentence_end or unbalanced):
+            break
+        url = url[:-1]
+    return url
+
+
+def _skip_reason(url: str) -> str:
+    """Why a link is not imported ("" when it is)."""
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme in ("javascript", "mailto", "file"):
+        return scheme
+    if scheme in ("http", "https"):
+        return "" if normalize(url) else "malformed"
+    if not scheme or not scheme.isalpha() or url.startswith(("/", "#", ".")):
+        return "relative"
+    return "unsupported"
+
+
+# -- the entry point ---------------------------------------------------------------
+
+
+def read_rows(body: str, offset: int) -> tuple[list[Row], dict[str, int], list[str]]:
+    """The rows of a note's body, the links skipped by reason, and warnings.
+
+    ``offset`` is the number of lines before the body (the front matter), so that row
+    numbers are lines of the file.
+    """
+    env: dict[str, object] = {}
+    collector = _Collector(offset, env)
+    collector.walk(_MD.parse(body, env))
+    warnings: list[str] = []
+    too_deep = env.get("too_deep")
+    if isinstance(too_deep, list) and too_deep:
+        warnings.append(
+            f"line {offset + too_deep[0] + 1}: nested too deep for Markdown ("
+            f"{MAX_NESTING // 2} lists or {MAX_NESTING} quotes); read as plain lines"
+        )
+    return collector.rows, collector.skipped, warnings

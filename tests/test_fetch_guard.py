@@ -1,0 +1,181 @@
+"""The private-address guard: no spelling of a private address, no name that resolves to
+one, on the first URL or on any redirect hop, with a proxy or without, is fetched."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import string
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from crawl_servers import Proxy, fast_settings
+from linkindex.fetch import Fetcher
+from linkindex.fetch.network import ipv4_address, refused_address
+from linkindex.models import FetchResult
+
+HTML = "<html><head><title>t</title></head><body><p>secret</p></body></html>"
+GUARDED = fast_settings(allow_private_networks=False, retries=0)
+
+#: 127.0.0.1 as resolvers (and so proxies) read it.
+LOOPBACK_SPELLINGS = [
+    "2130706433",  # decimal
+    "0x7f000001",  # hex
+    "0X7F000001",
+    "0177.0.0.1",  # octal
+    "017700000001",
+    "127.1",  # short forms
+    "127.0.1",
+    "0x7f.1",  # mixed
+    "0x7f.0.0x0.1",
+    "0177.0.1",
+    "127.0.0.1.",  # the full-name dot
+]
+
+
+def fetch(url: str) -> FetchResult:
+    async def run() -> FetchResult:
+        async with Fetcher(GUARDED) as fetcher:
+            return await fetcher.fetch(url)
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch, no_proxy_env: None) -> Iterator[Proxy]:
+    """A proxy that would reach 127.0.0.1 for every spelling: only the guard stops it."""
+    names = {"site-a.test": "127.0.0.1", **dict.fromkeys(LOOPBACK_SPELLINGS, "127.0.0.1")}
+    with Proxy(names) as running:
+        monkeypatch.setenv("HTTP_PROXY", running.url)
+        yield running
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Names the test resolves itself (no DNS): name -> address."""
+    names: dict[str, str] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host in names:
+            return real(names[host], port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return names
+
+
+@given(st.text(alphabet=string.hexdigits + "xX.", max_size=24))
+def test_ipv4_spellings_are_read_as_inet_aton_reads_them(text: str) -> None:
+    try:
+        expected: str | None = socket.inet_ntoa(socket.inet_aton(text))
+    except OSError:
+        expected = None
+    assert ipv4_address(text) == expected
+
+
+@pytest.mark.parametrize("spelling", LOOPBACK_SPELLINGS)
+def test_every_spelling_of_a_private_address_is_refused(spelling: str) -> None:
+    for proxied in (False, True):
+        why = asyncio.run(refused_address(spelling, 80, proxied=proxied, timeout=2))
+        assert why.startswith("refused: ") and "127.0.0.1" in why, (spelling, proxied, why)
+    for private in ("10.0.0.1", "0xa.1", "012.0.0.1", "167772161", "0xc0a80001", "0xa9fea9fe"):
+        assert asyncio.run(refused_address(private, 80, proxied=True, timeout=2))
+    public = ("93.184.216.34", "1572395042", "0x5db8d822", "0135.0270.0330.042")
+    for address in public:
+        assert asyncio.run(refused_address(address, 80, proxied=True, timeout=2)) == ""
+
+
+@pytest.mark.parametrize("spelling", ["2130706433", "0x7f.1", "017700000001", "127.1"])
+def test_a_spelled_address_is_refused_on_the_first_url_without_a_proxy(
+    server: HTTPServer, no_proxy_env: None, spelling: str
+) -> None:
+    server.expect_request("/secret").respond_with_data(HTML)
+    result = fetch(f"http://{spelling}:{server.port}/secret")
+    assert result.outcome == "skipped"
+    assert result.error == f"refused: {spelling} is the private address 127.0.0.1"
+    assert server.log == []
+
+
+@pytest.mark.parametrize("spelling", LOOPBACK_SPELLINGS)
+def test_a_spelled_address_is_refused_on_the_first_url_through_a_proxy(
+    server: HTTPServer, proxy: Proxy, spelling: str
+) -> None:
+    server.expect_request("/secret").respond_with_data(HTML)
+    result = fetch(f"http://{spelling}:{server.port}/secret")
+    if result.outcome == "error":  # httpx cannot even parse some (0177.0.0.1): not sent either
+        assert result.error.startswith("bad URL: Invalid IPv4 address")
+    else:
+        assert (result.outcome, result.error) == (
+            "skipped",
+            f"refused: {spelling.lower()} is the private address 127.0.0.1",
+        )
+    assert proxy.requests == [] and server.log == []
+
+
+@pytest.mark.parametrize(
+    "target", ["2130706433", "0x7f000001", "017700000001", "127.1", "127.0.0.1", "localhost"]
+)
+def test_a_redirect_to_a_private_address_is_refused_through_a_proxy(
+    server: HTTPServer, proxy: Proxy, target: str
+) -> None:
+    secret = f"http://{target}:{server.port}/secret"
+    server.expect_request("/start").respond_with_response(
+        Response(status=302, headers={"Location": secret})
+    )
+    server.expect_request("/secret").respond_with_data(HTML)
+    result = fetch(f"http://site-a.test:{server.port}/start")
+    assert result.outcome == "skipped"
+    assert result.error.startswith("refused: ") and "private address" in result.error
+    assert [hop.url for hop in result.redirects] == [secret]
+    assert [entry[0].path for entry in server.log] == ["/start"]
+    assert proxy.requests == [f"GET http://site-a.test:{server.port}/start"]
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused(
+    server: HTTPServer, no_proxy_env: None, resolver: dict[str, str]
+) -> None:
+    resolver["intranet.test"] = "127.0.0.1"
+    server.expect_request("/secret").respond_with_data(HTML)
+    result = fetch(f"http://intranet.test:{server.port}/secret")
+    assert (result.outcome, result.error) == (
+        "skipped",
+        "refused: intranet.test resolves to the private address 127.0.0.1",
+    )
+    assert server.log == []
+
+
+def test_a_redirect_to_a_name_that_resolves_privately_is_refused(
+    server: HTTPServer,
+    proxy: Proxy,
+    resolver: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first hop goes through the proxy (not resolved here); the redirect goes direct
+    # (NO_PROXY), so the guard resolves its name, and finds a private address.
+    monkeypatch.setenv("NO_PROXY", "intranet.test")
+    resolver["intranet.test"] = "127.0.0.1"
+    secret = f"http://intranet.test:{server.port}/secret"
+    server.expect_request("/start").respond_with_response(
+        Response(status=301, headers={"Location": secret})
+    )
+    server.expect_request("/secret").respond_with_data(HTML)
+    result = fetch(f"http://site-a.test:{server.port}/start")
+    assert (result.outcome, result.error) == (
+        "skipped",
+        "refused: intranet.test resolves to the private address 127.0.0.1",
+    )
+    assert [entry[0].path for entry in server.log] == ["/start"]
