@@ -182,6 +182,11 @@ MIGRATIONS: list[str] = [
     -- 1 once the page's figures were looked for (pages stored before: from their snapshot)
     ALTER TABLE pages ADD COLUMN figures_seen INTEGER NOT NULL DEFAULT 0;
     """,
+    # 3: which fetch engine got each answer and each page (http, or browser: Chromium)
+    """
+    ALTER TABLE fetches ADD COLUMN engine TEXT NOT NULL DEFAULT 'http';
+    ALTER TABLE pages ADD COLUMN engine TEXT NOT NULL DEFAULT 'http';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
