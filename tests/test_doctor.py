@@ -80,3 +80,33 @@ def test_a_damaged_snapshot_is_found_and_its_link_refetched(home: Path) -> None:
         assert [due.id for due in store.due_links(now="2026-01-01T00:00:00Z")] == [link_id]
         assert Snapshots(home).put(body).created  # the re-fetched body is stored again
         assert Snapshots(home).verify(snapshot.hash)
+
+
+def test_an_index_behind_the_store_is_a_problem_the_repair_catches_up(
+    home: Path, monkeypatch: object
+) -> None:
+    """A crawl killed between two batches leaves changed links unindexed: doctor says so."""
+    from linkindex import indexing
+
+    with Store(home) as store:
+        importer.import_notes(store, home, [NOTES])
+        ids = sorted(store.alive_link_ids())[:3]
+        with store.transaction():
+            store.touch(ids)  # as a crawl's recorded pages do, and then it was killed
+        found = doctor.checkup(store, home)
+        assert found.index.behind == 3 and found.index.only_behind
+        assert found.problems == [
+            "3 links changed since the index last caught up (a run that was stopped or "
+            "killed); `linkindex index` indexes them"
+        ]
+        rebuilt: list[bool] = []
+        real = indexing.refresh
+
+        def watched(*args: object, rebuild: bool = False, **kwargs: object) -> int:
+            rebuilt.append(rebuild)
+            return real(*args, rebuild=rebuild, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(indexing, "refresh", watched)  # type: ignore[attr-defined]
+        repaired = doctor.checkup(store, home, repair=True)
+        assert repaired.repaired and repaired.index.ok and repaired.problems == []
+        assert rebuilt == [False]  # caught up, not rebuilt

@@ -71,7 +71,8 @@ def checkup(store: Store, home: Path, *, repair: bool = False) -> Checkup:
     found = Checkup(indexing.check(store, home))
     if repair and not found.index.ok:
         with LibraryLock(home):
-            indexing.refresh(store, home, rebuild=True)
+            # behind only: catching up is enough; anything else rebuilds from the store
+            indexing.refresh(store, home, rebuild=not found.index.only_behind)
         found.repaired = True
         found.index = indexing.check(store, home)
     snapshots = Snapshots(home)

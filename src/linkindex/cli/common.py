@@ -149,7 +149,24 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     if callable(handler) and handler is not signal.default_int_handler:
         handler(signal.SIGINT, frame)
         return
+    asyncio = sys.modules.get("asyncio")
+    loop = asyncio._get_running_loop() if asyncio is not None else None
+    if loop is not None:
+        # An event loop without asyncio's own Ctrl-C handling (SIGINT was ignored when
+        # it started): an exception raised here would land in the middle of whatever
+        # the loop runs. Its tasks are cancelled from within the loop instead, which
+        # the crawl takes as being stopped.
+        loop.call_soon_threadsafe(_cancel_tasks, loop)
+        return
     raise KeyboardInterrupt
+
+
+def _cancel_tasks(loop: Any) -> None:
+    """Cancel every task of ``loop`` (called in the loop, after SIGTERM)."""
+    import asyncio
+
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
 
 
 def interrupted_code() -> int:
