@@ -344,6 +344,7 @@ class _Collector:
         self._paragraph += 1
         self.rows.extend(self.inline(text.rstrip("\n"), first))
 
+
 def _merge(lines: list[Line]) -> Line:
     merged = Line(lines[0].number, lines[0].paragraph)
     for line in lines:
