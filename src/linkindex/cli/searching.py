@@ -247,6 +247,8 @@ def doctor_command(
                 "index": asdict(check),
                 "missing_snapshots": found.missing_snapshots[:100],
                 "damaged_snapshots": found.damaged_snapshots[:100],
+                "waiting_snapshots": found.waiting_snapshots[:100],
+                "forgotten_snapshots": found.forgotten_snapshots[:100],
                 "refetch": found.refetch[:100],
                 "bad_images": found.bad_images[:100],
             }
@@ -260,12 +262,19 @@ def doctor_command(
         if found.repaired:
             say("rebuilt the index")
         if found.refetch:
-            links = _count(len(found.refetch), "link")
-            lost_count = len(found.missing_snapshots) + len(found.damaged_snapshots)
-            lost = _count(lost_count, "lost snapshot")
             say(
-                f"marked {links} of {lost} for a re-fetch: "
-                "the next `linkindex crawl` stores them again"
+                f"marked {_count(len(found.refetch), 'link')} for a re-fetch: "
+                "the next `linkindex crawl` stores their lost snapshots again"
+            )
+        if found.forgotten_snapshots:
+            say(
+                f"forgot {_count(len(found.forgotten_snapshots), 'lost snapshot')} that no "
+                "link can bring back (the pages' text is kept)"
+            )
+        if found.waiting_snapshots:
+            say(
+                f"waiting for a re-crawl: {_count(len(found.waiting_snapshots), 'lost snapshot')}"
+                " (the next `linkindex crawl` fetches their links again)"
             )
         if found.images_to_fetch_again:
             say(

@@ -182,6 +182,11 @@ MIGRATIONS: list[str] = [
     -- 1 once the page's figures were looked for (pages stored before: from their snapshot)
     ALTER TABLE pages ADD COLUMN figures_seen INTEGER NOT NULL DEFAULT 0;
     """,
+    # 3: a snapshot whose file was lost, once `doctor --repair` sent its links back to the
+    # crawl (cleared when the body is stored again)
+    """
+    ALTER TABLE snapshots ADD COLUMN lost_at TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
