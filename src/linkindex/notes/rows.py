@@ -363,6 +363,14 @@ def _visible(raw: str) -> str:
 
 
 _CJK_CHAR = re.compile(f"[{_CJK}]")
+_AUTHORITY_END = re.compile("[/?#]")
+
+
+def _authority(url: str) -> tuple[int, int]:
+    """Where a bare URL's authority (``user@host:port``) starts and ends."""
+    start = url.index("//") + 2
+    found = _AUTHORITY_END.search(url, start)
+    return start, found.start() if found else len(url)
 
 
 def _host_end(url: str) -> int:
@@ -374,10 +382,9 @@ def _host_end(url: str) -> int:
     follows it (``https://example。com/x``), or a label followed by a path, query or port
     (``https://中文。中国/x``); otherwise it ends the sentence, and the URL.
     """
-    start = url.index("//") + 2
-    end = start
-    while end < len(url) and url[end] not in "/?#":
-        end += 1
+    if url.isascii():  # most URLs: no Chinese, no wide dots
+        return len(url)
+    start, end = _authority(url)
     host_start = url.rfind("@", start, end) + 1 or start
     label = host_start
     for at in range(host_start, end):
@@ -403,10 +410,9 @@ def _host_end(url: str) -> int:
 
 def _folded_host(url: str) -> str:
     """A bare URL with the wide dots and full-width letters of its host made ASCII."""
-    start = url.index("//") + 2
-    end = start
-    while end < len(url) and url[end] not in "/?#":
-        end += 1
+    if url.isascii():
+        return url
+    start, end = _authority(url)
     host = url[start:end]
     if host.isascii():
         return url
