@@ -1,15 +1,44 @@
-"""config.toml: values that apply, the [images] section, and every mistake as one clear line."""
+"""config.toml: values that apply, the [images] section, the fetch engines per site and
+[browser], and every mistake as one clear line."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from linkindex.cli import app
-from linkindex.config import ImageSettings, Settings, load_settings, parse_settings
+from linkindex.config import (
+    BrowserSettings,
+    ImageSettings,
+    Settings,
+    load_settings,
+    parse_settings,
+)
 from linkindex.errors import ConfigError
+from linkindex.fetch.browser import check_engines
+
+
+def test_every_site_is_auto_by_default() -> None:
+    settings = parse_settings({})
+    assert {site.engine for site in settings.sites.values()} == {"auto"}
+    assert settings.site("not-a-site").engine == "auto"
+    assert settings.browser == BrowserSettings(executable="", pages=2, timeout=30.0)
+
+
+def test_engines_and_browser_settings_are_read() -> None:
+    settings = parse_settings(
+        {
+            "sites": {"zhihu": {"engine": "browser"}, "wechat": {"engine": "http"}},
+            "browser": {"executable": "/opt/chrome/chrome", "pages": 4, "timeout": 45},
+        }
+    )
+    assert settings.site("zhihu").engine == "browser"
+    assert settings.site("zhihu").per_host_interval == 3.0  # the site's other defaults stay
+    assert settings.site("wechat").engine == "http"
+    assert settings.browser == BrowserSettings("/opt/chrome/chrome", 4, 45.0)
 
 
 def write_config(home: Path, text: str) -> None:
@@ -57,13 +86,13 @@ def test_values_apply_and_a_site_override_keeps_the_other_defaults(home: Path) -
         ),
         (
             "[sites.wechat]\ninterval = 5\n",
-            "config.toml: unknown key sites.wechat.interval; known keys: cookies, headers, "
-            "image_referer, per_host_concurrency, per_host_interval, refresh_days",
+            "config.toml: unknown key sites.wechat.interval; known keys: cookies, engine, "
+            "headers, image_referer, per_host_concurrency, per_host_interval, refresh_days",
         ),
         (
             "[crawler]\nconcurrency = 4\n",
             "config.toml: unknown section [crawler]; known: crawl, sites, archive, schedule, "
-            "images",
+            "images, browser",
         ),
         ('[crawl]\ntimeout = "slow"\n', "config.toml: crawl.timeout must be a non-negative number"),
         ("[crawl]\ntimeout = -1\n", "config.toml: crawl.timeout must be a non-negative number"),
@@ -134,6 +163,53 @@ def test_images_section_and_image_referer(tmp_path: Path) -> None:
     assert settings.images == ImageSettings(enabled=False, max_per_page=10, per_host_interval=1.0)
     assert settings.site("csdn").image_referer == "https://blog.csdn.net/"
     assert settings.site("csdn").per_host_interval == 2.0  # the site's other defaults stay
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            {"sites": {"zhihu": {"engine": "chrome"}}},
+            "config.toml: sites.zhihu.engine must be one of 'auto', 'http', 'browser'",
+        ),
+        ({"browser": {"pages": 0}}, "config.toml: browser.pages must be at least 1"),
+        ({"browser": {"timeout": 0}}, "config.toml: browser.timeout must be more than 0"),
+        (
+            {"browser": {"timeout": "long"}},
+            "config.toml: browser.timeout must be a non-negative number",
+        ),
+        ({"browser": {"executable": 5}}, "config.toml: browser.executable must be a string"),
+        (
+            {"browser": {"headless": False}},
+            "config.toml: unknown key browser.headless; known keys: executable, pages, timeout",
+        ),
+        (
+            {"browsers": {}},
+            "config.toml: unknown section [browsers]; "
+            "known: crawl, sites, archive, schedule, images, browser",
+        ),
+    ],
+)
+def test_bad_values_are_one_line_naming_the_key(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(raw)
+    assert str(caught.value) == message
+
+
+def test_a_site_that_must_use_the_browser_needs_chromium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    check_engines(parse_settings({}))  # auto without Chromium: today's crawl
+    forced = parse_settings({"sites": {"zhihu": {"engine": "browser"}}})
+    with pytest.raises(ConfigError, match=r'^config.toml: sites.zhihu.engine = "browser" needs'):
+        check_engines(forced)
+    chromium = tmp_path / "chromium"
+    chromium.write_text("#!/bin/sh\n", encoding="ascii")
+    chromium.chmod(chromium.stat().st_mode | stat.S_IXUSR)
+    check_engines(forced)
+    with pytest.raises(ConfigError, match=r"^config.toml: browser.executable = '/no/chrome'"):
+        check_engines(parse_settings({"browser": {"executable": "/no/chrome"}}))
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from crawl_servers import (
     Recorder,
     assert_interval_kept,
     fast_settings,
+    fixture,
 )
 from linkindex.config import SiteSettings, load_settings
 from linkindex.errors import ConfigError
@@ -495,3 +496,18 @@ def test_credentials_stay_with_their_host(server: HTTPServer) -> None:
         assert "Authorization" not in other.log[0][0].headers
     finally:
         other.stop()
+
+
+def test_a_javascript_challenge_is_blocked_at_once_and_marked(server: HTTPServer) -> None:
+    page = fixture("zhihu_challenge.html")
+    server.expect_request("/p/1").respond_with_data(page, status=503, content_type="text/html")
+    server.expect_request("/p/2").respond_with_data(page, status=403, content_type="text/html")
+    server.expect_request("/busy").respond_with_data("<html>busy</html>", status=503)
+    first = fetch(server.url_for("/p/1"))
+    assert (first.outcome, first.challenge, first.attempts) == ("blocked", True, 1)  # no retries
+    assert first.error == "JavaScript challenge (zh-zse-ck) (HTTP 503)"
+    assert first.body is None
+    second = fetch(server.url_for("/p/2"))
+    assert (second.outcome, second.challenge) == ("blocked", True)
+    busy = fetch(server.url_for("/busy"))
+    assert (busy.outcome, busy.challenge, busy.attempts) == ("error", False, 3)

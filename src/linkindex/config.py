@@ -3,6 +3,9 @@
 Environment overrides: ``LINKINDEX_HOME`` picks the home. Proxies and CA bundles come
 from the usual ``HTTP(S)_PROXY`` / ``NO_PROXY`` / ``SSL_CERT_FILE`` variables, read by
 the fetch layer.
+
+A field's ``metadata`` may bound its value (``minimum``, ``above``) or list its
+``choices``; a value outside them is a ConfigError naming the key.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ from linkindex import PROJECT_URL, __version__
 from linkindex.errors import ConfigError
 
 DEFAULT_USER_AGENT = f"linkindex/{__version__} (+{PROJECT_URL})"
+
+#: How a site's pages are fetched. ``auto``: plain HTTP first, the browser only for a
+#: JavaScript challenge or a page whose text is written by script; ``http``: never the
+#: browser; ``browser``: always the browser.
+ENGINE_CHOICES: tuple[str, ...] = ("auto", "http", "browser")
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
@@ -40,6 +48,7 @@ class SiteSettings:
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     refresh_days: float | None = None  # how often an unchanged ok page is re-checked
+    engine: str = field(default="auto", metadata={"choices": ENGINE_CHOICES})
     image_referer: str | None = None  # Referer sent with this site's figures (default: none)
 
 
@@ -74,6 +83,15 @@ DEFAULT_SITES: dict[str, SiteSettings] = {
     "cnblogs": SiteSettings(per_host_interval=1.0, refresh_days=60),
     "web": SiteSettings(refresh_days=30),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSettings:
+    """[browser] in config.toml: the headless Chromium of the browser engine."""
+
+    executable: str = ""  # empty: chromium, chromium-browser or google-chrome on PATH
+    pages: int = field(default=2, metadata={"minimum": 1})  # pages loading at once
+    timeout: float = field(default=30.0, metadata={"above": 0})  # seconds per page load
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +136,7 @@ class Settings:
     sites: dict[str, SiteSettings] = field(default_factory=lambda: dict(DEFAULT_SITES))
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    browser: BrowserSettings = field(default_factory=BrowserSettings)
     images: ImageSettings = field(default_factory=ImageSettings)
 
     def site(self, name: str) -> SiteSettings:
@@ -135,8 +154,23 @@ def _section(cls: type, raw: Any, where: str) -> Any:
             raise ConfigError(
                 f"config.toml: unknown key {where}.{key}; known keys: {', '.join(sorted(known))}"
             )
-        values[key] = _coerce(known[key].type, value, f"{where}.{key}")
+        values[key] = _bounded(known[key], _coerce(known[key].type, value, f"{where}.{key}"), where)
     return cls(**values)
+
+
+def _bounded(spec: Any, value: Any, where: str) -> Any:
+    """``value`` if the field's metadata allows it; else a ConfigError naming the key."""
+    name = f"config.toml: {where}.{spec.name}"
+    choices = spec.metadata.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(repr(c) for c in choices)}")
+    minimum = spec.metadata.get("minimum")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    above = spec.metadata.get("above")
+    if above is not None and value <= above:
+        raise ConfigError(f"{name} must be more than {above}")
+    return value
 
 
 def _coerce(annotation: Any, value: Any, where: str) -> Any:
@@ -172,6 +206,8 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
             settings = replace(settings, archive=_section(ArchiveSettings, value, "archive"))
         elif key == "schedule":
             settings = replace(settings, schedule=_section(ScheduleSettings, value, "schedule"))
+        elif key == "browser":
+            settings = replace(settings, browser=_section(BrowserSettings, value, "browser"))
         elif key == "images":
             settings = replace(settings, images=_section(ImageSettings, value, "images"))
         elif key == "sites":
@@ -191,7 +227,7 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
         else:
             raise ConfigError(
                 f"config.toml: unknown section [{key}]; "
-                "known: crawl, sites, archive, schedule, images"
+                "known: crawl, sites, archive, schedule, images, browser"
             )
     return settings
 

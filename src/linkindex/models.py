@@ -16,6 +16,10 @@ STATUSES: tuple[str, ...] = ("new", "ok", "not_modified", "dead", "blocked", "er
 Outcome = Literal["ok", "not_modified", "dead", "blocked", "error", "skipped"]
 OUTCOMES: tuple[str, ...] = STATUSES[1:]
 
+#: The fetch engines: plain HTTP (httpx), or a headless Chromium for pages that need one.
+Engine = Literal["http", "browser"]
+ENGINES: tuple[str, ...] = ("http", "browser")
+
 #: Sites with their own extractor; everything else is ``web``.
 Site = Literal["wechat", "zhihu", "github", "csdn", "cnblogs", "web"]
 SITES: tuple[str, ...] = ("wechat", "zhihu", "github", "csdn", "cnblogs", "web")
@@ -110,7 +114,12 @@ class Redirect:
 
 @dataclass(slots=True)
 class FetchResult:
-    """What the downloader got for one URL; never raised, always returned."""
+    """What a fetch engine got for one URL; never raised, always returned.
+
+    ``body`` is set for ``ok`` answers only. ``challenge`` says the answer was a
+    JavaScript challenge (a page whose script must run before the site answers), which
+    only the browser engine can pass; ``engine`` is the engine that fetched it.
+    """
 
     url: str
     outcome: Outcome
@@ -125,6 +134,8 @@ class FetchResult:
     error: str = ""
     redirects: list[Redirect] = field(default_factory=list)
     retry_after: float | None = None  # seconds a 429/503 asked for, when more than we wait
+    challenge: bool = False
+    engine: Engine = "http"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,21 +16,14 @@ from web_library import HOSTILE_TITLE, WECHAT_TITLE, build_from_fixtures
 from web_server import Server
 
 from children import child_env
+from linkindex.fetch.chromium import FLAGS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = ["--no-sandbox", *FLAGS]  # the crawler's browser starts with the same flags
 TOKEN = "e2e-token-0123456789"
 WECHAT = "https://mp.weixin.qq.com/s/zhkaenFdnB5KgaEYb-XDEQ"
 

@@ -79,8 +79,10 @@ def crawl_command(
     """Fetch the links that are due, store their pages, and print what happened.
 
     Politely: per-host intervals (WeChat 5 s by default), robots.txt, retries with
-    back-off; a host that shows a verification page rests. Stop it with Ctrl-C at any
-    time; the next run carries on. Dead links are looked up in the Wayback Machine.
+    back-off; a host that shows a verification page rests. Pages behind a JavaScript
+    challenge are loaded in a headless Chromium when one is installed
+    (scripts/install-browser). Stop it with Ctrl-C at any time; the next run carries on.
+    Dead links are looked up in the Wayback Machine.
 
     Example:
 
@@ -219,6 +221,9 @@ def summary_lines(summary: CrawlSummary, *, due_only: bool = True) -> list[str]:
         tail += f"; {summary.archived} recovered from the Wayback Machine"
     lines.append(tail)
     lines.extend(kept)
+    if summary.by_engine.get("browser"):
+        engines = sorted(summary.by_engine.items(), key=lambda item: (-item[1], item[0]))
+        lines.append("fetched by: " + ", ".join(f"{name} {count}" for name, count in engines))
     if summary.deferred:
         lines.append(
             f"{summary.deferred} left for later: their host is resting after it blocked us"
@@ -297,6 +302,7 @@ def show_json(
             "snapshot_hash": page.snapshot_hash,
             "extracted_at": page.extracted_at,
             "extra": page.extra,
+            "engine": page.engine,
         }
     )
     data["images"] = [image.to_json() for image in record.images]
@@ -376,7 +382,7 @@ def _show_lines(
     else:
         source = " from the Wayback Machine" if page.from_archive else ""
         made_by = _made_by(page.extractor, page.extra)
-        lines.append(f"page ({made_by}{source}, {page.extracted_at}):")
+        lines.append(f"page ({made_by}{source}, via {page.engine}, {page.extracted_at}):")
         for name, value in (
             ("title", page.title),
             ("author", page.author),
@@ -394,6 +400,7 @@ def _show_lines(
     for f in fetches:
         status = str(f["http_status"] or "-")
         archived = " [archive]" if f["from_archive"] else ""
+        archived += " [browser]" if f.get("engine") == "browser" else ""
         error = f"  {f['error']}" if f["error"] else ""
         lines.append(
             f"  {f['started_at']}  {f['outcome']:<12} {status:>3}  {f['elapsed_ms']:>6} ms  "

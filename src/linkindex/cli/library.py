@@ -140,7 +140,7 @@ def topic_lines(
 
 @command("stats")
 def stats_command(as_json: JsonOption = False, home: HomeOption = None) -> None:
-    """Show what the library holds: notes, links by site and status, placements.
+    """Show what the library holds: notes, links by site and status, pages by engine.
 
     Example:
 
@@ -168,6 +168,7 @@ def stats_lines(stats: dict[str, Any]) -> list[str]:
         f"topics:      {stats['topics']}",
         f"by site:     {counts(stats['by_site'])}",
         f"by status:   {counts(stats['by_status'])}",
+        f"fetched by:  {counts(stats['pages_by_engine'])}",
         f"images:      {stats['images']} ({human_size(stats['image_bytes'])}), "
         f"shown by {stats['figures']} figures",
         f"roots:       {', '.join(stats['roots']) or '-'}",

@@ -5,6 +5,13 @@ one small worker pool per host, so every host advances at its own polite pace an
 none waits for another. Each link's result is committed as it arrives (one
 transaction: fetch row, link state, page, snapshot, next check), so Ctrl-C or a kill
 loses at most the requests in flight and the next ``crawl`` carries on.
+
+A host that pushes back rests (``_watch_host``): a verification page, a long
+``Retry-After``, or refusals in a row, unless a canary (a page the host served fine in
+this crawl or the last) still comes back fine, in which case the refusals belong to
+those pages. A rest defers the host's links, it does not drop them: its workers wait
+and carry on when it ends, unless every other worker is done or resting by then, and
+only those links are left for later. A JavaScript challenge is no refusal.
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ from linkindex.config import Settings
 from linkindex.crawl.extraction import Extraction, worker_count
 from linkindex.crawl.figures import Figures, FigureSummary, figures_of, image_fetch_settings
 from linkindex.crawl.page import Fetched, PageFetcher
-from linkindex.fetch import Fetcher
+from linkindex.fetch import BrowserFetcher, Fetcher
+from linkindex.fetch.browser import check_engines
 from linkindex.models import Clock, FetchResult, from_iso, to_iso, utc_now
 from linkindex.schedule import next_check
 from linkindex.snapshots import Images, Snapshots
@@ -33,6 +41,8 @@ from linkindex.urls import site_of
 
 #: This many blocked answers in a row from one host cool it down.
 BLOCKED_STRIKES = 3
+#: The folder of the library home where Chromium writes while a crawl runs.
+BROWSER_SCRATCH = "browser"
 #: However often a host blocks us, it rests at most this long.
 MAX_COOLDOWN = timedelta(days=1)
 
@@ -78,8 +88,9 @@ class CrawlProgress:
 class CrawlSummary:
     """What a crawl did.
 
-    ``deferred`` links were left due because their host is cooling down; ``cooled_hosts``
-    are the hosts this crawl sent to rest.
+    ``deferred`` links were left due because their host was still resting when the
+    rest of the crawl was done; ``cooled_hosts`` are the hosts this crawl sent to rest;
+    ``by_engine`` counts the links each engine fetched (``http``, ``browser``).
     """
 
     selected: int = 0
@@ -88,6 +99,7 @@ class CrawlSummary:
     deferred: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     by_site: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_engine: dict[str, int] = field(default_factory=dict)
     changed: int = 0
     archived: int = 0
     cooled_hosts: list[str] = field(default_factory=list)
@@ -105,6 +117,7 @@ class CrawlSummary:
             "deferred": self.deferred,
             "counts": dict(self.counts),
             "by_site": {site: dict(counts) for site, counts in self.by_site.items()},
+            "by_engine": dict(self.by_engine),
             "changed": self.changed,
             "archived": self.archived,
             "cooled_hosts": list(self.cooled_hosts),
@@ -133,10 +146,15 @@ def crawl(
     summary; after Ctrl-C it is partial and ``interrupted`` is set (every result already
     recorded stays, and is indexed; the links in flight stay due). ``index=False`` leaves
     the index alone (a benchmark of fetching alone).
+
+    Raises:
+        ConfigError: a site's ``engine = "browser"`` with no Chromium on the machine, or
+            a ``[browser] executable`` that is not a program.
     """
     # Imported here: the extraction workers import this package, and need no index.
     from linkindex import indexing
 
+    check_engines(settings)
     summary = CrawlSummary()
     batches: indexing.Batches | None = None
     caught_up = 0
@@ -187,6 +205,10 @@ class _Crawler:
         self.strikes: Counter[str] = Counter()
         self.blocked_before: set[str] = set()
         self.started = time.monotonic()
+        self.served: dict[str, DueLink] = {}  # per host, a page that came out ok
+        self.canaries: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.working = 0  # workers neither resting nor done
+        self.changed: asyncio.Condition | None = None  # made in the crawl's event loop
         self.figures: Figures | None = None
 
     async def run(self) -> None:
@@ -208,23 +230,24 @@ class _Crawler:
         self.blocked_before = {row["host"] for row in self.store.hosts() if row["blocked_count"]}
         queues: dict[str, deque[DueLink]] = defaultdict(deque)
         for link in links:
-            if link.host in self.cooling:
-                self.summary.deferred += 1
-            else:
-                queues[link.host].append(link)
-        self.summary.total = sum(len(queue) for queue in queues.values())
+            queues[link.host].append(link)
+        self.summary.total = len(links)
         self.started = time.monotonic()
         figures_left = self.settings.images.enabled and (
             self.store.links_with_pending_figures() or self.store.pages_without_figures()
         )
         if not self.summary.total and not figures_left:
             return
+        self.changed = asyncio.Condition()
         extraction = Extraction(
             self.home, worker_count(self.settings.crawl.extract_workers, self.summary.total)
         )
         try:
             async with (
                 Fetcher(self.settings, site_of=site_of) as fetcher,
+                BrowserFetcher(
+                    fetcher, self.settings, site_of=site_of, scratch=self.home / BROWSER_SCRATCH
+                ) as browser,
                 Fetcher(image_fetch_settings(self.settings)) as image_fetcher,
             ):
                 self.figures = Figures(
@@ -237,12 +260,18 @@ class _Crawler:
                 )
                 self.figures.resume()
                 pages = PageFetcher(
-                    fetcher, self.settings, self.snapshots, extraction, token=_github_token()
+                    fetcher,
+                    self.settings,
+                    self.snapshots,
+                    extraction,
+                    token=_github_token(),
+                    browser=browser,
                 )
                 workers: list[Coroutine[Any, Any, None]] = []
                 for host, queue in queues.items():
                     slots = min(len(queue), fetcher.politeness.limits(host).concurrency)
                     workers.extend(self._work(pages, host, queue) for _ in range(slots))
+                self.working = len(workers)
                 await asyncio.gather(*workers)
                 await self.figures.wait()
         finally:
@@ -251,27 +280,70 @@ class _Crawler:
             extraction.close()
 
     async def _work(self, pages: PageFetcher, host: str, queue: deque[DueLink]) -> None:
-        while queue:
-            if host in self.cooling:
-                self.summary.deferred += len(queue)
-                queue.clear()
-                return
-            link = queue.popleft()
+        working = True
+        try:
+            while queue:
+                if host in self.cooling:
+                    working = await self._rest(host)
+                    if not working:  # the crawl is otherwise over: these wait for later
+                        self.summary.deferred += len(queue)
+                        queue.clear()
+                    continue
+                link = queue.popleft()
+                await self._one(pages, link)
+        finally:
+            if working:
+                await self._set_working(-1)
+
+    async def _one(self, pages: PageFetcher, link: DueLink) -> None:
+        """Fetch, record and judge one link."""
+        try:
+            fetched = await pages.fetch(link)
+        except Exception as exc:  # an extractor's bug is one failed link, not a crash
+            fetched = Fetched(_internal_error(link.url, exc))
+        # The moment of the check is when its answer came: waiting for the host's
+        # turn (seconds, for WeChat) must not make it look older than it is.
+        started = self.clock()
+        archive = None
+        if self._wants_archive(link, fetched):
             try:
-                fetched = await pages.fetch(link)
-            except Exception as exc:  # an extractor's bug is one failed link, not a crash
-                fetched = Fetched(_internal_error(link.url, exc))
-            # The moment of the check is when its answer came: waiting for the host's
-            # turn (seconds, for WeChat) must not make it look older than it is.
-            started = self.clock()
-            archive = None
-            if self._wants_archive(link, fetched):
+                archive = await pages.recover(link)
+            except Exception:  # the lookup is a bonus: the link's own outcome stands
+                archive = None
+        self._record(link, started, fetched, archive)
+        await self._watch_host(pages, link, fetched)
+
+    # -- resting hosts -----------------------------------------------------------------
+
+    async def _rest(self, host: str) -> bool:
+        """Wait until ``host``'s rest is over; False when all other work ends first.
+
+        A resting worker does not count as working: when no worker is left working,
+        the crawl would be over but for the rests, and they are left for later.
+        """
+        assert self.changed is not None
+        await self._set_working(-1)
+        while True:
+            until = self.cooling.get(host)
+            left = 0.0 if until is None else (until - self.clock()).total_seconds()
+            if left <= 0:
+                self.cooling.pop(host, None)
+                await self._set_working(+1)
+                return True
+            if self.working <= 0:
+                return False
+            async with self.changed:
                 try:
-                    archive = await pages.recover(link)
-                except Exception:  # the lookup is a bonus: the link's own outcome stands
-                    archive = None
-            self._record(link, started, fetched, archive)
-            self._watch_host(link, fetched)
+                    async with asyncio.timeout(left):
+                        await self.changed.wait()
+                except TimeoutError:
+                    pass
+
+    async def _set_working(self, change: int) -> None:
+        assert self.changed is not None
+        self.working += change
+        async with self.changed:
+            self.changed.notify_all()
 
     def _wants_archive(self, link: DueLink, fetched: Fetched) -> bool:
         archive = self.settings.archive
@@ -365,6 +437,8 @@ class _Crawler:
         summary = self.summary
         summary.done += 1
         summary.counts[outcome] = summary.counts.get(outcome, 0) + 1
+        engine = fetched.result.engine
+        summary.by_engine[engine] = summary.by_engine.get(engine, 0) + 1
         site_counts = summary.by_site.setdefault(link.site, {})
         site_counts[outcome] = site_counts.get(outcome, 0) + 1
         if outcome == "ok" and fetched.changed and link.content_hash:
@@ -387,12 +461,17 @@ class _Crawler:
 
     # -- hosts that push back ----------------------------------------------------------
 
-    def _watch_host(self, link: DueLink, fetched: Fetched) -> None:
-        """Cool a host down on a verification page, a long Retry-After or repeated refusals."""
+    async def _watch_host(self, pages: PageFetcher, link: DueLink, fetched: Fetched) -> None:
+        """Cool a host down on a verification page, a long Retry-After or repeated refusals.
+
+        Refusals in a row first send a canary: a page the host served fine. If it still
+        comes back fine, the refusals belong to those pages and the crawl goes on.
+        """
         host = link.host
         result = fetched.result
         if result.outcome in ("ok", "not_modified"):
             self.strikes[host] = 0
+            self.served[host] = link
             if host in self.blocked_before:
                 self.blocked_before.discard(host)
                 self.store.clear_host(host)
@@ -401,13 +480,37 @@ class _Crawler:
             # It said how long to stay away, longer than we wait within one fetch.
             self._cool(host, f"asked to wait {result.retry_after:g}s", result.retry_after)
             return
-        if result.outcome != "blocked":
+        if result.outcome != "blocked" or result.challenge:
             return
         self.strikes[host] += 1
         if fetched.verification:
             self._cool(host, f"verification page: {result.error}")
-        elif self.strikes[host] >= BLOCKED_STRIKES:
+        elif self.strikes[host] >= BLOCKED_STRIKES and not await self._canary(pages, host):
             self._cool(host, f"{self.strikes[host]} blocked answers in a row ({result.error})")
+
+    async def _canary(self, pages: PageFetcher, host: str) -> bool:
+        """Whether ``host`` still serves a page it served fine, in this crawl or the last.
+
+        The canary is fetched like any page (at the host's turn) and not recorded. True
+        means the host is fine and its count of refusals starts again.
+        """
+        async with self.canaries[host]:
+            if host in self.cooling:
+                return True  # another worker's canary already sent it to rest
+            if self.strikes[host] < BLOCKED_STRIKES:
+                return True  # another worker's canary came back fine meanwhile
+            link = self.served.get(host) or self.store.served_link(host)
+            if link is None:
+                return False
+            try:
+                fetched = await pages.fetch(link)
+            except Exception:
+                return False
+            result = fetched.result
+            fine = result.outcome in ("ok", "not_modified") and result.retry_after is None
+            if fine:
+                self.strikes[host] = 0
+            return fine
 
     def _cool(self, host: str, reason: str, seconds: float | None = None) -> None:
         if host in self.cooling:

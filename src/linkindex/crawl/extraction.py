@@ -31,13 +31,25 @@ MAX_WORKERS = 8
 
 
 def extract_and_keep(
-    home: str, body: bytes, url: str, headers: Mapping[str, str], digest: str
+    home: str,
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str],
+    digest: str,
+    keep_scripted: bool = True,
 ) -> tuple[Page, SnapshotRow | None]:
-    """Extract a body; keep its snapshot when the page is real (not a dead/blocked page)."""
+    """Extract a body; keep its snapshot when the page is real (not a dead/blocked page).
+
+    With ``keep_scripted`` False a page without text whose scripts may write it is not
+    kept either: the browser is about to load it.
+    """
     from linkindex.extract import extract_page
+    from linkindex.fetch.challenge import is_html, written_by_script
 
     page = extract_page(body, url=url, headers=headers)
     if page.verdict != "ok":
+        return page, None
+    if not keep_scripted and is_html(headers, body) and written_by_script(body, page.text):
         return page, None
     stored = Snapshots(Path(home)).put(body, digest=digest)
     content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
@@ -76,11 +88,17 @@ class Extraction:
             self._pool = start_pool(workers, method="spawn", initializer=_warm_up)
 
     async def run(
-        self, body: bytes, url: str, headers: Mapping[str, str], digest: str
+        self,
+        body: bytes,
+        url: str,
+        headers: Mapping[str, str],
+        digest: str,
+        *,
+        keep_scripted: bool = True,
     ) -> tuple[Page, SnapshotRow | None]:
-        """Extract (and keep) one body."""
+        """Extract (and keep) one body; see ``extract_and_keep``."""
         loop = asyncio.get_running_loop()
-        args = (self.home, body, url, dict(headers), digest)
+        args = (self.home, body, url, dict(headers), digest, keep_scripted)
         pool = self._pool
         if pool is not None:
             try:

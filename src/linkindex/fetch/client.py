@@ -3,8 +3,11 @@
 The concerns run in this order for every hop of a redirect chain: scheme check →
 robots.txt → refused addresses (the name) → politeness (host turn, global slot) →
 request with timeout and size cap (a direct connection refused when the address it
-reached is private, ``connections``) → retry with back-off → redirect. ``fetch/`` is the
-only user of httpx.
+reached is private, ``connections``) → retry with back-off → redirect. A JavaScript
+challenge (``fetch.challenge``) is not retried: it is ``blocked`` with ``challenge`` set,
+for the crawl to hand the link to the browser engine. This module and ``connections``
+are the only users of httpx; the browser engine (``fetch.browser``) shares its
+robots.txt rules, politeness and address checks.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from linkindex.config import Settings
+from linkindex.fetch.challenge import CHALLENGE_BYTES, CHALLENGE_STATUSES, challenge, is_html
 from linkindex.fetch.connections import Clients, RefusedConnection
 from linkindex.fetch.network import proxies_from_environment, proxy_for, refused_address
 from linkindex.fetch.politeness import HostLimits, Politeness
@@ -64,6 +68,7 @@ class _Answer:
     body: bytes | None
     url: str
     http_version: str = ""
+    challenge: str = ""  # what kind of JavaScript challenge the answer is, if one
 
 
 @dataclass(slots=True)
@@ -114,7 +119,7 @@ class Fetcher:
         self._rng = rng or random.Random()
         self._sleep = sleep
         self._clients = Clients(self.crawl)
-        self._proxies = proxies_from_environment()
+        self.proxies = proxies_from_environment()
         self._verdicts: dict[tuple[str, int, bool], str] = {}
         self.politeness = Politeness(self.crawl.concurrency, self._host_limits)
         self.robots = RobotsRules(self._load_robots, self.crawl.user_agent)
@@ -192,7 +197,7 @@ class Fetcher:
                     final_url=current,
                     error=f"unsupported URL scheme {target.scheme or '(none)'}",
                 )
-            stop = await self._admission(target, obey_robots)
+            stop = await self.admission(target, obey_robots=obey_robots)
             if stop is not None:
                 return self._result(url, stop[0], trip, final_url=current, error=stop[1])
             if headers and target.host != first_host:
@@ -233,34 +238,47 @@ class Fetcher:
             error=f"more than {self.crawl.max_redirects} redirects",
         )
 
-    async def _admission(self, target: httpx.URL, obey_robots: bool) -> tuple[Outcome, str] | None:
-        """Whether a request may go out: robots.txt, then refused addresses."""
-        host = target.host
-        origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
+    async def admission(
+        self, target: httpx.URL, *, obey_robots: bool = True
+    ) -> tuple[Outcome, str] | None:
+        """Whether a request may go out: robots.txt, then refused addresses.
+
+        Returns None when it may, else the outcome and reason to record instead.
+        """
         if obey_robots and self.crawl.obey_robots:
+            origin = origin_of(target)
             if not await self.robots.allowed(origin, str(target)):
                 return "skipped", "robots.txt disallows it"
             delay = await self.robots.crawl_delay(origin)
             if delay:
-                self.politeness.slow_down(host, delay)
-        if not self.crawl.allow_private_networks:
-            proxy = proxy_for(target.scheme, host, self._proxies)
-            port = target.port or (443 if target.scheme == "https" else 80)
-            key = (host, port, proxy is not None)
-            why = self._verdicts.get(key)
-            if why is None:
-                try:
-                    why = await refused_address(
-                        host, port, proxied=proxy is not None, timeout=self.crawl.timeout or 20.0
-                    )
-                except (OSError, TimeoutError) as exc:
-                    return "error", f"DNS: cannot resolve {host}: {exc}"
-                # Judged once per crawl: this is the early refusal only; every direct
-                # connection is checked again by the address it reached (connections).
-                self._verdicts[key] = why
-            if why:
-                return "skipped", why
-        return None
+                self.politeness.slow_down(target.host, delay)
+        return await self.address_refusal(target)
+
+    async def address_refusal(self, target: httpx.URL) -> tuple[Outcome, str] | None:
+        """Whether ``target``'s address is refused (private networks, unless allowed)."""
+        if self.crawl.allow_private_networks:
+            return None
+        host = target.host
+        proxy = self.proxy(target)
+        port = target.port or (443 if target.scheme in ("https", "wss") else 80)
+        key = (host, port, proxy is not None)
+        why = self._verdicts.get(key)
+        if why is None:
+            try:
+                why = await refused_address(
+                    host, port, proxied=proxy is not None, timeout=self.crawl.timeout or 20.0
+                )
+            except (OSError, TimeoutError) as exc:
+                return "error", f"DNS: cannot resolve {host}: {exc}"
+            # Judged once per crawl: this is the early refusal only; every direct HTTP
+            # connection is checked again by the address it reached (``connections``).
+            self._verdicts[key] = why
+        return ("skipped", why) if why else None
+
+    def proxy(self, target: httpx.URL) -> str | None:
+        """The proxy a request to ``target`` goes through (None: direct)."""
+        scheme = {"ws": "http", "wss": "https"}.get(target.scheme, target.scheme)
+        return proxy_for(scheme, target.host, self.proxies)
 
     # -- attempts and retries ----------------------------------------------------------
 
@@ -284,7 +302,7 @@ class Fetcher:
                 if not outcome.retry:
                     break
                 delay = self._backoff(attempt)
-            elif outcome.status in RETRY_STATUSES:
+            elif outcome.status in RETRY_STATUSES and not outcome.challenge:
                 wait = retry_after(outcome.headers.get("retry-after"))
                 if wait is not None and wait > self.crawl.backoff_max:
                     break  # longer than we wait: the caller cools the host down instead
@@ -316,7 +334,7 @@ class Fetcher:
     async def _attempt(
         self, target: httpx.URL, headers: dict[str, str], trip: _Trip, max_bytes: int | None
     ) -> _Answer | _Failure:
-        proxy = proxy_for(target.scheme, target.host, self._proxies)
+        proxy = self.proxy(target)
         cap = self.crawl.max_bytes if max_bytes is None else max_bytes
         # The client (and its TLS context) is made before the host's turn starts, so the
         # turn measures the request itself.
@@ -345,22 +363,16 @@ class Fetcher:
     def _answered(self, url: str, answer: _Answer, trip: _Trip) -> FetchResult:
         status = answer.status
         outcome: Outcome
-        error = ""
-        if 200 <= status < 300:
-            outcome = "ok"
-        elif status == 304:
-            outcome = "not_modified"
-        elif status in DEAD_STATUSES:
-            outcome, error = "dead", f"HTTP {status}"
-        elif status in BLOCKED_STATUSES:
-            outcome, error = "blocked", f"HTTP {status}"
+        if answer.challenge:
+            outcome, error = "blocked", f"{answer.challenge} (HTTP {status})"
         else:
-            outcome, error = "error", f"HTTP {status}"
+            outcome, error = judge(status)
         result = self._result(
             url, outcome, trip, final_url=answer.url, http_status=status, error=error
         )
         result.headers = answer.headers
         result.content_type = answer.headers.get("content-type", "")
+        result.challenge = bool(answer.challenge)
         if outcome == "ok":
             result.body = answer.body or b""
             result.bytes = len(result.body)
@@ -402,19 +414,43 @@ async def _send(
     async with client.stream("GET", target, headers=headers) as response:
         found = {name.lower(): value for name, value in response.headers.items()}
         body: bytes | None = None
-        if 200 <= response.status_code < 300:
+        status = response.status_code
+        typed = "content-type" in found
+        if status in CHALLENGE_STATUSES and (not typed or is_html(found, b"")):
+            # Read (a little of) the refusal to tell a JavaScript challenge from it.
+            body = await _read(response, CHALLENGE_BYTES, cut=True)
+            return _Answer(
+                status,
+                found,
+                None,
+                str(response.url),
+                response.http_version,
+                challenge(status, found, body),
+            )
+        if 200 <= status < 300:
             declared = found.get("content-length", "")
             if cap and declared.isdigit() and int(declared) > cap:
                 raise _TooLarge(f"body of {declared} bytes is over the {cap}-byte limit")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if cap and size > cap:
-                    raise _TooLarge(f"body is over the {cap}-byte limit")
-                chunks.append(chunk)
-            body = b"".join(chunks)
-        return _Answer(response.status_code, found, body, str(response.url), response.http_version)
+            body = await _read(response, cap)
+        answer = _Answer(status, found, body, str(response.url), response.http_version)
+        if body is not None:
+            answer.challenge = challenge(status, found, body)
+        return answer
+
+
+async def _read(response: httpx.Response, cap: int, *, cut: bool = False) -> bytes:
+    """The body, streamed; over ``cap`` bytes it is cut there (``cut``) or refused."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if cap and size > cap:
+            if cut:
+                chunks.append(chunk[: cap - size + len(chunk)])
+                break
+            raise _TooLarge(f"body is over the {cap}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _describe(exc: httpx.HTTPError, proxy: str | None = None) -> _Failure:
@@ -439,6 +475,24 @@ def _describe(exc: httpx.HTTPError, proxy: str | None = None) -> _Failure:
     if "Name or service not known" in text or "nodename nor servname" in text:
         return _Failure(f"DNS: {text}", retry=False)
     return _Failure(f"{type(exc).__name__}: {text}")
+
+
+def judge(status: int) -> tuple[Outcome, str]:
+    """The outcome an HTTP status stands for, and the reason to record ('' for ok)."""
+    if 200 <= status < 300:
+        return "ok", ""
+    if status == 304:
+        return "not_modified", ""
+    if status in DEAD_STATUSES:
+        return "dead", f"HTTP {status}"
+    if status in BLOCKED_STATUSES:
+        return "blocked", f"HTTP {status}"
+    return "error", f"HTTP {status}"
+
+
+def origin_of(target: httpx.URL) -> str:
+    """``scheme://host[:port]`` of a URL, as robots.txt rules are kept."""
+    return f"{target.scheme}://{target.netloc.decode('ascii')}"
 
 
 def _host_of(url: str) -> str:

@@ -54,6 +54,17 @@ class RobotsRules:
         rules = await self._rules_for(origin)
         return True if rules is None else bool(rules.can_fetch(url, self._agent))
 
+    def decided(self, origin: str, url: str) -> bool | None:
+        """``allowed`` if ``origin``'s robots.txt is already known, None if not yet.
+
+        For callers that must not wait for a request (the browser's interception).
+        """
+        task = self._rules.get(origin)
+        if task is None or not task.done() or task.cancelled() or task.exception():
+            return None
+        rules = task.result()
+        return True if rules is None else bool(rules.can_fetch(url, self._agent))
+
     async def crawl_delay(self, origin: str) -> float | None:
         """The Crawl-delay asked of our user agent, capped, if any."""
         rules = await self._rules_for(origin)

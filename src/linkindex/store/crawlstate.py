@@ -146,6 +146,20 @@ class CrawlStateMixin(FiguresMixin):
             rows = [row for row in rows if row.id in under]
         return rows[:limit] if limit is not None else rows
 
+    def served_link(self, host: str) -> DueLink | None:
+        """The link of ``host`` most recently fetched fine (a page of our own), or None."""
+        row = self.conn.execute(
+            f"SELECT {_DUE_COLUMNS} FROM links l JOIN pages p ON p.link_id = l.id "
+            "WHERE l.host = ? AND l.status = 'ok' AND l.removed_at IS NULL "
+            "AND p.from_archive = 0 ORDER BY l.fetched_at DESC, l.id LIMIT 1",
+            (host,),
+        ).fetchone()
+        if row is None:
+            return None
+        link = DueLink(*row)
+        link.has_page, link.page_from_archive = bool(link.has_page), bool(link.page_from_archive)
+        return link
+
     def has_topic(self, topic: str) -> bool:
         """Whether some placement lies under ``topic`` (``topics.matches``)."""
         from linkindex import topics  # see _links_under_topic
@@ -198,7 +212,12 @@ class CrawlStateMixin(FiguresMixin):
                 self._add_snapshot(record.link_id, record.snapshot, record.started_at, False)
             if record.page is not None:
                 self._save_page(
-                    record.link_id, record.page, record.snapshot, record.started_at, False
+                    record.link_id,
+                    record.page,
+                    record.snapshot,
+                    record.started_at,
+                    False,
+                    engine=result.engine,
                 )
             if record.archive is not None:
                 self._record_archive(record.link_id, record.archive, record.started_at)
@@ -226,7 +245,8 @@ class CrawlStateMixin(FiguresMixin):
         if archive.snapshot is not None:
             self._add_snapshot(link_id, archive.snapshot, at, True)
         if archive.page is not None:
-            self._save_page(link_id, archive.page, archive.snapshot, at, True)
+            engine = archive.result.engine if archive.result is not None else "http"
+            self._save_page(link_id, archive.page, archive.snapshot, at, True, engine=engine)
 
     def _insert_fetch(
         self,
@@ -240,8 +260,8 @@ class CrawlStateMixin(FiguresMixin):
         redirects = json.dumps([[hop.status, hop.url] for hop in result.redirects])
         self.conn.execute(
             "INSERT INTO fetches(link_id, started_at, outcome, http_status, url, final_url, "
-            "elapsed_ms, bytes, attempts, content_hash, error, redirects, from_archive) "
-            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "elapsed_ms, bytes, attempts, content_hash, error, redirects, from_archive, engine) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 link_id,
                 started_at,
@@ -256,6 +276,7 @@ class CrawlStateMixin(FiguresMixin):
                 result.error,
                 redirects,
                 int(from_archive),
+                result.engine,
             ),
         )
 
@@ -273,12 +294,19 @@ class CrawlStateMixin(FiguresMixin):
         )
 
     def _save_page(
-        self, link_id: int, page: Page, snapshot: SnapshotRow | None, at: str, archived: bool
+        self,
+        link_id: int,
+        page: Page,
+        snapshot: SnapshotRow | None,
+        at: str,
+        archived: bool,
+        *,
+        engine: str = "http",
     ) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO pages(link_id, title, author, account, published_at, "
             "description, text, language, extractor, from_archive, snapshot_hash, "
-            "extracted_at, extra) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "extracted_at, extra, engine) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 link_id,
                 page.title,
@@ -293,6 +321,7 @@ class CrawlStateMixin(FiguresMixin):
                 snapshot.hash if snapshot else None,
                 at,
                 json.dumps(page.extra, ensure_ascii=False, default=str),
+                engine,
             ),
         )
 

@@ -268,7 +268,7 @@ class LibraryMixin(StoreBase):
         return tree((link_id, tuple(json.loads(topic)) or (NO_TOPIC,)) for link_id, topic in rows)
 
     def library_stats(self) -> dict[str, Any]:
-        """Counts of notes, links (by site, by status), placements and removals."""
+        """Counts of notes, links (by site, by status), pages by engine, placements, removals."""
 
         def one(sql: str) -> int:
             return int(self.conn.execute(sql).fetchone()[0])
@@ -282,6 +282,13 @@ class LibraryMixin(StoreBase):
                 )
             }
 
+        pages_by_engine = {
+            str(engine): int(count)
+            for engine, count in self.conn.execute(
+                "SELECT p.engine, COUNT(*) FROM pages p JOIN links l ON l.id = p.link_id "
+                "WHERE l.removed_at IS NULL GROUP BY p.engine ORDER BY COUNT(*) DESC, p.engine"
+            )
+        }
         last = self.conn.execute("SELECT MAX(imported_at) FROM notes").fetchone()[0]
         return {
             "notes": one("SELECT COUNT(*) FROM notes WHERE removed_at IS NULL"),
@@ -292,6 +299,7 @@ class LibraryMixin(StoreBase):
             "topics": one("SELECT COUNT(DISTINCT topic) FROM placements"),
             "by_site": grouped("site"),
             "by_status": grouped("status"),
+            "pages_by_engine": pages_by_engine,
             "roots": self.import_roots(),
             "last_import": last,
         }

@@ -41,6 +41,7 @@ class PageRecord:
     snapshot_hash: str | None
     extracted_at: str | None
     extra: dict[str, Any]
+    engine: str = "http"  # which fetch engine got the body it was extracted from
 
 
 @dataclass(slots=True)
@@ -214,7 +215,7 @@ class RecordsMixin(StoreBase):
                 )
         for row in self.conn.execute(
             "SELECT link_id, title, author, account, published_at, description, text, language, "
-            f"extractor, from_archive, snapshot_hash, extracted_at, extra FROM pages "
+            f"extractor, from_archive, snapshot_hash, extracted_at, extra, engine FROM pages "
             f"WHERE link_id IN ({marks})",
             ids,
         ):
@@ -233,6 +234,7 @@ class RecordsMixin(StoreBase):
                     snapshot_hash=row[10],
                     extracted_at=row[11],
                     extra=json.loads(row[12] or "{}"),
+                    engine=row[13],
                 )
         for row in self.conn.execute(
             "SELECT li.link_id, li.url, i.sha256, i.content_type, i.bytes, i.width, i.height, "

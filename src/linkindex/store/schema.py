@@ -182,7 +182,12 @@ MIGRATIONS: list[str] = [
     -- 1 once the page's figures were looked for (pages stored before: from their snapshot)
     ALTER TABLE pages ADD COLUMN figures_seen INTEGER NOT NULL DEFAULT 0;
     """,
-    # 3: a snapshot whose file was lost, once `doctor --repair` sent its links back to the
+    # 3: which fetch engine got each answer and each page (http, or browser: Chromium)
+    """
+    ALTER TABLE fetches ADD COLUMN engine TEXT NOT NULL DEFAULT 'http';
+    ALTER TABLE pages ADD COLUMN engine TEXT NOT NULL DEFAULT 'http';
+    """,
+    # 4: a snapshot whose file was lost, once `doctor --repair` sent its links back to the
     # crawl (cleared when the body is stored again)
     """
     ALTER TABLE snapshots ADD COLUMN lost_at TEXT;
