@@ -138,7 +138,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def runner() -> CliRunner:
-    """A CLI runner for ``linkindex.cli.app``."""
+    """A CLI runner for ``linkindex.cli.app`` (every command)."""
     return CliRunner()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from linkindex import analysis
+from linkindex.analysis import characters
 
 SAMPLE_NOTES = Path(__file__).resolve().parent.parent / "data" / "notes"
 
@@ -27,13 +28,70 @@ def words(segmenter: analysis.Segmenter, text: str) -> list[str]:
 
 
 def test_fold_keeps_offsets() -> None:
-    assert analysis.fold("PyTorch ＣＵＤＡ　显存") == "pytorch cuda 显存"
+    assert analysis.fold("PyTorch ＣＵＤＡ　顯存，Ｃ＋＋") == "pytorch cuda\u3000显存，c++"
     assert len(analysis.fold("İstanbul")) == len("İstanbul")
+    # a character folds to one beyond the basic plane: still one character
+    assert analysis.fold("㗲") == "\U00020d7e" and len(analysis.fold("勣" * 300)) == 300
+
+
+def test_traditional_characters_fold_to_simplified() -> None:
+    assert analysis.fold("顯存優化、知識蒸餾、協同過濾") == "显存优化、知识蒸馏、协同过滤"
+    # long text is scanned for the characters to fold instead of translated whole
+    long = "PyTorch顯存優化，繁體與简体混排。𠵾" * 40
+    assert len(long) >= characters._SCAN_FROM
+    assert analysis.fold(long) == "".join(analysis.fold(ch) for ch in long)
+    assert analysis.fold(analysis.fold(long)) == analysis.fold(long)
+
+
+def test_one_to_many_characters_take_openccs_first_candidate() -> None:
+    # 乾 is 干 (dry) and 乾 (乾隆, 乾坤): OpenCC's first candidate 干 wins, on both sides
+    assert analysis.fold("乾燥") == "干燥" and analysis.fold("乾隆") == "干隆"
+    # candidates led by the character itself are left alone: 瞭望 is not 了望
+    assert analysis.fold("瞭望 藉口 沈陽 覆蓋") == "瞭望 藉口 沈阳 覆盖"
+    assert analysis.fold("於是 然後 什麼 什麽 頭髮 發展") == "于是 然后 什么 什么 头发 发展"
+    assert analysis.fold("著作") == "著作"  # not in the character table: phrase-level in OpenCC
+    assert analysis.fold("薴") == "苎"  # 薴 -> 苧 -> 苎: the chain is followed to its end
+    table = characters._fold_table()
+    assert all(target not in table for target in table.values())  # folding twice: no change
+
+
+def test_traditional_text_segments_like_simplified(segmenter: analysis.Segmenter) -> None:
+    traditional = "顯存優化與知識蒸餾，協同過濾的演算法"
+    assert segmenter.cut(traditional) == segmenter.cut("显存优化与知识蒸馏，协同过滤的演算法")
+    assert "显存" in segmenter.cut("顯存")  # a bundled word, found in its traditional form
+    for word, _, start, end in segmenter.tokens(traditional):
+        assert analysis.fold(traditional[start:end]) == word
+    # jieba's entries fold too: 乾嘉学派 (乾 as simplified text writes it) stays one word,
+    # where the folded text would be cut in two with jieba's own words alone
+    assert segmenter.cut("乾嘉學派") == segmenter.cut("乾嘉学派") == ["干嘉学派"]
+    assert analysis._rjieba().Jieba().cut("干嘉学派") == ["干嘉", "学派"]
+    assert analysis.heading_words(["NN中間語言", "機器學習"]) == ["nn中间语言", "机器学习"]
+
+
+def test_the_folded_dictionary_entries_are_every_entry_folding_changes() -> None:
+    """``_folded_entries`` reads only the lines ``characters.changes`` points at."""
+    text = analysis._jieba_dict_path().read_text(encoding="utf-8")
+    expected: dict[str, int] = {}
+    for line in text.splitlines():
+        word, freq, *_ = line.split(" ")
+        if analysis.fold(word) != word:
+            expected.setdefault(analysis.fold(word), int(freq))
+    assert analysis._folded_entries() == list(expected.items())
+    assert len(expected) > 1000  # capitals (B超) and traditional characters (乾嘉學派)
+    assert sorted(characters.changes("aB顯c")) == [1, 2]
+
+
+def test_telltales_cover_every_spelling() -> None:
+    assert sorted(analysis.telltales("显存")) == ["显存", "顯存"]
+    assert analysis.telltales("PyTorch") == ["pytorch"]
+    spellings = analysis.telltales("发发发发发发")  # 發 and 髮 fold to 发: too many to list
+    assert 1 < len(spellings) <= characters._SPELLINGS_KEPT
+    assert all(analysis.fold(piece) in "发发发发发发" for piece in spellings)
 
 
 def test_english_and_code_terms_stay_whole_and_folded(segmenter: analysis.Segmenter) -> None:
     found = words(segmenter, "PyTorch的C++扩展用CUDA写，ResNet和word2vec，8比特量化")
-    for term in ("pytorch", "c++", "cuda", "resnet", "word2vec", "8", "比特", "量化"):
+    for term in ("pytorch", "c++", "cuda", "resnet", "word2vec", "8", "比特", "8比特", "量化"):
         assert term in found
     assert not any(w != w.lower() for w in found)
 
@@ -100,6 +158,63 @@ def test_code_compounds_are_indexed_whole_and_in_parts(segmenter: analysis.Segme
     assert segmenter.cut("torch.cuda") == ["torch", "cuda"]
 
 
+def test_mixed_tokens_are_indexed_whole_and_by_their_parts(
+    segmenter: analysis.Segmenter,
+) -> None:
+    text = "8比特量化、GPT4模型、3D打印和B超"
+    tokens = segmenter.tokens(text)
+    position = {word: pos for word, pos, *_ in tokens}
+    assert position["8比特"] == position["8"] == position["比特"] == position["量化"] - 1
+    assert position["gpt4模型"] == position["gpt4"] == position["gpt"] == position["模型"]
+    assert position["3d打印"] == position["3d"] == position["打印"]
+    assert position["b超"] == position["b"] == position["超"]
+    for word, _, start, end in tokens:
+        assert analysis.fold(text[start:end]) == word
+    # the query side cuts the same way, and knows the parts
+    assert segmenter.cut("8比特 gpt4") == ["8比特", "gpt4"]
+    assert segmenter.cut("8 比特") == ["8", "比特"]
+    assert analysis.parts("8比特") == ["8", "比特"]
+    assert analysis.parts("gpt4") == ["gpt", "4"] and analysis.parts("gpt4模型") == ["gpt4", "模型"]
+    assert analysis.parts("比特") == analysis.parts("pytorch") == analysis.parts("c++") == []
+
+
+#: Text of every kind the analyzer meets: prose, traditional characters, code, mixed
+#: tokens, symbols, characters beyond the basic plane, odd spacing and punctuation.
+VARIED = [
+    "显存不足？PyTorch显存使用分析与优化，用torch.cuda.memory_allocated()看",
+    "顯存優化與知識蒸餾：協同過濾的演算法（繁體）",
+    "8比特量化、GPT4模型、3D打印、B超和T恤，2019年3月第3章，x86架构，resnet50。",
+    "C++11标准与c#，.NET，v1.5版本，3.5亿，gpt-4o，a1b2比特，ab12c，13d打印",
+    "word2vec ... --- \r\n\t  \u3000 ！！ ?? 𠵾𠵾显存 㗲勣 İstanbul ＧＰＴ４ Ｃ＋＋",
+    "深度学习框架：卷积神经网络、循环神经网络、图神经网络与NN中间语言",
+]
+
+
+def test_the_fast_path_gives_the_reference_tokens(segmenter: analysis.Segmenter) -> None:
+    """``analyze`` and ``positions`` (indexing) give exactly the tokens of ``tokens``."""
+    rng = random.Random(11)
+    lines = [
+        line
+        for path in sorted(SAMPLE_NOTES.glob("*.markdown"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    texts = [*VARIED, "".join(VARIED), "\n".join(rng.sample(lines, 400))]
+    pieces = [piece for text in VARIED for piece in text.split("、")]
+    texts += ["".join(rng.choices(pieces, k=rng.randint(1, 8))) for _ in range(200)]
+    texts += [text[rng.randrange(len(text)) :] for text in texts[:50]]
+    for text in texts:
+        expected = segmenter.tokens(text)
+        assert sorted(segmenter.analyze(text)) == sorted(expected), text
+        assert sorted(segmenter.analyze(text, 7)) == sorted(
+            (w, p + 7, s, e) for w, p, s, e in expected
+        )
+        grouped: dict[str, list[int]] = {}
+        for word, position, _, _ in expected:
+            grouped.setdefault(word, []).append(position + 3)
+        assert segmenter.positions(text, 3) == {w: sorted(p) for w, p in grouped.items()}
+
+
 def test_rjieba_gives_jieba_tokens(segmenter: analysis.Segmenter, tmp_path: Path) -> None:
     """rjieba with our words segments prose exactly like pure-Python jieba with them.
 
@@ -121,8 +236,8 @@ def test_rjieba_gives_jieba_tokens(segmenter: analysis.Segmenter, tmp_path: Path
     compared = 0
     for text in map(analysis.fold, texts):
         ours = sorted((w, s, e) for w, _, s, e in segmenter.tokens(text))
-        if any(analysis._is_compound(w) for w, _, _ in ours):
-            continue
+        if any(analysis.is_compound(w) or analysis.parts(w) for w, _, _ in ours):
+            continue  # jieba has no mixed tokens, and cuts compounds otherwise
         theirs = tokenizer.tokenize(text, mode="search")
         assert ours == sorted((w, s, e) for w, s, e in theirs if analysis.is_word(w)), text
         compared += 1

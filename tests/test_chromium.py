@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from linkindex.errors import ConfigError
 from linkindex.fetch.chromium import (
     FLAGS,
+    LEAN_FLAGS,
     extra_ca_hashes,
     find_chromium,
     launch_flags,
@@ -41,7 +42,9 @@ def test_chromium_is_found_on_path_in_order(
     chrome = program(tmp_path, "google-chrome")
     assert find_chromium() == str(chrome)
     chromium = program(tmp_path, "chromium")
-    assert find_chromium() == str(chromium)  # Debian's chromium first
+    assert find_chromium() == str(chromium)  # Debian's chromium before Chrome
+    shell = program(tmp_path, "chromium-headless-shell")
+    assert find_chromium() == str(shell)  # and its headless shell before both
 
 
 def test_a_named_executable_must_be_a_program(tmp_path: Path) -> None:
@@ -82,7 +85,11 @@ def test_launch_flags() -> None:
     assert not any(
         flag.startswith("--ignore-certificate-errors") and "spki" not in flag for flag in flags
     )
-    assert launch_flags({}, []) == list(FLAGS)
+    assert launch_flags({}, []) == [*FLAGS, *LEAN_FLAGS, "--renderer-process-limit=2"]
+    assert "--renderer-process-limit=3" in launch_flags({}, [], pages=3)
+    # the zygote only starts sandboxed renderers: dropped without the sandbox, kept with it
+    assert "--no-zygote" in launch_flags({}, [], sandbox=False)
+    assert "--no-zygote" not in launch_flags({}, [], sandbox=True)
 
 
 @pytest.mark.parametrize(

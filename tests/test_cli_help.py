@@ -67,3 +67,50 @@ def test_home_before_the_command(runner: CliRunner, tmp_path: Path, sample_notes
     assert '"links": 92' in stats.stdout
     # The global option is per run: the next command without it does not inherit it.
     assert runner.invoke(app, ["stats", "--home", str(tmp_path / "empty")]).exit_code == 1
+
+
+def test_each_command_is_registered_by_the_module_the_cli_loads_for_it() -> None:
+    from linkindex import cli
+
+    registered = {info.name: info.callback.__module__ for info in app.registered_commands}
+    assert registered == {name: f"linkindex.cli.{module}" for name, module in cli.COMMANDS.items()}
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["search", "显存"], "search"),
+        (["--home", "/tmp/x", "search", "--help"], "search"),
+        (["--help"], None),
+        ([], None),
+        (["bogus", "search"], None),
+    ],
+)
+def test_the_command_a_command_line_runs(args: list[str], name: str | None) -> None:
+    from linkindex import cli
+
+    assert cli.named_command(args) == name
+
+
+def test_a_run_of_one_command_loads_only_its_module() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "sys.argv = ['linkindex', 'search', '--help']\n"
+        "from linkindex.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('linkindex.cli'))),"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "linkindex search" in done.stdout
+    assert done.stderr.split() == [
+        "linkindex.cli",
+        "linkindex.cli.common",
+        "linkindex.cli.searching",
+    ]

@@ -163,6 +163,9 @@ def test_search_process_stays_small(home: Path) -> None:
     modules = set(done.stderr.split())
     for heavy in ("httpx", "bs4", "linkindex.crawl", "linkindex.fetch", "jieba", "trafilatura"):
         assert heavy not in modules
+    # what whoosh imports for functions linkindex never calls (index._DEFERRED)
+    for unused in ("urllib.request", "whoosh.lang.morph_en", "whoosh.lang.porter"):
+        assert unused not in modules
 
 
 def test_titles_stored_with_terminal_escapes_never_reach_the_terminal(

@@ -452,6 +452,35 @@ def test_extraction_in_worker_processes(db: Store, home: Path, server: HTTPServe
     assert all(Snapshots(home).verify(h or "") for h in hashes)
 
 
+def test_automatic_workers_start_only_when_extraction_cannot_keep_up(home: Path) -> None:
+    from linkindex.crawl import extraction
+
+    now = [0.0]
+    polite = extraction.Extraction(home, 2, eager=False, clock=lambda: now[0])
+    polite._spent(1.5)  # the first pages import the extractors: not a measure of pace
+    now[0] += 1.0
+    polite._spent(1.5)
+    for _ in range(10):  # a page every second, 10 ms to extract: a thread keeps up
+        now[0] += 1.0
+        polite._spent(0.01)
+    assert polite._pool is None
+    busy = extraction.Extraction(home, 1, eager=False, clock=lambda: now[0])
+    busy._spent(1.5)
+    try:
+        now[0] += 2.0  # the end of the warm-up window
+        busy._spent(0.01)
+        now[0] += 2.5
+        busy._spent(2.0)  # extraction took 2 of the last 2.5 s
+        assert busy._pool is not None
+    finally:
+        busy.close()
+    eager = extraction.Extraction(home, 1, eager=True)
+    try:
+        assert eager._pool is not None  # crawl.extract_workers asked for them
+    finally:
+        eager.close()
+
+
 def test_worker_count() -> None:
     from linkindex.crawl.extraction import PROCESS_THRESHOLD, worker_count
 

@@ -131,6 +131,23 @@ def test_new_heading_words_reindex_only_the_links_that_contain_them(
         assert ix.state().vocabulary == before.vocabulary
 
 
+def test_a_new_heading_word_reindexes_the_links_that_write_it_in_traditional_characters(
+    library: Store, home: Path, tmp_path: Path
+) -> None:
+    retitle(library, LAMP, "汽車大燈改裝指南")
+    indexing.refresh(library, home)
+    assert word_count(home, "大灯改装") == 0
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "2022-1-1-lamps.md").write_text(
+        "# 大灯改装\n\nhttps://example.com/xenon\n\n氙气灯选购\n", encoding="utf-8"
+    )
+    importer.import_paths(library, [extra])
+    assert indexing.refresh(library, home) == 2  # the new link, and LAMP's 大燈改裝
+    assert word_count(home, "大灯改装") == 2
+    assert set(urls(home, '"大燈改裝"')) == {LAMP, "https://example.com/xenon"}
+
+
 def test_incremental_vocabulary_matches_a_rebuild(
     library: Store, home: Path, tmp_path: Path
 ) -> None:

@@ -99,6 +99,25 @@ def test_bulk_segments_read_like_whoosh_segments(tmp_path: Path) -> None:
     theirs.close()
 
 
+def test_segments_merged_by_a_bulk_writer_read_like_whoosh_segments(tmp_path: Path) -> None:
+    """whoosh merges segments through the pool of the writer that commits, which holds
+    its own new documents too (records and merged postings of the same words)."""
+    from whoosh.writing import OPTIMIZE
+
+    docs = _documents(300)
+    ours = _build(tmp_path / "ours", docs[:200], stock=False, per_segment=100)
+    writer = ours.writer()
+    for doc in docs[200:]:
+        writer.add_document(**doc)
+    writer.commit(mergetype=OPTIMIZE)  # the writer's documents, then the merged ones
+    theirs = _build(tmp_path / "theirs", docs[200:] + docs[:200], stock=True, per_segment=300)
+    with ours._ix.reader() as reader:
+        assert len(list(reader.leaf_readers())) == 1
+    assert _postings(ours) == _postings(theirs)
+    ours.close()
+    theirs.close()
+
+
 def test_positions_are_the_tokens_of_search_mode() -> None:
     segmenter = indexing.segmenter(["NN中间语言", "显存"])
     rng = random.Random(3)

@@ -49,7 +49,9 @@ def refresh(store: Store, home: Path, *, rebuild: bool = False) -> int:
                 return _update(store, ix, words, state, seq)
             if current and state.analyzer == analysis.ANALYZER_VERSION and state.words is not None:
                 changed = analysis.changed_words(state.words, segmenter(words).words)
-                affected = store.link_ids_containing(analysis.telltale(w) for w in changed)
+                affected = store.link_ids_containing(
+                    piece for word in changed for piece in analysis.telltales(word)
+                )
                 if len(affected) * 2 <= store.count_links():
                     return _update(store, ix, words, state, seq, also=affected)
     return _rebuild(store, home, segmenter(words), seq)
@@ -219,8 +221,10 @@ def _update(
 
 
 #: A rebuild writes a segment each time the postings held reach this much memory
-#: (shared among the processes that build it).
-REBUILD_MEMORY = 3 << 29  # 1.5 GiB
+#: (shared among the processes that build it). With what a process holds besides
+#: (the dictionary, the store, writing a segment) each stays under 500 MB: a 25,000-link
+#: rebuild writes two segments a process.
+REBUILD_MEMORY = 600 << 20
 #: Rebuilds of this many links or more are split among processes, one per core (2 at most:
 #: each holds a share of the postings in memory).
 PARALLEL_FROM = 2000

@@ -19,6 +19,7 @@ ranked below word matches.
 
 from __future__ import annotations
 
+import functools
 import re
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -183,7 +184,8 @@ def search(
             if state.links == 0:
                 raise EmptyLibraryError(_EMPTY.format(home=home))
             with folder.query_segmenter(ix.dictionary_path(state)) as segmenter:
-                cut = segmenter.cut
+                # the same words are cut for the query, its highlights and suggestions
+                cut = functools.cache(segmenter.cut)
                 found = searching.run(searcher, spec, cut, limit=limit, page=page)
                 suggestions = [] if found.total else _suggest(searcher, spec, cut, query)
                 terms = query_terms(spec, cut)
@@ -201,8 +203,11 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
     for group in spec.groups:
         for clause in group:
             if isinstance(clause, queries.Words):
-                words = cut(analysis.fold(clause.text))
-                terms.update(words)
+                for word in cut(analysis.fold(clause.text)):
+                    terms.add(word)
+                    # a mixed token (8比特) matches by its parts too: mark those that say
+                    # something (not a lone letter or digit)
+                    terms.update(p for p in analysis.parts(word) if len(p) > 1 or not p.isascii())
     return sorted(terms, key=lambda t: (-len(t), t))
 
 

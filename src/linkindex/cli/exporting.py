@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from linkindex.cli.app import HomeOption, command, is_tty, open_store, resolve_home, say
+from linkindex.cli.common import HomeOption, command, is_tty, open_store, resolve_home, say
 from linkindex.errors import UserError
 
 # Kept here rather than imported from linkindex.export so `--help` stays fast.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from linkindex.cli.app import (
+from linkindex.cli.common import (
     HomeOption,
     JsonOption,
     command,

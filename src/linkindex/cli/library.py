@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from linkindex.cli.app import (
+from linkindex.cli.common import (
     HomeOption,
     JsonOption,
     command,

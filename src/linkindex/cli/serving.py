@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from linkindex.cli.app import HomeOption, command, fail, open_store, resolve_home, say
+from linkindex.cli.common import HomeOption, command, fail, open_store, resolve_home, say
 
 
 @command("serve")

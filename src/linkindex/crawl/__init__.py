@@ -239,8 +239,9 @@ class _Crawler:
         if not self.summary.total and not figures_left:
             return
         self.changed = asyncio.Condition()
+        setting = self.settings.crawl.extract_workers
         extraction = Extraction(
-            self.home, worker_count(self.settings.crawl.extract_workers, self.summary.total)
+            self.home, worker_count(setting, self.summary.total), eager=setting is not None
         )
         try:
             async with (

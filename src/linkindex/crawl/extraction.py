@@ -1,9 +1,11 @@
 """Where pages are extracted and snapshots compressed: a thread, or worker processes.
 
 Extraction is CPU work in Python (lxml, trafilatura), so threads share one core. A
-large crawl hands it to worker processes instead, one per CPU, so the event loop keeps
-fetching and writing while the other cores extract. Workers ignore Ctrl-C (the crawl
-itself decides when to stop) and die with the crawl's process (``linkindex.workers``).
+large crawl whose pages come faster than a thread extracts them hands the work to worker
+processes, one per CPU, so the event loop keeps fetching and writing while the other
+cores extract; a polite crawl, whose pages come a few a second, never starts them.
+Workers ignore Ctrl-C (the crawl itself decides when to stop) and die with the crawl's
+process (``linkindex.workers``).
 
 Workers are started with "spawn", which imports the main module again: a program that
 calls ``crawl()`` itself must guard its entry point with ``if __name__ == "__main__":``
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from linkindex.models import Page
 from linkindex.snapshots import Snapshots
@@ -56,16 +60,29 @@ def extract_and_keep(
     return page, SnapshotRow(stored.hash, stored.size, stored.stored_size, content_type)
 
 
+def _timed(*args: Any) -> tuple[tuple[Page, SnapshotRow | None], float]:
+    """``extract_and_keep`` in a thread, and the CPU time it took there.
+
+    CPU time, not wall time: on a busy machine, or while the event loop holds the GIL,
+    a thread waits far longer than it works, and only the work says whether extraction
+    keeps up.
+    """
+    started = time.thread_time()
+    found = extract_and_keep(*args)
+    return found, time.thread_time() - started
+
+
 def _warm_up() -> None:
     """Import the extractors (a second or so) before the first page arrives."""
     import linkindex.extract  # noqa: F401
 
 
 def worker_count(setting: int | None, links: int) -> int:
-    """How many extraction processes a crawl of ``links`` links uses (0: a thread).
+    """How many extraction processes a crawl of ``links`` links may use (0: a thread).
 
     ``setting`` is ``crawl.extract_workers``: a number is obeyed (0 keeps extraction in
-    a thread); unset means one process per CPU for crawls of PROCESS_THRESHOLD or more.
+    a thread); unset means up to one process per CPU for crawls of PROCESS_THRESHOLD or
+    more, started when extraction in a thread cannot keep up (see ``Extraction``).
     """
     if setting is not None:
         return min(setting, MAX_WORKERS)
@@ -75,17 +92,70 @@ def worker_count(setting: int | None, links: int) -> int:
     return min(cpus, MAX_WORKERS)
 
 
-class Extraction:
-    """Runs ``extract_and_keep`` off the event loop; close it when the crawl ends."""
+#: Automatic workers start when extraction takes at least this share of a core (its CPU
+#: time per second of a window of BUSY_WINDOW seconds): then moving it to the other
+#: cores pays for the processes' memory. Extraction costs 2-10 ms of CPU a page, so a
+#: polite crawl (20 hosts at a page a second: ~10%) or a browser rendering two pages at
+#: a time (~4%) never gets there and keeps its memory, while a fast one (50+ pages a
+#: second) does within a few seconds.
+BUSY_SHARE = 0.25
+BUSY_WINDOW = 2.0
 
-    def __init__(self, home: Path, workers: int) -> None:
+
+class Extraction:
+    """Runs ``extract_and_keep`` off the event loop; close it when the crawl ends.
+
+    Args:
+        home: the library home (snapshots are written there).
+        workers: the most extraction processes this crawl may use (0: a thread only).
+        eager: start them now (``crawl.extract_workers`` set); otherwise they start only
+            once extraction in a thread cannot keep up (``BUSY_SHARE``).
+        clock: a monotonic clock (tests pass a fake one).
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        workers: int,
+        *,
+        eager: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.home = str(home)
         self.workers = workers
+        self._clock = clock
         self._pool: ProcessPoolExecutor | None = None
-        if workers:
-            # Every worker starts now, importing the extractors while the first
-            # requests are in flight.
-            self._pool = start_pool(workers, method="spawn", initializer=_warm_up)
+        self._started = False
+        self._warm = False  # the extractors are imported (the first page was extracted)
+        self._busy = 0.0  # seconds of extraction in threads in the current window
+        self._window = clock()
+        if workers and eager:
+            self._start()
+
+    def _start(self) -> None:
+        """Start the workers, importing the extractors while requests are in flight."""
+        self._started = True
+        self._pool = start_pool(self.workers, method="spawn", initializer=_warm_up)
+
+    def _spent(self, seconds: float) -> None:
+        """Count extraction time in threads; start the workers when it is most of the time."""
+        if self._started or not self.workers:
+            return
+        now = self._clock()
+        if not self._warm:
+            # The first pages pay for importing the extractors (a second or more): they
+            # say nothing about the pace, so the measure starts a window later.
+            self._warm = True
+            self._window = now + BUSY_WINDOW
+            return
+        if now < self._window:
+            return
+        self._busy += seconds
+        if now - self._window < BUSY_WINDOW:
+            return
+        if self._busy >= BUSY_SHARE * (now - self._window):
+            self._start()
+        self._busy, self._window = 0.0, now
 
     async def run(
         self,
@@ -109,7 +179,9 @@ class Extraction:
                 if self._pool is pool:
                     self._pool = None
                     stop_pool(pool, kill=True)
-        return await loop.run_in_executor(None, extract_and_keep, *args)
+        found, seconds = await loop.run_in_executor(None, _timed, *args)
+        self._spent(seconds)
+        return found
 
     def close(self) -> None:
         """Stop the workers (pending work is dropped: its links stay due)."""

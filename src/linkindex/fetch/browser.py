@@ -393,7 +393,13 @@ class BrowserFetcher:
         from playwright.async_api import async_playwright
 
         self._playwright = await async_playwright().start()
-        flags = launch_flags(self.fetcher.proxies, self._ca_hashes)
+        sandbox = can_sandbox()
+        flags = launch_flags(
+            self.fetcher.proxies,
+            self._ca_hashes,
+            pages=self.settings.browser.pages,
+            sandbox=sandbox,
+        )
         options: dict[str, Any] = {
             "executable_path": self.executable,
             "args": flags,
@@ -415,13 +421,19 @@ class BrowserFetcher:
             }
         try:
             self._browser = await self._playwright.chromium.launch(
-                chromium_sandbox=can_sandbox(), **options
+                chromium_sandbox=sandbox, **options
             )
         except Exception:
-            if not can_sandbox():
+            if not sandbox:
                 raise
             # A machine that cannot give Chromium its sandbox (no user namespaces):
             # reading pages matters more than the extra layer.
+            options["args"] = launch_flags(
+                self.fetcher.proxies,
+                self._ca_hashes,
+                pages=self.settings.browser.pages,
+                sandbox=False,
+            )
             self._browser = await self._playwright.chromium.launch(
                 chromium_sandbox=False, **options
             )

@@ -48,33 +48,59 @@ def _light_cached_property() -> None:
         sys.modules["cached_property"] = module
 
 
-def _whoosh_compat_without_urllib() -> None:
-    """Import ``whoosh.compat`` without ``urllib.request`` (~50 ms: http.client, email).
+#: Modules whoosh imports for functions linkindex never calls, with those functions.
+#: While whoosh imports, each is a stand-in whose functions import the real module when
+#: first called; the stand-ins are gone from ``sys.modules`` right after, so a later
+#: import gets the real module. A short ``linkindex search`` would otherwise spend
+#: ~60 ms on them: ``urllib.request`` pulls in http.client and email, ``morph_en``
+#: (query variations) and ``porter`` (stemming) compile hundreds of patterns.
+_DEFERRED = {
+    "urllib.request": ("urlretrieve",),
+    "whoosh.lang.morph_en": ("variations",),
+    "whoosh.lang.porter": ("stem",),
+    "whoosh.lang.dmetaphone": ("double_metaphone",),
+}
+#: The whoosh modules that import them (``compat``: urlretrieve; ``analysis``: stemming
+#: and metaphone; ``query``: variations).
+_IMPORTERS = ("whoosh.compat", "whoosh.analysis", "whoosh.query")
 
-    whoosh.compat binds ``urllib.request.urlretrieve``, which linkindex never calls. While
-    it imports, a stand-in module offers a ``urlretrieve`` that imports the real module
-    when called; the stand-in is gone from ``sys.modules`` right after, so any later
-    ``import urllib.request`` gets the real one.
-    """
-    if "urllib.request" in sys.modules or "whoosh.compat" in sys.modules:
-        return
+
+def _import_whoosh_deferring() -> None:
+    """Import whoosh's modules with ``_DEFERRED`` standing in for the modules they name."""
     import importlib
 
-    def urlretrieve(*args: Any, **kwargs: Any) -> Any:
-        return importlib.import_module("urllib.request").urlretrieve(*args, **kwargs)
-
-    stand_in = types.ModuleType("urllib.request")
-    stand_in.urlretrieve = urlretrieve  # type: ignore[attr-defined]
-    sys.modules["urllib.request"] = stand_in
+    if all(name in sys.modules for name in _IMPORTERS):
+        return
+    stand_ins = {}
+    for name, functions in _DEFERRED.items():
+        if name in sys.modules:
+            continue
+        module = types.ModuleType(name)
+        for function in functions:
+            setattr(module, function, _deferred(name, function))
+        stand_ins[name] = module
+    sys.modules.update(stand_ins)
     try:
-        importlib.import_module("whoosh.compat")
+        for name in _IMPORTERS:
+            importlib.import_module(name)
     finally:
-        if sys.modules.get("urllib.request") is stand_in:
-            del sys.modules["urllib.request"]
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
+def _deferred(module: str, function: str) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), function)(*args, **kwargs)
+
+    call.__name__ = function
+    return call
 
 
 _light_cached_property()
-_whoosh_compat_without_urllib()
+_import_whoosh_deferring()
 
 #: whoosh pickles the schema into the index's table of contents, naming each field's
 #: class by module and name. Indexes written before ``index/`` was split name these

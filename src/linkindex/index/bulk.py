@@ -4,36 +4,38 @@ whoosh's own ``SegmentWriter`` pickles every posting into sorted runs on disk, m
 the runs back and hands each posting to the codec one call at a time, looking up the
 document's field length for each: about 20 us a posting, and a 3,000-character page
 has about a thousand. This writer keeps, per field and term, the postings' document
-numbers, weights and values in one flat list (documents arrive in order, so they are
-already sorted), and at commit writes each term's blocks in the W3 codec's own format
-(the block tuples, block info and term info that ``W3PostingsWriter`` writes, pickled
-with a newer protocol), so whoosh reads the segment like any other. Deletions, merging
+numbers, weights and values together (16-byte records for the words fields, a flat list
+for the others; documents arrive in order, so they are already sorted), and at commit
+writes each term's blocks in the W3 codec's own format (the block tuples, block info and
+term info that ``W3PostingsWriter`` writes, pickled with a newer protocol) and the term
+index in large pieces, so whoosh reads the segment like any other. Deletions, merging
 of small segments, the table of contents and the write lock stay whoosh's.
 """
 
 from __future__ import annotations
 
+import re
 import struct
+import sys
 import zlib
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from hashlib import md5
 from itertools import chain
 from operator import sub
 from pickle import dumps
 from typing import Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.filedb.filetables import HashWriter
+from whoosh.filedb.filetables import HashWriter, OrderedHashWriter
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.writing import SegmentWriter, UnknownFieldError
 
 from linkindex.index import layout
 
-_ONE_POSITION = pack_uint(1)
 _pack_int = struct.Struct("!i").pack  # StructFile.write_int
 _TERM_INFO = W3TermInfo._struct  # flags, weight, doc frequency, lengths, max weight, ids
 _pack_extent = struct.Struct("!qi").pack  # pack_long(offset) + pack_int(length)
-_pack_position = struct.Struct("=I").pack
 
 #: Pickle protocol of blocks. whoosh writes protocol 2, which stores each bytes value
 #: as a call to ``codecs.encode`` (slow to write and to read); whoosh reads any protocol.
@@ -45,26 +47,58 @@ BLOCK = 128
 COMPRESSION = 1
 #: Blocks of fewer pickled bytes are stored as they are (too small for zlib to pay).
 COMPRESS_FROM = 512
-#: Rough bytes of memory one posting takes here (three list slots, its value bytes),
-#: and one term (its list and dict entry), measured with tracemalloc on CPython 3.11.
-POSTING_BYTES = 96
-TERM_BYTES = 375
+#: Rough bytes of memory one posting takes here and one term (its key, dict entry and
+#: container), measured with the process's resident size on CPython 3.11 (a listed
+#: posting: three list slots and its value bytes; a recorded one: 16 bytes, and for
+#: several positions their bytes in the pool's blob).
+LISTED_BYTES = 90
+RECORDED_BYTES = 26
+TERM_BYTES = 170
+
+#: A recorded posting of a words field: document number, weight, then either its
+#: value (``documents.CompactPositions``: the count 1, big-endian, and the position) or,
+#: for several positions, the value's size and its offset in the pool's blob.
+_RECORD = struct.Struct("=IfII")
+_RECORD_SIZE = _RECORD.size
+#: The count 1 of a one-position value as the native integer with its bytes.
+_ONE_COUNT = pack_uint(1)
+_ONE_NATIVE = int.from_bytes(_ONE_COUNT, sys.byteorder)
+_RECORD_HEAD = struct.Struct("=If")
+#: How ``struct.iter_unpack`` reads records back: number, weight, the value's 8 bytes.
+_READ_RECORD = struct.Struct("=If8s")
+#: Byte of a record that is 1 for a value in place (the last byte of its count 1) and
+#: never 1 for a value in the blob (a byte of its size, a multiple of 4 under 16 MB).
+_INLINE_FLAG = 11
+_IN_BLOB = re.compile(b"[^\x01]")
+#: The size and offset of a value in the blob, as the last 8 bytes of its record.
+_SPAN = struct.Struct("=II")
 
 
 class MemoryPool:
     """Postings by field and term (text), in document order, until the segment is written.
 
-    A term's postings are one flat list, ``[docnum, weight, value, docnum, ...]``: one
-    object to touch per posting rather than three arrays (indexing is bound by memory
-    access more than by arithmetic).
+    The words fields (titles and text, ``add_positions``: most postings) keep each
+    term's postings as fixed 16-byte records, in ``bytes`` while there is one and a
+    ``bytearray`` after (``_RECORD``), several positions' values in one blob: some
+    24 bytes a posting instead of ~80 as Python objects, so a segment holds about three
+    times the documents in the same memory. The other fields keep a flat list per term,
+    ``[docnum, weight, value, docnum, ...]``.
     """
 
-    def __init__(self) -> None:
-        self.fields: dict[str, dict[str, list[Any]]] = {}
-        self.count = 0  # postings held
+    def __init__(self, recorded_fields: Iterable[str] = ()) -> None:
+        self.recorded_fields = frozenset(recorded_fields)  # fields added by add_positions
+        self.fields: dict[str, dict[str, Any]] = {}
+        self.blob = bytearray()  # values of several positions, see _RECORD
+        self.listed = 0  # postings held in lists
+        self.recorded = 0  # postings held in records
         self.terms = 0  # terms held (of all fields)
 
-    def _terms(self, fieldname: str) -> dict[str, list[Any]]:
+    @property
+    def count(self) -> int:
+        """Postings held."""
+        return self.listed + self.recorded
+
+    def _terms(self, fieldname: str) -> dict[str, Any]:
         terms = self.fields.get(fieldname)
         if terms is None:
             terms = self.fields[fieldname] = {}
@@ -86,7 +120,7 @@ class MemoryPool:
                 postings += (docnum, weight, vbytes or b"")
             length += freq
             added += 1
-        self.count += added
+        self.listed += added
         return length
 
     def add_positions(
@@ -99,40 +133,88 @@ class MemoryPool:
     ) -> int:
         """Add one document's words with their positions (the hot path of indexing).
 
-        A word weighs its number of positions unless ``weights`` says otherwise. A
-        single position is encoded here as ``index._CompactPositions`` would.
+        A word weighs its number of positions unless ``weights`` says otherwise.
         """
         terms = self._terms(fieldname)
         weight_of = weights.get if weights else None
+        blob = self.blob
+        record = _RECORD.pack
         length = new = 0
         for word, found in positions.items():
             count = len(found)
-            value = _ONE_POSITION + _pack_position(found[0]) if count == 1 else encode(found)
             weight = count if weight_of is None else weight_of(word, count)
+            if count == 1:
+                posting = record(docnum, weight, _ONE_NATIVE, found[0])
+            else:
+                value = encode(found)
+                posting = record(docnum, weight, len(value), len(blob))
+                blob += value
             postings = terms.get(word)
             if postings is None:
-                terms[word] = [docnum, weight, value]
+                terms[word] = posting
                 new += 1
+            elif postings.__class__ is bytes:
+                terms[word] = bytearray(postings) + posting
             else:
-                postings += (docnum, weight, value)
+                postings += posting
             length += count
-        self.count += len(positions)
+        self.recorded += len(positions)
         self.terms += new
         return length
 
     def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
         """One posting of a segment being merged in (whoosh's pool interface)."""
         fieldname, tbytes, docnum, weight, vbytes = item
-        self.add_terms(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
+        if fieldname not in self.recorded_fields:
+            self.add_terms(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
+            return
+        if vbytes[:4] == _ONE_COUNT:
+            posting = _RECORD_HEAD.pack(docnum, weight) + vbytes
+        else:
+            posting = _RECORD.pack(docnum, weight, len(vbytes), len(self.blob))
+            self.blob += vbytes
+        terms = self._terms(fieldname)
+        word = tbytes.decode("utf-8")
+        postings = terms.get(word)
+        if postings is None:
+            terms[word] = posting
+            self.terms += 1
+        elif postings.__class__ is bytes:
+            terms[word] = bytearray(postings) + posting
+        else:
+            postings += posting
+        self.recorded += 1
+
+    def postings(self, held: Any) -> tuple[Sequence[int], Sequence[float], Sequence[bytes]]:
+        """A term's document numbers, weights and values, from its list or records."""
+        if held.__class__ is list:
+            return held[0::3], held[1::3], held[2::3]
+        if len(held) == _RECORD_SIZE:  # one posting (most terms)
+            docnum, weight, value = _READ_RECORD.unpack(held)
+            return (docnum,), (weight,), (value if value[3] == 1 else self._value(value),)
+        ids, weights, values = zip(*_READ_RECORD.iter_unpack(held), strict=True)
+        elsewhere = [m.start() for m in _IN_BLOB.finditer(held[_INLINE_FLAG::_RECORD_SIZE])]
+        if not elsewhere:
+            return ids, weights, values
+        found = list(values)  # some values are in the blob: put them in place
+        for at in elsewhere:
+            found[at] = self._value(found[at])
+        return ids, weights, found
+
+    def _value(self, inline: bytes) -> bytes:
+        """The value of several positions a record points at in the blob."""
+        size, at = _SPAN.unpack(inline)
+        return bytes(self.blob[at : at + size])
 
     @property
     def memory(self) -> int:
         """Approximate bytes held."""
-        return self.count * POSTING_BYTES + self.terms * TERM_BYTES
+        return self.listed * LISTED_BYTES + self.recorded * RECORDED_BYTES + self.terms * TERM_BYTES
 
     def cleanup(self) -> None:
         self.fields.clear()
-        self.count = self.terms = 0
+        self.blob = bytearray()
+        self.listed = self.recorded = self.terms = 0
 
 
 class BulkWriter(SegmentWriter):
@@ -147,7 +229,9 @@ class BulkWriter(SegmentWriter):
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.pool.cleanup()
-        self.pool = MemoryPool()
+        self.pool = MemoryPool(
+            name for name, field in self.schema.items() if hasattr(field, "positions_of")
+        )
         if self.writelock is None:
             # Writers of one rebuild share the index's temporary folder (whoosh names
             # it after the index); only the writer that commits may remove it.
@@ -217,10 +301,13 @@ def write_postings(
 ) -> dict[tuple[str, str], tuple[bytes, bytes]]:
     """Write every term of the pool, field by field and term by term in byte order.
 
-    Returns the document numbers and weights (as array bytes) of the common terms of
-    scorable fields, for ``write_common``.
+    The blocks and the term index (whoosh's ordered hash file) go out in large writes,
+    their offsets counted here rather than asked of the file for each term. Returns the
+    document numbers and weights (as array bytes) of the common terms of scorable
+    fields, for ``write_common``.
     """
-    tindex, postfile = fieldwriter._tindex, fieldwriter._postfile
+    postings_out = _Output(fieldwriter._postfile)
+    terms_out = _TermIndex(fieldwriter._tindex)
     common: dict[tuple[str, str], tuple[bytes, bytes]] = {}
     for fieldname in sorted(pool.fields):
         terms = pool.fields[fieldname]
@@ -230,15 +317,122 @@ def write_postings(
         codes = layout.length_codes(lengths, fieldname) if fieldobj.scorable else None
         fixed = fieldobj.format.fixed_value_size()
         for term in sorted(terms):  # code point order is UTF-8 byte order
-            postings = terms[term]
-            info = _write_term(postfile, postings, codes, fixed)
-            tindex.add(fieldid + term.encode("utf-8"), info)
-            if codes is not None and len(postings) >= layout.COMMON_FROM * 3:
-                ids, weights = array("I", postings[0::3]), array("f", postings[1::3])
-                common[(fieldname, term)] = (ids.tobytes(), weights.tobytes())
+            ids, weights, values = pool.postings(terms[term])
+            if len(ids) == 1:  # a word of one document (most words)
+                info = _write_single(postings_out, ids[0], weights[0], values[0], codes, fixed)
+            else:
+                info = _write_term(postings_out, ids, weights, values, codes, fixed)
+            terms_out.add(fieldid + term.encode("utf-8"), info)
+            if codes is not None and len(ids) >= layout.COMMON_FROM:
+                common[(fieldname, term)] = (
+                    array("I", ids).tobytes(),
+                    array("f", weights).tobytes(),
+                )
         fieldwriter.finish_field()
+    postings_out.flush()
+    terms_out.flush()
     pool.cleanup()
     return common
+
+
+class _Output:
+    """Writes to a whoosh file in large pieces, counting the offset itself."""
+
+    #: Bytes gathered before they are written.
+    CHUNK = 1 << 20
+
+    def __init__(self, dbfile: Any) -> None:
+        self.dbfile = dbfile
+        self.offset: int = dbfile.tell()
+        self._pieces: list[bytes] = []
+        self._held = 0
+
+    def write(self, data: bytes) -> int:
+        """Queue ``data``; returns the offset it will have in the file."""
+        at = self.offset
+        self._pieces.append(data)
+        self.offset += len(data)
+        self._held += len(data)
+        if self._held >= self.CHUNK:
+            self.flush()
+        return at
+
+    def flush(self) -> None:
+        if self._pieces:
+            self.dbfile.write(b"".join(self._pieces))
+            self._pieces.clear()
+            self._held = 0
+
+
+_pack_lengths = struct.Struct("!ii").pack  # filetables._lengths: key and value lengths
+_pack_pointer = struct.Struct("!Iq").pack  # filetables._pointer: hash and key position
+_EMPTY_SLOT = _pack_pointer(0, 0)
+
+
+class _TermIndex:
+    """Adds terms to whoosh's ``OrderedHashWriter`` (the segment's term index) in bulk.
+
+    The records, their positions (the ordered index) and their hash buckets are what
+    ``OrderedHashWriter.add`` makes of each term, one Python call and three file writes
+    per term there; positions and hashes are kept in arrays (12 bytes a term, not a
+    tuple and two integers), and the hash tables written a table at a time
+    (``_HashTables``).
+    """
+
+    def __init__(self, tindex: Any) -> None:
+        if not isinstance(tindex, OrderedHashWriter) or tindex.hashtype != 0:
+            raise TypeError(f"not a term index this writer knows: {tindex!r}")
+        self.tindex = tindex
+        self.out = _Output(tindex.dbfile)
+        self.positions = array("q")
+        self.codes = [array("I") for _ in range(256)]
+        self.places = [array("q") for _ in range(256)]
+        self.last = tindex.lastkey
+
+    def add(self, key: bytes, value: bytes) -> None:
+        at = self.out.write(_pack_lengths(len(key), len(value)) + key + value)
+        self.positions.append(at)
+        # filetables.md5_hash: the low 32 bits of the key's MD5 digest
+        code = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+        self.codes[code & 255].append(code)
+        self.places[code & 255].append(at)
+        self.last = key
+
+    def flush(self) -> None:
+        self.out.flush()
+        tindex = self.tindex
+        if any(tindex.buckets) or len(tindex.index):
+            raise ValueError("terms were added to the term index by another writer")
+        if self.positions:
+            index = tindex.index
+            index.append(self.positions[-1])  # the largest: the array takes its final type
+            index.array.pop()
+            index.array.extend(iter(self.positions))
+        tindex.buckets = list(zip(self.codes, self.places, strict=True))
+        tindex.lastkey = self.last
+        tindex.__class__ = _HashTables
+
+
+class _HashTables(OrderedHashWriter):
+    """``OrderedHashWriter`` writing each of its 256 hash tables in one piece, from
+    buckets of (hashes, positions) arrays.
+
+    The same tables: each entry in slot (hash >> 8) % slots, moving on to the next free
+    slot, twice as many slots as entries; an empty slot is (0, 0).
+    """
+
+    def _write_hashes(self) -> None:
+        dbfile = self.dbfile
+        for codes, places in self.buckets:
+            count = 2 * len(codes)
+            self.directory.append((dbfile.tell(), count))
+            slots = [_EMPTY_SLOT] * count
+            for code, at in zip(codes, places, strict=True):
+                slot = (code >> 8) % count
+                while slots[slot] is not _EMPTY_SLOT:
+                    slot = (slot + 1) % count
+                slots[slot] = _pack_pointer(code, at)
+            dbfile.write(b"".join(slots))
 
 
 def write_common(
@@ -261,14 +455,15 @@ def write_common(
 
 
 def _write_term(
-    postfile: Any, postings: list[Any], codes: bytes | None, fixed: int | None
+    out: _Output,
+    ids: Sequence[int],
+    weights: Sequence[float],
+    values: Sequence[bytes],
+    codes: bytes | None,
+    fixed: int | None,
 ) -> bytes:
     """Write one term's blocks as ``W3PostingsWriter`` does; return its term info bytes
-    (``W3TermInfo.to_bytes``)."""
-    offset = postfile.tell()
-    if len(postings) == 3:  # a word of one document (most words): the same, in fewer steps
-        return _write_single(postfile, offset, postings, codes, fixed)
-    ids, weights, values = postings[0::3], postings[1::3], postings[2::3]  # weights: int or float
+    (``W3TermInfo.to_bytes``). Weights may be int or float."""
     total = len(ids)
     chunks = [WHOOSH3_HEADER_MAGIC]
     low_code, high_code = 255, 0
@@ -308,7 +503,7 @@ def _write_term(
         size = len(info) + len(data)
         chunks += (_pack_int(-size if begin + count == total else size), info, data)
     written = b"".join(chunks)
-    postfile.write(written)
+    offset = out.write(written)
     if codes is None:
         low_code = 0
     return _TERM_INFO.pack(
@@ -317,10 +512,9 @@ def _write_term(
 
 
 def _write_single(
-    postfile: Any, offset: int, postings: list[Any], codes: bytes | None, fixed: int | None
+    out: _Output, docnum: int, weight: float, value: bytes, codes: bytes | None, fixed: int | None
 ) -> bytes:
     """``_write_term`` for a term with one posting."""
-    docnum, weight, value = postings
     code = codes[docnum] if codes is not None else 0
     weight = float(weight)
     if fixed is None or fixed < 0:
@@ -333,7 +527,7 @@ def _write_single(
         data = zlib.compress(data, compression)
     info = dumps((1, docnum, weight, compression, code, code), PICKLE)
     written = WHOOSH3_HEADER_MAGIC + _pack_int(-(len(info) + len(data))) + info + data
-    postfile.write(written)
+    offset = out.write(written)
     return _TERM_INFO.pack(False, weight, 1, code, code, weight, docnum, docnum) + _pack_extent(
         offset, len(written)
     )

@@ -18,7 +18,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -258,8 +258,21 @@ class IndexState:
     documents: str = ""  # documents.FORMAT of the documents ("": before it was recorded)
 
 
+#: Where a reader keeps the state read through it (a search process keeps its reader
+#: open between searches, and the state is the same until the reader is replaced).
+_STATE_KEPT = "_linkindex_state"
+
+
 def read_state(searcher: Any) -> IndexState:
     """The index's own record of what it holds, read through an open searcher."""
+    reader = searcher.reader()
+    kept = reader.__dict__.get(_STATE_KEPT)
+    if kept is None:
+        kept = reader.__dict__[_STATE_KEPT] = _read_state(searcher)
+    return replace(kept, words=None if kept.words is None else dict(kept.words))
+
+
+def _read_state(searcher: Any) -> IndexState:
     docnum = searcher.document_number(id=META_ID)
     info = searcher.stored_fields(docnum).get("info") if docnum is not None else None
     links = searcher.doc_count() - (1 if docnum is not None else 0)

@@ -71,6 +71,16 @@ def _gram_query(
     return parts[0] if len(parts) == 1 else query.Or(parts)
 
 
+def _word_query(name: str, word: str) -> query.Query:
+    """One word of a query; a mixed token (``8比特``, ``gpt4``) is found whole or by all
+    its parts (``8`` and ``比特`` apart), whole above apart (it then matches both)."""
+    pieces = analysis.parts(word)
+    if not pieces:
+        return query.Term(name, word)
+    apart = query.And([_word_query(name, piece) for piece in pieces])
+    return query.Or([query.Term(name, word), apart])
+
+
 def words_query(clause: Words, cut: Any, known: Any = None) -> query.Query:
     """The whoosh query of one free-text clause.
 
@@ -86,7 +96,7 @@ def words_query(clause: Words, cut: Any, known: Any = None) -> query.Query:
         if name == "title":
             return phrase
         return query.AndMaybe(phrase, query.Phrase("title", words, boost=WEIGHTS["title_phrase"]))
-    terms = [query.Term(name, w) for w in words]
+    terms = [_word_query(name, w) for w in words]
     required: query.Query = terms[0] if len(terms) == 1 else query.And(terms)
     grams = (
         None

@@ -1,4 +1,4 @@
-"""The typer application and what every command shares: --home, errors, output."""
+"""What every command shares: the typer application, --home, errors, output."""
 
 from __future__ import annotations
 

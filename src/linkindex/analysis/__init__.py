@@ -1,0 +1,572 @@
+"""The Chinese/English analyzer: jieba segmentation, folding, CJK bigrams, dictionaries.
+
+Pure logic over text; the only user of jieba (through rjieba, the jieba-rs bindings:
+identical tokens to jieba 0.42.1 on the same dictionary, ~20x faster, no pkg_resources
+import). Two segmenters share one dictionary:
+
+* ``Segmenter`` (indexing): the full dictionary (jieba's ``dict.txt`` as built into
+  rjieba, its entries folded, plus the user words) in *search mode*: every word of the
+  plain cut, and the dictionary words of 2 and 3 characters inside longer words, each
+  with the position of the word it belongs to, so phrase queries and highlights work.
+  ``tokens`` reads rjieba's search mode (the reference); ``analyze`` and ``positions``
+  (indexing) give the same tokens from the plain cut several times faster.
+* ``QuerySegmenter`` (searching): the plain cut of a short query, computed with a tiny
+  dictionary holding only the words that occur inside the query, looked up in the sorted
+  dictionary ``dictionary_lines`` gives (``index.folder`` keeps it as a file next to the
+  index and maps it into memory). jieba's choice between segmentations only
+  depends on the frequencies of the words inside the text and on the dictionary's total,
+  so the cut is the same as with the full dictionary, without the ~0.15-0.9 s it takes to
+  load 350,000 words into a short ``linkindex search`` process.
+
+Text is folded before segmentation (``characters.fold``: traditional characters to
+simplified, full-width letters and digits to ASCII, lower case; length preserving, so
+offsets point into the original text). English and code terms stay whole (``pytorch``,
+``c++``, ``word2vec``); nothing is stemmed. What the words of a cut become, compounds and
+mixed tokens (``8比特``, ``gpt4``) included, is ``tokens``'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import mmap
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
+from itertools import accumulate, compress
+from pathlib import Path
+from typing import Any
+
+from linkindex.analysis import characters
+from linkindex.analysis.characters import CJK_CHARS, cjk_grams, cjk_runs, fold, has_cjk, telltales
+from linkindex.analysis.tokens import (
+    NOTHING,
+    Expansion,
+    Piece,
+    Pieces,
+    Token,
+    is_compound,
+    is_word,
+    joins,
+    parts,
+    query_words,
+    search_tokens,
+)
+from linkindex.errors import InstallError
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "QuerySegmenter",
+    "Segmenter",
+    "Token",
+    "changed_words",
+    "cjk_grams",
+    "cjk_runs",
+    "fingerprint",
+    "fold",
+    "has_cjk",
+    "heading_words",
+    "is_compound",
+    "is_word",
+    "parts",
+    "telltales",
+]
+
+#: A word that never occurs in folded text; its frequency carries the dictionary total.
+_TOTAL_CARRIER = "\ue000"
+
+
+# -- dictionaries ----------------------------------------------------------------------
+
+
+def bundled_user_words() -> dict[str, int | None]:
+    """The field's terms shipped in ``linkindex/data/userdict.txt`` (word [frequency])."""
+    text = resources.files("linkindex").joinpath("data/userdict.txt").read_text("utf-8")
+    words: dict[str, int | None] = {}
+    for line in text.splitlines():
+        parts = line.split("#", 1)[0].split()
+        if not parts:
+            continue
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        words[fold(parts[0])] = freq
+    return words
+
+
+#: Headings that may become dictionary words: short, with a CJK character, no spaces or
+#: punctuation other than the characters of code terms (C++, C#, .NET, -).
+_TERM_LIKE = re.compile(f"^[0-9a-z{CJK_CHARS}+#.\\-]{{2,8}}$")
+
+
+def heading_words(headings: Iterable[str]) -> list[str]:
+    """The headings of the notes that should be single words (``NN中间语言``, ``显存``).
+
+    Only short, term-like headings with an ideograph qualify: making a long heading
+    such as ``op的C++实现`` one word would hide ``c++`` inside it.
+    """
+    words = {fold(h.strip()) for h in headings}
+    return sorted(w for w in words if _TERM_LIKE.match(w) and has_cjk(w) and "的" not in w)
+
+
+def _jieba_dict_path() -> Path:
+    # Read jieba's dictionary as data: importing the jieba package costs ~0.3 s
+    # (it pulls in pkg_resources) and its segmenter is not used.
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise InstallError("the jieba package is not installed; reinstall linkindex")
+    return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+
+
+def _base_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's dictionary as {word: frequency} and its total (the one built into rjieba)."""
+    freqs: dict[str, int] = {}
+    total = 0
+    with _jieba_dict_path().open(encoding="utf-8") as lines:
+        for line in lines:
+            word, freq, *_ = line.split(" ")
+            freqs[word] = int(freq)
+            total += int(freq)
+    return freqs, total
+
+
+@cache
+def _folded_entries() -> list[tuple[str, int]]:
+    """jieba's entries that fold to another word (``B超`` -> ``b超``, ``顯示`` -> ``显示``),
+    folded, with their frequencies (the first entry wins where two fold alike).
+
+    The originals never meet folded text. Only the ~2,000 lines that change are read (a
+    fresh indexing process would otherwise spend most of a second on all 350,000).
+    """
+    text = _jieba_dict_path().read_text(encoding="utf-8")
+    starts = sorted({text.rfind("\n", 0, at) + 1 for at in characters.changes(text)})
+    found: dict[str, int] = {}
+    for start in starts:
+        word, freq, *_ = text[start : text.find("\n", start)].split(" ")
+        folded = fold(word)
+        if folded != word:
+            found.setdefault(folded, int(freq))
+    return list(found.items())
+
+
+def _load_rjieba() -> Any:
+    """The rjieba extension module, without running ``rjieba/__init__.py``.
+
+    The package's ``__init__`` builds a default segmenter with the whole dictionary at
+    import (~0.15 s); a search process only needs an empty one.
+    """
+    spec = importlib.util.find_spec("rjieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise InstallError("the rjieba package is not installed; reinstall linkindex")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    library = next(
+        p for p in folder.iterdir() if p.name.startswith("rjieba.") and p.suffix in (".so", ".pyd")
+    )
+    loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(library))
+    module_spec = importlib.util.spec_from_file_location(
+        "rjieba.rjieba", str(library), loader=loader
+    )
+    assert module_spec is not None
+    module = importlib.util.module_from_spec(module_spec)
+    loader.exec_module(module)
+    return module
+
+
+_rjieba = cache(_load_rjieba)
+
+
+#: Bump when segmentation changes in a way that needs every document re-indexed.
+ANALYZER_VERSION = "2"
+
+
+def fingerprint(extra_words: Sequence[str]) -> str:
+    """A short hash naming a dictionary: the analyzer, the bundled words, the extra words.
+
+    The index records it; a different one means its documents must be re-segmented.
+    """
+    digest = hashlib.sha256(ANALYZER_VERSION.encode())
+    for word, freq in bundled_user_words().items():
+        digest.update(f"{word}\t{freq}\n".encode())
+    digest.update(b"--\n")
+    for word in extra_words:
+        digest.update(f"{word}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
+    """Words added, dropped or given another frequency between two added-word lists.
+
+    Only text containing one of them can segment differently (up to the shift of
+    the dictionary's total frequency, which moves every path's score alike by a
+    millionth and is ignored).
+    """
+    return sorted(w for w in old.keys() | new.keys() if old.get(w) != new.get(w))
+
+
+#: Words this long may hold dictionary words inside (search mode looks at 2 and 3).
+_THREE_OR_MORE = (3).__le__
+#: Runs of Latin letters and digits (folded text), where mixed tokens can be.
+_LATIN_RUN = re.compile(r"[0-9a-z]+")
+
+#: Distinct words whose expansion a segmenter keeps (words of three characters or more,
+#: symbols and mixed tokens; ~60 MB at most).
+_EXPANSIONS_KEPT = 400_000
+
+
+class Segmenter:
+    """Search-mode segmentation with the full dictionary (a process keeps one:
+    ``indexing.segmenter``).
+
+    ``tokens`` is the reference: rjieba's search mode, read word by word. ``analyze``
+    and ``positions`` give the same tokens several times faster, from rjieba's plain
+    cut and each distinct word's tokens worked out once (``_expansion``).
+    """
+
+    def __init__(self, extra_words: Sequence[str]) -> None:
+        self._jieba = _rjieba().Jieba()
+        added: list[tuple[str, int]] = []
+        seen: set[str] = set()
+        for word, freq in _folded_entries():
+            if not self._jieba.has_word(word):
+                self._jieba.add_word(word, freq, None)
+                added.append((word, freq))
+                seen.add(word)
+        bundled = bundled_user_words()
+        for word in [*bundled, *extra_words]:
+            if word in seen:
+                continue
+            seen.add(word)
+            freq = bundled.get(word) or self._jieba.suggest_freq(word)
+            self._jieba.add_word(word, freq, None)
+            added.append((word, int(freq)))
+        self.added = added
+        self.fingerprint = fingerprint(extra_words)
+        self.extra = tuple(extra_words)
+        self._expansions: dict[str, Expansion] = {}
+        self._joined: dict[tuple[str, str], Pieces] = {}
+
+    @property
+    def words(self) -> dict[str, int]:
+        """The words added to jieba's dictionary, with their frequencies."""
+        return dict(self.added)
+
+    def cut(self, text: str) -> list[str]:
+        """The plain jieba cut of folded text as a query is cut: meaningful words only,
+        compounds in parts, mixed tokens joined (``query_words``)."""
+        return query_words(self._jieba.cut(fold(text)))
+
+    # -- the reference: search mode, word by word -------------------------------------
+
+    def tokens(self, text: str) -> list[Token]:
+        """Search-mode tokens with word positions and character offsets into ``text``.
+
+        Words inside a longer word share its position, so both ``深度学习 框架`` and
+        ``学习 框架`` are phrases of ``深度学习框架``. A code compound (``torch.cuda``)
+        is indexed whole and by its parts, at consecutive positions; a mixed token
+        (``gpt4``, ``b超``, and ``8比特`` where jieba cuts ``8`` ``比特``) whole and by its
+        parts (``parts``), at one position.
+        """
+        folded = fold(text)
+        raw = self._jieba.tokenize(folded, mode="search")
+        # Search mode gives, for each word of the plain cut, the dictionary words inside
+        # it and then the word itself. Walking backwards, a word of the cut is one that
+        # ends where (or before) the next word of the cut begins; the rest lie inside it.
+        base = [False] * len(raw)
+        begins = len(folded) + 1
+        for index in range(len(raw) - 1, -1, -1):
+            if raw[index][2] <= begins:
+                base[index] = True
+                begins = raw[index][1]
+        words: list[tuple[str, int, int, list[tuple[str, int, int]]]] = []
+        inside: list[tuple[str, int, int]] = []
+        for index, (word, start, end) in enumerate(raw):
+            if base[index]:
+                words.append((word, start, end, inside))
+                inside = []
+            else:
+                inside.append((word, start, end))
+        tokens: list[Token] = []
+        position = index = 0
+        while index < len(words):
+            word, start, end, inner = words[index]
+            if index + 1 < len(words) and joins(word, words[index + 1][0]):
+                after = words[index + 1]
+                tokens += search_tokens(word, start, inner, position)[0]
+                tokens += search_tokens(after[0], after[1], after[3], position)[0]
+                tokens.append((word + after[0], position, start, after[2]))
+                position += 1
+                index += 2
+                continue
+            found, step = search_tokens(word, start, inner, position)
+            tokens += found
+            position += step
+            index += 1
+        return tokens
+
+    # -- the fast path: the plain cut, each distinct word worked out once --------------
+
+    def analyze(self, text: str, start: int = 0) -> list[Token]:
+        """The tokens of ``tokens(text)`` (in another order), positions from ``start``.
+
+        Most words are indexed as themselves at one position; they become tokens in a
+        few passes in C over the cut (lengths, steps, running sums) rather than in one
+        Python step per word.
+        """
+        words, lens, steps, odd = self._cut(fold(text))
+        if not odd:
+            # (running sums with ``initial`` are one longer than the cut: zip stops first)
+            numbered = zip(
+                words,
+                accumulate(steps, initial=start),
+                accumulate(lens, initial=0),
+                accumulate(lens),
+                strict=False,
+            )
+            return list(compress(numbered, steps))
+        emit = _odd_steps(steps, odd)
+        positions = list(accumulate(steps, initial=start))
+        starts = list(accumulate(lens, initial=0))
+        tokens = list(compress(zip(words, positions, starts, starts[1:], strict=False), emit))
+        append = tokens.append
+        for index, (pieces, _) in odd.items():
+            at, offset = positions[index], starts[index]
+            for piece, shift, begin, end in pieces:
+                append((piece, at + shift, offset + begin, offset + end))
+        return tokens
+
+    def positions(self, text: str, start: int = 0) -> dict[str, list[int]]:
+        """Every word of ``tokens(text)`` with its positions (plus ``start``), ascending.
+
+        Indexing uses this: the words of ``analyze`` without their offsets.
+        """
+        words, _, steps, odd = self._cut(fold(text))
+        found: dict[str, list[int]] = {}
+        get = found.get
+        if not odd:
+            numbered = zip(words, accumulate(steps, initial=start), strict=False)
+            for word, position in compress(numbered, steps):
+                at = get(word)
+                if at is None:
+                    found[word] = [position]
+                else:
+                    at.append(position)
+            return found
+        emit = _odd_steps(steps, odd)
+        positions = list(accumulate(steps, initial=start))
+        for word, position in compress(zip(words, positions, strict=False), emit):
+            at = get(word)
+            if at is None:
+                found[word] = [position]
+            else:
+                at.append(position)
+        touched: list[list[int]] = []
+        for index, (pieces, _) in odd.items():
+            base = positions[index]
+            for piece, shift, _, _ in pieces:
+                at = get(piece)
+                if at is None:
+                    found[piece] = [base + shift]
+                else:
+                    at.append(base + shift)
+                    touched.append(at)
+        for at in touched:  # a piece's positions may come after a later plain word's
+            at.sort()
+        return found
+
+    def _cut(self, folded: str) -> tuple[list[str], list[int], list[int], dict[int, Pieces]]:
+        """The plain cut of folded text; each word's length and step (1: letters, digits
+        or ideographs, indexed as itself; 0: punctuation); and the words indexed
+        otherwise, by their index in the cut (``Pieces``).
+
+        Only words of three characters or more and words at the edges of Latin runs
+        (``b超``, ``a1``, ``c#``, ``8`` before ``比特``) can be indexed otherwise: the rest
+        are classified by ``str.isalnum`` in C.
+        """
+        words: list[str] = self._jieba.cut(folded)
+        lens = list(map(len, words))
+        steps: list[int] = list(map(str.isalnum, words))
+        odd: dict[int, Pieces] = {}
+        expansions = self._expansions
+        for index in compress(range(len(words)), map(_THREE_OR_MORE, lens)):
+            word = words[index]
+            expansion = expansions.get(word)
+            if expansion is None:
+                expansion = self._learn(word)
+            if expansion is True:
+                steps[index] = 1  # c++: a word, though not alphanumeric
+            elif expansion is not False:
+                odd[index] = expansion
+        if _LATIN_RUN.search(folded) is not None:
+            self._latin_edges(folded, words, lens, steps, odd)
+        return words, lens, steps, odd
+
+    def _latin_edges(
+        self,
+        folded: str,
+        words: list[str],
+        lens: list[int],
+        steps: list[int],
+        odd: dict[int, Pieces],
+    ) -> None:
+        """Classify the words of two characters at the edges of Latin runs (``b超``,
+        ``a1``, ``c#``; inside a run that mixes letters and digits, every one) and join
+        a Latin word with a digit to the ideographs after it (``8`` ``比特``)."""
+        ends = list(accumulate(lens))
+        for run in _LATIN_RUN.finditer(folded):
+            first, end = run.span()
+            head = bisect_right(ends, first)
+            latin = run.group()
+            letters = latin.isalpha()
+            if letters and ends[head] >= end and lens[head] != 2:
+                continue  # letters inside one word (pytorch, c++): seen with the long words
+            tail = bisect_right(ends, end - 1)
+            inside = range(head, tail + 1) if not (letters or latin.isdigit()) else (head, tail)
+            for index in inside:
+                if lens[index] == 2 and index not in odd:
+                    expansion = self._expansion_of(words[index])
+                    if expansion is True:
+                        steps[index] = 1
+                    elif expansion is not False:
+                        odd[index] = expansion
+            if (
+                not letters
+                and ends[tail] == end
+                and tail + 1 < len(words)
+                and joins(words[tail], words[tail + 1])
+            ):
+                pair = (words[tail], words[tail + 1])
+                joined = self._joined.get(pair)
+                if joined is None:
+                    joined = self._joined[pair] = self._join(*pair)
+                odd[tail] = joined
+                odd[tail + 1] = NOTHING
+
+    def _expansion_of(self, word: str) -> Expansion:
+        expansion = self._expansions.get(word)
+        return self._learn(word) if expansion is None else expansion
+
+    def _learn(self, word: str) -> Expansion:
+        expansions = self._expansions
+        if len(expansions) >= _EXPANSIONS_KEPT:
+            expansions.clear()
+            self._joined.clear()
+        expansion = expansions[word] = self._expansion(word)
+        return expansion
+
+    def _join(self, first: str, second: str) -> Pieces:
+        """The pieces of two words of the cut that form one mixed token (``joins``)."""
+        pieces: list[Piece] = []
+        offset = 0
+        for word in (first, second):
+            expansion = self._expansion_of(word)
+            if expansion is True:
+                pieces.append((word, 0, offset, offset + len(word)))
+            elif expansion is not False:
+                pieces += [(w, 0, offset + s, offset + e) for w, _, s, e in expansion[0]]
+            offset += len(word)
+        pieces.append((first + second, 0, 0, offset))
+        return tuple(pieces), 1
+
+    def _expansion(self, word: str) -> Expansion:
+        """What one word of the plain cut becomes (see ``Expansion``): the tokens
+        ``search_tokens`` gives it, the words inside it found in the dictionary as
+        search mode finds them (those of 2 characters, and in words over 3 characters
+        those of 3)."""
+        if not (word.isalnum() or is_word(word)):
+            return False
+        inside: list[tuple[str, int, int]] = []
+        if word.isalnum() or not is_compound(word):
+            for size in (2, 3):
+                if len(word) > size:
+                    for begin in range(len(word) - size + 1):
+                        gram = word[begin : begin + size]
+                        if self._jieba.has_word(gram):
+                            inside.append((gram, begin, begin + size))
+        tokens, step = search_tokens(word, 0, inside, 0)
+        if step == 1 and len(tokens) == 1:
+            return True
+        return tuple(tokens), step
+
+    def dictionary_lines(self) -> list[str]:
+        """The whole dictionary as ``QuerySegmenter`` reads it: a total line, then
+        ``word<TAB>frequency`` lines sorted by word (``index.folder`` writes them)."""
+        base, total = _base_dictionary()
+        merged = dict(base)
+        for word, freq in self.added:
+            total += freq - merged.get(word, 0)
+            merged[word] = freq
+        lines = [f"{word}\t{freq}\n" for word, freq in sorted(merged.items())]
+        return [f"{_TOTAL_CARRIER}total\t{total}\n", *lines]
+
+
+def _odd_steps(steps: list[int], odd: dict[int, Pieces]) -> list[int]:
+    """Put the odd words' steps in ``steps``; return which words are tokens as such."""
+    emit = steps.copy()
+    for index, (_, step) in odd.items():
+        emit[index] = 0
+        steps[index] = step
+    return emit
+
+
+class QuerySegmenter:
+    """The plain cut of short queries, from a dictionary written by ``Segmenter``.
+
+    ``data`` holds ``Segmenter.dictionary_lines()`` as UTF-8 bytes: bytes, or a memory
+    map of the file (``index.folder.query_segmenter``), searched in place.
+    """
+
+    def __init__(self, data: bytes | mmap.mmap) -> None:
+        self._map = data
+        header_end = data.find(b"\n")
+        header = bytes(data[:header_end]).decode("utf-8")
+        self._total = int(header.split("\t")[1])
+        self._start = header_end + 1
+
+    def _line_at(self, offset: int) -> tuple[bytes, int, int]:
+        """The entry of the line containing ``offset``: (word, frequency, next offset)."""
+        data = self._map
+        begin = data.rfind(b"\n", self._start - 1, offset) + 1
+        end = data.find(b"\n", begin)
+        word, _, freq = data[begin:end].partition(b"\t")
+        return word, int(freq), end + 1
+
+    def _ceiling(self, key: bytes) -> tuple[bytes, int] | None:
+        """The first entry whose word is >= key (UTF-8 byte order is code point order)."""
+        low, high = self._start, len(self._map)
+        while low < high:
+            middle = (low + high) // 2
+            word, _, after = self._line_at(middle)
+            if word < key:
+                low = after
+            else:
+                high = self._map.rfind(b"\n", self._start - 1, middle) + 1
+        if low >= len(self._map):
+            return None
+        word, freq, _ = self._line_at(low)
+        return word, freq
+
+    def words_in(self, text: str) -> dict[str, int]:
+        """Every dictionary word that occurs in ``text``, with its frequency."""
+        found: dict[str, int] = {}
+        for begin in range(len(text)):
+            for end in range(begin + 1, len(text) + 1):
+                piece = text[begin:end]
+                entry = self._ceiling(piece.encode("utf-8"))
+                if entry is None or not entry[0].startswith(piece.encode("utf-8")):
+                    break  # no word starts with this piece: longer pieces neither
+                if entry[0] == piece.encode("utf-8"):
+                    found[piece] = entry[1]
+        return found
+
+    def cut(self, text: str) -> list[str]:
+        """The same cut as ``Segmenter.cut`` gives, meaningful words only."""
+        folded = fold(text).replace(_TOTAL_CARRIER, " ")
+        words = self.words_in(folded)
+        jieba = _rjieba().Jieba.empty()
+        for word, freq in words.items():
+            jieba.add_word(word, freq, None)
+        rest = self._total - sum(words.values())
+        if rest > 0:
+            jieba.add_word(_TOTAL_CARRIER, rest, None)
+        return query_words(jieba.cut(folded))

@@ -1,0 +1,184 @@
+"""Characters as the analyzer sees them: ideographs, and the form text is matched in.
+
+Folding maps each character to one character (``str.translate``), so a folded text has
+the original's length and offsets into it are offsets into the original: results,
+snippets and highlights show the text as written with the right characters marked.
+Traditional characters fold to simplified ones by OpenCC's character table (its first
+candidate of each), full-width letters and digits to ASCII, everything to lower case.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from itertools import product
+
+#: CJK ideographs: the unified blocks, extension A, the compatibility block and the
+#: supplementary planes (extensions B-H, where some of OpenCC's simplified forms live).
+CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK = re.compile(f"[{CJK_CHARS}]+")
+
+#: Full-width letters and digits, and the symbols jieba keeps inside English and code
+#: words (＋ ＃ ＆ ． ＿ ％ －), fold to ASCII. Other full-width punctuation (，！？：) is
+#: cut alone either way, and leaving it keeps most Chinese text from needing a
+#: translation at all.
+_FULL_WIDTH = {
+    code: code - 0xFEE0
+    for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+    + [ord(symbol) for symbol in "＋＃＆．＿％－"]
+}
+
+#: Texts this long or longer are scanned for the characters that fold (few in most
+#: text) instead of being translated whole: ``str.translate`` looks up every
+#: character in a dict (~0.15 us each), the scan is a regular expression in C.
+_SCAN_FROM = 200
+#: Text with more than one run of characters to fold in this many characters is
+#: translated whole (a traditional page): one call per run then costs more than a
+#: lookup per character. jieba's dictionary (3 MB, ~3,000 runs) is folded run by run.
+_CHARS_PER_RUN = 8
+
+_BEYOND_BASIC_PLANE = re.compile("[\U00010000-\U0010ffff]")
+
+
+@cache
+def _fold_table() -> dict[int, int]:
+    """Code point to code point: full-width ASCII and traditional characters.
+
+    The traditional-to-simplified pairs are OpenCC's character table as derived by
+    ``scripts/fold_table.py`` into ``data/ts_fold.txt`` (its first candidate per
+    character; Apache-2.0, see ``data/OpenCC-LICENSE.txt``).
+    """
+    table = dict(_FULL_WIDTH)
+    text = resources.files("linkindex").joinpath("data/ts_fold.txt").read_text("utf-8")
+    for line in text.splitlines():
+        if line and line[0] != "#":
+            table[ord(line[0])] = ord(line[2])
+    return table
+
+
+@cache
+def _foldable() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Runs of characters that fold to others: those of the basic plane, and the few
+    beyond it (a class with those is scanned ~20x slower, so it is only used on text
+    that has such characters). Compiled on first use (~6 ms)."""
+    chars = "".join(map(chr, sorted(_fold_table())))
+    basic = "".join(ch for ch in chars if ch <= "\uffff")
+    beyond = "".join(ch for ch in chars if ch > "\uffff")
+    never = "(?!)"
+    return (
+        re.compile(f"[{re.escape(basic)}]+" if basic else never),
+        re.compile(f"[{re.escape(beyond)}]+" if beyond else never),
+    )
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_fold_table())
+
+
+@cache
+def _cased() -> re.Pattern[str]:
+    """Characters of the basic plane that lower-casing changes."""
+    cased = "".join(ch for ch in map(chr, range(0x10000)) if ch.lower() != ch)
+    return re.compile(f"[{re.escape(cased)}]")
+
+
+def changes(text: str) -> list[int]:
+    """Where folding changes a character of ``text`` (offsets, unordered): far quicker
+    than folding a large text whose characters mostly stay (jieba's dictionary)."""
+    basic, beyond = _foldable()
+    found = [m.start() for m in basic.finditer(text)]
+    if _BEYOND_BASIC_PLANE.search(text) is not None:
+        found += [m.start() for m in beyond.finditer(text)]
+        found += [
+            m.start() for m in _BEYOND_BASIC_PLANE.finditer(text) if m.group().lower() != m.group()
+        ]
+    found += [m.start() for m in _cased().finditer(text)]
+    return found
+
+
+def fold(text: str) -> str:
+    """The form text is matched in: traditional characters as simplified, full-width
+    letters and digits as ASCII, lower case; the same length, so offsets into the
+    folded text are offsets into the original.
+    """
+    if len(text) < _SCAN_FROM:
+        folded = text.translate(_fold_table()).lower()
+    else:
+        basic, beyond = _foldable()
+        runs = len(basic.findall(text))
+        if runs * _CHARS_PER_RUN > len(text):  # traditional text: translated whole
+            folded = text.translate(_fold_table())
+        else:
+            folded = basic.sub(_fold_run, text) if runs else text
+            if _BEYOND_BASIC_PLANE.search(text) is not None:
+                folded = beyond.sub(_fold_run, folded)
+        folded = folded.lower()
+    if len(folded) == len(text):
+        return folded
+    # A few characters (U+0130 İ) grow when lower-cased: keep those as they are.
+    table = _fold_table()
+    return "".join(low if len(low := ch.translate(table).lower()) == 1 else ch for ch in text)
+
+
+def cjk_grams(text: str, *, unigrams: bool = False) -> list[str]:
+    """Overlapping character bigrams of the CJK runs of ``text`` (and single characters).
+
+    A run of one character yields that character; with ``unigrams`` every character
+    of a run is yielded as well.
+    """
+    grams: list[str] = []
+    for match in _CJK.finditer(text):
+        run = match.group()
+        if len(run) == 1 or unigrams:
+            grams.extend(run)
+        grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def cjk_runs(text: str) -> list[str]:
+    """The runs of CJK ideographs in ``text``."""
+    return _CJK.findall(text)
+
+
+def has_cjk(text: str) -> bool:
+    """Whether the text contains a CJK ideograph."""
+    return _CJK.search(text) is not None
+
+
+@cache
+def _spellings() -> dict[str, str]:
+    """Each folded ideograph with every character that folds to it, itself first."""
+    forms: dict[str, str] = {}
+    for code, target in _fold_table().items():
+        char = chr(target)
+        forms[char] = forms.get(char, char) + chr(code)
+    return forms
+
+
+#: A telltale run of ideographs is looked up in at most this many spellings.
+_SPELLINGS_KEPT = 16
+
+
+def telltales(word: str) -> list[str]:
+    """Pieces of ``word``, one of which any text whose fold contains the word contains as is.
+
+    The longest run of ideographs serves, in every spelling that folds to it (``显存``:
+    ``显存`` ``顯存``), shortened where it has too many spellings. A word without
+    ideographs is returned lower-cased (to be matched case-insensitively).
+    """
+    runs = cjk_runs(word)
+    if not runs:
+        return [word.lower()]
+    forms = _spellings()
+    best = ""
+    for run in runs:
+        for begin in range(len(run)):
+            count = 1
+            for end in range(begin + 1, len(run) + 1):
+                count *= len(forms.get(run[end - 1], "."))
+                if count > _SPELLINGS_KEPT:
+                    break
+                if end - begin > len(best):
+                    best = run[begin:end]
+    return ["".join(chars) for chars in product(*(forms.get(ch, ch) for ch in best))]

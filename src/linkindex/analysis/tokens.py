@@ -1,0 +1,142 @@
+"""What the words of a jieba cut become: tokens, compounds and mixed tokens.
+
+A code compound (``torch.cuda``) is indexed whole and by its parts at consecutive
+positions; a mixed token (``gpt4``, ``b超``, and ``8比特`` where jieba cuts ``8`` ``比特``)
+whole and by its parts at one position; a word of the plain cut with the dictionary
+words that search mode finds inside it at its position; punctuation not at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from linkindex.analysis.characters import CJK_CHARS
+
+Token = tuple[str, int, int, int]  # folded word, position, start char, end char
+
+
+def is_word(token: str) -> bool:
+    """Whether a token carries meaning (has a letter, digit or ideograph)."""
+    return any(ch.isalnum() for ch in token)
+
+
+COMPOUND_PART = re.compile(r"[0-9a-z+#]+")
+
+
+def is_compound(word: str) -> bool:
+    """An English/code run that jieba-rs keeps whole: ``torch.cuda``, ``x_1``, ``2016-2017``."""
+    return word.isascii() and any(c in "._-" for c in word) and len(COMPOUND_PART.findall(word)) > 1
+
+
+#: Runs of one script in a word: Latin letters and digits, or ideographs.
+_SCRIPT_RUN = re.compile(f"[0-9a-z]+|[{CJK_CHARS}]+")
+#: Runs of letters or of digits in a Latin word.
+_LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+CJK_START = re.compile(f"[{CJK_CHARS}]")
+
+
+def _part_spans(word: str) -> list[tuple[str, int, int]]:
+    """The parts of a mixed token with their offsets in it (see ``parts``)."""
+    runs = [(m.group(), m.start(), m.end()) for m in _SCRIPT_RUN.finditer(word)]
+    if len(runs) > 1 and sum(end - begin for _, begin, end in runs) == len(word):
+        return runs
+    if len(runs) == 1 and len(runs[0][0]) == len(word) and word.isascii():
+        pieces = [(m.group(), m.start(), m.end()) for m in _LETTERS_OR_DIGITS.finditer(word)]
+        if len(pieces) > 1:
+            return pieces
+    return []
+
+
+def parts(word: str) -> list[str]:
+    """The words a mixed token is also indexed by, at its own position ([] for others).
+
+    A folded word of Latin letters or digits and ideographs splits by script (``8比特``
+    -> ``8`` ``比特``, ``b超`` -> ``b`` ``超``), a Latin word by letters and digits
+    (``gpt4`` -> ``gpt`` ``4``); a part can be mixed itself (``gpt4模型`` -> ``gpt4``
+    ``模型``, and ``gpt4`` -> ``gpt`` ``4``).
+    """
+    return [part for part, _, _ in _part_spans(word)]
+
+
+def mixed_pieces(word: str) -> list[tuple[str, int, int]]:
+    """Every part of a mixed token, parts of parts included, with offsets in it."""
+    found: list[tuple[str, int, int]] = []
+    for part, begin, end in _part_spans(word):
+        found.append((part, begin, end))
+        found.extend((inner, begin + b, begin + e) for inner, b, e in mixed_pieces(part))
+    return found
+
+
+def joins(first: str, second: str) -> bool:
+    """Whether two words of a cut form one mixed token (``8`` ``比特``, ``3d`` ``打印``):
+    Latin letters and digits with a digit among them, written straight before ideographs.
+    """
+    return (
+        first.isascii()
+        and first.isalnum()
+        and not first.isalpha()
+        and CJK_START.match(second) is not None
+    )
+
+
+def query_words(words: Sequence[str]) -> list[str]:
+    """Meaningful words of a cut: compounds replaced by their parts (all required), a
+    number or code written straight before ideographs joined to them (``8比特``)."""
+    found: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if index + 1 < len(words) and joins(word, words[index + 1]):
+            found.append(word + words[index + 1])
+            index += 2
+            continue
+        if is_compound(word):
+            found.extend(COMPOUND_PART.findall(word))
+        elif is_word(word):
+            found.append(word)
+        index += 1
+    return found
+
+
+#: A token of a word: (token, position shift, start, end in the word).
+Piece = tuple[str, int, int, int]
+#: The tokens of a word of the cut and the step from its position to the next word's.
+Pieces = tuple[tuple[Piece, ...], int]
+#: How a word of the plain cut is indexed: True, as itself at one position (the common
+#: case); False, not at all (punctuation); else by its pieces.
+Expansion = Pieces | bool
+
+NOTHING: Pieces = ((), 0)
+
+
+def search_tokens(
+    word: str, start: int, inside: Sequence[tuple[str, int, int]], position: int
+) -> tuple[list[Token], int]:
+    """The tokens of one word of the cut at ``start`` and ``position``, given the
+    dictionary words search mode found inside it; and the step to the next word.
+
+    A code compound is itself and its parts at consecutive positions; any other word
+    is the words inside it, itself and, for a mixed token, its parts, at its position;
+    punctuation is nothing.
+    """
+    if not (word.isalnum() or is_word(word)):
+        return [], 0
+    end = start + len(word)
+    if word.isascii() and not word.isalnum() and is_compound(word):
+        tokens = [(word, position, start, end)]
+        tokens += [
+            (part.group(), position + shift, start + part.start(), start + part.end())
+            for shift, part in enumerate(COMPOUND_PART.finditer(word))
+        ]
+        return tokens, len(tokens) - 1
+    tokens = [(w, position, s, e) for w, s, e in inside if is_word(w)]
+    tokens.append((word, position, start, end))
+    pieces = mixed_pieces(word)
+    if pieces:
+        seen = {(w, s, e) for w, _, s, e in tokens}
+        for part, begin, stop in pieces:
+            if (part, start + begin, start + stop) not in seen:
+                seen.add((part, start + begin, start + stop))
+                tokens.append((part, position, start + begin, start + stop))
+    return tokens, 1

@@ -1,0 +1,104 @@
+"""Chinese for every reader: traditional and simplified characters match each other in
+titles, page text and topics, highlights fall on the characters as written, and mixed
+tokens (``8比特``, ``GPT4``, ``3D打印``) are found whole and by their parts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linkindex import importer, indexing, search
+from linkindex.store import Store
+
+NOTES = Path(__file__).parent / "fixtures" / "search" / "chinese"
+SIMPLIFIED_PAGE = "https://example.com/memory/simplified-page"
+TRADITIONAL_PAGE = "https://example.com/memory/traditional-page"
+PAGES = {
+    SIMPLIFIED_PAGE: "本文介绍训练大模型时的显存优化技巧，包括梯度检查点与混合精度。",
+    TRADITIONAL_PAGE: "本文介紹推論服務的顯存優化經驗，以及模型並行的設定。",
+}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("library")
+    store = Store(home)
+    importer.import_paths(store, [NOTES])
+    with store.transaction():
+        for url, text in PAGES.items():
+            (link_id,) = [r["id"] for r in store.query("SELECT id FROM links WHERE url=?", (url,))]
+            store.conn.execute(
+                "INSERT INTO pages(link_id, title, text) VALUES(?, '', ?)", (link_id, text)
+            )
+            store.touch([link_id])
+    indexing.refresh(store, home)
+    store.close()
+    yield home
+
+
+def urls(home: Path, query: str, **options: object) -> list[str]:
+    return [hit.url for hit in search.search(home, query, limit=50, **options).hits]
+
+
+def test_a_traditional_query_finds_simplified_titles_and_the_reverse(library: Path) -> None:
+    both = {"https://example.com/distill/traditional", "https://example.com/distill/simplified"}
+    assert set(urls(library, "知識蒸餾")) == both
+    assert set(urls(library, "知识蒸馏")) == both
+    cf = {"https://example.com/cf/traditional", "https://example.com/cf/simplified"}
+    assert set(urls(library, "協同過濾")) == set(urls(library, "协同过滤")) == cf
+    assert urls(library, "title:矩阵分解") == ["https://example.com/cf/traditional"]
+    assert urls(library, '"模型压缩"') == ["https://example.com/distill/traditional"]
+
+
+def test_a_traditional_query_finds_simplified_page_text_and_the_reverse(library: Path) -> None:
+    assert urls(library, "混合精度") == [SIMPLIFIED_PAGE]
+    assert set(urls(library, "顯存優化")) == {SIMPLIFIED_PAGE, TRADITIONAL_PAGE}
+    assert set(urls(library, "显存优化")) == {SIMPLIFIED_PAGE, TRADITIONAL_PAGE}
+    assert urls(library, "模型并行") == [TRADITIONAL_PAGE]
+    assert urls(library, "梯度檢查點") == [SIMPLIFIED_PAGE]
+
+
+def test_highlights_mark_the_characters_as_written(library: Path) -> None:
+    hits = {hit.url: hit for hit in search.search(library, "显存优化").hits}
+    assert "推論服務的«顯存優化»經驗" in hits[TRADITIONAL_PAGE].snippet
+    assert "大模型时的«显存优化»技巧" in hits[SIMPLIFIED_PAGE].snippet
+    (hit,) = search.search(library, "協同過濾 算法").hits
+    assert hit.snippet == "«协同过滤算法»详解"
+    assert search.snippet("這是顯存的優化筆記", ["显存", "优化"]) == "這是«顯存»的«優化»筆記"
+
+
+def test_a_topic_heading_in_traditional_characters(library: Path) -> None:
+    distill = ["https://example.com/distill/traditional", "https://example.com/distill/simplified"]
+    assert sorted(urls(library, "topic:機器學習")) == sorted(distill)
+    assert sorted(urls(library, "topic:机器学习")) == sorted(distill)
+    assert sorted(urls(library, "知识", topic="機器學習 > 知識蒸餾")) == sorted(distill)
+    assert sorted(urls(library, "topic:协同過濾")) == [
+        "https://example.com/cf/simplified",
+        "https://example.com/cf/traditional",
+    ]
+    (hit,) = search.search(library, "矩陣").hits
+    assert hit.topics == [["推荐系统", "协同过滤"]]  # shown as the notes write them
+
+
+def test_mixed_tokens_are_found_whole_and_by_their_parts(library: Path) -> None:
+    eight = "https://example.com/quant/8bit"
+    apart = "https://example.com/quant/apart"
+    # 8比特 written together first; 8 and 比特 apart in one title after it
+    assert urls(library, "8比特") == [eight, apart]
+    assert eight in urls(library, "比特") and eight in urls(library, "8")
+    assert urls(library, '"8比特量化"') == [eight]
+    gpt4 = "https://example.com/gpt/4"
+    assert urls(library, "GPT4") == [gpt4]
+    assert set(urls(library, "gpt")) == {gpt4, "https://example.com/gpt/2"}
+    assert urls(library, "3D打印") == urls(library, "3d") == ["https://example.com/print/3d"]
+    (hit,) = search.search(library, "gpt4").hits
+    assert hit.snippet == "«GPT4»技术报告解读"
+
+
+def test_highlights_cover_the_parts_of_a_mixed_token() -> None:
+    cut = indexing.segmenter().cut
+    terms = search.query_terms(search.parse_query("8比特 GPT4"), cut)
+    assert terms == ["gpt4", "8比特", "gpt", "比特"]  # not a lone 8 or 4
+    assert search.snippet("GPT 4 与 8 比特", terms) == "«GPT» 4 与 8 «比特»"
