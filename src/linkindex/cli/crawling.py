@@ -370,8 +370,10 @@ def _show_lines(
     lines += [f"  {name + ':':<12}{value}" for name, value in facts if value]
     lines.append("")
     lines.append(f"placements ({len(record.placements)}):")
+    from linkindex import topics
+
     for p in record.placements:
-        where = " > ".join(p.topic)
+        where = topics.label(p.topic)
         lines.append(f"  {p.note_path}:{p.line}" + (f"  [{where}]" if where else ""))
         named = ": ".join(part for part in (p.label, p.title) if part)
         lines.extend(f"    {text}" for text in (named, p.description) if text)

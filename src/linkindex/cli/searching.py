@@ -122,6 +122,7 @@ def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
     before that cleaning may still hold a title with a terminal escape, and the only
     escapes printed are ours.
     """
+    from linkindex import topics
     from linkindex.printable import printable
     from linkindex.search import MARK_CLOSE, MARK_OPEN
 
@@ -131,7 +132,7 @@ def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
     lines = [f"{number}. {printable(hit.title)}", f"   {printable(hit.url)}"]
     if hit.status == "dead" and hit.archive_url:
         lines.append(f"   archived: {printable(hit.archive_url)}")
-    where = printable(" · ".join(" > ".join(topic) for topic in hit.topics if topic))
+    where = printable(" · ".join(topics.label(topic) for topic in hit.topics if topic))
     note = printable(f"{Path(hit.note_path).name}:{hit.line}") if hit.note_path else ""
     facts = [hit.site, status, where, note, printable(hit.published_at or "")[:10]]
     lines.append("   " + " | ".join(f for f in facts if f))
