@@ -207,8 +207,15 @@ def test_doctor_checks_snapshot_bytes_and_repair_refetches_them(
 
     repaired = runner.invoke(app, ["doctor", "--repair"])
     assert repaired.exit_code == 0, repaired.output
-    assert "marked 1 link of 1 lost snapshot for a re-fetch" in repaired.output
+    assert "marked 1 link for a re-fetch" in repaired.output
     assert not stored.exists()  # a damaged file is gone, so the re-fetch writes it again
+    waiting = runner.invoke(app, ["doctor"])  # until the crawl: waiting, no problem
+    assert waiting.exit_code == 0, waiting.output
+    assert waiting.output.splitlines()[-2:] == [
+        "waiting for a re-crawl: 1 lost snapshot (the next `linkindex crawl` fetches their "
+        "links again)",
+        "ok",
+    ]
 
     assert runner.invoke(app, ["crawl"]).exit_code == 0  # due again, fetched in full
     requests = [entry[0] for entry in server.log if entry[0].path == "/good"]

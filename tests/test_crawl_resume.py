@@ -179,3 +179,83 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_say_how_to_resume(
     assert 2 <= done < LINKS
     # what it fetched before it stopped is searchable at once
     assert search.search(home, "status:ok").total == done
+
+
+@pytest.fixture
+def fast_library(home: Path) -> Iterator[list[int]]:
+    """300 links answered at once, and one that never answers while the crawl runs."""
+    srv = HTTPServer(host="127.0.0.1", threaded=True)
+    body = fixture("article.html")
+    srv.expect_request("/p").respond_with_data(body, content_type="text/html")
+    srv.expect_request("/hang").respond_with_handler(
+        lambda request: (time.sleep(30), Response(body, content_type="text/html"))[1]
+    )
+    srv.start()
+    home.mkdir(parents=True, exist_ok=True)
+    config = CONFIG.replace("extract_workers = 1 ", "extract_workers = 0 ")
+    (home / "config.toml").write_text(config.replace("timeout = 5", "timeout = 60"), "utf-8")
+    with Store(home) as store:
+        ids = add_links(store, [srv.url_for(f"/p?n={n}") for n in range(300)])
+        add_links(store, [srv.url_for("/hang")])
+    yield ids
+    srv.clear()
+    srv.stop()
+
+
+def test_a_stopped_crawl_with_many_pages_unindexed_still_exits_at_once(
+    home: Path, fast_library: list[int]
+) -> None:
+    """Indexing what it fetched is bounded on the way out; the rest waits for the next writer."""
+    process = start_crawl(home)
+    try:
+        wait_for_fetches(home, 200, timeout=60)  # fewer than a batch: all of it unindexed
+        asked = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    took = time.monotonic() - asked
+    assert process.returncode == 130, stderr.decode()
+    assert took < 2.5, f"took {took:.1f}s to stop"
+    with Store(home) as store:
+        done = store.query("SELECT COUNT(*) AS n FROM links WHERE status='ok'")[0]["n"]
+    indexed = search.search(home, "status:ok").total
+    assert 0 < indexed <= done  # what fitted in the time is searchable at once
+    caught_up = subprocess.run(
+        [sys.executable, "-m", "linkindex", "index", "--home", str(home)],
+        env=child_env(LINKINDEX_HOME=str(home)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert caught_up.returncode == 0, caught_up.stderr
+    assert search.search(home, "status:ok").total == done
+
+
+def test_sigterm_stops_a_crawl_that_ignores_ctrl_c(
+    home: Path, slow_library: tuple[HTTPServer, list[int]]
+) -> None:
+    """A crawl started with `&` from a script ignores SIGINT; SIGTERM must still stop it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "linkindex", "crawl", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=child_env(LINKINDEX_HOME=str(home)),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        wait_for_fetches(home, 2)
+        process.send_signal(signal.SIGINT)  # ignored, as the shell asked
+        time.sleep(0.5)
+        assert process.poll() is None
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    assert "run the same command again" in stdout.decode()
+    done = assert_consistent(home)
+    assert search.search(home, "status:ok").total == done

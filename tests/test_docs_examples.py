@@ -45,7 +45,10 @@ NOT_RUN = {
     "serve": "starts a server",
     "curl": "talks to a running server",
     "schedule --install": "writes the user's crontab",
+    "local site": "is about the local example site docs/crawl.md crawls, not the bundled notes",
 }
+#: Addresses of the local example site that docs/crawl.md crawls (not in the bundled notes).
+_LOCAL_SITE = re.compile(r"https?://(127\.0\.0\.1|localhost)[:/]")
 
 SHOWN_HOME = "/home/me/.local/share/linkindex"
 SHOWN_PYTHON = "/usr/bin/python3"
@@ -98,6 +101,8 @@ def why_not_run(command: str) -> str | None:
     sub = next((w for w in words[1:] if not w.startswith("-")), "")
     if sub == "schedule" and "--install" in words:
         return NOT_RUN["schedule --install"]
+    if any(_LOCAL_SITE.match(word) for word in words):
+        return NOT_RUN["local site"]
     return NOT_RUN.get(sub)
 
 
@@ -190,6 +195,22 @@ def test_every_command_in_the_readme_has_an_example_that_runs_or_a_reason() -> N
                 assert reason is None or reason in NOT_RUN.values(), (
                     f"{example.name}: {example.command!r} is neither run nor in NOT_RUN"
                 )
+
+
+def test_every_example_of_a_command_is_marked_console() -> None:
+    """A fenced block of ``$`` commands that is not marked ``console`` would not be run."""
+    unmarked = []
+    for document in DOCUMENTS:
+        lines = document.read_text(encoding="utf-8").splitlines()
+        fence = None
+        for number, line in enumerate(lines, start=1):
+            if line.startswith("```"):
+                fence = None if fence is not None else (number, line[3:].strip())
+                continue
+            starts = fence is not None and number == fence[0] + 1 and line.startswith("$ ")
+            if starts and fence is not None and fence[1] != "console":
+                unmarked.append(f"{document.relative_to(ROOT)}:{fence[0]}")
+    assert not unmarked, "mark these blocks ```console: " + ", ".join(unmarked)
 
 
 def test_the_matcher_tells_real_output_from_a_stale_example() -> None:

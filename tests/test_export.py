@@ -433,6 +433,13 @@ def test_the_cli_exports_an_epub_whatever_the_text(
         ("\r=1+1", "'\n=1+1"),
         ("显存 = 1+1", "显存 = 1+1"),
         ("a-b", "a-b"),
+        # spreadsheets trim leading spaces before they look for a formula
+        (' =HYPERLINK("http://evil.example")', '\' =HYPERLINK("http://evil.example")'),
+        ("   +1+1", "'   +1+1"),
+        ("\u3000-2+3", "'\u3000-2+3"),
+        ("\u00a0@SUM(1,2)", "'\u00a0@SUM(1,2)"),
+        ("\u200b=1+1", "'\u200b=1+1"),
+        (" 显存 = 1", " 显存 = 1"),
     ],
 )
 def test_csv_cells_that_would_run_as_formulas_are_neutralised(

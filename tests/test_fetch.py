@@ -511,3 +511,16 @@ def test_a_javascript_challenge_is_blocked_at_once_and_marked(server: HTTPServer
     assert (second.outcome, second.challenge) == ("blocked", True)
     busy = fetch(server.url_for("/busy"))
     assert (busy.outcome, busy.challenge, busy.attempts) == ("error", False, 3)
+
+
+def test_a_socks_proxy_in_the_environment_is_spoken_not_an_import_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ALL_PROXY=socks5://... (the README documents it) needs socksio: declared, installed."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:9")  # nothing listens there
+    result = fetch("https://example.com/x", settings=fast_settings(retries=0))
+    assert result.outcome == "error"
+    assert "ImportError" not in result.error and "socksio" not in result.error
+    assert "proxy" in result.error.lower()

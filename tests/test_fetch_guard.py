@@ -17,7 +17,7 @@ from werkzeug import Response
 
 from crawl_servers import Proxy, fast_settings
 from linkindex.fetch import Fetcher
-from linkindex.fetch.network import ipv4_address, refused_address
+from linkindex.fetch.network import ipv4_address, is_public_address, refused_address
 from linkindex.models import FetchResult
 
 HTML = "<html><head><title>t</title></head><body><p>secret</p></body></html>"
@@ -36,6 +36,8 @@ LOOPBACK_SPELLINGS = [
     "0x7f.0.0x0.1",
     "0177.0.1",
     "127.0.0.1.",  # the full-name dot
+    "%31%32%37.0.0.1",  # percent-escapes, which browsers' URL parsers decode
+    "127.0.0.1%2e",
 ]
 
 
@@ -179,3 +181,103 @@ def test_a_redirect_to_a_name_that_resolves_privately_is_refused(
         "refused: intranet.test resolves to the private address 127.0.0.1",
     )
     assert [entry[0].path for entry in server.log] == ["/start"]
+
+
+def test_a_name_that_rebinds_to_a_private_address_when_connecting_is_refused(
+    server: HTTPServer, no_proxy_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DNS rebinding: the guard's look-up gets a public address, the connection's own
+    # look-up a moment later gets 127.0.0.1. The address connected to is what counts.
+    real = socket.getaddrinfo
+    answers = ["93.184.216.34", "127.0.0.1"]
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in ("rebind.test", b"rebind.test"):
+            asked.append(str(host))
+            return real(answers[min(len(asked), len(answers)) - 1], port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    server.expect_request("/secret").respond_with_data(HTML)
+    result = fetch(f"http://rebind.test:{server.port}/secret")
+    assert (result.outcome, result.error) == (
+        "skipped",
+        "refused: rebind.test connected to the private address 127.0.0.1",
+    )
+    assert result.body is None and result.attempts == 1
+    assert len(asked) == 2  # the guard's look-up, then the connection's
+    assert server.log == []  # closed before a byte of the request was sent
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "100.64.0.1",  # shared address space (carrier-grade NAT)
+        "100.100.100.100",  # Tailscale's resolver
+        "198.18.0.1",  # benchmarking
+        "192.0.2.1",  # documentation
+        "224.0.0.1",  # multicast (global to ``is_global``)
+        "255.255.255.255",
+        "0.0.0.0",
+        "ff02::1",
+        "fe80::1",
+        "fc00::1",
+        "::127.0.0.1",  # IPv4-compatible
+        "::ffff:10.0.0.1",  # IPv4-mapped
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2001:db8::1",
+        "fe80::1%eth0",
+        "not an address",
+    ],
+)
+def test_every_address_that_is_not_globally_routable_is_refused(address: str) -> None:
+    assert not is_public_address(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "93.184.216.34",
+        "2606:4700::1111",
+        "::ffff:93.184.216.34",
+        "64:ff9b::5db8:d822",
+        "2002:5db8:d822::1",
+    ],
+)
+def test_public_addresses_pass(address: str) -> None:
+    assert is_public_address(address)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "localhost.",
+        "LOCALHOST.",
+        "foo.localhost.",
+        "Foo.LocalHost",
+        "localhost.localdomain",
+        "ip6-localhost",
+    ],
+)
+def test_localhost_is_refused_however_it_is_written_through_a_proxy(
+    server: HTTPServer, proxy: Proxy, name: str
+) -> None:
+    assert asyncio.run(refused_address(name, 80, proxied=True, timeout=2)) == (
+        f"refused: {name} is a private address"
+    )
+    server.expect_request("/secret").respond_with_data(HTML)
+    result = fetch(f"http://{name}:{server.port}/secret")
+    assert result.outcome == "skipped" and result.error.startswith("refused: ")
+    assert proxy.requests == [] and server.log == []
+
+
+@pytest.mark.parametrize(
+    "host", ["１２７。０。０。１", "１２７．０．０．１", "[::FFFF:127.0.0.1]", "LOCALHOST%2E"]
+)
+def test_a_host_is_judged_as_a_browser_reads_it(host: str) -> None:
+    for proxied in (False, True):
+        why = asyncio.run(refused_address(host, 80, proxied=proxied, timeout=2))
+        assert why.startswith("refused: "), (host, proxied, why)

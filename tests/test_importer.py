@@ -215,17 +215,65 @@ def test_encodings_binary_and_unreadable_files(lib: Store, tmp_path: Path) -> No
     (folder / "dangling.md").symlink_to(folder / "missing-target.md")
     write(folder / "good.md", "https://good.example/\n")
     summary = import_paths(lib, [folder])
-    assert summary.notes_read == 2
-    assert summary.notes_failed == 3
+    assert summary.notes_read == 3
+    assert summary.notes_failed == 2
     assert len(summary.warnings) == 3
     by_file = {w.split(":")[0].rsplit("/", 1)[-1]: w for w in summary.warnings}
     assert "binary" in by_file["binary.md"]
-    assert "neither UTF-8 nor GB18030" in by_file["broken.md"]
+    assert by_file["broken.md"] == (
+        f"{folder / 'broken.md'}: 4 bytes that are not UTF-8 text replaced with U+FFFD, "
+        "the rest imported; save the note as UTF-8 to keep them"
+    )
+    assert lib.link_id_for("https://bad.example/") is not None
     assert "cannot read" in by_file["dangling.md"]
     gbk = lib.link_records([lib.link_id_for("https://gbk.example/") or 0])[0]
     assert gbk.title == "简体中文标题"
     assert gbk.placements[0].note_title == "中文笔记"
     assert gbk.topics == [["参考"]]
+
+
+NOTE = (
+    "# 参考\n\nhttps://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA\n显存不足？PyTorch显存使用分析与优化\n\n"
+    "https://zhuanlan.zhihu.com/p/31558973\n模型压缩综述\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "replaced", "encoding"),
+    [
+        # a Latin-1 é pasted into a UTF-8 note
+        ("latin1.md", NOTE.encode() + "café\n".encode("latin-1"), 1, "UTF-8"),
+        # a character cut at the end (a copy that stopped short)
+        ("cut.md", NOTE.encode() + "中文".encode()[:4], 1, "UTF-8"),
+        ("cut-gbk.md", NOTE.encode("gbk") + "中".encode("gbk")[:1], 1, "GB18030"),
+        ("stray-gbk.md", NOTE.encode("gbk") + b"\x80 \xff\n", 2, "GB18030"),
+    ],
+)
+def test_a_stray_byte_loses_no_link(
+    lib: Store, tmp_path: Path, name: str, data: bytes, replaced: int, encoding: str
+) -> None:
+    (tmp_path / name).write_bytes(data)
+    summary = import_paths(lib, [tmp_path / name])
+    assert (summary.notes_read, summary.notes_failed) == (1, 0)
+    what = "1 byte that is not" if replaced == 1 else f"{replaced} bytes that are not"
+    assert summary.warnings == [
+        f"{tmp_path / name}: {what} {encoding} text replaced with U+FFFD, the rest "
+        "imported; save the note as UTF-8 to keep them"
+    ]
+    titles = {r.canonical_url: r.title for r in lib.iter_link_records()}
+    assert titles == {
+        "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA": "显存不足？PyTorch显存使用分析与优化",
+        "https://zhuanlan.zhihu.com/p/31558973": "模型压缩综述",
+    }
+
+
+def test_an_ascii_note_with_one_odd_byte_is_read_as_utf8(lib: Store, tmp_path: Path) -> None:
+    # GB18030 reads "caf\xe9t" without an error, as one made-up character: one odd byte
+    # in an ASCII note is no GB18030 text.
+    (tmp_path / "odd.md").write_bytes(b"https://odd.example/x\ncaf\xe9teria notes\n")
+    summary = import_paths(lib, [tmp_path / "odd.md"])
+    assert len(summary.warnings) == 1 and "1 byte that is not UTF-8" in summary.warnings[0]
+    assert [r.title for r in lib.iter_link_records()] == ["caf\ufffdteria notes"]
 
 
 def test_devices_and_pipes_are_not_read(lib: Store, tmp_path: Path) -> None:

@@ -48,6 +48,49 @@ def test_incremental_update_rewrites_only_changed_links(library: Store, home: Pa
         assert ix.state().change_seq == library.change_seq()
 
 
+def test_a_refresh_in_chunks_stops_between_commits_and_records_how_far_it_got(
+    library: Store, home: Path
+) -> None:
+    """A stopped crawl indexes chunk by chunk while it may; the next refresh does the rest."""
+    ids = sorted(library.alive_link_ids())
+    for ident in ids[:5]:  # five changes, one after another, as a crawl records pages
+        with library.transaction():
+            library.touch([ident])
+    calls = [0]
+
+    def two_chunks() -> bool:
+        calls[0] += 1
+        return calls[0] <= 2
+
+    assert indexing.refresh(library, home, chunk=2, keep_going=two_chunks) == 4
+    check = indexing.check(library, home)
+    assert check.behind == 1 and not check.ok  # the fifth waits, and the doctor says so
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
+        assert ix.state().change_seq == library.change_seq() - 1
+    assert indexing.refresh(library, home, chunk=2) == 1  # the rest, nothing twice
+    assert indexing.check(library, home).ok
+
+
+def test_index_batches_stop_after_the_chunk_they_write(home: Path, library: Store) -> None:
+    """A run being stopped gets its index batch back within a chunk, then a bounded rest."""
+    ids = sorted(library.alive_link_ids())
+    for ident in ids:
+        with library.transaction():
+            library.touch([ident])
+    now = [0.0]
+    batches = indexing.Batches(home, clock=lambda: now[0])
+    written = batches.finish(library, stopped=True)  # budget not spent: everything
+    assert written == len(ids) and indexing.check(library, home).ok
+    for ident in ids:
+        with library.transaction():
+            library.touch([ident])
+    # made at 0 s, the stop (and its budget) at 0 s, every check of the budget at 10 s
+    readings = iter([0.0, 0.0] + [10.0] * 100)
+    late = indexing.Batches(home, clock=lambda: next(readings))
+    assert late.finish(library, stopped=True) == 0  # no time left: the next refresh does it
+    assert indexing.check(library, home).behind == len(ids)
+
+
 def test_removed_links_leave_the_index(library: Store, home: Path) -> None:
     with library.transaction():
         ident = link_id(library, LAMP)

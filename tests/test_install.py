@@ -49,6 +49,8 @@ RUNTIME_MODULES = (
     "uvicorn",
     "typer",
     "httpx",
+    "socksio",  # httpx's SOCKS proxies (ALL_PROXY=socks5://...)
+    "cryptography.hazmat.primitives.ciphers",  # pypdf's AES-encrypted PDFs
 )
 
 #: Imported only when present (each import sits in ``try/except ImportError``).

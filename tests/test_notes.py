@@ -518,6 +518,133 @@ def test_a_url_line_ending_in_a_question_mark_keeps_the_title_below(ending: str)
 
 
 @pytest.mark.parametrize(
+    "ending",
+    [
+        "？",
+        "！",
+        "）",
+        ")",
+        "…",
+        "」",
+        "”",
+        "]",
+        ">",
+        " >",
+        "\u200b",
+        "\u200e",
+        "\ufeff",
+        "?\u200b",
+    ],
+)
+def test_a_url_line_ending_in_any_mark_keeps_the_title_below(ending: str) -> None:
+    note = parse_note(
+        f"https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA{ending}\n显存不足的标题\n", "/n.md"
+    )
+    assert [(link.placement.title, link.placement.description) for link in note.links] == [
+        ("显存不足的标题", "")
+    ]
+    assert note.links[0].url == "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "(https://example.com/a)",
+        "（https://example.com/a）",
+        '"https://example.com/a"',
+        "“https://example.com/a”",
+        "「https://example.com/a」",
+        "<https://example.com/a>",
+        "[https://example.com/a]",
+        "'https://example.com/a'",
+        "\u200bhttps://example.com/a\u200b",
+        "- (https://example.com/a)",
+        "官网：（https://example.com/a）",
+    ],
+)
+def test_a_url_line_wrapped_in_brackets_or_quotes_keeps_the_title_below(line: str) -> None:
+    note = parse_note(f"# T\n\n{line}\n标题在这里\n\nhttps://example.com/b\n第二个\n", "/n.md")
+    assert [(link.url, link.placement.title) for link in note.links] == [
+        ("https://example.com/a", "标题在这里"),
+        ("https://example.com/b", "第二个"),
+    ]
+
+
+def test_a_title_line_loses_the_invisible_characters_at_its_edges() -> None:
+    note = parse_note("https://example.com/a\n\ufeff标题\u200b\n", "/n.md")
+    assert note.links[0].placement.title == "标题"
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>\nhttps://x.example/p1<br>\n标题P\n</p>\n", [("https://x.example/p1", "标题P")]),
+        ("<center>https://x.example/c1</center>\n标题C\n", [("https://x.example/c1", "标题C")]),
+        ("<div>\nhttps://x.example/d1\n标题D\n</div>\n", [("https://x.example/d1", "标题D")]),
+        (
+            "<table><tr><td>https://x.example/td</td><td>Title of it</td></tr></table>\n",
+            [("https://x.example/td", "Title of it")],
+        ),
+        (
+            '<ul>\n<li><a href="https://x.example/a1">甲</a></li>\n'
+            "<li>https://x.example/a2 乙</li>\n</ul>\n",
+            [("https://x.example/a1", "甲"), ("https://x.example/a2", "乙")],
+        ),
+        ('<!-- <a href="https://x.example/old">old</a> -->\n', []),
+        ("<!--\nhttps://x.example/old2\n标题\n-->\n", []),
+        ("<div>\n<!-- https://x.example/old3 -->\n</div>\n", []),
+        ("<script>var u = 'https://x.example/js';</script>\n", []),
+        ("<pre>\nhttps://x.example/pre\n</pre>\n", []),
+        ("<div><code>https://x.example/code</code></div>\n", []),
+    ],
+)
+def test_links_in_html_blocks(html: str, expected: list[tuple[str, str]]) -> None:
+    note = parse_note(f"# H\n\n{html}\n# After\n\nhttps://after.example/x\n之后\n", "/n.md")
+    found = [(link.url, link.placement.title) for link in note.links]
+    assert found == [*expected, ("https://after.example/x", "之后")]
+    assert note.skipped == {}
+    for link in note.links:  # every placement's line holds its URL
+        assert (
+            link.url
+            in f"# H\n\n{html}\n# After\n\nhttps://after.example/x\n".split("\n")[
+                link.placement.line - 1
+            ]
+        )
+
+
+@pytest.mark.parametrize(
+    ("line", "url", "title"),
+    [
+        ("https://中文.中国/x", "https://中文.中国/x", "标题"),
+        ("https://ｅｘａｍｐｌｅ.com/x", "https://example.com/x", "标题"),
+        ("https://ｅｘａｍｐｌｅ．ｃｏｍ/x", "https://example.com/x", "标题"),
+        ("https://example。com/x", "https://example.com/x", "标题"),
+        ("https://中文。中国/x", "https://中文.中国/x", "标题"),
+    ],
+)
+def test_chinese_and_full_width_hosts(line: str, url: str, title: str) -> None:
+    note = parse_note(f"{line}\n{title}\n", "/n.md")
+    assert [(link.url, link.placement.title) for link in note.links] == [(url, title)]
+    assert normalize(url) is not None and note.skipped == {}
+
+
+@pytest.mark.parametrize(
+    ("line", "url", "description"),
+    [
+        ("看https://a.example/x的文章", "https://a.example/x", "看 的文章"),
+        ("看https://a.example的文章", "https://a.example", "看 的文章"),
+        ("访问https://example.com。然后再说", "https://example.com", "访问。然后再说"),
+        ("见https://中文.中国/x，很好", "https://中文.中国/x", "见，很好"),
+    ],
+)
+def test_a_bare_url_in_chinese_prose_ends_where_the_prose_starts(
+    line: str, url: str, description: str
+) -> None:
+    note = parse_note(f"{line}\n", "/n.md")
+    assert [(link.url, link.placement.description) for link in note.links] == [(url, description)]
+
+
+@pytest.mark.parametrize(
     ("line", "url", "key"),
     [
         ("https://bücher.de/x", "https://bücher.de/x", "https://xn--bcher-kva.de/x"),

@@ -188,11 +188,38 @@ def test_import_stops_on_ctrl_c_and_sigterm_with_one_line(
     assert "stale" not in resumed.stderr  # a clean stop leaves no stale lock
 
 
-@pytest.mark.timeout(300)
-def test_rebuild_killed_leaves_no_worker_or_resource_tracker(home: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def rebuildable(home: Path, tmp_path: Path) -> Path:
+    """A library big enough for its rebuild to start a second process."""
     notes = many_notes(tmp_path / "notes", notes=120, links=24)  # 2,880 links: two processes
     imported = run(home, "import", str(notes))
     assert imported.returncode == 0, imported.stderr
+    return home
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("after", [0.0, 0.15, 0.4])
+def test_ctrl_c_while_a_spawned_worker_starts_up_prints_one_line(
+    rebuildable: Path, after: float
+) -> None:
+    """A worker still starting Python when Ctrl-C reaches the group prints no traceback."""
+    process = start(rebuildable, "index", "--rebuild")
+    wait_for(
+        lambda: bool(children_of(process.pid)) or process.poll() is not None,
+        60,
+        "the rebuild's worker process",
+    )
+    time.sleep(after)
+    os.killpg(process.pid, signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert err == "error: interrupted; run the same command again to resume\n"
+    assert leftovers(process.pid) == []
+
+
+@pytest.mark.timeout(300)
+def test_rebuild_killed_leaves_no_worker_or_resource_tracker(rebuildable: Path) -> None:
+    home = rebuildable
     process = start(home, "index", "--rebuild")
     wait_for(
         lambda: bool(children_of(process.pid)) or process.poll() is not None,

@@ -11,10 +11,12 @@ import completes.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import hashlib
 import multiprocessing as mp
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -96,8 +98,9 @@ def import_paths(
     """Import note files and folders (folders recursively for ``.md``/``.markdown``).
 
     A file named in ``paths`` is read as Markdown whatever its extension. Text is read
-    as UTF-8, else GB18030; a file that is neither (or binary, or unreadable) becomes
-    one line in ``summary.warnings`` and the rest is imported. ``workers`` parse
+    as UTF-8, else GB18030; bytes that fit neither are replaced (U+FFFD) with one line
+    in ``summary.warnings`` saying how many; a binary or unreadable file is skipped with
+    one such line, and the rest is imported. ``workers`` parse
     processes are used when many notes changed (default: one per CPU; 1 = none).
 
     Raises:
@@ -196,11 +199,13 @@ class _Import:
                 touched.append((current.id, stat.st_size, stat.st_mtime_ns))
                 self.summary.notes_unchanged += 1
                 continue
-            text, problem = _decode(data)
-            if text is None:
-                self.failed(file, problem)
+            decoded = _decode(data)
+            if decoded.text is None:
+                self.failed(file, decoded.problem)
                 continue
-            changed.append(_Changed(path, text, stat.st_size, stat.st_mtime_ns, digest))
+            if decoded.warning:
+                self.summary.warnings.append(f"{file}: {decoded.warning}")
+            changed.append(_Changed(path, decoded.text, stat.st_size, stat.st_mtime_ns, digest))
         if touched:
             with self.store.transaction():
                 for note_id, size, mtime_ns in touched:
@@ -331,16 +336,59 @@ def _placement_rows(parsed: ParsedNote) -> list[PlacementRow]:
     return rows
 
 
-def _decode(data: bytes) -> tuple[str | None, str]:
-    """The text of a note file, or None and why not."""
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """A note file's text, or why there is none."""
+
+    text: str | None
+    problem: str = ""  # why the file is skipped (text is None)
+    warning: str = ""  # what was replaced to read it (text is not None)
+
+
+def _decode(data: bytes) -> _Decoded:
+    """The text of a note file: UTF-8, else GB18030; bytes neither fits become U+FFFD.
+
+    One stray byte (a Latin-1 ``é`` pasted into a UTF-8 note, a character cut at the
+    end) must not cost the note its links. GB18030 is chosen only when the bytes read
+    as UTF-8 are mostly broken while GB18030 reads them with fewer breaks: GBK text
+    read as UTF-8 breaks on nearly every Chinese character, UTF-8 text with a stray
+    byte breaks once; and it must read some Chinese (two characters or more), not one odd
+    character in ASCII text. A NUL byte means a binary file: that one is skipped.
+    """
     if b"\x00" in data[:_SNIFF]:
-        return None, "it looks like a binary file, not Markdown"
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding), ""
-        except UnicodeDecodeError:
-            continue
-    return None, "it is neither UTF-8 nor GB18030 text; convert it to UTF-8"
+        return _Decoded(None, "it looks like a binary file, not Markdown")
+    data = data.removeprefix(codecs.BOM_UTF8)
+    as_utf8 = data.decode("utf-8", "surrogateescape")
+    utf8_broken = _escaped_bytes(as_utf8)
+    if not utf8_broken:
+        return _Decoded(as_utf8)
+    utf8_read = sum(1 for char in as_utf8 if char > "\x7f") - utf8_broken
+    as_gb = data.decode("gb18030", "surrogateescape")
+    gb_broken = _escaped_bytes(as_gb)
+    gb_read = sum(1 for char in as_gb if char > "\x7f") - gb_broken
+    if utf8_read < utf8_broken and gb_broken < utf8_broken and gb_read >= 2:
+        text, broken, encoding = as_gb, gb_broken, "GB18030"
+    else:
+        text, broken, encoding = as_utf8, utf8_broken, "UTF-8"
+    if not broken:
+        return _Decoded(text)
+    what = "1 byte that is not" if broken == 1 else f"{broken} bytes that are not"
+    return _Decoded(
+        _ESCAPED.sub("\ufffd", text),
+        warning=(
+            f"{what} {encoding} text replaced with U+FFFD, the rest imported; "
+            "save the note as UTF-8 to keep them"
+        ),
+    )
+
+
+#: The lone surrogates ``surrogateescape`` stands undecodable bytes in for.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _escaped_bytes(text: str) -> int:
+    """How many bytes a ``surrogateescape`` decoding could not read."""
+    return len(_ESCAPED.findall(text))
 
 
 # -- folders -------------------------------------------------------------------------

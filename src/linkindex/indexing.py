@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     from linkindex.store import Store
 
 
-def refresh(store: Store, home: Path, *, rebuild: bool = False) -> int:
+def refresh(
+    store: Store,
+    home: Path,
+    *,
+    rebuild: bool = False,
+    chunk: int | None = None,
+    keep_going: Callable[[], bool] | None = None,
+) -> int:
     """Bring HOME/index up to date with the store; returns how many documents were written.
 
     Only links whose ``change_seq`` moved since the last run are rewritten; removed links
@@ -36,6 +43,11 @@ def refresh(store: Store, home: Path, *, rebuild: bool = False) -> int:
     records the new dictionary. The whole index is rebuilt (into a new folder, swapped
     in) with ``rebuild``, when there is none, when the analyzer or the documents' form
     changed, or when the changed words touch most links anyway.
+
+    With ``chunk``, changed links are written ``chunk`` at a time in the order they
+    changed, each chunk its own commit that records how far the index got, and
+    ``keep_going()`` is asked before each: a refresh that must end soon (a crawl being
+    stopped) stops between two commits, and the next refresh does the rest.
     """
     words = heading_words(store)
     seq = store.change_seq()
@@ -46,6 +58,8 @@ def refresh(store: Store, home: Path, *, rebuild: bool = False) -> int:
             state = ix.state() if current else folder.IndexState()
             current = current and state.documents == documents.FORMAT
             if current and state.vocabulary == analysis.fingerprint(words):
+                if chunk is not None and state.words is not None:
+                    return _update_in_chunks(store, ix, words, state, seq, chunk, keep_going)
                 return _update(store, ix, words, state, seq)
             if current and state.analyzer == analysis.ANALYZER_VERSION and state.words is not None:
                 changed = analysis.changed_words(state.words, segmenter(words).words)
@@ -58,12 +72,18 @@ def refresh(store: Store, home: Path, *, rebuild: bool = False) -> int:
 
 
 #: A long run indexes what it changed at least this often: a batch every this many changed
-#: links or this many seconds, whichever comes first. A batch of 250 pages of ~3,000
-#: characters takes about a second to index, so a stopped crawl leaves at most that much
-#: work for its last batch; a polite crawl (WeChat: a page every 5 s) sends a batch every
-#: two minutes, which is how long a page waits to become searchable.
+#: links or this many seconds, whichever comes first. A polite crawl (WeChat: a page every
+#: 5 s) sends a batch every two minutes, which is how long a page waits to become
+#: searchable.
 BATCH_LINKS = 250
 BATCH_SECONDS = 120.0
+#: A batch is written this many links a commit (a commit of 50 pages of ~3,000 characters
+#: takes a few tenths of a second), so a stopped run waits for at most one of them.
+CHUNK_LINKS = 50
+#: How long a stopped run goes on indexing what it recorded (it must exit within a
+#: couple of seconds of Ctrl-C); whatever is left is indexed by the next command that
+#: writes, before anything else.
+STOP_BUDGET = 1.0
 
 logger = logging.getLogger("linkindex")
 
@@ -101,6 +121,7 @@ class Batches:
         self.written = 0  # documents those batches wrote
         self._since = clock()
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()  # the run is ending: the batch stops between chunks
 
     def changed(self, count: int = 1) -> None:
         """Note committed changes; start indexing a batch when one is due."""
@@ -121,7 +142,12 @@ class Batches:
 
         try:
             with Store(self.home, create=False) as store:
-                self.written += refresh(store, self.home)
+                self.written += refresh(
+                    store,
+                    self.home,
+                    chunk=CHUNK_LINKS,
+                    keep_going=lambda: not self._stopping.is_set(),
+                )
             self.batches += 1
         except Exception as exc:  # the run goes on; its final refresh tries again
             logger.warning("indexing a batch of the crawl failed (%s); it is retried", exc)
@@ -132,11 +158,23 @@ class Batches:
             self._thread.join()
             self._thread = None
 
-    def finish(self, store: Store) -> int:
-        """Wait for the running batch, index the rest; documents written in all."""
+    def finish(self, store: Store, *, stopped: bool = False) -> int:
+        """Index the rest of the run's changes; documents written in all.
+
+        ``stopped``: the run was stopped (Ctrl-C, SIGTERM) and must end soon. The batch
+        being written stops after its chunk, and the rest is written chunk by chunk for
+        ``STOP_BUDGET`` seconds; what is left then waits for the next refresh.
+        """
+        if stopped:
+            self._stopping.set()
         self.wait()
         self.pending = 0
-        return self.written + refresh(store, self.home)
+        if not stopped:
+            return self.written + refresh(store, self.home)
+        deadline = self.clock() + STOP_BUDGET
+        return self.written + refresh(
+            store, self.home, chunk=CHUNK_LINKS, keep_going=lambda: self.clock() < deadline
+        )
 
 
 def heading_words(store: Store) -> list[str]:
@@ -217,6 +255,49 @@ def _update(
     writer.commit()
     if old_dictionary != dictionary:
         old_dictionary.unlink(missing_ok=True)
+    return written
+
+
+def _update_in_chunks(
+    store: Store,
+    ix: folder.LinkIndex,
+    words: list[str],
+    state: folder.IndexState,
+    seq: int,
+    chunk: int,
+    keep_going: Callable[[], bool] | None,
+) -> int:
+    """Rewrite the changed links ``chunk`` at a time, oldest change first (see ``refresh``).
+
+    A commit records the change sequence up to which every change is in (all links
+    sharing the last sequence number of a chunk go into it), never beyond ``seq``, read
+    before the changes: a change made meanwhile is written again by the next refresh,
+    never lost.
+    """
+    changes = store.changes_since(state.change_seq)
+    chosen = segmenter(words)
+    written = 0
+    begin = 0
+    while begin < len(changes):
+        if keep_going is not None and not keep_going():
+            break
+        end = min(begin + max(chunk, 1), len(changes))
+        while end < len(changes) and changes[end][0] == changes[end - 1][0]:
+            end += 1
+        part = changes[begin:end]
+        upto = seq if end == len(changes) else min(part[-1][0], seq)
+        alive = sorted(link_id for _, link_id, removed in part if not removed)
+        removed = [link_id for _, link_id, gone in part if gone]
+        writer = ix.writer()
+        try:
+            written += writing.write_documents(writer, store.iter_link_records(ids=alive), chosen)
+            writing.write_documents(writer, [], chosen, removed=removed)
+            folder.write_state(writer, _state(upto, chosen))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        begin = end
     return written
 
 
@@ -303,6 +384,12 @@ class IndexCheck:
     index_links: int = 0
     store_seq: int = 0
     index_seq: int = 0
+    behind: int = 0  # links changed since the index caught up (a stopped or killed run)
+
+    @property
+    def only_behind(self) -> bool:
+        """Whether catching up (a refresh, not a rebuild) mends the index."""
+        return self.behind > 0 and len(self.problems) == 1
 
 
 def check(store: Store, home: Path) -> IndexCheck:
@@ -341,5 +428,11 @@ def check(store: Store, home: Path) -> IndexCheck:
         found.problems.append(f"{len(missing - pending)} links of the store are not indexed")
     if extra - pending:
         found.problems.append(f"{len(extra - pending)} indexed links are not in the store")
+    if pending:
+        found.behind = len(pending)
+        found.problems.append(
+            f"{len(pending)} links changed since the index last caught up (a run that was "
+            "stopped or killed); `linkindex index` indexes them"
+        )
     found.ok = not found.problems
     return found

@@ -64,14 +64,42 @@ def _die_with(parent: int) -> None:
 def _start_worker(
     parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
 ) -> None:
-    """Run first in every worker: die with the parent, leave signals to the parent."""
+    """Run first in every worker: die with the parent, leave signals to the parent.
+
+    The worker was started with SIGINT blocked (``_Pool._spawn_process``), so a Ctrl-C
+    that came while it was starting up (a spawned one re-imports the command, which
+    takes a while) waits, pending; ignoring SIGINT before unblocking it drops that one.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A forked worker inherits the command's own SIGTERM handler; the pool stops
     # workers with SIGTERM/SIGKILL, which must simply end them.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with(parent)
     if initializer is not None:
         initializer(*initargs)
+
+
+class _Pool(ProcessPoolExecutor):
+    """A process pool whose workers are born with SIGINT blocked.
+
+    A worker ignores Ctrl-C from its initializer on; before that, a spawned worker
+    spends most of a second starting Python and importing the command's modules, and a
+    Ctrl-C to the process group then would print its traceback. Blocked, the signal
+    waits until the initializer ignores it. (``_spawn_process`` is where the pool starts
+    each worker in CPython 3.9 to 3.13.)
+    """
+
+    def _spawn_process(self) -> None:
+        if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+            super()._spawn_process()  # type: ignore[misc]
+            return
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super()._spawn_process()  # type: ignore[misc]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def start_pool(
@@ -86,7 +114,7 @@ def start_pool(
     Starting them all at once, from this thread, matters: the kernel's death signal
     follows the thread that started a worker.
     """
-    pool = ProcessPoolExecutor(
+    pool = _Pool(
         max_workers=workers,
         mp_context=multiprocessing.get_context(method),
         initializer=_start_worker,
@@ -112,14 +140,43 @@ def stop_pool(pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
         return
     # ProcessPoolExecutor has no public way to end its workers before Python 3.14
     # (terminate_workers); its ``_processes`` map has been there since 3.2.
+    _forget_finished_work(pool)
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
         with suppress(OSError, ValueError):  # already gone, or already closed
             process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+    # Nobody reads the work queue now: its feeder thread, blocked writing to the pipe,
+    # must get an error rather than block the exit (CPython's own repair, gh-94777).
+    call_queue = getattr(pool, "_call_queue", None)
+    with suppress(AttributeError, OSError):
+        call_queue._reader.close()  # type: ignore[union-attr]
     for process in processes:
         with suppress(OSError, ValueError, AssertionError):
             process.join(timeout=2)
+    # With its workers gone the pool's manager thread marks the work left as failed
+    # (BrokenProcessPool), closes the queues and ends; waiting for it here keeps it from
+    # being woken at interpreter exit through a pipe already closed. Not cancel_futures:
+    # CPython 3.11's manager then fails on the futures already cancelled and leaves the
+    # queue's feeder thread blocked on a pipe nobody reads, which hangs the exit.
+    pool.shutdown(wait=True)
+
+
+def _forget_finished_work(pool: ProcessPoolExecutor) -> None:
+    """Drop work already cancelled or done from the pool's books before killing it.
+
+    When its workers die, the pool marks the work it still holds as failed; CPython 3.11
+    then raises on a future that was cancelled meanwhile (``Executor.map`` cancels what
+    its caller no longer waits for, asyncio what a stopped task awaited), its manager
+    thread dies, a traceback is printed and the exit hangs. (3.12 checks first.)
+    """
+    pending = getattr(pool, "_pending_work_items", None)
+    lock = getattr(pool, "_shutdown_lock", None)
+    if not isinstance(pending, dict) or lock is None:
+        return
+    with lock:
+        for work_id, item in list(pending.items()):
+            if item.future.done():
+                del pending[work_id]
 
 
 @contextmanager

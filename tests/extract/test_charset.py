@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable
 
+import pytest
+
 from linkindex.extract import decode_body, extract_page
+from linkindex.extract.charset import chinese_share
 
 Read = Callable[[str], bytes]
 # 堃 and 镕 are in GBK but not in GB2312: real "gb2312" pages contain them all the time.
@@ -112,3 +116,81 @@ def test_a_utf8_page_with_a_few_broken_bytes_stays_utf8() -> None:
     assert decode_body(truncated, UTF8_HEADER) == (
         f"<p>{TEXT * 3}</p>\ufffd<p>{TEXT}</p>{TEXT[:-1]}\ufffd"
     )
+
+
+#: A short page from a Chinese forum: 140-odd bytes in GBK, too little for detection.
+SHORT = (
+    "<html><head><title>显存优化</title></head><body><article><h1>显存优化</h1>"
+    "<p>显存不足怎么办？本文介绍几种常见方法。</p></article></body></html>"
+)
+
+
+def test_a_gbk_page_under_a_latin1_header_without_meta_is_read_as_gbk(page_bytes: Read) -> None:
+    # ISO-8859-1 fits any bytes, so it proves nothing against text that reads as Chinese.
+    latin1 = {"content-type": "text/html; charset=iso-8859-1"}
+    body = page_bytes("gbk_header.html")
+    text = decode_body(body, latin1)
+    assert "Winograd卷积在ARM上的优化" in text and "\ufffd" not in text
+    page = extract_page(SHORT.encode("gbk"), url="http://bbs.example.cn/t/2", headers=latin1)
+    assert (page.title, page.text.splitlines()[-1]) == (
+        "显存优化",
+        "显存不足怎么办？本文介绍几种常见方法。",
+    )
+
+
+@pytest.mark.parametrize("label", ["gbk", "gb2312", "big5", "shift_jis"])
+def test_a_utf8_page_under_a_legacy_cjk_header_is_read_as_utf8(
+    page_bytes: Read, label: str
+) -> None:
+    body = re.sub(rb"<meta charset=[^>]*>", b"", page_bytes("zhihu_article.html"), flags=re.I)
+    assert b"charset" not in body.lower()  # only the header declares anything
+    header = {"content-type": f"text/html; charset={label}"}
+    assert decode_body(body, header) == body.decode("utf-8")
+    page = extract_page(SHORT.encode(), url="http://news.example.cn/a", headers=header)
+    assert page.title == "显存优化"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-type": "text/html; charset=utf-8"},
+        {"content-type": "text/html"},
+        {"content-type": "application/octet-stream"},
+        {},
+    ],
+)
+@pytest.mark.parametrize(("title", "words"), [("测试", "中文"), ("显存优化", "显存不足怎么办？")])
+def test_a_short_gbk_page_with_a_wrong_or_missing_label(
+    headers: dict[str, str], title: str, words: str
+) -> None:
+    html = (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"<p>{words}</p></article></body></html>"
+    )
+    body = html.encode("gbk")
+    assert len(body) < 160
+    assert decode_body(body, headers) == html
+    page = extract_page(body, url="http://bbs.example.cn/t/3", headers=headers)
+    assert page.title == title
+
+
+def test_latin_pages_keep_their_single_byte_labels() -> None:
+    latin1 = {"content-type": "text/html; charset=iso-8859-1"}
+    for words in ("Über die Straße, für Grüße", "Ça va très bien. À bientôt, señor!"):
+        body = f"<html><title>{words}</title><p>{words}</p></html>".encode("cp1252")
+        assert words in decode_body(body, latin1)
+        assert chinese_share(decode_body(body)) == 0.0  # undeclared: not read as GB18030
+
+
+def test_a_correct_gbk_label_is_kept(page_bytes: Read) -> None:
+    body = page_bytes("gbk_header.html")
+    gbk = decode_body(body, {"content-type": "text/html; charset=gbk"})
+    assert gbk == body.decode("gb18030")
+
+
+def test_the_share_of_everyday_chinese_tells_text_from_mojibake(page_bytes: Read) -> None:
+    utf8 = page_bytes("wechat_article.html")
+    assert chinese_share(utf8.decode("utf-8")) > 0.95
+    assert chinese_share(utf8.decode("gb18030", errors="replace")) < 0.4
+    assert chinese_share(page_bytes("gbk_meta.html").decode("gb18030")) > 0.95
+    assert chinese_share("plain ASCII") == 0.0

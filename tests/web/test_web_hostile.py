@@ -187,3 +187,54 @@ def test_the_web_export_writes_an_epub_whatever_the_text(odd_home: Path) -> None
                     ET.fromstring(book.read(name))
         opml = client.get("/api/export", params={"format": "opml"})
         assert ET.fromstring(opml.content).find("body") is not None
+
+
+#: Two headings whose path is longer than a parameter may be (a paragraph typed as a heading).
+LONG_HEADING = "显存优化与训练加速的各种方法整理" * 40
+LONG_PATH = ["深度学习框架", LONG_HEADING, "参考"]
+
+
+@pytest.fixture(scope="module")
+def long_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("long") / "home"
+    with Store(home) as store:
+        add_link(store, "https://long.example/a", topic=LONG_PATH, title="梯度检查点")
+        add_link(store, "https://long.example/b", topic=LONG_PATH[:2], title="混合精度")
+        add_link(store, "https://short.example/c", topic=["深度学习框架"], title="模型并行")
+    return home
+
+
+def test_the_webs_own_links_to_a_topic_longer_than_a_parameter_open(long_home: Path) -> None:
+    assert len(" > ".join(LONG_PATH)) > MAX_PARAMETER
+    with make_client(long_home, LOOPBACK) as client:
+        tree = client.get("/topics")
+        assert tree.status_code == 200
+        links = list(dict.fromkeys(h for h in hrefs(tree.text) if h.startswith("/topics?topic=")))
+        assert len(links) == 3  # one per heading of the tree
+        opened = {}
+        for href in links:
+            page = client.get(href)
+            assert page.status_code == 200, (href, page.text[:200])
+            assert len(href) < 2 * MAX_PARAMETER
+            opened[href] = page.text
+        deepest = next(text for text in opened.values() if "混合精度" not in text)
+        assert "梯度检查点" in deepest and "模型并行" not in deepest
+        # every link on those pages that carries the topic opens too: export, search, crumbs
+        for text in opened.values():
+            for href in hrefs(text):
+                if "topic=" in href:
+                    assert client.get(href).status_code == 200, href
+        for link_id in (1, 2):
+            crumbs = client.get(f"/link/{link_id}")
+            for href in (h for h in hrefs(crumbs.text) if "topic=" in h):
+                assert client.get(href).status_code == 200, href
+        search = client.get("/", params={"q": "梯度检查点"})
+        for href in (h for h in hrefs(search.text) if "topic=" in h):
+            assert client.get(href).status_code == 200, href
+        api = client.get("/api/topics").json()
+        deep = api["topics"][0]["children"][0]["children"][0]
+        assert deep["path"] == LONG_PATH and len(deep["topic"]) <= MAX_PARAMETER
+        listed = client.get("/api/topics", params={"topic": deep["topic"]}).json()
+        assert [one["title"] for one in listed["links"]] == ["梯度检查点"]
+        # the cap itself stays, for every parameter of every route
+        assert client.get("/topics", params={"topic": " > ".join(LONG_PATH)}).status_code == 400

@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import traceback
@@ -18,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from linkindex.errors import LinkindexError, UserError
+from linkindex.printable import printable
 
 if TYPE_CHECKING:
     from linkindex.config import Settings
@@ -47,7 +49,7 @@ class UsageProblem(ClickException):
 
     def show(self, file: Any = None) -> None:
         """Print the one line on stderr."""
-        typer.echo(f"error: {self.message.rstrip('.')}; see `{self.command_path} --help`", err=True)
+        say(f"error: {self.message.rstrip('.')}; see `{self.command_path} --help`", err=True)
 
 
 class CommandGroup(TyperGroup):
@@ -149,7 +151,24 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     if callable(handler) and handler is not signal.default_int_handler:
         handler(signal.SIGINT, frame)
         return
+    asyncio = sys.modules.get("asyncio")
+    loop = asyncio._get_running_loop() if asyncio is not None else None
+    if loop is not None:
+        # An event loop without asyncio's own Ctrl-C handling (SIGINT was ignored when
+        # it started): an exception raised here would land in the middle of whatever
+        # the loop runs. Its tasks are cancelled from within the loop instead, which
+        # the crawl takes as being stopped.
+        loop.call_soon_threadsafe(_cancel_tasks, loop)
+        return
     raise KeyboardInterrupt
+
+
+def _cancel_tasks(loop: Any) -> None:
+    """Cancel every task of ``loop`` (called in the loop, after SIGTERM)."""
+    import asyncio
+
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
 
 
 def interrupted_code() -> int:
@@ -175,7 +194,7 @@ class _WarningLine(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            typer.echo(f"warning: {record.getMessage()}", err=True)
+            say(f"warning: {record.getMessage()}", err=True)
         except Exception:  # a closed stderr must not fail the command
             self.handleError(record)
 
@@ -241,7 +260,7 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
 
 def fail(message: str, *, code: int = EXIT_USER) -> None:
     """Print ``error: message`` on stderr and exit with ``code``."""
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -250,9 +269,26 @@ def is_tty() -> bool:
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
+def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print text for people, made ``printable`` first.
+
+    Every line a command prints goes through here: titles, headings, URLs, note paths
+    and the errors servers sent come from outside, and a library imported before that
+    text was cleaned still holds control characters and terminal escapes.
+    """
+    typer.echo(printable(text), err=err, nl=nl)
+
+
+#: Characters JSON may carry raw that a terminal acts on (DEL and the C1 controls, U+009B
+#: being CSI) or that are no text (lone surrogates, noncharacters): written as ``\\u``
+#: escapes, which is the same JSON.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
 def echo_json(value: Any) -> None:
-    """Print a value as pretty, UTF-8 JSON."""
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    """Print a value as pretty, UTF-8 JSON (terminal controls escaped, never raw)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    typer.echo(_UNSAFE_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
 
 
 def human_size(count: int) -> str:

@@ -21,6 +21,7 @@ from linkindex.cli.common import (
     load_settings,
     open_store,
     resolve_home,
+    say,
 )
 from linkindex.errors import NotFoundError, UserError
 from linkindex.models import OUTCOMES, SITES, STATUSES
@@ -127,9 +128,9 @@ def crawl_command(
         echo_json(summary.to_dict())
     else:
         for line in summary_lines(summary, due_only=due):
-            typer.echo(line)
+            say(line)
         if summary.indexed is not None:
-            typer.echo(f"index: {summary.indexed} links written")
+            say(f"index: {summary.indexed} links written")
     if summary.interrupted:
         raise typer.Exit(interrupted_code())
 
@@ -148,7 +149,7 @@ def _overrides(settings: Settings, concurrency: int | None, interval: float | No
 
 def _plain_line(progress: CrawlProgress) -> None:
     why = f"  {progress.error}" if progress.error else ""
-    typer.echo(f"{progress.outcome:<12} {progress.site:<8} {progress.url}{why}")
+    say(f"{progress.outcome:<12} {progress.site:<8} {progress.url}{why}")
 
 
 class _ProgressBar:
@@ -260,7 +261,7 @@ def show_command(
         echo_json(show_json(record, fetches, versions, not_kept))
         return
     for line in show_lines(record, fetches, versions, not_kept):
-        typer.echo(line)
+        say(line)
 
 
 def _find(store: Store, url: str) -> LinkRecord:
@@ -340,12 +341,10 @@ def show_lines(
 ) -> list[str]:
     """``show`` as plain lines: the link, its placements, its page, its history.
 
-    Every line is printable: titles are cleaned at import and extraction, and a library
-    filled before that cleaning must not reach the terminal with its escapes either.
+    They are printed through ``say``, which makes them printable: a library filled before
+    titles were cleaned at import must not reach the terminal with its escapes either.
     """
-    from linkindex.printable import printable
-
-    return [printable(line) for line in _show_lines(record, fetches, versions, not_kept)]
+    return _show_lines(record, fetches, versions, not_kept)
 
 
 def _show_lines(
@@ -371,8 +370,10 @@ def _show_lines(
     lines += [f"  {name + ':':<12}{value}" for name, value in facts if value]
     lines.append("")
     lines.append(f"placements ({len(record.placements)}):")
+    from linkindex import topics
+
     for p in record.placements:
-        where = " > ".join(p.topic)
+        where = topics.label(p.topic)
         lines.append(f"  {p.note_path}:{p.line}" + (f"  [{where}]" if where else ""))
         named = ": ".join(part for part in (p.label, p.title) if part)
         lines.extend(f"    {text}" for text in (named, p.description) if text)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from linkindex.cli.common import HomeOption, command, is_tty, open_store, resolve_home
+from linkindex.cli.common import HomeOption, command, is_tty, open_store, resolve_home, say
 from linkindex.errors import UserError
 
 # Kept here rather than imported from linkindex.export so `--help` stays fast.
@@ -112,4 +112,4 @@ def export_command(
         reason = exc.strerror or str(exc)
         raise UserError(f"cannot write {output}: {reason}; give another file with -o") from exc
     count = len(records)
-    typer.echo(f"wrote {count} link{'' if count == 1 else 's'} to {output} ({fmt})", err=True)
+    say(f"wrote {count} link{'' if count == 1 else 's'} to {output} ({fmt})", err=True)

@@ -19,6 +19,7 @@ from linkindex.cli.common import (
     load_settings,
     open_store,
     resolve_home,
+    say,
 )
 from linkindex.errors import UserError
 
@@ -55,14 +56,14 @@ def update_command(
     progress = _progress_printer() if is_tty() and not json_output else None
     summary = update(library, paths=paths or None, progress=progress)
     if progress is not None:
-        typer.echo("", err=True)
+        say("", err=True)
     if json_output:
         echo_json(summary.to_dict())
     else:
         for line in _summary_lines(summary):
-            typer.echo(line)
+            say(line)
     if summary.status == "interrupted":
-        typer.echo("interrupted: run `linkindex update` again to carry on", err=True)
+        say("interrupted: run `linkindex update` again to carry on", err=True)
         raise typer.Exit(interrupted_code())
 
 
@@ -126,13 +127,13 @@ def due_command(
     if json_output:
         echo_json(plan.to_dict())
         return
-    typer.echo(f"{plan.total} links due now")
+    say(f"{plan.total} links due now")
     for item in plan.items:
-        typer.echo(f"{item.site:8} {item.reason:56} {item.url}")
+        say(f"{item.site:8} {item.reason:56} {item.url}")
     if plan.total > len(plan.items):
-        typer.echo(f"… and {plan.total - len(plan.items)} more (--limit)")
+        say(f"… and {plan.total - len(plan.items)} more (--limit)")
     for host, info in sorted(plan.waiting_hosts.items()):
-        typer.echo(f"waiting: {host} is cooling down until {info['until']} ({info['links']} links)")
+        say(f"waiting: {host} is cooling down until {info['until']} ({info['links']} links)")
 
 
 @command("schedule")
@@ -164,16 +165,16 @@ def schedule_command(
     if install:
         open_store(library).close()  # a timer for a library that is not there fails every night
         changed = install_crontab(line, library)
-        typer.echo(("installed in crontab: " if changed else "already in crontab: ") + line)
+        say(("installed in crontab: " if changed else "already in crontab: ") + line)
         return
-    typer.echo("# crontab (add with `crontab -e`, or run this command with --install):")
-    typer.echo(line)
-    typer.echo("")
+    say("# crontab (add with `crontab -e`, or run this command with --install):")
+    say(line)
+    say("")
     units = systemd_units(interval, library, sys.executable, hour=hour, minute=minute)
     for name, text in units.items():
-        typer.echo(f"# ~/.config/systemd/user/{name}")
-        typer.echo(text)
-    typer.echo(
+        say(f"# ~/.config/systemd/user/{name}")
+        say(text)
+    say(
         "# then: systemctl --user daemon-reload && "
         "systemctl --user enable --now linkindex-update.timer"
     )
@@ -224,4 +225,4 @@ def report_command(
     if fmt == "json":
         echo_json(report_json(report))
     else:
-        typer.echo(render_markdown(report), nl=False)
+        say(render_markdown(report), nl=False)

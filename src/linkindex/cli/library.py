@@ -15,6 +15,7 @@ from linkindex.cli.common import (
     human_size,
     open_store,
     resolve_home,
+    say,
 )
 from linkindex.errors import EmptyLibraryError, UserError
 
@@ -68,10 +69,10 @@ def import_command(
         echo_json(summary.to_dict())
     else:
         for line in summary_lines(summary):
-            typer.echo(line)
-        typer.echo(f"index: {summary.indexed} links written")
+            say(line)
+        say(f"index: {summary.indexed} links written")
     for warning in summary.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
     if summary.notes_failed and not (
         summary.notes_read or summary.notes_unchanged or summary.notes_removed
     ):
@@ -122,7 +123,7 @@ def topics_command(
         echo_json([node.to_dict() for node in tree])
         return
     for line in topic_lines(tree, depth=depth):
-        typer.echo(line)
+        say(line)
 
 
 def topic_lines(
@@ -151,7 +152,7 @@ def stats_command(as_json: JsonOption = False, home: HomeOption = None) -> None:
         echo_json(stats)
         return
     for line in stats_lines(stats):
-        typer.echo(line)
+        say(line)
 
 
 def stats_lines(stats: dict[str, Any]) -> list[str]:

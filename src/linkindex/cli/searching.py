@@ -16,6 +16,7 @@ from linkindex.cli.common import (
     is_tty,
     open_store,
     resolve_home,
+    say,
 )
 
 if TYPE_CHECKING:
@@ -100,37 +101,40 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 def _print_results(results: SearchResults) -> None:
     colour = is_tty()
     if not results.hits:
-        typer.echo("no links match", err=True)
+        say("no links match", err=True)
         for suggestion in results.suggestions:
-            typer.echo(f"try: {suggestion}", err=True)
+            say(f"try: {suggestion}", err=True)
         return
     first = (results.page - 1) * results.limit
     for number, hit in enumerate(results.hits, start=first + 1):
         for line in hit_lines(hit, number, colour=colour):
-            typer.echo(line)
+            typer.echo(line)  # printable already, and it may carry our colours
     shown = first + len(results.hits)
     more = f"; next: --page {results.page + 1}" if shown < results.total else ""
-    typer.echo(f"{first + 1}-{shown} of {results.total}{more}")
+    say(f"{first + 1}-{shown} of {results.total}{more}")
 
 
 def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
     """The lines that show one hit: title, URL, where it is filed, the snippet.
 
-    Texts are made printable first (a library imported before that cleaning may still
-    hold a title with a terminal escape); the only escapes printed are our colours.
+    Every text from the library is made printable here rather than when the line is
+    printed (``say``), because the lines carry our own colour escapes: a library imported
+    before that cleaning may still hold a title with a terminal escape, and the only
+    escapes printed are ours.
     """
+    from linkindex import topics
     from linkindex.printable import printable
     from linkindex.search import MARK_CLOSE, MARK_OPEN
 
-    status = hit.status
+    status = printable(hit.status)
     if colour and status == "dead":
         status = f"{_RED}{status}{_RESET}"
-    lines = [f"{number}. {printable(hit.title)}", f"   {hit.url}"]
+    lines = [f"{number}. {printable(hit.title)}", f"   {printable(hit.url)}"]
     if hit.status == "dead" and hit.archive_url:
-        lines.append(f"   archived: {hit.archive_url}")
-    where = printable(" · ".join(" > ".join(topic) for topic in hit.topics if topic))
-    note = f"{Path(hit.note_path).name}:{hit.line}" if hit.note_path else ""
-    facts = [hit.site, status, where, note, (hit.published_at or "")[:10]]
+        lines.append(f"   archived: {printable(hit.archive_url)}")
+    where = printable(" · ".join(topics.label(topic) for topic in hit.topics if topic))
+    note = printable(f"{Path(hit.note_path).name}:{hit.line}") if hit.note_path else ""
+    facts = [hit.site, status, where, note, printable(hit.published_at or "")[:10]]
     lines.append("   " + " | ".join(f for f in facts if f))
     if hit.snippet:
         snippet = printable(hit.snippet)
@@ -162,11 +166,11 @@ def related_command(
         echo_json({"url": url, "hits": [hit_json(h) for h in hits]})
         return
     if not hits:
-        typer.echo("no related links found", err=True)
+        say("no related links found", err=True)
         return
     for number, hit in enumerate(hits, start=1):
         for line in hit_lines(hit, number, colour=is_tty()):
-            typer.echo(line)
+            typer.echo(line)  # printable already, and it may carry our colours
 
 
 @command("index")
@@ -200,7 +204,7 @@ def index_command(
     if json_output:
         echo_json({"written": written, "rebuild": rebuild, "seconds": elapsed})
     else:
-        typer.echo(f"indexed {written} links in {elapsed} s")
+        say(f"indexed {written} links in {elapsed} s")
 
 
 @command("doctor")
@@ -244,37 +248,46 @@ def doctor_command(
                 "index": asdict(check),
                 "missing_snapshots": found.missing_snapshots[:100],
                 "damaged_snapshots": found.damaged_snapshots[:100],
+                "waiting_snapshots": found.waiting_snapshots[:100],
+                "forgotten_snapshots": found.forgotten_snapshots[:100],
                 "refetch": found.refetch[:100],
                 "bad_images": found.bad_images[:100],
             }
         )
     else:
-        typer.echo(
+        say(
             f"store: {check.store_links} links (seq {check.store_seq}); "
             f"index: {check.index_links} links (seq {check.index_seq}); "
             f"snapshots: {found.snapshots_checked} checked"
         )
         if found.repaired:
-            typer.echo("rebuilt the index")
+            say("rebuilt the index")
         if found.refetch:
-            links = _count(len(found.refetch), "link")
-            lost_count = len(found.missing_snapshots) + len(found.damaged_snapshots)
-            lost = _count(lost_count, "lost snapshot")
-            typer.echo(
-                f"marked {links} of {lost} for a re-fetch: "
-                "the next `linkindex crawl` stores them again"
+            say(
+                f"marked {_count(len(found.refetch), 'link')} for a re-fetch: "
+                "the next `linkindex crawl` stores their lost snapshots again"
+            )
+        if found.forgotten_snapshots:
+            say(
+                f"forgot {_count(len(found.forgotten_snapshots), 'lost snapshot')} that no "
+                "link can bring back (the pages' text is kept)"
+            )
+        if found.waiting_snapshots:
+            say(
+                f"waiting for a re-crawl: {_count(len(found.waiting_snapshots), 'lost snapshot')}"
+                " (the next `linkindex crawl` fetches their links again)"
             )
         if found.images_to_fetch_again:
-            typer.echo(
+            say(
                 f"forgot {found.images_to_fetch_again} missing or damaged images: "
                 "the next `linkindex crawl` fetches their figures again"
             )
         for problem in problems:
-            typer.echo(f"problem: {problem}")
+            say(f"problem: {problem}")
         if not problems:
-            typer.echo("ok")
+            say("ok")
         elif not repair:
-            typer.echo("run `linkindex doctor --repair` to repair it")
+            say("run `linkindex doctor --repair` to repair it")
     if problems:
         raise typer.Exit(1)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from linkindex.cli.common import HomeOption, command, fail, open_store, resolve_home
+from linkindex.cli.common import HomeOption, command, fail, open_store, resolve_home, say
 
 
 @command("serve")
@@ -62,9 +62,9 @@ def serve(
         shown = "127.0.0.1"
     address = f"http://{shown}:{port}/"
     first_visit = f"{address}?token={token}" if token else address
-    typer.echo(f"linkindex: serving {library} at {address} (Ctrl-C to stop)")
+    say(f"linkindex: serving {library} at {address} (Ctrl-C to stop)")
     if token:
-        typer.echo(f"open {first_visit} once, or send 'Authorization: Bearer <token>'")
+        say(f"open {first_visit} once, or send 'Authorization: Bearer <token>'")
     if open_browser:
         import threading
         import webbrowser

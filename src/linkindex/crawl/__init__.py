@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from linkindex.config import Settings
-from linkindex.crawl.extraction import Extraction, worker_count
+from linkindex.crawl.extraction import DaemonThreads, Extraction, worker_count
 from linkindex.crawl.figures import Figures, FigureSummary, figures_of, image_fetch_settings
 from linkindex.crawl.page import Fetched, PageFetcher
 from linkindex.fetch import BrowserFetcher, Fetcher
@@ -166,7 +166,7 @@ def crawl(
     started = time.monotonic()
     try:
         asyncio.run(crawler.run())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, or SIGTERM cancelling it
         summary.interrupted = True
     except BaseException:
         if batches is not None:
@@ -176,7 +176,7 @@ def crawl(
         summary.elapsed = time.monotonic() - started
     if batches is not None:
         # Everything recorded is searchable when the crawl returns, stopped or not.
-        summary.indexed = caught_up + batches.finish(store)
+        summary.indexed = caught_up + batches.finish(store, stopped=summary.interrupted)
     return summary
 
 
@@ -223,6 +223,9 @@ class _Crawler:
             link_ids=selection.link_ids,
             limit=selection.limit,
         )
+        # Calls handed to threads (DNS look-ups, image files) must not keep a stopped crawl
+        # waiting: asyncio.run waits for its default executor's threads, not for these.
+        asyncio.get_running_loop().set_default_executor(DaemonThreads())
         self.summary.selected = len(links)
         self.cooling = {
             host: from_iso(until) for host, until in self.store.host_cooldowns(to_iso(now)).items()
@@ -275,10 +278,14 @@ class _Crawler:
                 self.working = len(workers)
                 await asyncio.gather(*workers)
                 await self.figures.wait()
+        except BaseException:
+            extraction.close(kill=True)  # stopped: nothing extracted now would be recorded
+            raise
+        else:
+            extraction.close()
         finally:
             if self.figures is not None:
                 self.summary.figures = self.figures.summary
-            extraction.close()
 
     async def _work(self, pages: PageFetcher, host: str, queue: deque[DueLink]) -> None:
         working = True

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,35 @@ BUSY_SHARE = 0.25
 BUSY_WINDOW = 2.0
 
 
+class DaemonThreads(ThreadPoolExecutor):
+    """Runs each call in a daemon thread of its own; shutting down waits for none.
+
+    A crawl that is stopped must not wait for the page being extracted (a pathological
+    page can take many seconds of lxml): a daemon thread is left behind when the
+    process exits, where a ``ThreadPoolExecutor``'s threads would be waited for. What
+    such a thread leaves unfinished is at most a temporary snapshot file. (A
+    ``ThreadPoolExecutor`` by type, because asyncio's default executor must be one; its
+    own threads are never started.)
+    """
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing to wait for: the threads are daemons."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to whoever awaits the future
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="extract", daemon=True).start()
+        return future
+
+
 class Extraction:
     """Runs ``extract_and_keep`` off the event loop; close it when the crawl ends.
 
@@ -139,6 +169,7 @@ class Extraction:
         self._warm = False  # the extractors are imported (the first page was extracted)
         self._busy = 0.0  # seconds of extraction in threads in the current window
         self._window = clock()
+        self._threads = DaemonThreads()
         if workers and eager:
             self._start()
 
@@ -189,12 +220,16 @@ class Extraction:
                 if self._pool is pool:
                     self._pool = None
                     stop_pool(pool, kill=True)
-        found, seconds = await loop.run_in_executor(None, _timed, *args)
+        found, seconds = await loop.run_in_executor(self._threads, _timed, *args)
         self._spent(seconds)
         return found
 
-    def close(self) -> None:
-        """Stop the workers (pending work is dropped: its links stay due)."""
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the workers (pending work is dropped: its links stay due).
+
+        ``kill``: the crawl is being stopped, so the pages being extracted are dropped
+        too, at once, instead of waited for.
+        """
         if self._pool is not None:
-            stop_pool(self._pool)
+            stop_pool(self._pool, kill=kill)
             self._pool = None

@@ -1,9 +1,10 @@
 """``export --format csv``: one row per link, UTF-8 with a BOM so spreadsheets read Chinese.
 
 Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula
-(``=HYPERLINK(…)``, ``=cmd|…``): such cells, and those starting with a tab or a line
-break, get a leading ``'`` (OWASP's rule for CSV injection), which shows the text as
-written. Cells are also made ``printable``.
+(``=HYPERLINK(…)``, ``=cmd|…``), and they trim leading spaces first: such cells, also
+after spaces or invisible characters (`` =HYPERLINK(…)``), and those starting with a tab
+or a line break, get a leading ``'`` (OWASP's rule for CSV injection), which shows the
+text as written. Cells are also made ``printable``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from linkindex.topics import label
 #: How a cell that a spreadsheet would run as a formula starts (OWASP: = + - @, tab and
 #: carriage return; ``printable`` makes a carriage return a newline, so that too).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+#: What a spreadsheet may skip before a formula: spaces (also no-break and ideographic
+#: ones) and invisible characters.
+_SKIPPED = " \u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u3000"
+_SKIPPED += "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
 
 COLUMNS: tuple[str, ...] = (
     "url",
@@ -74,4 +80,4 @@ def _cell(value: object) -> object:
     if not isinstance(value, str):
         return value
     text = printable(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.lstrip(_SKIPPED).startswith(FORMULA_STARTS) else text

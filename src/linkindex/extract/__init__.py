@@ -29,6 +29,7 @@ from linkindex.extract.document import (
     shorten,
     title_from_url,
 )
+from linkindex.extract.sniffing import is_pdf, looks_like_html
 from linkindex.models import Page
 from linkindex.printable import printable
 from linkindex.urls import site_of
@@ -95,12 +96,12 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
     # addresses (figures) resolved against the original page.
     url = original_of(url) or url
     media_type = header(headers, "content-type").split(";", 1)[0].strip().lower()
-    if body[:1024].lstrip().startswith(b"%PDF-"):
+    if is_pdf(body):
         return _finish(pdf.extract(body, url=url), url=url)
-    # The bytes before the label: a login page or a soft 404 served as application/pdf
-    # (or octet-stream, or JSON) is a web page. Only text/plain is taken at its word, as
-    # browsers do: an HTML file shown as source is text.
-    html_bytes = media_type != "text/plain" and _looks_like_html(body)
+    # The bytes before the label (``sniffing``): a login page or a soft 404 served as
+    # application/pdf (or octet-stream, an image type, or JSON) is a web page. Only
+    # text/plain is taken at its word, as browsers do: an HTML file shown as source is text.
+    html_bytes = media_type != "text/plain" and looks_like_html(body)
     if media_type == "application/pdf" and not html_bytes:
         return _finish(pdf.extract(body, url=url), url=url)
     site = site_of_url(url)
@@ -154,29 +155,6 @@ def site_of_page(doc: HtmlElement) -> str:
         if looks_like(doc):
             return site
     return "web"
-
-
-#: How an HTML document starts (the HTML standard's MIME sniffing patterns, plus <meta>
-#: and a comment): each tag name must be followed by a space or ``>``.
-_HTML_STARTS: tuple[bytes, ...] = tuple(
-    f"<{name}".encode()
-    for name in (
-        "!doctype html",
-        *("html", "head", "body", "meta", "title", "style", "script", "iframe"),
-        *("h1", "div", "font", "table", "a", "b", "br", "p"),
-    )
-)
-
-
-def _looks_like_html(body: bytes) -> bool:
-    """Whether bytes start like an HTML document, whatever their Content-Type said."""
-    head = body[:512].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x0c").lower()
-    if head.startswith(b"<!--"):
-        return True
-    return any(
-        head.startswith(start) and head[len(start) : len(start) + 1] in (b" ", b">", b"\t", b"\n")
-        for start in _HTML_STARTS
-    )
 
 
 def _generic_text(page: Page, html: str, *, url: str, doc: HtmlElement, site: str) -> Page:

@@ -1,12 +1,13 @@
 """The downloader: one URL in, one ``FetchResult`` out, never an exception.
 
 The concerns run in this order for every hop of a redirect chain: scheme check →
-robots.txt → refused addresses → politeness (host turn, global slot) → request with
-timeout and size cap → retry with back-off → redirect. A JavaScript challenge
-(``fetch.challenge``) is not retried: it is ``blocked`` with ``challenge`` set, for the
-crawl to hand the link to the browser engine. This module is the only user of httpx;
-the browser engine (``fetch.browser``) shares its robots.txt rules, politeness and
-address checks.
+robots.txt → refused addresses (the name) → politeness (host turn, global slot) →
+request with timeout and size cap (a direct connection refused when the address it
+reached is private, ``connections``) → retry with back-off → redirect. A JavaScript
+challenge (``fetch.challenge``) is not retried: it is ``blocked`` with ``challenge`` set,
+for the crawl to hand the link to the browser engine. This module and ``connections``
+are the only users of httpx; the browser engine (``fetch.browser``) shares its
+robots.txt rules, politeness and address checks.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import httpx
 
 from linkindex.config import Settings
 from linkindex.fetch.challenge import CHALLENGE_BYTES, CHALLENGE_STATUSES, challenge, is_html
-from linkindex.fetch.connections import Clients
+from linkindex.fetch.connections import Clients, RefusedConnection
 from linkindex.fetch.network import proxies_from_environment, proxy_for, refused_address
 from linkindex.fetch.politeness import HostLimits, Politeness
 from linkindex.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules
@@ -74,6 +75,7 @@ class _Answer:
 class _Failure:
     error: str
     retry: bool = True
+    outcome: Outcome = "error"
 
 
 class _TooLarge(Exception):
@@ -204,7 +206,9 @@ class Fetcher:
                 target, trip, conditional, headers, retries, max_bytes
             )
             if isinstance(answer, _Failure):
-                return self._result(url, "error", trip, final_url=current, error=answer.error)
+                return self._result(
+                    url, answer.outcome, trip, final_url=current, error=answer.error
+                )
             location = answer.headers.get("location")
             if answer.status in REDIRECT_STATUSES and location:
                 try:
@@ -266,7 +270,9 @@ class Fetcher:
                 )
             except (OSError, TimeoutError) as exc:
                 return "error", f"DNS: cannot resolve {host}: {exc}"
-            self._verdicts[key] = why  # a host's addresses are judged once per crawl
+            # Judged once per crawl: this is the early refusal only; every direct HTTP
+            # connection is checked again by the address it reached (``connections``).
+            self._verdicts[key] = why
         return ("skipped", why) if why else None
 
     def proxy(self, target: httpx.URL) -> str | None:
@@ -345,6 +351,8 @@ class Fetcher:
                 return _Failure(f"timeout after {self.crawl.timeout:g}s")
             except _TooLarge as exc:
                 return _Failure(str(exc), retry=False)
+            except RefusedConnection as exc:  # the guard, on the address actually reached
+                return _Failure(str(exc), retry=False, outcome="skipped")
             except httpx.HTTPError as exc:
                 return _describe(exc, proxy)
             finally:

@@ -5,8 +5,11 @@ Proxies come from ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` and ``NO_PROX
 ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else certifi's bundle. A proxied request never
 resolves its host name locally: resolving is the proxy's job.
 
-``refused_address`` is the private-address guard, the one both engines (HTTP and the
-browser) ask before every request and every redirect hop.
+``refused_address`` is the private-address guard's name check, the one both engines
+(HTTP and the browser) ask before every request and every redirect hop: an early, cheap
+refusal. A name can resolve to another address when the connection is made (DNS
+rebinding), so a direct HTTP connection is also checked once made, by the address it
+reached (``connections``); through a proxy the proxy resolves names.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ import os
 import re
 import socket
 import ssl
+import unicodedata
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from linkindex.errors import ConfigError
 
@@ -83,23 +87,39 @@ def ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+#: NAT64's well-known prefix (RFC 6052): the last 32 bits are the IPv4 address reached.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def is_public_address(address: str) -> bool:
-    """Whether an IP address is an ordinary public one (not private, loopback, link-local…)."""
+    """Whether an IP address is an ordinary, globally routable one.
+
+    Every address that is not global is refused: private, loopback, link-local, the
+    shared address space 100.64.0.0/10 (carrier-grade NAT, Tailscale's 100.100.100.100),
+    benchmarking and documentation ranges, reserved and unspecified ones; multicast too
+    (``is_global`` counts it). An IPv6 address that carries an IPv4 one (mapped
+    ``::ffff:a.b.c.d``, 6to4 ``2002::/16``, NAT64 ``64:ff9b::/96``) is judged by that one.
+    """
     try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+            address.split("%", 1)[0]
+        )
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        else:
+            ip = ip.ipv4_mapped or ip.sixtofour or ip
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved)
 
+
+#: Names that are this machine wherever they are resolved (RFC 6761's ``localhost`` and
+#: its subdomains; the names Debian and Red Hat give it in /etc/hosts), so a proxy too
+#: would send them to itself.
+LOOPBACK_NAMES = frozenset(
+    {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "localhost6"}
+)
 
 #: One part of an IPv4 address as inet_aton reads it: hex (0x7f), octal (0177), decimal.
 _IPV4_PART = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
@@ -131,9 +151,16 @@ def ipv4_address(host: str) -> str | None:
     return str(ipaddress.IPv4Address(number))
 
 
+def _as_read(host: str) -> str:
+    """A host as a browser's URL parser reads it (and a proxy may): percent-escapes
+    decoded, full-width forms folded (``１２７。０。０。１``), lower-case."""
+    text = unicodedata.normalize("NFKC", unquote(host.strip("[]")))
+    return text.replace("\u3002", ".").lower()
+
+
 def _literal_address(host: str) -> str | None:
     """The address a host written as an IP literal stands for (None for a name)."""
-    text = host.strip("[]")
+    text = _as_read(host)
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
@@ -146,9 +173,12 @@ async def refused_address(host: str, port: int, *, proxied: bool, timeout: float
     """Why a request to ``host`` must not be sent ('' when it may).
 
     Literal addresses — in every IPv4 spelling resolvers accept (``ipv4_address``), with or
-    without a proxy — and ``localhost`` are judged as written; other names are resolved
+    without a proxy — and ``localhost`` (``LOOPBACK_NAMES``, a trailing dot or not) are
+    judged as a browser's URL parser reads them (``_as_read``); other names are resolved
     only for direct requests, and refused when any address they resolve to is not public.
-    A name that does not resolve is reported as such (an ``error``, not a refusal).
+    A name that does not resolve is reported as such (an ``error``, not a refusal). This
+    look-up is not the one the connection makes: ``connections`` checks the address
+    actually reached.
     """
     literal = _literal_address(host)
     if literal is not None:
@@ -157,7 +187,9 @@ async def refused_address(host: str, port: int, *, proxied: bool, timeout: float
         if literal == host.strip("[]"):
             return f"refused: {literal} is a private address"
         return f"refused: {host} is the private address {literal}"
-    if host == "localhost" or host.endswith(".localhost"):
+    # A trailing dot is the same name written in full (``localhost.``).
+    name = _as_read(host).rstrip(".")
+    if name in LOOPBACK_NAMES or name.endswith(".localhost"):
         return f"refused: {host} is a private address"
     if proxied:
         return ""

@@ -8,9 +8,10 @@ its title (a longer one as its description).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from linkindex.models import NoteLink, Placement
-from linkindex.notes.rows import TRAILING, Break, Heading, Line, Link, Row
+from linkindex.notes.rows import Break, Heading, Line, Link, Row
 from linkindex.urls import normalize
 
 __all__ = ["DESCRIPTION_MIN_CHARS", "LABEL_MAX_CHARS", "PROSE_MIN_CHARS", "Placer"]
@@ -33,13 +34,44 @@ _ENUMERATION = re.compile(r"^\s*(?:\d+[.．](?!\d)|\d+[)）、]|[（(]\d+[)）]|
 _COLONS = (":", "：")
 _EDGE_PUNCT = " \t:：,，;；.。、-—–|~"
 
+#: Characters that hold no word: invisible ones a copy brings along (zero-width space,
+#: direction marks, a BOM in the middle of a file).
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+
+#: Unicode categories of characters that are not words: punctuation, symbols, spaces,
+#: format and other invisible characters (``）」”…？！>``, U+200B).
+_MARK_CATEGORIES = frozenset("PSZC")
+
+#: Categories that close what came before (``)）」”``, ``…？！``): the wrapping or the end
+#: of a URL, never the start of a title; an opening ``《「(`` may start one.
+_CLOSING = frozenset({"Pe", "Pf", "Po", "Cf", "Zs"})
+
+
+def _only_marks(text: str) -> bool:
+    """Whether ``text`` holds no word: only punctuation, symbols, spaces, invisibles."""
+    return all(unicodedata.category(char)[0] in _MARK_CATEGORIES for char in text)
+
+
+def _without_closing(text: str) -> str:
+    """``text`` without the closing marks it starts with (what wrapped or ended a URL)."""
+    start = 0
+    while start < len(text) and (
+        unicodedata.category(text[start]) in _CLOSING or text[start] in ">*_~`"
+    ):
+        start += 1
+    return text[start:]
+
 
 def _is_link_line(line: Line) -> bool:
-    """A line that is links and nothing else (a list marker or a label may lead)."""
+    """A line whose words are its links (a list marker, a label or marks may lead).
+
+    ``(URL)``, ``（URL）``, ``"URL"``, ``「URL」``, ``→ URL`` and ``官网：URL`` are link lines;
+    ``见 URL`` is prose.
+    """
     if not line.links:
         return False
     before = _ENUMERATION.sub("", line.before).strip()
-    return not before or before.endswith(_COLONS)
+    return _only_marks(before) or before.rstrip("（([「『【《<\"'“‘ ").endswith(_COLONS)
 
 
 def _label_of(text: str) -> str:
@@ -55,8 +87,8 @@ def _label_of(text: str) -> str:
 
 def _title_and_description(lines: list[str]) -> tuple[str, str]:
     """Split the text after a URL line into the link's title and description."""
-    first = lines[0].strip()
-    rest = " ".join(line.strip() for line in lines[1:]).strip()
+    first = lines[0].strip().strip(_INVISIBLE).strip()
+    rest = " ".join(line.strip().strip(_INVISIBLE) for line in lines[1:]).strip()
     if len(first) > DESCRIPTION_MIN_CHARS or (
         first.endswith("。") and len(first) >= PROSE_MIN_CHARS
     ):
@@ -72,7 +104,7 @@ def _can_describe(line: Line) -> bool:
     text = line.text.strip()
     return (
         not line.links
-        and bool(text)
+        and not _only_marks(text)
         and not text.endswith(_COLONS)
         and not _ENUMERATION.match(text)
     )
@@ -162,10 +194,11 @@ class Placer:
             self.place(link, row.number, title=_own_title(link), label=label)
         last = row.links[-1]
         title = _own_title(last)
-        after = row.after.strip(_EDGE_PUNCT)
-        if not after.strip(TRAILING):
-            # Only what ended the URL is left: the ``?`` of an empty query string (WeChat's
-            # app copies links so), or a sentence's full stop. The title is on the next line.
+        after = _without_closing(row.after).strip(_EDGE_PUNCT)
+        if _only_marks(after):
+            # Only what wrapped or ended the URL is left: the ``?`` of an empty query string
+            # (WeChat's app copies links so), a full stop, a closing ``）」”>``, a zero-width
+            # space copied along. The title is on the next line.
             after = ""
         if title:
             self.place(last, row.number, title=title, description=after, label=label)

@@ -107,18 +107,35 @@ _URL_CHAR = (
     r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%\ue000-\ue0ff]"
     rf"|[^\x00-\x7f\W{_CJK}])"
 )
+#: The dots of a host name as Chinese input methods type them: 。 ． ｡ (IDNA reads all
+#: three as ``.``).
+_WIDE_DOTS = "\u3002\uff0e\uff61"
+#: A character of a bare URL's host: as in the rest of the URL (but ``/?#``), and also
+#: Chinese letters (``https://中文.中国/x``), full-width letters and digits, and the wide
+#: dots. Where such a host really ends is decided by ``_host_end``.
+_HOST_CHAR = (
+    r"(?:[A-Za-z0-9\-._~:\[\]@!$&'()*+,;=%\ue000-\ue0ff]"
+    rf"|[^\x00-\x7f\W]|[{_WIDE_DOTS}])"
+)
 #: A bare URL in prose: http(s) or file, ending at whitespace, punctuation other than
-#: the URL's own, or Chinese text (a URL with Chinese in it is kept whole inside <…> or
-#: [](…)).
-_BARE_URL = re.compile(rf"(?<![A-Za-z0-9])(?:https?|file)://{_URL_CHAR}*", re.IGNORECASE)
-_HTML_LINK = re.compile(
-    r"<a\b[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))[^>]*>(.*?)</a\s*>",
-    re.IGNORECASE | re.DOTALL,
+#: the URL's own, or, after its host, Chinese text (a URL with Chinese in its path is
+#: kept whole inside <…> or [](…)).
+_BARE_URL = re.compile(
+    rf"(?<![A-Za-z0-9])(?:https?|file)://{_HOST_CHAR}*(?:[/?#]{_URL_CHAR}*)?", re.IGNORECASE
 )
 _HTML_OPEN = re.compile(
     r"<a\b[^>]*?\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE
 )
-_TAG = re.compile(r"<[^>]+>")
+#: What holds no link in an HTML block: comments, and elements whose content is code or
+#: not text (URLs in code are never links).
+_HTML_HIDDEN = re.compile(
+    r"<!--.*?(?:-->|$)|<(script|style|pre|code|textarea)\b.*?(?:</\1\s*>|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+#: An HTML tag other than ``<a …>``/``</a>``: it separates words (``<td>URL</td><td>…``).
+_HTML_OTHER_TAG = re.compile(
+    r"</?(?!a\b)[A-Za-z][\w:-]*(?:\s[^>]*)?/?>|<![^>]*>|<\?[^>]*>", re.IGNORECASE
+)
 
 
 # -- rows: the note as a flat sequence of headings, lines and breaks ---------------
@@ -291,9 +308,12 @@ class _Collector:
         for start, end in [*hidden, *((s, e) for s, e, _ in marked)]:
             scan = scan[:start] + " " * (end - start) + scan[end:]
         spans: list[tuple[int, int, Link | None]] = [(s, e, k) for s, e, k in marked]
-        for match in _BARE_URL.finditer(scan):
-            url = _trim(match.group())
-            end = match.start() + len(url)
+        at = 0
+        while (match := _BARE_URL.search(scan, at)) is not None:
+            written = match.group()
+            written = _trim(written[: _host_end(written)])
+            end = at = match.start() + len(written)
+            url = _folded_host(written)
             if _SENTINELS.search(url):
                 url = _SENTINELS.sub(lambda m: chr(ord(m.group()) - _SENTINEL), url)
             spans.append((match.start(), end, Link(url, None) if self.keep(url) else None))
@@ -312,16 +332,17 @@ class _Collector:
         return line
 
     def html_block(self, token: Token) -> None:
-        """``<a href>`` links in a block of HTML, one row each."""
-        base = self.offset + (token.map[0] if token.map else 0) + 1
-        for match in _HTML_LINK.finditer(token.content):
-            url = _html_href(match)
-            if not self.keep(url):
-                continue
-            self._paragraph += 1
-            text = " ".join(_TAG.sub(" ", match.group(4)).split())
-            number = base + token.content.count("\n", 0, match.start())
-            self.rows.append(Line(number, self._paragraph, text=text, links=[Link(url, text)]))
+        """The lines of a block of HTML: its ``<a href>`` links and the bare URLs of its text.
+
+        Comments and code (``<pre>``, ``<code>``, ``<script>``…) hold no links; the other
+        tags separate words. The block's lines are read like a paragraph's, so a bare URL
+        line takes the line after it as its title as anywhere else.
+        """
+        first = self.offset + (token.map[0] if token.map else 0) + 1
+        text = _HTML_HIDDEN.sub(lambda match: "\n" * match.group().count("\n"), token.content)
+        text = _HTML_OTHER_TAG.sub(" ", text)
+        self._paragraph += 1
+        self.rows.extend(self.inline(text.rstrip("\n"), first))
 
 
 def _merge(lines: list[Line]) -> Line:
@@ -339,6 +360,67 @@ def _html_href(match: re.Match[str]) -> str:
 def _visible(raw: str) -> str:
     """Text as a reader sees it: without the emphasis sentinels."""
     return _SENTINELS.sub("", raw).strip()
+
+
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_AUTHORITY_END = re.compile("[/?#]")
+
+
+def _authority(url: str) -> tuple[int, int]:
+    """Where a bare URL's authority (``user@host:port``) starts and ends."""
+    start = url.index("//") + 2
+    found = _AUTHORITY_END.search(url, start)
+    return start, found.start() if found else len(url)
+
+
+def _host_end(url: str) -> int:
+    """How much of a bare URL match is the URL: all of it, unless its host runs into prose.
+
+    A host may be Chinese (``https://中文.中国/x``), so the match lets Chinese letters into
+    it; prose right after an ASCII host (``https://a.com的文章``) is cut off where the last
+    label turns from ASCII to Chinese. A wide dot (。．｡) is a dot when an ASCII label
+    follows it (``https://example。com/x``), or a label followed by a path, query or port
+    (``https://中文。中国/x``); otherwise it ends the sentence, and the URL.
+    """
+    if url.isascii():  # most URLs: no Chinese, no wide dots
+        return len(url)
+    start, end = _authority(url)
+    host_start = url.rfind("@", start, end) + 1 or start
+    label = host_start
+    for at in range(host_start, end):
+        char = url[at]
+        if char == ".":
+            label = at + 1
+        elif char in _WIDE_DOTS:
+            rest = url[at + 1 : end]
+            name = re.match(r"[^.:\u3002\uff0e\uff61]*", rest)
+            after = at + 1 + (name.end() if name else 0)
+            ascii_label = rest[:1].isascii() and rest[:1].isalnum()
+            if not (ascii_label or (rest and after < len(url) and url[after] in "/?#:")):
+                return at
+            label = at + 1
+        elif char == ":":
+            break  # the port
+    last = url[label:end].split(":", 1)[0]
+    ascii_run = re.match(r"[A-Za-z0-9-]+", last)
+    if ascii_run and ascii_run.end() < len(last) and _CJK_CHAR.match(last[ascii_run.end()]):
+        return label + ascii_run.end()
+    return len(url)
+
+
+def _folded_host(url: str) -> str:
+    """A bare URL with the wide dots and full-width letters of its host made ASCII."""
+    if url.isascii():
+        return url
+    start, end = _authority(url)
+    host = url[start:end]
+    if host.isascii():
+        return url
+    folded = "".join(
+        "." if char in _WIDE_DOTS else chr(ord(char) - 0xFEE0) if "！" <= char <= "～" else char
+        for char in host
+    )
+    return url[:start] + folded + url[end:]
 
 
 def _trim(url: str) -> str:

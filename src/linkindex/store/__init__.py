@@ -7,6 +7,7 @@ from linkindex.store.crawlstate import CrawlStateMixin
 from linkindex.store.figures import FigureOutcome, FigureTask, StoredImage
 from linkindex.store.history import HistoryMixin
 from linkindex.store.library import LibraryMixin
+from linkindex.store.lost import LostSnapshotsMixin
 from linkindex.store.records import (
     ImageRecord,
     LinkRecord,
@@ -16,7 +17,9 @@ from linkindex.store.records import (
 )
 
 
-class Store(LibraryMixin, CrawlStateMixin, HistoryMixin, RecordsMixin, StoreBase):
+class Store(
+    LibraryMixin, CrawlStateMixin, LostSnapshotsMixin, HistoryMixin, RecordsMixin, StoreBase
+):
     """One library database: ``with Store(home) as store:`` (or ``close()`` it yourself)."""
 
 

@@ -80,7 +80,8 @@ class LibraryLock:
         if previous is not None and previous != os.getpid():
             self.stale_pid = previous
             logger.warning(
-                "the library lock of pid %d was stale (that process is gone); taking it over",
+                "the library lock of pid %d was stale (no process holds it any more); "
+                "taking it over",
                 previous,
             )
         os.ftruncate(fd, 0)

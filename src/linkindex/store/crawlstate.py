@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -281,9 +281,10 @@ class CrawlStateMixin(FiguresMixin):
         )
 
     def _add_snapshot(self, link_id: int, snapshot: SnapshotRow, at: str, archived: bool) -> None:
+        # A body stored again is no longer lost (``doctor --repair`` sent its link back).
         self.conn.execute(
-            "INSERT OR IGNORE INTO snapshots(hash, size, stored_size, content_type, created_at) "
-            "VALUES(?,?,?,?,?)",
+            "INSERT INTO snapshots(hash, size, stored_size, content_type, created_at) "
+            "VALUES(?,?,?,?,?) ON CONFLICT(hash) DO UPDATE SET lost_at=NULL",
             (snapshot.hash, snapshot.size, snapshot.stored_size, snapshot.content_type, at),
         )
         self.conn.execute(
@@ -373,38 +374,6 @@ class CrawlStateMixin(FiguresMixin):
             row["redirects"] = json.loads(row["redirects"] or "[]")
             row["from_archive"] = bool(row["from_archive"])
         return rows
-
-    def refetch_snapshot_links(self, hashes: Iterable[str]) -> list[int]:
-        """Make every link that had one of these bodies due now, for a full fetch.
-
-        For snapshots lost from disk (``doctor --repair``): the conditional validators are
-        cleared (a 304 would bring no body), and so is the content hash of a link whose
-        current body is one of them (an unchanged body would not be stored again).
-        Returns the ids of the links marked.
-        """
-        wanted = sorted(set(hashes))
-        marked: set[int] = set()
-        with self.transaction():
-            for chunk in _chunks(wanted, 500):
-                marks = ", ".join("?" * len(chunk))
-                marked.update(
-                    int(row[0])
-                    for row in self.conn.execute(
-                        f"SELECT DISTINCT link_id FROM link_snapshots WHERE hash IN ({marks})",
-                        chunk,
-                    )
-                )
-                self.conn.execute(
-                    f"UPDATE links SET content_hash=NULL WHERE content_hash IN ({marks})", chunk
-                )
-            ids = sorted(marked)
-            for chunk in _chunks(ids, 500):
-                self.conn.execute(
-                    "UPDATE links SET next_fetch_at=NULL, etag=NULL, last_modified=NULL "
-                    f"WHERE id IN ({', '.join('?' * len(chunk))})",
-                    chunk,
-                )
-        return ids
 
     def snapshot_versions(self, link_id: int) -> list[dict[str, Any]]:
         """The distinct bodies a link has had, oldest first."""

@@ -258,6 +258,18 @@ class RecordsMixin(StoreBase):
             )
         ]
 
+    def changes_since(self, since_seq: int) -> list[tuple[int, int, bool]]:
+        """Links whose ``change_seq`` is above ``since_seq``: (change_seq, id, removed),
+        in the order they changed."""
+        return [
+            (int(seq), int(link_id), removed is not None)
+            for seq, link_id, removed in self.conn.execute(
+                "SELECT change_seq, id, removed_at FROM links WHERE change_seq > ? "
+                "ORDER BY change_seq, id",
+                (since_seq,),
+            )
+        ]
+
     def removed_link_ids(self, since_seq: int) -> list[int]:
         """Removed links whose ``change_seq`` is above ``since_seq``, by id."""
         return [

@@ -187,6 +187,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE fetches ADD COLUMN engine TEXT NOT NULL DEFAULT 'http';
     ALTER TABLE pages ADD COLUMN engine TEXT NOT NULL DEFAULT 'http';
     """,
+    # 4: a snapshot whose file was lost, once `doctor --repair` sent its links back to the
+    # crawl (cleared when the body is stored again)
+    """
+    ALTER TABLE snapshots ADD COLUMN lost_at TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

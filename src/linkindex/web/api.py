@@ -64,8 +64,8 @@ def results_json(results: Results) -> dict[str, Any]:
 
 def search(request: Request) -> Response:
     """``GET /api/search?q=&topic=&site=&status=&page=&limit=``."""
-    params = search_params(request.query_params)
     with library(request) as store:
+        params = search_params(request.query_params, store)
         results = find(store, request.app.state.home, params)
     return UnicodeJSON(results_json(results))
 

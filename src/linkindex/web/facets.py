@@ -15,6 +15,7 @@ from typing import Any
 from linkindex import topics
 from linkindex.models import SITES, STATUSES
 from linkindex.topics import TopicNode
+from linkindex.web.topiclinks import topic_param
 
 
 @dataclass(slots=True)
@@ -39,11 +40,14 @@ Entry = tuple[str, str, Sequence[Sequence[str]]]
 
 
 def topic_json(node: TopicNode[Any]) -> dict[str, Any]:
-    """A heading and its children as the web's JSON: name, path, topic, count, children."""
+    """A heading and its children as the web's JSON: name, path, topic, count, children.
+
+    ``topic`` is what ``?topic=`` takes to open it (``topiclinks.topic_param``).
+    """
     return {
         "name": node.name,
         "path": list(node.path),
-        "topic": node.label,
+        "topic": topic_param(node.label),
         "count": node.links,
         "children": [topic_json(child) for child in node.children],
     }

@@ -26,8 +26,8 @@ def search_part(request: Request) -> Response:
 
 
 def _search(request: Request, template: str) -> Response:
-    params = search_params(request.query_params)
     with library(request) as store:
+        params = search_params(request.query_params, store)
         try:
             results = find(store, request.app.state.home, params)
         except QueryError as exc:  # half-typed queries are common: keep the page usable

@@ -24,6 +24,7 @@ from linkindex.export.outline import is_web_url, summary_of
 from linkindex.models import from_iso
 from linkindex.store import Store
 from linkindex.web.health import STATUS_COLOURS
+from linkindex.web.topiclinks import topic_param
 from linkindex.web.views import FACET_HITS
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +56,7 @@ def templates() -> Environment:
         snippet=snippet_html,
         moment=moment,
         topic=topics.label,
+        topic_param=topic_param,
         summary=summary_of,
     )
     env.globals.update(

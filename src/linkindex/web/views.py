@@ -19,6 +19,7 @@ from linkindex.models import SITES, STATUSES, Hit, paragraphs
 from linkindex.store import ImageRecord, LinkRecord, Store
 from linkindex.topics import TopicNode
 from linkindex.web.facets import Facets, LibraryLink, count_facets, filter_links, library_links
+from linkindex.web.topiclinks import topic_param, written_topic
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -77,7 +78,7 @@ class SearchParams:
         if params.q:
             pairs.append(("q", params.q))
         if params.topic:
-            pairs.append(("topic", params.topic))
+            pairs.append(("topic", topic_param(params.topic)))
         if params.site:
             pairs.append(("site", params.site))
         if params.status:
@@ -124,12 +125,12 @@ def choice(raw: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str |
     return value
 
 
-def search_params(raw: Mapping[str, str]) -> SearchParams:
-    """Check the search page's parameters."""
+def search_params(raw: Mapping[str, str], store: Store) -> SearchParams:
+    """Check the search page's parameters (a topic's short key read back, ``topiclinks``)."""
     query = (raw.get("q") or "").strip()  # its length is capped for every route (safety)
     return SearchParams(
         q=query,
-        topic=(raw.get("topic") or "").strip(),
+        topic=library_topic(store, raw.get("topic") or ""),
         site=choice(raw, "site", SITES),
         status=choice(raw, "status", STATUSES),
         page=whole_number(raw, "page", 1, 1, MAX_PAGE),
@@ -293,6 +294,11 @@ class TopicView:
         return list(dict.fromkeys(topics.label(rest) for rest in found if rest))
 
 
+def library_topic(store: Store, written: str) -> str:
+    """The topic a ``?topic=`` value names (``topiclinks.written_topic``)."""
+    return written_topic(written, (path for link in current_links(store) for path in link.topics))
+
+
 def topic_tree(store: Store) -> list[TopicNode[Any]]:
     """The taxonomy of the whole library with link counts."""
     return _tree(current_links(store))
@@ -318,7 +324,7 @@ def topic_view(store: Store, written: str) -> TopicView:
     The heading shown is the tree's heading whose whole path the topic names, if any.
     """
     links = current_links(store)
-    view = TopicView(tree=_tree(links), topic=written.strip())
+    view = TopicView(tree=_tree(links), topic=library_topic(store, written))
     if view.topic:
         chosen = _chosen(links, view.topic)
         named = topics.find(view.tree, view.topic)
@@ -355,7 +361,7 @@ def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Downloa
     from linkindex.snapshots import Images
 
     fmt = choice(raw, "format", tuple(export.FORMATS)) or "md"
-    topic = (raw.get("topic") or "").strip()
+    topic = library_topic(store, raw.get("topic") or "")
     query = (raw.get("q") or "").strip() or None
     if topic:
         _chosen(current_links(store), topic)
