@@ -257,6 +257,40 @@ def test_failures_are_outcomes(engine: Engine, proxy: Proxy) -> None:
     assert engine.fetch("ftp://example.com/file").outcome == "skipped"
 
 
+def test_a_failed_load_does_not_reach_into_the_next(
+    engine: Engine, proxy: Proxy, server: HTTPServer, site: str
+) -> None:
+    # Chromium commits its error page after Playwright has reported the failure, while
+    # the engine is already leaving the page for the next load; the next load, on
+    # another site at once, must find the page at rest.
+    proxy.names["refused.test"] = "127.0.0.1:9"
+    server.expect_request("/next").respond_with_data(
+        PAGE.format(title="next", text="loaded"), content_type="text/html"
+    )
+    for attempt in range(5):
+        assert engine.fetch("http://refused.test/").outcome == "error"
+        after = engine.fetch(f"http://{site}/next?{attempt}")
+        assert after.outcome == "ok", after.error
+        assert "loaded" in (after.body or b"").decode()
+
+
+def test_a_page_that_hangs_its_tab_costs_only_its_own_load(
+    engine: Engine, server: HTTPServer, site: str
+) -> None:
+    # A script that never yields keeps the page from being left: its tab is closed
+    # rather than loaded in again (where every later load would time out).
+    spinning = PAGE.format(title="busy", text="spins") + "<script>while (true) {}</script>"
+    server.expect_request("/busy").respond_with_data(spinning, content_type="text/html")
+    server.expect_request("/next").respond_with_data(
+        PAGE.format(title="next", text="loaded"), content_type="text/html"
+    )
+    hung = engine.fetch(f"http://{site}/busy")
+    assert (hung.outcome, hung.error) == ("error", f"timeout after {TIMEOUT:g}s")
+    after = engine.fetch(f"http://{site}/next")
+    assert after.outcome == "ok", after.error
+    assert "loaded" in (after.body or b"").decode()
+
+
 def test_a_chromium_that_crashed_is_started_again(
     engine: Engine, server: HTTPServer, site: str
 ) -> None:

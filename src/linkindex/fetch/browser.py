@@ -8,7 +8,9 @@ robots.txt → refused addresses (``Fetcher.admission``) → a browser page free
 every request of which passes ``fetch.interception`` (addresses, TLS, no images/media/
 fonts, per-site headers, robots.txt and the redirect limit for the page's own
 documents) → the challenge waited out → the rendered HTML. The whole load has
-``[browser] timeout`` seconds.
+``[browser] timeout`` seconds. After it the page is left for about:blank before its tab
+serves another load; a tab whose page cannot be left (a script that never yields) is
+closed instead.
 
 Chromium starts on the first ``fetch`` (one process per crawl; ``fetch.chromium`` finds
 it and makes its flags) and stops in ``aclose``; its profile is Playwright's temporary
@@ -62,6 +64,12 @@ READABLE = 300
 CLOSE_WAIT = 10.0
 #: A Chromium that crashed is started again at most this many times per crawl.
 RESTARTS = 5
+#: Longest wait for a page to be left for about:blank after its load; a tab that cannot
+#: be left in this time is closed rather than loaded in again.
+LEAVE_WAIT = 5.0
+#: Moves to about:blank made after a load, at most: one is the rule (one interrupted
+#: and then waited for is common); another is made only when one never lands.
+LEAVE_TRIES = 3
 
 #: Run in every page before its own scripts. Sockets (WebSocket, WebTransport, WebRTC)
 #: are not requests the interception can hold, so pages get none: reading a page's
@@ -192,8 +200,7 @@ class BrowserFetcher:
                     trip.attempts += 1
                     load = await self._load(tab, target, conditional)
             finally:
-                if tab.browser == self._starts:  # not a page of a Chromium that crashed
-                    self._tabs.put_nowait(tab)
+                await self._give_back(tab)
             trip.redirects += load.redirects
             if load.stop is not None and load.stop[0] == UNKNOWN_ROBOTS:
                 current = load.stop[1]  # a redirect to an origin whose robots.txt is unread
@@ -229,7 +236,6 @@ class BrowserFetcher:
                 load.stop = "error", f"timeout after {timeout:g}s"
         finally:
             self._interception.unwatch(tab.frame_id)
-            await self._blank(tab)
         return load
 
     async def _settle(self, tab: _Tab, load: Load, parsed: int) -> None:
@@ -270,12 +276,18 @@ class BrowserFetcher:
             [{"name": name, "value": value, "url": origin} for name, value in cookies.items()]
         )
 
-    async def _blank(self, tab: _Tab) -> None:
-        """Leave the page: its scripts and timers stop before the next load."""
-        try:
-            await tab.page.goto("about:blank", wait_until="domcontentloaded", timeout=5000)
-        except Exception:
+    async def _give_back(self, tab: _Tab) -> None:
+        """Put a tab back for the next load once it rests on about:blank; else close it."""
+        rested = tab.browser == self._starts and await _leave(tab.page)
+        if tab.browser != self._starts:  # a page of a Chromium that crashed: gone with it
             return
+        if rested:
+            self._tabs.put_nowait(tab)
+            return
+        self._opened -= 1  # the next load opens a fresh page instead
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(LEAVE_WAIT):
+                await tab.page.close()
 
     # -- results -----------------------------------------------------------------------
 
@@ -488,6 +500,38 @@ async def _close_if_popup(page: Any) -> None:
             await page.close()
     except Exception:
         return
+
+
+async def _leave(page: Any) -> bool:
+    """Leave the page for about:blank (its scripts and timers stop); whether it did.
+
+    A load can end while a navigation of its own is still on the way: the error page
+    Chromium commits after a navigation failed (Playwright's ``goto`` raised before it
+    came), or the page's own reload. Landing during the move to about:blank, it
+    interrupts it; the about:blank still commits after it, and if the tab went back at
+    once, that would be in the middle of the next load, whose ``goto`` then fails
+    "interrupted by another navigation to about:blank" (14 of 20 loads right after a
+    refused one did). So the tab is at rest only once about:blank's own document has
+    committed: nothing older commits after it, and no script of the page is left to
+    start another navigation.
+    """
+    try:
+        async with asyncio.timeout(LEAVE_WAIT):
+            for _try in range(LEAVE_TRIES):
+                with contextlib.suppress(Exception):
+                    await page.goto("about:blank", wait_until="domcontentloaded", timeout=0)
+                    return True
+                # Interrupted: wait for the move to land rather than start another one,
+                # which the first would interrupt in turn.
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(LEAVE_WAIT / LEAVE_TRIES):
+                        await page.wait_for_url(
+                            "about:blank", wait_until="domcontentloaded", timeout=0
+                        )
+                        return True
+    except TimeoutError:  # a page that will not let go (a hung renderer)
+        return False
+    return False
 
 
 async def _content(page: Any) -> str | None:
