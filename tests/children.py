@@ -1,4 +1,5 @@
-"""The environment of every process a test starts: it may not leave the machine either.
+"""The processes a test starts: their environment (they may not leave the machine either),
+how ``linkindex`` is run as one, and a look at what is left of them in /proc.
 
 The socket guard in ``conftest`` holds only inside the test process. A child (``linkindex
 crawl``, ``serve``, a browser) gets ``HTTP(S)_PROXY`` and ``ALL_PROXY`` pointing at a
@@ -11,7 +12,12 @@ proxied name itself, so no DNS look-up leaves the child either.
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 #: The proxy variables, in both spellings: the lower-case ones win for most programs.
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
@@ -40,3 +46,127 @@ def child_env(**extra: str) -> dict[str, str]:
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env.update(extra)
     return env
+
+
+def linkindex_env(home: Path) -> dict[str, str]:
+    """The environment of a linkindex child process: its own home, no way out."""
+    env = child_env(LINKINDEX_HOME=str(home), PYTHONUNBUFFERED="1")
+    env.pop("LINKINDEX_DEBUG", None)
+    return env
+
+
+def start(home: Path, *args: str) -> subprocess.Popen[str]:
+    """``linkindex ARGS`` in a new session (its pid is the session id)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "linkindex", *args],
+        env=linkindex_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def run(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``linkindex ARGS`` run to its end, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "linkindex", *args],
+        env=linkindex_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def process_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (None: no such process)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def session_members(session: int) -> list[int]:
+    """Live processes of a session (zombies aside)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = process_fields(int(entry.name))
+        if fields and fields[0] != "Z" and int(fields[3]) == session:
+            found.append(int(entry.name))
+    return found
+
+
+def children_of(pid: int) -> list[int]:
+    """Live child processes of ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = process_fields(int(entry.name))
+            if fields and fields[0] != "Z" and int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def wait_for(condition: object, timeout: float, what: str) -> None:
+    """Wait until ``condition()`` holds; AssertionError naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def leftovers(session: int, timeout: float = 5.0) -> list[str]:
+    """What is still running in ``session`` after ``timeout`` seconds (command lines)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not session_members(session):
+            return []
+        time.sleep(0.05)
+    lines = []
+    for pid in session_members(session):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        lines.append(f"{pid}: {cmdline.decode(errors='replace')}")
+        os.kill(pid, signal.SIGKILL)  # leave nothing behind for the next test either
+    return lines
+
+
+def many_notes(folder: Path, notes: int, links: int) -> Path:
+    """A notes folder big enough for the import to parse in worker processes for a while."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(notes):
+        parts = [f"---\ntitle: 笔记{n}\ncategory: 测试\n---\n"]
+        for section in range(4):
+            parts.append(f"\n# 主题{section}\n\n## 参考{n % 7}\n")
+            for i in range(links // 4):
+                parts.append(
+                    f"\nhttps://mp.weixin.qq.com/s/n{n}s{section}l{i}\n\n"
+                    f"显存优化与分布式训练的第{i}篇笔记 {n}\n\n"
+                    f"- 一条 *说明* 带着 `代码` 和 [链接](https://example.com/{n}/{i})\n"
+                )
+        (folder / f"2020-1-{n % 28 + 1}-note{n}.md").write_text("".join(parts), encoding="utf-8")
+    return folder
+
+
+def signal_when_workers_run(process: subprocess.Popen[str], sig: int, *, group: bool) -> None:
+    """Send ``sig`` once the command's worker processes have been at work for a moment."""
+    wait_for(
+        lambda: len(children_of(process.pid)) >= 2 or process.poll() is not None,
+        60,
+        "the command's worker processes",
+    )
+    time.sleep(0.2)  # the workers are parsing now
+    assert process.poll() is None, "the command finished before it could be interrupted"
+    assert len(children_of(process.pid)) >= 2, "the workers were gone before the signal"
+    if group:
+        os.killpg(process.pid, sig)  # a terminal's Ctrl-C reaches the whole group
+    else:
+        os.kill(process.pid, sig)

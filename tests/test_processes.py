@@ -18,7 +18,16 @@ from pathlib import Path
 
 import pytest
 
-import children
+from children import (
+    children_of,
+    leftovers,
+    many_notes,
+    process_fields,
+    run,
+    signal_when_workers_run,
+    start,
+    wait_for,
+)
 from linkindex import workers
 from linkindex.store import LibraryLock
 
@@ -27,128 +36,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def child_env(home: Path) -> dict[str, str]:
-    """The environment of a linkindex child process: its own home, no way out."""
-    env = children.child_env(LINKINDEX_HOME=str(home), PYTHONUNBUFFERED="1")
-    env.pop("LINKINDEX_DEBUG", None)
-    return env
-
-
-def start(home: Path, *args: str) -> subprocess.Popen[str]:
-    """``linkindex ARGS`` in a new session (its pid is the session id)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "linkindex", *args],
-        env=child_env(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def run(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "linkindex", *args],
-        env=child_env(home),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses
-    return raw[raw.rindex(")") + 2 :].split()
-
-
-def session_members(session: int) -> list[int]:
-    """Live processes of a session (zombies aside)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        fields = _stat(int(entry.name))
-        if fields and fields[0] != "Z" and int(fields[3]) == session:
-            found.append(int(entry.name))
-    return found
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields and fields[0] != "Z" and int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def wait_for(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def leftovers(session: int, timeout: float = 5.0) -> list[str]:
-    """What is still running in ``session`` after ``timeout`` seconds (command lines)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not session_members(session):
-            return []
-        time.sleep(0.05)
-    lines = []
-    for pid in session_members(session):
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-        except OSError:
-            continue
-        lines.append(f"{pid}: {cmdline.decode(errors='replace')}")
-        os.kill(pid, signal.SIGKILL)  # leave nothing behind for the next test either
-    return lines
-
-
-def many_notes(folder: Path, notes: int, links: int) -> Path:
-    """A notes folder big enough for the import to parse in worker processes for a while."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for n in range(notes):
-        parts = [f"---\ntitle: 笔记{n}\ncategory: 测试\n---\n"]
-        for section in range(4):
-            parts.append(f"\n# 主题{section}\n\n## 参考{n % 7}\n")
-            for i in range(links // 4):
-                parts.append(
-                    f"\nhttps://mp.weixin.qq.com/s/n{n}s{section}l{i}\n\n"
-                    f"显存优化与分布式训练的第{i}篇笔记 {n}\n\n"
-                    f"- 一条 *说明* 带着 `代码` 和 [链接](https://example.com/{n}/{i})\n"
-                )
-        (folder / f"2020-1-{n % 28 + 1}-note{n}.md").write_text("".join(parts), encoding="utf-8")
-    return folder
-
-
 @pytest.fixture
 def big_notes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield many_notes(tmp_path_factory.mktemp("big") / "notes", notes=400, links=12)
-
-
-def _kill_when_workers_run(process: subprocess.Popen[str], sig: int, *, group: bool) -> None:
-    wait_for(
-        lambda: len(children_of(process.pid)) >= 2 or process.poll() is not None,
-        60,
-        "the command's worker processes",
-    )
-    time.sleep(0.2)  # the workers are parsing now
-    assert process.poll() is None, "the command finished before it could be interrupted"
-    assert len(children_of(process.pid)) >= 2, "the workers were gone before the signal"
-    if group:
-        os.killpg(process.pid, sig)  # a terminal's Ctrl-C reaches the whole group
-    else:
-        os.kill(process.pid, sig)
 
 
 @pytest.mark.timeout(240)
@@ -156,7 +46,7 @@ def test_import_killed_mid_parse_leaves_nothing_and_the_next_writer_runs(
     home: Path, big_notes: Path
 ) -> None:
     process = start(home, "import", str(big_notes))
-    _kill_when_workers_run(process, signal.SIGKILL, group=False)
+    signal_when_workers_run(process, signal.SIGKILL, group=False)
     process.wait(10)
     assert leftovers(process.pid) == []
     started = time.monotonic()
@@ -175,7 +65,7 @@ def test_import_stops_on_ctrl_c_and_sigterm_with_one_line(
     home: Path, big_notes: Path, sig: int, code: int
 ) -> None:
     process = start(home, "import", str(big_notes))
-    _kill_when_workers_run(process, sig, group=True)
+    signal_when_workers_run(process, sig, group=True)
     asked = time.monotonic()
     out, err = process.communicate(timeout=30)
     assert time.monotonic() - asked < 2.0
@@ -260,7 +150,7 @@ def test_a_forked_child_never_holds_the_library_lock(home: Path, tmp_path: Path)
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
     child = int(done.stdout.strip())
     try:
-        assert _stat(child) is not None  # the forked child lives on
+        assert process_fields(child) is not None  # the forked child lives on
         lock = LibraryLock(home)
         lock.acquire()  # free at once: the child never held it
         assert lock.stale_pid is not None
@@ -296,7 +186,7 @@ def test_a_worker_dies_with_its_parent(tmp_path: Path) -> None:
     )
     assert process.stdout is not None
     pids = [int(p) for p in process.stdout.readline().split()]
-    assert len(pids) == 2 and all(_stat(p) for p in pids)
+    assert len(pids) == 2 and all(process_fields(p) for p in pids)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
     assert leftovers(process.pid) == []
@@ -310,7 +200,7 @@ def test_stop_pool_kills_running_work_at_once() -> None:
     workers.stop_pool(pool, kill=True)
     assert time.monotonic() - started < 5
     assert running.cancelled() or running.done()
-    assert _stat(pid) is None or _stat(pid)[0] == "Z"  # type: ignore[index]
+    assert process_fields(pid) is None or process_fields(pid)[0] == "Z"  # type: ignore[index]
 
 
 def test_a_lock_held_by_a_leftover_of_a_dead_writer_says_what_to_do(
