@@ -12,6 +12,7 @@ proxied name itself, so no DNS look-up leaves the child either.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -170,3 +171,22 @@ def signal_when_workers_run(process: subprocess.Popen[str], sig: int, *, group: 
         os.killpg(process.pid, sig)  # a terminal's Ctrl-C reaches the whole group
     else:
         os.kill(process.pid, sig)
+
+
+#: The line every command stopped by Ctrl-C or SIGTERM ends with (``cli.common.interrupted``).
+INTERRUPTED = re.compile(r"interrupted: (?P<kept>.+); run the same command again to go on")
+
+
+def interrupted_says(out: str, err: str) -> str:
+    """What a stopped command's one ``interrupted:`` line says it kept.
+
+    Asserts that the line is on stderr, alone of its kind, and that stdout says nothing
+    about the stop (it holds only what the command did), and there is no traceback.
+    """
+    assert "interrupted:" not in out and "run the same command again" not in out, out
+    assert "Traceback" not in out + err, err
+    said = [line for line in err.splitlines() if "interrupted" in line or "error:" in line]
+    assert len(said) == 1, err
+    found = INTERRUPTED.fullmatch(said[0])
+    assert found is not None, err
+    return found["kept"]

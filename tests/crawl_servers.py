@@ -15,6 +15,9 @@ from pathlib import Path
 from socketserver import StreamRequestHandler, ThreadingTCPServer
 from urllib.parse import urlsplit
 
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
 from linkindex.config import ArchiveSettings, CrawlSettings, Settings, SiteSettings
 from linkindex.models import to_iso, utc_now
 from linkindex.urls import host_of, site_of
@@ -38,6 +41,21 @@ enabled = false
 def fixture(name: str) -> bytes:
     """The bytes of a crawl fixture file."""
     return (FIXTURES / name).read_bytes()
+
+
+def slow_pages(delay: float = 0.3) -> HTTPServer:
+    """A started server whose article at ``/p`` (any query) takes ``delay`` seconds to
+    come: a crawl of a few dozen of them can be stopped in the middle."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    body = fixture("article.html")
+
+    def slow(request: Request) -> Response:
+        time.sleep(delay)
+        return Response(body, content_type="text/html")
+
+    server.expect_request("/p").respond_with_handler(slow)
+    server.start()
+    return server
 
 
 def add_links(store: object, urls: Iterable[str]) -> list[int]:

@@ -301,7 +301,7 @@ def test_missing_path_imports_nothing(lib: Store, notes: Path, tmp_path: Path) -
     assert known_roots(lib) == []
 
 
-def test_killed_import_leaves_a_consistent_library(
+def test_a_stopped_import_keeps_its_batches_and_says_how_far_it_got(
     lib: Store, notes: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importer, "BATCH", 2)
@@ -315,8 +315,9 @@ def test_killed_import_leaves_a_consistent_library(
         return real(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Store, "write_placements", dying)
-    with pytest.raises(KeyboardInterrupt):
-        import_paths(lib, [notes])
+    stopped = importer.import_notes(lib, home, [notes])
+    assert stopped.interrupted
+    assert (stopped.notes_read, stopped.notes_found, stopped.indexed) == (2, 7, None)
     assert lib.note_count() == 2  # the first batch is in, the second rolled back
     orphans = lib.conn.execute(
         "SELECT COUNT(*) FROM placements p LEFT JOIN notes n ON n.id=p.note_id WHERE n.id IS NULL"

@@ -4,9 +4,10 @@ Re-importing is idempotent and cheap: a file whose size and mtime are unchanged 
 read at all, one whose bytes hash the same is not parsed. A changed note replaces its
 placements; a link no note places any more is marked removed (never deleted, so its
 crawl history and snapshots stay), and gets its ``removed_at`` cleared if it comes back.
-Each note is written in its own transaction, and the final sweep that marks links
+Notes are written a batch per transaction, and the final sweep that marks links
 removed is idempotent, so a killed import leaves a consistent library that the next
-import completes.
+import completes. Ctrl-C (or SIGTERM, which the CLI turns into one) stops an import
+between two batches: it returns what it wrote, ``interrupted`` set, without the sweep.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class ImportSummary:
     warnings: list[str] = field(default_factory=list)  # a file that failed, a part not read
     roots: list[str] = field(default_factory=list)
     indexed: int | None = None  # documents the index refresh wrote (None: not refreshed)
+    notes_found: int = 0  # note files in the paths, whether read, unchanged or failed
+    interrupted: bool = False  # Ctrl-C stopped it: the counts say what was written
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -83,12 +86,15 @@ def import_notes(
 ) -> ImportSummary:
     """Import notes (``import_paths``), then bring the library's search index up to date.
 
-    ``summary.indexed`` says how many documents the refresh wrote.
+    ``summary.indexed`` says how many documents the refresh wrote. A stopped import
+    (``summary.interrupted``) leaves the index to the next command that writes, which
+    catches it up first.
     """
     from linkindex import indexing
 
     summary = import_paths(store, paths, clock=clock, workers=workers)
-    summary.indexed = indexing.refresh(store, home)
+    if not summary.interrupted:
+        summary.indexed = indexing.refresh(store, home)
     return summary
 
 
@@ -103,19 +109,27 @@ def import_paths(
     one such line, and the rest is imported. ``workers`` parse
     processes are used when many notes changed (default: one per CPU; 1 = none).
 
+    Ctrl-C stops it between two batches of notes: the summary then says what was
+    written, with ``interrupted`` set, and the next import goes on from there.
+
     Raises:
         NotFoundError: a path does not exist (nothing is imported then).
     """
     roots = resolve_paths(paths)
     job = _Import(store, to_iso(clock()), roots)
-    listed = [(root, _note_files(root) if root.is_dir() else [root]) for root in roots]
-    with store.transaction():  # a folder without notes is not one `update` should re-read
-        store.add_import_roots(str(root) for root, files in listed if files)
-    for root, files in listed:
-        with _parsed(job.read(files), workers) as prepared:
-            job.write(prepared)
-        if root.is_dir():
-            job.remove_vanished(root)
+    try:
+        listed = [(root, _note_files(root) if root.is_dir() else [root]) for root in roots]
+        job.summary.notes_found = len({file for _root, files in listed for file in files})
+        with store.transaction():  # a folder without notes is not one `update` should re-read
+            store.add_import_roots(str(root) for root, files in listed if files)
+        for root, files in listed:
+            with _parsed(job.read(files), workers) as prepared:
+                job.write(prepared)
+            if root.is_dir():
+                job.remove_vanished(root)
+    except KeyboardInterrupt:  # the batches written are kept; the sweep waits for next time
+        job.summary.interrupted = True
+        return job.finish(sweep=False)
     return job.finish()
 
 
@@ -267,10 +281,12 @@ class _Import:
         self.summary.notes_failed += 1
         self.summary.warnings.append(f"skipped {file}: {why}")
 
-    def finish(self) -> ImportSummary:
-        """Mark links no note places any more as removed; settle the counts."""
-        with self.store.transaction():
-            removed = set(self.store.sweep_removed_links(at=self.now))
+    def finish(self, *, sweep: bool = True) -> ImportSummary:
+        """Mark links no note places any more as removed (with ``sweep``); settle the counts."""
+        removed: set[int] = set()
+        if sweep:
+            with self.store.transaction():
+                removed = set(self.store.sweep_removed_links(at=self.now))
         summary = self.summary
         summary.links_new = len(self.new - removed)
         summary.links_removed = len(removed)

@@ -71,8 +71,10 @@ def update(
         progress: called after each fetched link.
 
     Returns:
-        The summary. A Ctrl-C during the crawl returns ``status="interrupted"``; any other
-        failure marks the run ``failed`` and is raised.
+        The summary. Ctrl-C (or SIGTERM, which the CLI turns into one) at any stage
+        returns ``status="interrupted"``, with what the stages did before it (a stopped
+        import or crawl says how far it got); any other failure marks the run ``failed``
+        and is raised.
     """
     from linkindex.importer import resolve_paths
     from linkindex.store import LibraryLock, Store
@@ -102,9 +104,8 @@ def _update(
     summary = UpdateSummary(run_id=run_id, status="running", roots=[str(p) for p in roots])
     try:
         _stages(store, home, settings, clock, progress, summary, roots, started_iso=to_iso(started))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # outside the import and the crawl, which stop by themselves
         summary.status = "interrupted"
-        raise
     except BaseException as exc:
         summary.status, summary.error = "failed", f"{type(exc).__name__}: {exc}"
         raise
@@ -135,6 +136,9 @@ def _stages(
     summary.imported = _plain(imported)
     store.record_import_events(summary.run_id, since=started_iso, at=clock())
     summary.timings["import"] = round(time.monotonic() - tick, 3)
+    if imported.interrupted:
+        summary.status = "interrupted"
+        return
 
     tick = time.monotonic()
     plan = due_plan(store, settings, clock=clock, limit=0)

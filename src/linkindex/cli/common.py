@@ -10,10 +10,10 @@ import re
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -182,6 +182,31 @@ def interrupted_code() -> int:
     return EXIT_TERMINATED if _terminated else EXIT_INTERRUPTED
 
 
+def interrupted(kept: str) -> NoReturn:
+    """End a command that Ctrl-C or SIGTERM stopped: one line on stderr, exit 130 or 143.
+
+    Every stopped command ends with the same line, after whatever it printed on stdout
+    about the work it did: ``interrupted: KEPT; run the same command again to go on``.
+    ``kept`` says what of that work the library keeps, in the user's words
+    (``120 of 400 links crawled are kept``).
+    """
+    code = interrupted_code()
+    say(f"interrupted: {kept}; run the same command again to go on", err=True)
+    raise typer.Exit(code)
+
+
+def links_kept(done: int, total: int) -> str:
+    """What a stopped crawl keeps, for ``interrupted``."""
+    return f"{done} of {total} links crawled are kept"
+
+
+def notes_kept(imported: Mapping[str, Any]) -> str:
+    """What a stopped import keeps, for ``interrupted``, from its summary's ``to_dict()``:
+    the notes it read and those it found unchanged, of all it found."""
+    done = imported.get("notes_read", 0) + imported.get("notes_unchanged", 0)
+    return f"{done} of {imported.get('notes_found', 0)} notes imported are kept"
+
+
 def _stop_listening() -> None:
     """After the first Ctrl-C/SIGTERM the command is stopping: further ones change nothing."""
     for number in (signal.SIGINT, signal.SIGTERM):
@@ -216,12 +241,15 @@ def threading_is_main() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
+def command(
+    name: str | None = None, *, kept: str = "nothing is changed", **kwargs: Any
+) -> Callable[[F], F]:
     """Register a command whose LinkindexErrors become one-line messages and exit codes.
 
     A UserError exits 1, any other failure 2 (``LINKINDEX_DEBUG=1`` shows the traceback).
-    Ctrl-C exits 130 and SIGTERM 143, after the command's own cleanup has run, with one
-    line and no traceback.
+    Ctrl-C exits 130 and SIGTERM 143, after the command's own cleanup has run, with the
+    one ``interrupted`` line and no traceback; ``kept`` is what that line says the
+    library keeps when the command itself did not say more.
     """
 
     def decorate(func: F) -> F:
@@ -238,7 +266,7 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
                 os.dup2(devnull, sys.stdout.fileno())
                 raise typer.Exit(0) from None
             except KeyboardInterrupt:
-                fail("interrupted; run the same command again to resume", code=interrupted_code())
+                interrupted(kept)
             except UserError as exc:
                 fail(str(exc), code=EXIT_USER)
             except LinkindexError as exc:

@@ -16,8 +16,9 @@ from linkindex.cli.common import (
     command,
     echo_json,
     human_size,
-    interrupted_code,
+    interrupted,
     is_tty,
+    links_kept,
     load_settings,
     open_store,
     resolve_home,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from linkindex.store import LinkRecord, Store
 
 
-@command("crawl")
+@command("crawl", kept="the links crawled before the stop are kept")
 def crawl_command(
     due: Annotated[
         bool, typer.Option("--due/--all", help="Only links that are due (default), or all.")
@@ -132,7 +133,7 @@ def crawl_command(
         if summary.indexed is not None:
             say(f"index: {summary.indexed} links written")
     if summary.interrupted:
-        raise typer.Exit(interrupted_code())
+        interrupted(links_kept(summary.done, summary.total))
 
 
 def _overrides(settings: Settings, concurrency: int | None, interval: float | None) -> Settings:
@@ -229,8 +230,6 @@ def summary_lines(summary: CrawlSummary, *, due_only: bool = True) -> list[str]:
             f"{summary.deferred} left for later: their host is resting after it blocked us"
             + (f" ({', '.join(summary.cooled_hosts)})" if summary.cooled_hosts else "")
         )
-    if summary.interrupted:
-        lines.append("interrupted; run the same command again to carry on")
     return lines
 
 

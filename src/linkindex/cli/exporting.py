@@ -27,7 +27,7 @@ _FORMAT_NAMES = "md, html, opml, csv, json, netscape, epub"
 IMAGES_MAX_BYTES = 100_000_000
 
 
-@command("export")
+@command("export", kept="nothing is written")
 def export_command(
     fmt: Annotated[
         str | None,

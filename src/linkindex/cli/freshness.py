@@ -14,9 +14,11 @@ from linkindex.cli.common import (
     JsonOption,
     command,
     echo_json,
-    interrupted_code,
+    interrupted,
     is_tty,
+    links_kept,
     load_settings,
+    notes_kept,
     open_store,
     resolve_home,
     say,
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from linkindex.update import UpdateSummary
 
 
-@command("update")
+@command("update", kept="the stages done before the stop are kept")
 def update_command(
     paths: Annotated[
         list[Path] | None,
@@ -63,8 +65,21 @@ def update_command(
         for line in _summary_lines(summary):
             say(line)
     if summary.status == "interrupted":
-        say("interrupted: run `linkindex update` again to carry on", err=True)
-        raise typer.Exit(interrupted_code())
+        interrupted(_kept(summary))
+
+
+def _kept(summary: UpdateSummary) -> str:
+    """What a stopped update keeps: as far as the stage it stopped in got."""
+    imported, crawled = summary.imported, summary.crawled
+    if imported.get("interrupted"):
+        return notes_kept(imported)
+    if crawled.get("interrupted"):
+        return f"the notes imported and {links_kept(crawled['done'], crawled['total'])}"
+    if not imported:
+        return "the notes imported before the stop are kept"
+    if not crawled:
+        return "the notes imported are kept"
+    return "the notes imported and the links crawled are kept"
 
 
 def _progress_printer() -> Callable[[CrawlProgress], None]:

@@ -13,6 +13,8 @@ from linkindex.cli.common import (
     command,
     echo_json,
     human_size,
+    interrupted,
+    notes_kept,
     open_store,
     resolve_home,
     say,
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 EMPTY_HINT = "the library has no notes yet; fill it with `linkindex import NOTES_DIR`"
 
 
-@command("import")
+@command("import", kept="the notes imported before the stop are kept")
 def import_command(
     paths: Annotated[
         list[Path],
@@ -58,6 +60,9 @@ def import_command(
     library = resolve_home(home)
     with LibraryLock(library), open_store(library, create=True) as store:
         summary = import_notes(store, library, roots)
+    if summary.interrupted:
+        _show(summary, as_json)
+        interrupted(notes_kept(summary.to_dict()))
     if not (summary.notes_read or summary.notes_unchanged or summary.notes_failed) and not (
         summary.notes_removed
     ):
@@ -65,14 +70,7 @@ def import_command(
             f"no Markdown notes (.md, .markdown) in {', '.join(summary.roots)}; "
             "name the folder that holds your notes, or a note file"
         )
-    if as_json:
-        echo_json(summary.to_dict())
-    else:
-        for line in summary_lines(summary):
-            say(line)
-        say(f"index: {summary.indexed} links written")
-    for warning in summary.warnings:
-        say(f"warning: {warning}", err=True)
+    _show(summary, as_json)
     if summary.notes_failed and not (
         summary.notes_read or summary.notes_unchanged or summary.notes_removed
     ):
@@ -80,6 +78,19 @@ def import_command(
             f"none of the {summary.notes_failed} note files could be imported (see the "
             "warnings above); convert them to UTF-8 Markdown, or name other files"
         )
+
+
+def _show(summary: ImportSummary, as_json: bool) -> None:
+    """The summary on stdout (lines or JSON), its warnings on stderr."""
+    if as_json:
+        echo_json(summary.to_dict())
+    else:
+        for line in summary_lines(summary):
+            say(line)
+        if summary.indexed is not None:
+            say(f"index: {summary.indexed} links written")
+    for warning in summary.warnings:
+        say(f"warning: {warning}", err=True)
 
 
 def summary_lines(summary: ImportSummary) -> list[str]:

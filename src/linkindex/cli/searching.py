@@ -13,6 +13,7 @@ from linkindex.cli.common import (
     JsonOption,
     command,
     echo_json,
+    interrupted,
     is_tty,
     open_store,
     resolve_home,
@@ -173,7 +174,7 @@ def related_command(
             typer.echo(line)  # printable already, and it may carry our colours
 
 
-@command("index")
+@command("index", kept="the search index is kept as it was last written")
 def index_command(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Rebuild the whole index from the store.")
@@ -236,7 +237,12 @@ def doctor_command(
 
     library = resolve_home(home)
     with open_store(library) as store:
-        found = checkup(store, library, repair=repair)
+        try:
+            found = checkup(store, library, repair=repair)
+        except KeyboardInterrupt:
+            interrupted(
+                "the repairs made before the stop are kept" if repair else "nothing is changed"
+            )
     check, problems = found.index, found.problems
     if json_output:
         echo_json(
