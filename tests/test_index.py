@@ -223,10 +223,13 @@ def test_an_index_without_recorded_words_is_rebuilt_on_new_words(
         assert ix.state().words is not None
 
 
-def test_an_index_of_documents_made_another_way_is_rebuilt(library: Store, home: Path) -> None:
-    with folder.LinkIndex(folder.index_dir(home)) as ix:  # topic keys made the old way
+@pytest.mark.parametrize("made", ["1", "2"])  # topic keys made an older way
+def test_an_index_of_documents_made_another_way_is_rebuilt(
+    library: Store, home: Path, made: str
+) -> None:
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
         state = ix.state()
-        state.documents = "1"
+        state.documents = made
         writer = ix.writer()
         folder.write_state(writer, state)
         writer.commit()

@@ -59,10 +59,10 @@ class SearchResults:
 # -- the query language ----------------------------------------------------------------
 
 
-def _exact(name: str, value: str) -> queries.Exact:
+def _exact(name: str, value: str) -> queries.Filter:
     value = value.strip()
     if name == "topic":
-        return queries.Exact("topic", topics.key(value))
+        return queries.Topic(value)  # its key depends on the index's headings
     folded = analysis.fold(value)
     known = SITES if name == "site" else STATUSES
     if folded not in known:
@@ -95,7 +95,7 @@ def parse_query(text: str) -> queries.QuerySpec:
             continue
         if minus or negate_next:
             spec.excluded.append(clause)
-        elif isinstance(clause, queries.Exact) and not join_next:
+        elif isinstance(clause, queries.Exact | queries.Topic) and not join_next:
             spec.filters.append(clause)
         elif join_next:
             spec.groups[-1].append(clause)
@@ -244,7 +244,12 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> lis
         fewer = [f for i, f in enumerate(spec.filters) if i != position]
         wider = queries.QuerySpec(spec.groups, spec.excluded, fewer, spec.since)
         if searching.count(searcher, wider, cut):
-            suggestions.append(f"without {dropped.field}:{dropped.value}")
+            shown = (
+                _show(dropped)
+                if isinstance(dropped, queries.Topic)
+                else f"{dropped.field}:{dropped.value}"
+            )
+            suggestions.append(f"without {shown}")
     if spec.since:
         wider = queries.QuerySpec(spec.groups, spec.excluded, spec.filters, None)
         if searching.count(searcher, wider, cut):
@@ -259,6 +264,8 @@ def _respec(parsed: queries.QuerySpec, options: queries.QuerySpec) -> queries.Qu
 
 
 def _show(clause: queries.Clause) -> str:
+    if isinstance(clause, queries.Topic):
+        return f'topic:"{clause.text}"'
     if isinstance(clause, queries.Exact):
         return f'{clause.field}:"{clause.value}"'
     text = f'"{clause.text}"' if clause.phrase else clause.text
