@@ -56,7 +56,7 @@ def refresh(
             # An index written by another version of linkindex is rebuilt below.
             current = ix.is_current()
             state = ix.state() if current else folder.IndexState()
-            current = current and state.documents == documents.FORMAT
+            current = current and state.made_here
             if current and state.vocabulary == analysis.fingerprint(words):
                 if chunk is not None and state.words is not None:
                     return _update_in_chunks(store, ix, words, state, seq, chunk, keep_going)
@@ -415,6 +415,11 @@ def check(store: Store, home: Path) -> IndexCheck:
         found.ok = False
         return found
     found.index_links, found.index_seq = len(indexed), state.change_seq
+    if not state.made_here:
+        found.problems.append(
+            "the index's documents were made by another version of linkindex; "
+            "`linkindex index` rebuilds it"
+        )
     if not dictionary.exists():
         found.problems.append(f"the query dictionary {dictionary.name} is missing")
     if state.change_seq > found.store_seq:

@@ -135,6 +135,18 @@ def _open(home: Path, store: Store | None) -> folder.LinkIndex:
 _EMPTY = "nothing to search in {home}; fill it with `linkindex import NOTES_DIR`"
 
 
+def _state(searcher: Any, home: Path) -> folder.IndexState:
+    """The open index's state; an index made another way is not searched (it would answer
+    some queries the old way, a topic's say) until ``linkindex index`` rebuilt it."""
+    state = folder.read_state(searcher)
+    if state.links and not state.made_here:
+        raise UserError(
+            f"the search index in {home} was made by another version of linkindex; "
+            "run `linkindex index` to rebuild it"
+        )
+    return state
+
+
 def _filters(
     spec: queries.QuerySpec,
     *,
@@ -180,7 +192,7 @@ def search(
 
             store = closing.enter_context(Store(home, create=False))
         with _open(home, store) as ix, ix.searcher() as searcher:
-            state = folder.read_state(searcher)
+            state = _state(searcher, home)
             if state.links == 0:
                 raise EmptyLibraryError(_EMPTY.format(home=home))
             with folder.query_segmenter(ix.dictionary_path(state)) as segmenter:
@@ -379,7 +391,7 @@ def related(home: Path, url: str, *, limit: int = 10) -> list[Hit]:
             raise NotFoundError(f"{url} is not in the library; `linkindex search` finds links")
         (record,) = store.link_records([link_id])
         with _open(home, store) as ix, ix.searcher() as searcher:
-            dictionary = ix.dictionary_path(folder.read_state(searcher))
+            dictionary = ix.dictionary_path(_state(searcher, home))
             with folder.query_segmenter(dictionary) as segmenter:
                 page = record.page
                 body = (page.text if page else "")[:20000]

@@ -27,7 +27,7 @@ from whoosh import scoring
 
 from linkindex import analysis
 from linkindex.errors import EmptyLibraryError, StoreError
-from linkindex.index.documents import schema
+from linkindex.index.documents import FORMAT, schema
 
 INDEX_DIR = "index"
 DICTIONARY_PREFIX = "dictionary-"
@@ -256,6 +256,15 @@ class IndexState:
     analyzer: str = ""  # analysis.ANALYZER_VERSION of the segmentation
     words: dict[str, int] | None = None  # the words added to jieba's (None: not recorded)
     documents: str = ""  # documents.FORMAT of the documents ("": before it was recorded)
+
+    @property
+    def made_here(self) -> bool:
+        """Whether its documents are made the way this linkindex makes them (``FORMAT``).
+
+        An index whose documents were made another way answers some queries differently
+        (a topic's key, say): it is searched only after a refresh rebuilt it.
+        """
+        return self.documents == FORMAT
 
 
 #: Where a reader keeps the state read through it (a search process keeps its reader
