@@ -35,6 +35,7 @@ HOSTS = (
     "img-blog.csdnimg.cn",
     "blog.example.com",
     "cdn.example.org",
+    "raw.githubusercontent.com",
     "news.example.com",
     "archive.example.org",
 )
@@ -182,6 +183,45 @@ def test_wechat_figures_are_the_real_pictures_in_order(db: Store, home: Path, we
     assert all(seen.headers["Accept"].startswith("image/") for seen in image_requests)
 
 
+def test_a_post_made_only_of_pictures_keeps_them(db: Store, home: Path, web: Web) -> None:
+    url = "http://mp.weixin.qq.com/s/Pic9k"
+    web.page(url, (FIGURES / "wechat_pictures.html").read_bytes())
+    pictures = {
+        "/mmbiz_png/Pic9kLayers01/640": png(1080, 1920, (20, 20, 60)),
+        "/mmbiz_png/Pic9kSram02/640": png(1080, 1920, (20, 60, 20)),
+        "/mmbiz_jpg/Pic9kHbm03/640": jpeg_header(1080, 1920),
+    }
+    for target, body in pictures.items():
+        web.routes[("mmbiz.qpic.cn", target)] = body
+    (link_id,) = add_links(db, [url])
+    summary = run(db, home)
+    assert summary.counts == {"ok": 1}
+    assert [sha for _url, sha, *_ in stored(db, link_id)] == [
+        content_hash(body) for body in pictures.values()
+    ]
+    (record,) = db.link_records([link_id])
+    assert record.page is not None
+    # the article is its pictures; the frame around them is not stored as its text
+    assert (record.page.extractor, record.page.text) == ("wechat", "")
+    assert record.page.title == "一图看懂 GPU 的存储层次"
+
+
+def test_a_post_made_only_of_pictures_is_kept_for_the_browser_too(home: Path) -> None:
+    """Its snapshot is kept when the crawl may still try the browser on pages without
+    text: the extractor found the article in its pictures."""
+    from linkindex.crawl.extraction import extract_and_keep, scripted
+
+    body = (FIGURES / "wechat_pictures.html").read_bytes()
+    headers = {"content-type": "text/html; charset=utf-8"}
+    url = "https://mp.weixin.qq.com/s/Pic9k"
+    page, snapshot = extract_and_keep(str(home), body, url, headers, content_hash(body), False)
+    assert (page.extractor, len(page.figures)) == ("wechat", 3)
+    assert snapshot is not None and snapshot.hash == content_hash(body)
+    assert not scripted(page, headers, body)
+    # the same page with neither text nor figures is one whose scripts may write it
+    assert scripted(replace(page, figures=[]), headers, body)
+
+
 def with_site(chosen: Settings, site: str, **values: Any) -> Settings:
     return replace(chosen, sites={**chosen.sites, site: SiteSettings(**values)})
 
@@ -221,6 +261,76 @@ def test_placeholder_bytes_for_many_addresses_are_never_kept(
         "refused"
     }
     assert db.image_stats()["images"] == 0
+    # the crawl's summary says so, for the first article's figures too (they looked like
+    # figures until the second article's showed the same bytes)
+    assert (summary.figures.stored, summary.figures.refused) == (0, 6)
+    assert summary.figures.new_bytes == 0
+
+
+WORDS = "<p>" + "This repository implements activation-aware weight quantization. " * 4 + "</p>"
+
+
+def test_one_diagram_shown_by_several_repositories_is_kept(db: Store, home: Path, web: Web) -> None:
+    """raw.githubusercontent.com serves the same file of three repositories: one figure
+    shared (the same name), not a placeholder."""
+    diagram = png(640, 360, (12, 34, 56))
+    pages = []
+    for repo in ("awq", "smoothquant", "tinychat"):
+        address = f"http://raw.githubusercontent.com/mit-han-lab/{repo}/main/figures/overview.png"
+        figure = f'<p><img src="{address}" alt="overview"></p>'
+        pages.append(f"http://news.example.com/{repo}")
+        web.page(pages[-1], document(repo, WORDS + figure + WORDS))
+        web.routes[_key(address)] = diagram
+    ids = add_links(db, pages)
+    summary = run(db, home)
+    assert [[sha for _url, sha, *_ in stored(db, link_id)] for link_id in ids] == [
+        [content_hash(diagram)]
+    ] * 3
+    assert Images(home).exists(content_hash(diagram))
+    assert db.placeholder_hashes() == set()
+    assert summary.figures.to_dict() == {
+        "stored": 3,
+        "new_bytes": len(diagram),
+        "failed": 0,
+        "refused": 0,
+        "placeholders": [],
+    }
+
+
+def test_a_large_picture_under_new_addresses_is_no_placeholder(
+    db: Store, home: Path, web: Web
+) -> None:
+    """An account's banner re-uploaded in each article: unrelated addresses, the same
+    bytes, but a picture far larger than any placeholder is a picture."""
+    banner = jpeg_header(1080, 1440, filler=300_000)
+    pages = []
+    for number in range(3):
+        address = f"http://mmbiz.qpic.cn/mmbiz_jpg/Bn{number}nerX{number}/640?wx_fmt=jpeg"
+        pages.append(f"http://news.example.com/banner{number}")
+        web.page(pages[-1], document(f"第 {number} 期", WORDS + f'<p><img src="{address}"></p>'))
+        web.routes[_key(address)] = banner
+    ids = add_links(db, pages)
+    summary = run(db, home)
+    assert [len(stored(db, link_id)) for link_id in ids] == [1, 1, 1]
+    assert (summary.figures.stored, summary.figures.placeholders) == (3, [])
+
+
+@pytest.mark.parametrize(
+    ("address", "name"),
+    [
+        ("https://mmbiz.qpic.cn/mmbiz_png/Zq3kArch01/640?wx_fmt=png", "zq3karch01"),
+        ("https://mmbiz.qpic.cn/sz_mmbiz_jpg/Yw8pB/0?wx_fmt=jpeg", "yw8pb"),
+        ("https://raw.githubusercontent.com/o/awq/main/figures/overview.png", "overview.png"),
+        ("https://img-blog.csdnimg.cn/20210601093001123.png", "20210601093001123.png"),
+        ("https://pic1.zhimg.com/80/v2-loss0001_720w.jpg", "v2-loss0001_720w.jpg"),
+        ("https://img.example.com/photos/1280x720", "photos"),
+        ("https://img.example.com/123/456", "/123/456"),
+    ],
+)
+def test_the_name_a_figure_address_gives_its_picture(address: str, name: str) -> None:
+    from linkindex.crawl.figures import picture_name
+
+    assert picture_name(address) == name
 
 
 def test_a_shipped_placeholder_is_refused_at_once(

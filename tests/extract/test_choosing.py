@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from linkindex.models import Figure
 
 Read = Callable[[str], bytes]
 ZVIDEO = "https://www.zhihu.com/zvideo/1623456789012345678"
+FIGURES = Path(__file__).resolve().parents[1] / "fixtures" / "figures"
+HTML = {"content-type": "text/html; charset=utf-8"}
 
 
 @pytest.mark.parametrize(
@@ -80,6 +83,57 @@ def test_a_site_page_without_main_text_falls_back_to_the_generic_extractor(
     assert page.figures == [
         Figure("https://pic1.zhimg.com/v2-flashattention-tiling_720w.jpg", 2, "分块计算示意图")
     ]
+
+
+def test_a_post_made_only_of_pictures_keeps_the_site_page_and_its_figures() -> None:
+    page = extract_page(
+        (FIGURES / "wechat_pictures.html").read_bytes(),
+        url="https://mp.weixin.qq.com/s/Pic9k",
+        headers=HTML,
+    )
+    assert (page.verdict, page.extractor) == ("ok", "wechat")
+    assert "text_fallback_from" not in page.extra
+    # the site found its article: neither the frame around it (title, author, account,
+    # date, the QR code's 微信扫一扫 / 关注该公众号) nor the related articles below it (one
+    # quoting 链接已过期, a message of gone articles) replace it or judge it
+    assert page.text == ""
+    assert (page.title, page.author, page.account) == (
+        "一图看懂 GPU 的存储层次",
+        "王磊",
+        "大模型推理笔记",
+    )
+    assert page.figures == [
+        Figure("http://mmbiz.qpic.cn/mmbiz_png/Pic9kLayers01/640?wx_fmt=png&from=appmsg", 0),
+        Figure("http://mmbiz.qpic.cn/mmbiz_png/Pic9kSram02/640?wx_fmt=png", 0),
+        Figure("http://mmbiz.qpic.cn/mmbiz_jpg/Pic9kHbm03/640?wx_fmt=jpeg", 0),
+    ]
+
+
+def test_a_zhihu_article_of_pictures_is_no_login_wall() -> None:
+    page = extract_page(
+        (FIGURES / "zhihu_pictures.html").read_bytes(),
+        url="https://zhuanlan.zhihu.com/p/4567890",
+        headers=HTML,
+    )
+    assert (page.verdict, page.extractor, page.text) == ("ok", "zhihu", "")
+    assert page.title == "混合精度训练速查表（长图）"
+    assert [figure.url for figure in page.figures] == [
+        "https://pic1.zhimg.com/v2-cheat001_r.jpg",
+        "https://pic3.zhimg.com/v2-cheat002_b.png",
+    ]
+
+
+def test_the_sites_frame_is_no_text() -> None:
+    """A WeChat video post: ``#js_content`` holds neither text nor figures, and all the
+    generic extractor finds is the frame around it, which is not the page's text."""
+    page = extract_page(
+        (FIGURES / "wechat_video.html").read_bytes(),
+        url="https://mp.weixin.qq.com/s/Vid3k",
+        headers=HTML,
+    )
+    assert (page.verdict, page.extractor, page.text, page.figures) == ("ok", "wechat", "", [])
+    assert "text_fallback_from" not in page.extra
+    assert page.title == "三分钟看懂 KV Cache（视频）"
 
 
 def test_the_site_extractor_keeps_pages_it_reads_and_pages_it_judges(page_bytes: Read) -> None:

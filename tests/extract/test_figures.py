@@ -13,6 +13,7 @@ from linkindex.extract.document import block_text, by_id, parse_html
 from linkindex.extract.figures import figure_url, mark, place
 from linkindex.extract.github import page_from_api
 from linkindex.models import Page, paragraphs
+from linkindex.printable import printable
 
 FIGURES = Path(__file__).resolve().parents[1] / "fixtures" / "figures"
 HTML = {"content-type": "text/html; charset=utf-8"}
@@ -187,6 +188,21 @@ def test_place_puts_a_figure_before_the_paragraph_it_opens() -> None:
         ('<img src="a.png" data-src="b.png">', "https://example.com/p/b.png"),
         ('<img src="data:image/svg+xml,x" data-actualsrc="c.jpg">', "https://example.com/p/c.jpg"),
         ('<img srcset="s.jpg 1x, l.jpg 2x">', "https://example.com/p/l.jpg"),
+        # a comma inside an address (Cloudinary's transformations) does not end it
+        (
+            '<img srcset="https://res.example.net/w_300,h_200,c_fill/d.jpg 300w, '
+            'https://res.example.net/w_900,h_600,c_fill/d.jpg 900w">',
+            "https://res.example.net/w_900,h_600,c_fill/d.jpg",
+        ),
+        (
+            '<img srcset="/d.jpg?w=900,h=600 900w,/d.jpg?w=300,h=200 300w">',
+            "https://example.com/d.jpg?w=900,h=600",
+        ),
+        ('<img srcset="e.png, e@3x.png 3x, e@2x.png 2x">', "https://example.com/p/e@3x.png"),
+        ('<img srcset="a.png,, b.png 2x,">', "https://example.com/p/b.png"),
+        # a candidate whose descriptor is not valid is dropped, as browsers drop it
+        ('<img srcset="big.png 2y, small.png 1x">', "https://example.com/p/small.png"),
+        ('<img srcset="f.png 100w (wide), g.png 50w">', "https://example.com/p/g.png"),
         ('<img src="//cdn.example.com/x.webp">', "https://cdn.example.com/x.webp"),
         ('<img src="/pixel.gif" width="1" height="1">', None),
         ('<img src="https://img.shields.io/badge/ci-passing-green">', None),
@@ -214,3 +230,102 @@ def test_an_archive_copys_relative_figures_resolve_against_the_original_page() -
     assert (
         cnblogs.figures[1].url == "https://www.cnblogs.com/images/cnblogs_com/zhanggong/padding.png"
     )
+
+
+def test_a_paragraph_of_control_characters_moves_no_figure() -> None:
+    """lxml keeps ``&#x1b;`` and friends; the page text leaves without them, and each
+    figure still follows the paragraph the reader shows before it."""
+    source = (FIGURES / "wechat.html").read_text(encoding="utf-8")
+    heading = '<h2><span style="color: rgb(0, 112, 192);">一、'
+    noise = "<p>&#x1b;[0m</p><p>&#x7;</p><p>&#xfffe;</p><p>\u200b</p>"
+    page = extract_page(
+        source.replace(heading, noise + heading).encode(),
+        url="https://mp.weixin.qq.com/s/Fig123",
+        headers=HTML,
+    )
+    assert "\x1b" not in page.text and "[0m" not in page.text
+    assert_follows(page, ["大模型推理的延迟主要花", "自回归生成时，第 t 步", "FlashAttent"])
+
+
+def test_place_counts_the_paragraphs_of_the_cleaned_text() -> None:
+    doc = parse_html('<img src="/a.png"><img src="/b.png">')
+    a, b = doc.body
+    text = f"One\n\n\x1b[0m\x07\n\nTwo\r\rThree {mark(0)}\n\n\ufffe\n\nFour {mark(1)}"
+    clean, figures = place(text, [a, b], base_url="https://example.com/post")
+    assert paragraphs(clean) == ["One", "Two", "Three", "Four"]
+    assert clean == printable(clean)
+    assert [(f.url, f.after) for f in figures] == [
+        ("https://example.com/a.png", 3),
+        ("https://example.com/b.png", 4),
+    ]
+
+
+BASE_PAGE = (
+    "<html><head>{head}<title>Loss curves</title></head><body><article><h1>Loss curves</h1>"
+    + "<p>"
+    + "Reading a loss curve starts with the axes and the smoothing window used. " * 4
+    + '</p><p><img src="img/b.png" alt="B"></p><p>'
+    + "Overfitting shows as a validation loss that rises while training loss falls. " * 4
+    + "</p></article></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("", "https://blog.example.com/posts/img/b.png"),
+        (
+            '<base href="https://static.example.net/posts/">',
+            "https://static.example.net/posts/img/b.png",
+        ),
+        ('<base href="/static/v2/">', "https://blog.example.com/static/v2/img/b.png"),
+        # the first <base> with an href counts; a target-only one does not
+        (
+            '<base target="_blank"><base href="//cdn.example.org/a/"><base href="/z/">',
+            "https://cdn.example.org/a/img/b.png",
+        ),
+        # a base that is no web address leaves the page's own
+        ('<base href="javascript:void(0)">', "https://blog.example.com/posts/img/b.png"),
+    ],
+)
+def test_figures_resolve_against_the_documents_base(head: str, expected: str) -> None:
+    page = extract_page(
+        BASE_PAGE.format(head=head).encode(), url="https://blog.example.com/posts/p1", headers=HTML
+    )
+    assert [figure.url for figure in page.figures] == [expected]
+
+
+def test_site_figures_resolve_against_the_documents_base_too() -> None:
+    source = (FIGURES / "cnblogs.html").read_text(encoding="utf-8")
+    based = source.replace("<head>", '<head><base href="https://mirror.example.net/zg/">', 1)
+    page = extract_page(
+        based.encode(), url="https://www.cnblogs.com/zhanggong/p/1.html", headers=HTML
+    )
+    assert page.extractor == "cnblogs"
+    assert (
+        page.figures[1].url == "https://mirror.example.net/images/cnblogs_com/zhanggong/padding.png"
+    )
+    wechat = (FIGURES / "wechat.html").read_text(encoding="utf-8")
+    based = wechat.replace("<head>", '<head><base href="http://mp.weixin.qq.com/">', 1)
+    page = extract_page(based.encode(), url="https://mp.weixin.qq.com/s/Fig123", headers=HTML)
+    # a protocol-relative figure takes the base's scheme
+    assert page.figures[1].url == "http://mmbiz.qpic.cn/mmbiz_jpg/Zq3kACache02/640?wx_fmt=jpeg"
+
+
+def test_a_readme_from_the_api_keeps_its_pictures_in_the_repository() -> None:
+    readme = (
+        '# T\n\n![a](docs/a.png)\n\n<img src="./img/b.png" width=300>\n\n'
+        "![d](/abs/d.png)\n\n![e](../e.png)\n\n![f](/docs/../../f.png?v=2)\n\n"
+        "![g](<img/my pic.png>)\n\n![h](https://user-images.githubusercontent.com/1/h.png)\n"
+    )
+    page = page_from_api({"full_name": "o/r", "default_branch": "dev"}, readme)
+    raw = "https://raw.githubusercontent.com/o/r/dev/"
+    assert [figure.url for figure in page.figures] == [
+        raw + "docs/a.png",
+        raw + "img/b.png",
+        raw + "abs/d.png",  # a leading / is the repository's root, as GitHub reads it
+        raw + "e.png",  # nothing leaves the repository
+        raw + "f.png?v=2",
+        raw + "img/my%20pic.png",
+        "https://user-images.githubusercontent.com/1/h.png",
+    ]

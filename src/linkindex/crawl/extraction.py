@@ -49,16 +49,26 @@ def extract_and_keep(
     kept either: the browser is about to load it.
     """
     from linkindex.extract import extract_page
-    from linkindex.fetch.challenge import is_html, written_by_script
 
     page = extract_page(body, url=url, headers=headers)
     if page.verdict != "ok":
         return page, None
-    if not keep_scripted and is_html(headers, body) and written_by_script(body, page.text):
+    if not keep_scripted and scripted(page, headers, body):
         return page, None
     stored = Snapshots(Path(home)).put(body, digest=digest)
     content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
     return page, SnapshotRow(stored.hash, stored.size, stored.stored_size, content_type)
+
+
+def scripted(page: Page, headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether an HTML page came out without text while its scripts may write it (so a
+    browser may see more). A page whose extractor found figures found its article (a
+    post made only of pictures): no script has to write it."""
+    from linkindex.fetch.challenge import is_html, written_by_script
+
+    if page.figures or not is_html(headers, body):
+        return False
+    return written_by_script(body, page.text)
 
 
 def _timed(*args: Any) -> tuple[tuple[Page, SnapshotRow | None], float]:

@@ -12,8 +12,9 @@ No ``Referer`` goes to an image host (mmbiz.qpic.cn answers a foreign one with a
 placeholder; without one it sends the figure) unless the article's site sets
 ``image_referer``. What comes back is kept only when its bytes are a PNG, JPEG, GIF or
 WebP picture (``extract.imagefile``) and not a hotlink placeholder: one of the shipped
-``data/image_placeholders.txt``, one found before, or bytes that one host answers for
-``PLACEHOLDER_URLS`` different addresses of ``PLACEHOLDER_LINKS`` different pages.
+``data/image_placeholders.txt``, one found before, or small bytes (``PLACEHOLDER_MAX_BYTES``)
+that one host answers for ``PLACEHOLDER_NAMES`` unrelated pictures (different
+``picture_name``) of ``PLACEHOLDER_LINKS`` different pages.
 Figures of a page recovered from the Wayback Machine are asked of the archive first.
 
 Pages stored before linkindex kept figures (or while ``[images] enabled`` was off) have
@@ -25,10 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from linkindex.config import Settings
 from linkindex.crawl.recover import archived_image_url
@@ -41,11 +45,24 @@ from linkindex.store import FigureOutcome, FigureTask, Store, StoredImage
 from linkindex.store.figures import SnapshotPage
 from linkindex.urls import host_of
 
-#: The same bytes from one host for this many different figure addresses…
-PLACEHOLDER_URLS = 3
-#: …of at least this many different pages is a placeholder, not a figure. Two articles
-#: that share a picture use one address; WeChat's placeholder answers every address.
+#: The same bytes from one host for this many unrelated pictures (different
+#: ``picture_name``)…
+PLACEHOLDER_NAMES = 3
+#: …shown by at least this many different pages…
 PLACEHOLDER_LINKS = 2
+#: …and no larger than this are a placeholder, not a figure. A placeholder answers every
+#: address, so the pictures it stands in for are unrelated; a figure shared is one
+#: picture, published under one name (a diagram copied into three repositories keeps
+#: its file name on raw.githubusercontent.com). And a placeholder is a small message
+#: picture: the ones other projects list by hash are 0.7 to 20 KB (ar5iv's "no image
+#: available" 20 KB, the favicon services' blank icons under 2 KB); WeChat's is a
+#: 470x349 line of grey text. A larger picture that one account uploads again for each
+#: article (a banner) is kept: losing a real picture costs more than keeping a rare
+#: large placeholder.
+PLACEHOLDER_MAX_BYTES = 100_000
+
+#: A path segment that gives a picture's size, not its name (WeChat's ``/640``, ``/0``).
+_SIZE_SEGMENT = re.compile(r"^\d+(?:x\d+)?$")
 
 #: Pages stored without figures that one crawl reads again: a library crawled before
 #: linkindex kept figures catches up over a few runs, and no crawl turns into hours.
@@ -84,6 +101,23 @@ def shipped_placeholders() -> frozenset[str]:
     """The placeholder hashes shipped with linkindex."""
     text = resources.files("linkindex").joinpath("data/image_placeholders.txt").read_text("utf-8")
     return frozenset(parse_placeholders(text))
+
+
+def picture_name(url: str) -> str:
+    """What names the picture at a figure's address: the last segment of its path that
+    is not a size, in lower case (``/mmbiz_png/<id>/640`` names ``<id>``,
+    ``/org/repo/main/figures/overview.png`` names ``overview.png``); the whole path when
+    every segment is a number.
+
+    Two addresses with one name may be one picture shared; addresses with different
+    names are different pictures, and a host that answers them all with the same bytes
+    answers with a placeholder.
+    """
+    path = unquote(urlsplit(url).path).lower()
+    for segment in reversed(path.split("/")):
+        if segment and not _SIZE_SEGMENT.match(segment):
+            return segment
+    return path
 
 
 def figures_of(
@@ -156,6 +190,8 @@ class Figures:
         self.placeholders = set(shipped_placeholders() if placeholders is None else placeholders)
         self.placeholders |= store.placeholder_hashes()
         self.summary = FigureSummary()
+        self._kept: Counter[str] = Counter()  # figures this crawl counted stored, by image
+        self._written: dict[str, int] = {}  # bytes of the image files this crawl wrote
         self._running: set[asyncio.Task[None]] = set()
         self._busy: set[int] = set()  # links whose figures are being fetched
         self._asked: dict[str, asyncio.Future[FigureOutcome]] = {}  # by address
@@ -278,8 +314,10 @@ class Figures:
         if digest in self.placeholders:
             return FigureOutcome(position, url, "refused", error="hotlink placeholder")
         try:
-            if await asyncio.to_thread(self.images.put, body, digest=digest):
+            written = await asyncio.to_thread(self.images.put, body, digest=digest)
+            if written and digest not in self._written:  # (two fetches may both write it)
                 self.summary.new_bytes += len(body)
+                self._written[digest] = len(body)
         except StoreError as exc:
             return FigureOutcome(position, url, "failed", error=str(exc))
         image = StoredImage(digest, kind.content_type, len(body), kind.width, kind.height)
@@ -306,24 +344,37 @@ class Figures:
     ) -> bool:
         if image.sha256 in self.placeholders:
             return False  # already known and forgotten
+        if image.bytes > PLACEHOLDER_MAX_BYTES:
+            return False
         host = host_of(url)
         uses = [(other, address) for other, address in self.store.image_uses(image.sha256)]
         uses += [(link_id, o.url) for o in outcomes if o.image and o.image.sha256 == image.sha256]
         uses = [(other, address) for other, address in uses if host_of(address) == host]
-        addresses = {address for _other, address in uses}
+        names = {picture_name(address) for _other, address in uses}
         pages = {other for other, _address in uses}
-        return len(addresses) >= PLACEHOLDER_URLS and len(pages) >= PLACEHOLDER_LINKS
+        return len(names) >= PLACEHOLDER_NAMES and len(pages) >= PLACEHOLDER_LINKS
 
     def _forget(self, digest: str, host: str) -> None:
-        reason = f"{host} sent these bytes for {PLACEHOLDER_URLS}+ addresses of different pages"
+        reason = (
+            f"{host} sent these bytes for {PLACEHOLDER_NAMES}+ different pictures "
+            "of different pages"
+        )
         self.store.forget_placeholder(digest, host=host, at=to_iso(self.clock()), reason=reason)
         self.images.remove(digest)
         self.placeholders.add(digest)
         self.summary.placeholders.append(digest)
+        # Figures of this crawl counted as kept before their bytes proved a placeholder
+        # are refused now, and the file written for them is gone.
+        taken = self._kept.pop(digest, 0)
+        self.summary.stored -= taken
+        self.summary.refused += taken
+        self.summary.new_bytes -= self._written.pop(digest, 0)
 
     def _count(self, outcome: FigureOutcome) -> None:
         if outcome.state == "stored":
             self.summary.stored += 1
+            if outcome.image is not None:
+                self._kept[outcome.image.sha256] += 1
         elif outcome.state == "failed":
             self.summary.failed += 1
         else:

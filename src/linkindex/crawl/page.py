@@ -22,10 +22,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from linkindex.config import Settings
-from linkindex.crawl.extraction import Extraction
+from linkindex.crawl.extraction import Extraction, scripted
 from linkindex.crawl.recover import find_copy, raw_copy_url
 from linkindex.fetch import BrowserFetcher, Conditional, Fetcher
-from linkindex.fetch.challenge import is_html, written_by_script
 from linkindex.models import FetchResult, Page, Redirect, from_iso
 from linkindex.snapshots import Snapshots, content_hash
 from linkindex.store.crawlstate import ArchiveRecord, DueLink, SnapshotRow
@@ -314,7 +313,7 @@ def _written_by_script(fetched: Fetched) -> bool:
     result, page = fetched.result, fetched.page
     if result.outcome != "ok" or page is None or result.body is None:
         return False
-    return is_html(result.headers, result.body) and written_by_script(result.body, page.text)
+    return scripted(page, result.headers, result.body)
 
 
 def _quota_spent(result: FetchResult) -> bool:

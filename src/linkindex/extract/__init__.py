@@ -7,8 +7,9 @@ another host still has ``#js_content``), and fills the fields every page should 
 What a body is comes from its bytes before its Content-Type: a page that starts like
 HTML is HTML whatever the server called it, a body that starts with ``%PDF-`` is a PDF.
 PDFs go to ``pdf``; other non-text bodies become a title-only ``binary`` page. When a
-site extractor finds the page but no main text in it, the generic extractor reads the
-text, and ``Page.extractor`` says so (``web``). Every field leaves here ``printable``.
+site extractor finds the page but neither text nor figures in it, the generic extractor
+reads the text (unless all it finds is the site's frame, ``CHROME``), and
+``Page.extractor`` says so (``web``). Every field leaves here ``printable``.
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ SIGNATURES: tuple[tuple[str, Callable[[HtmlElement], bool]], ...] = (
     ("github", github.looks_like),
 )
 
+#: Lines of each site's frame (header, toolbar, QR-code box): the generic extractor's
+#: text made of nothing else is no text.
+CHROME: dict[str, frozenset[str]] = {"wechat": wechat.CHROME, "zhihu": zhihu.CHROME}
+
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/xml", "application/xml"})
 _JSON_TYPES = frozenset({"application/json", "text/json"})
 # The Wayback Machine's copies live at /web/<timestamp>[id_]/<original URL>.
@@ -116,8 +121,8 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
     if site == "web":
         site = site_of_page(doc)
     page = EXTRACTORS.get(site, generic.extract)(html, url=url, doc=doc)
-    if site != "web" and page.verdict == "ok" and not page.text.strip():
-        page = _generic_text(page, html, url=url, doc=doc)
+    if site != "web" and page.verdict == "ok" and not page.text.strip() and not page.figures:
+        page = _generic_text(page, html, url=url, doc=doc, site=site)
     return _finish(page, url=url, doc=doc)
 
 
@@ -152,17 +157,20 @@ def site_of_page(doc: HtmlElement) -> str:
     return "web"
 
 
-def _generic_text(page: Page, html: str, *, url: str, doc: HtmlElement) -> Page:
-    """A site page whose extractor found no main text: the generic extractor reads it.
+def _generic_text(page: Page, html: str, *, url: str, doc: HtmlElement, site: str) -> Page:
+    """A site page whose extractor found neither text nor figures: the generic extractor
+    reads it.
 
     Less common page kinds (Zhihu's ``/answer/``, ``/zvideo/``, ``/column/`` pages) carry
-    the site's markup but not where the site extractor looks. What the site extractor
-    found (title, author…) is kept; the figures are the generic extractor's (their places
-    are paragraphs of its text); ``extractor`` becomes ``web`` and ``extra`` names the
-    site extractor that found no text.
+    the site's markup but not where the site extractor looks. (A site extractor that found
+    figures found its article, a post made of pictures, and is not second-guessed.) What
+    the site extractor found (title, author…) is kept; the text and its figures are the
+    generic extractor's (their places are paragraphs of its text); ``extractor`` becomes
+    ``web`` and ``extra`` names the site extractor that found no text. When all the
+    generic extractor finds is the page's frame, the site's page stays as it was.
     """
     found = generic.extract(html, url=url, doc=doc)
-    if not found.text.strip():
+    if _only_frame(found.text, page, CHROME.get(site, frozenset())):
         return page
     page.extra["text_fallback_from"] = page.extractor
     page.text = found.text
@@ -174,6 +182,21 @@ def _generic_text(page: Page, html: str, *, url: str, doc: HtmlElement) -> Page:
     page.published_at = page.published_at or found.published_at
     page.description = page.description or found.description
     return page
+
+
+def _only_frame(text: str, page: Page, chrome: frozenset[str]) -> bool:
+    """Whether every line of ``text`` is the site's frame rather than an article's text.
+
+    A frame line is one the site shows around every page (``chrome``), one that repeats
+    what the site extractor already found (title, author, account: the header above the
+    missing article), or one without a letter (a date, a count, a separator).
+    """
+    known = chrome | {" ".join(field.split()) for field in (page.title, page.author, page.account)}
+    for line in text.splitlines():
+        line = " ".join(printable(line).split())
+        if line and line not in known and any(char.isalpha() for char in line):
+            return False
+    return True
 
 
 def _plain(text: str, *, url: str) -> Page:

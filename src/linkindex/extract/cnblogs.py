@@ -13,6 +13,7 @@ from lxml.html import HtmlElement
 
 from linkindex.extract.dates import from_local
 from linkindex.extract.document import (
+    base_url_of,
     block_text,
     by_id,
     first_by_class,
@@ -67,6 +68,8 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     page.account = inline_text(by_id(doc, "Header1_HeaderTitle")) or page.author
     page.published_at = from_local(inline_text(by_id(doc, "post-date")))
     images: list[HtmlElement] = []
-    page.text, page.figures = place(block_text(body, figures=images), images, base_url=url)
+    page.text, page.figures = place(
+        block_text(body, figures=images), images, base_url=base_url_of(doc, url)
+    )
     page.description = meta(doc, "description")
     return page

@@ -13,6 +13,7 @@ from lxml.html import HtmlElement
 
 from linkindex.extract.dates import from_local
 from linkindex.extract.document import (
+    base_url_of,
     block_text,
     by_class,
     by_id,
@@ -71,7 +72,9 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     page.account = page.author
     page.published_at = from_local(inline_text(first_by_class(doc, "time")))
     images: list[HtmlElement] = []
-    page.text, page.figures = place(block_text(content, figures=images), images, base_url=url)
+    page.text, page.figures = place(
+        block_text(content, figures=images), images, base_url=base_url_of(doc, url)
+    )
     page.description = meta(doc, "description")
     tags = [inline_text(tag) for tag in by_class(doc, "tag-link")]
     if tags:

@@ -9,7 +9,7 @@ paragraphs, list items on consecutive lines, code blocks kept verbatim.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -142,6 +142,26 @@ def title_tag(doc: HtmlElement) -> str:
     """The text of ``<title>``."""
     found = doc.xpath("//title")
     return inline_text(found[0]) if found else ""
+
+
+def base_url_of(doc: HtmlElement, url: str) -> str:
+    """The address a document's relative links resolve against, as browsers take it.
+
+    The first ``<base>`` with an ``href`` decides (resolved against ``url``, the page's
+    own address); a page without one, or whose first one is no http(s) address, uses
+    ``url`` itself.
+    """
+    for base in doc.iter("base"):
+        href = base.get("href")
+        if href is None:
+            continue
+        try:
+            found = urljoin(url, href.strip(" \t\n\r\x0c"))
+            scheme = urlsplit(found).scheme
+        except ValueError:
+            return url
+        return found if scheme in ("http", "https") else url
+    return url
 
 
 def scripts(doc: HtmlElement) -> str:

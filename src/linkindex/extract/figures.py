@@ -5,8 +5,9 @@ A site extractor walks its main-content element with
 ``found`` and leaves a mark (``mark(n)``) in the text where it stood. Once the extractor
 has put the page's text together from its parts, ``place(text, found, base_url=...)``
 takes the marks out again and returns the clean text with the ``Figure`` of each image
-whose address can be fetched: absolute URL, alt text, and how many paragraphs of the
-clean text come before it (``models.paragraphs``).
+whose address can be fetched: absolute URL (resolved against the document's base URL,
+``document.base_url_of``), alt text, and how many paragraphs of the clean text come
+before it (``models.paragraphs``).
 
 Marks survive whatever the extractor does with the text in between (joining the parts of
 a repost, prefixing an answer with its author), so no site counts paragraphs itself.
@@ -14,8 +15,9 @@ a repost, prefixing an answer with its author), so no site counts paragraphs its
 Which attribute holds the real address differs by site, and lazy-loading pages put a
 placeholder (a ``data:`` GIF or SVG) in ``src``: WeChat keeps the image in ``data-src``
 on mmbiz.qpic.cn, Zhihu in ``data-original`` (full size) and ``data-actualsrc``, CSDN and
-cnblogs in ``src``, generic pages in any of these or ``srcset``. ``LAZY_ATTRIBUTES`` is
-the order they are tried in, good for every site.
+cnblogs in ``src``, generic pages in any of these or ``srcset`` (read with the HTML
+standard's parser, ``srcset_candidates``). ``LAZY_ATTRIBUTES`` is the order they are
+tried in, good for every site.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml.html import HtmlElement
 
 from linkindex.models import Figure
+from linkindex.printable import printable
 
 #: Private-use characters around a figure's number in marked text; page text never
 #: holds them (they are not characters of any script).
@@ -76,8 +79,13 @@ def place(text: str, images: Sequence[HtmlElement], *, base_url: str) -> tuple[s
     A figure marked at the start of a paragraph stands before it; anywhere else in a
     paragraph, after it. Paragraphs that held nothing but marks disappear, and so do
     marks of images without a usable address (placeholders, ``data:``, badges).
+
+    The text comes back ``printable``, and the paragraphs are counted on that: a
+    paragraph of control characters (``<p>&#x1b;[0m</p>``) is no paragraph of the text
+    the reader shows, and a carriage return may start one, so counting before the
+    cleaning would move every later figure.
     """
-    pieces = _BREAK.split(text)  # paragraph, break, paragraph, break, …
+    pieces = _BREAK.split(printable(text))  # paragraph, break, paragraph, break, …
     kept: list[str] = []
     count = 0  # paragraphs kept so far: each piece between breaks is one (models.paragraphs)
     figures: list[Figure] = []
@@ -144,18 +152,98 @@ def figure_url(image: HtmlElement, base: str) -> str | None:
 
 
 def _largest(srcset: str | None) -> str | None:
-    """The widest (or densest) candidate of a ``srcset``."""
-    best: tuple[float, str] | None = None
-    for part in (srcset or "").split(","):
-        words = part.split()
-        if not words:
-            continue
-        size = 1.0
-        if len(words) > 1 and words[1][:-1].replace(".", "", 1).isdigit():
-            size = float(words[1][:-1])
-        if best is None or size > best[0]:
-            best = (size, words[0])
-    return best[1] if best else None
+    """The widest (or, without widths, densest) candidate of a ``srcset``."""
+    candidates = srcset_candidates(srcset or "")
+    widths = [(size, url) for url, size, unit in candidates if unit == "w"]
+    found = widths or [(size, url) for url, size, unit in candidates if unit == "x"]
+    if not found:
+        return None
+    return max(found, key=lambda candidate: candidate[0])[1]
+
+
+#: What the HTML standard counts as whitespace in a ``srcset``.
+_SPACE = " \t\n\r\x0c"
+#: A valid floating-point number (HTML): digits, a fraction, an exponent.
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+
+
+def srcset_candidates(srcset: str) -> list[tuple[str, float, str]]:
+    """The candidates of a ``srcset`` as the HTML standard parses them: ``(address, size,
+    unit)`` with unit ``w`` (width) or ``x`` (density; a candidate without one is ``1x``).
+
+    An address runs to the next whitespace, whatever commas it holds (Cloudinary's
+    ``w_300,h_200``); a comma ends a candidate only after its descriptors (or right at
+    the end of its address). Candidates with a descriptor browsers refuse are dropped.
+    """
+    found: list[tuple[str, float, str]] = []
+    position, end = 0, len(srcset)
+    while True:
+        while position < end and (srcset[position] in _SPACE or srcset[position] == ","):
+            position += 1
+        if position >= end:
+            return found
+        start = position
+        while position < end and srcset[position] not in _SPACE:
+            position += 1
+        address = srcset[start:position]
+        descriptors: list[str] = []
+        if address.endswith(","):
+            address = address.rstrip(",")
+        else:
+            position, descriptors = _descriptors(srcset, position)
+        size = _size(descriptors)
+        if address and size is not None:
+            found.append((address, *size))
+
+
+def _descriptors(srcset: str, position: int) -> tuple[int, list[str]]:
+    """The descriptors after a candidate's address (the standard's tokenizer: a comma
+    inside parentheses does not end them), and where the next candidate starts."""
+    end = len(srcset)
+    while position < end and srcset[position] in _SPACE:
+        position += 1
+    descriptors: list[str] = []
+    current = ""
+    in_parens = False
+    while position < end:
+        char = srcset[position]
+        position += 1
+        if in_parens:
+            current += char
+            in_parens = char != ")"
+        elif char in _SPACE:
+            if current:
+                descriptors.append(current)
+                current = ""
+        elif char == ",":
+            break
+        else:
+            current += char
+            in_parens = char == "("
+    if current:
+        descriptors.append(current)
+    return position, descriptors
+
+
+def _size(descriptors: list[str]) -> tuple[float, str] | None:
+    """A candidate's ``(size, unit)`` from its descriptors, None when browsers drop it
+    (an unknown or repeated descriptor, a zero width, a height without a width)."""
+    found: dict[str, float] = {}
+    for descriptor in descriptors:
+        value, unit = descriptor[:-1], descriptor[-1:]
+        if unit in found or (unit in "wx" and ("w" in found or "x" in found)):
+            return None
+        if unit in "wh" and value.isascii() and value.isdigit() and int(value) > 0:
+            found[unit] = int(value)
+        elif unit == "x" and _NUMBER.match(value) and float(value) >= 0 and "h" not in found:
+            found[unit] = float(value)
+        else:
+            return None
+    if "w" in found:
+        return float(found["w"]), "w"
+    if "h" in found:
+        return None
+    return found.get("x", 1.0), "x"
 
 
 def _absolute(candidate: str | None, base: str) -> str | None:

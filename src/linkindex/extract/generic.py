@@ -18,7 +18,14 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from linkindex.extract.dates import from_iso_text
-from linkindex.extract.document import block_text, meta, normalise_line, parse_html, title_tag
+from linkindex.extract.document import (
+    base_url_of,
+    block_text,
+    meta,
+    normalise_line,
+    parse_html,
+    title_tag,
+)
 from linkindex.extract.figures import mark, place
 from linkindex.models import Page
 
@@ -59,7 +66,7 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
         sitename = (result.sitename or "").strip()
     # trafilatura keeps only the day; the page's own meta usually has the time and zone.
     published = from_iso_text(meta(doc, "article:published_time", "datePublished")) or published
-    text, figures = place(text, images, base_url=url)
+    text, figures = place(text, images, base_url=base_url_of(doc, url))
     return Page(
         title=title or meta(doc, "og:title", "twitter:title") or title_tag(doc),
         text=text,

@@ -8,6 +8,7 @@ and the raw ``/readme``, adding what only the API gives reliably (stars, last pu
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from lxml.html import HtmlElement
 from linkindex.extract import generic
 from linkindex.extract.dates import from_iso_text
 from linkindex.extract.document import (
+    base_url_of,
     block_text,
     by_class,
     by_id,
@@ -136,7 +138,9 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     page = Page(title=name, account=owner, extractor="github")
     page.description = _description(doc, name)
     images: list[HtmlElement] = []
-    page.text, page.figures = place(block_text(readme, figures=images), images, base_url=url)
+    page.text, page.figures = place(
+        block_text(readme, figures=images), images, base_url=base_url_of(doc, url)
+    )
     page.text = page.text or page.description
     # <html lang> is the language of GitHub's interface, not of the README.
     page.language = language_of(None, page.text)
@@ -166,7 +170,10 @@ def page_from_api(repo: dict[str, Any], readme: str | None) -> Page:
     marked = html_fragment_text(_markdown_html(readme), figures=images) if readme else ""
     # A README's relative pictures are files of the repository, served raw from here.
     branch = str(repo.get("default_branch") or "HEAD")
-    text, figures = place(marked, images, base_url=f"{RAW_HOST}/{name}/{branch}/")
+    files = f"{RAW_HOST}/{name}/{branch}/"
+    for image in images:
+        _in_repository(image, files)
+    text, figures = place(marked, images, base_url=files)
     license_info = repo.get("license")
     extra: dict[str, Any] = {
         "repo": name,
@@ -192,6 +199,21 @@ def page_from_api(repo: dict[str, Any], readme: str | None) -> Page:
         extra=extra,
         figures=figures,
     )
+
+
+def _in_repository(image: HtmlElement, files: str) -> None:
+    """Point a README picture's relative ``src`` at the repository's file, read as GitHub
+    reads it: relative to the README at the root, a leading ``/`` at the repository's
+    root (not the host's), and no ``..`` leading out of the repository."""
+    source = (image.get("src") or "").strip()
+    try:
+        parts = urlsplit(source)
+    except ValueError:
+        return
+    if parts.scheme or parts.netloc or not parts.path or source.startswith("//"):
+        return
+    path = posixpath.normpath("/" + parts.path).lstrip("/")
+    image.set("src", files + path + (f"?{parts.query}" if parts.query else ""))
 
 
 def _markdown_html(markdown: str) -> str:

@@ -16,6 +16,7 @@ from lxml.html import HtmlElement
 
 from linkindex.extract.dates import from_iso_text, from_local, from_unix
 from linkindex.extract.document import (
+    base_url_of,
     block_text,
     by_id,
     first_by_class,
@@ -58,6 +59,36 @@ BLOCKED_MESSAGES: tuple[str, ...] = (
     "请在微信客户端打开链接",
 )
 
+#: Lines of the frame WeChat puts around every article (the QR-code box, the toolbar,
+#: the "read more" prompts): a page whose other text is only these has no text.
+CHROME: frozenset[str] = frozenset(
+    {
+        "微信扫一扫",
+        "关注该公众号",
+        "微信扫一扫可打开此内容，使用完整服务",
+        "微信扫一扫 关注该公众号",
+        "预览时标签不可点",
+        "继续滑动看下一个",
+        "向上滑动看下一个",
+        "轻触阅读原文",
+        "喜欢此内容的人还喜欢",
+        "阅读原文",
+        "原创",
+        "知道了",
+        "赞",
+        "在看",
+        "分享",
+        "留言",
+        "收藏",
+        "听过",
+        "写留言",
+        "视频",
+        "小程序",
+        "取消",
+        "允许",
+    }
+)
+
 #: Where the captcha lives; the anti-bot redirect lands there.
 CAPTCHA_MARK = "wappoc_appmsgcaptcha"
 
@@ -93,8 +124,9 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
         original = by_id(doc, "js_share_source")
         if original is not None and original.get("href"):
             page.extra["repost_of"] = original.get("href")
-    text, page.figures = place(text, images, base_url=url)
-    if len(text.replace("\n", "")) < _MIN_ARTICLE_CHARS:
+    text, page.figures = place(text, images, base_url=base_url_of(doc, url))
+    # An article of pictures only (a comic, a long infographic) is an article all the same.
+    if len(text.replace("\n", "")) < _MIN_ARTICLE_CHARS and not page.figures:
         message = _message_page(page, doc, source)
         if message is not None:
             return message

@@ -17,6 +17,7 @@ from lxml.html import HtmlElement
 
 from linkindex.extract.dates import from_iso_text, from_local, from_unix
 from linkindex.extract.document import (
+    base_url_of,
     block_text,
     by_class,
     by_id,
@@ -45,6 +46,31 @@ BLOCKED_MESSAGES: tuple[str, ...] = (
     "系统监测到您的网络环境存在异常",
     "安全验证",
     "请登录后查看",
+)
+
+#: Lines of the frame Zhihu puts around its pages (header, action bar, login prompt): a
+#: page whose other text is only these has no text.
+CHROME: frozenset[str] = frozenset(
+    {
+        "知乎",
+        "首页",
+        "发现",
+        "等你来答",
+        "写文章",
+        "登录/注册",
+        "登录",
+        "注册",
+        "关注",
+        "赞同",
+        "分享",
+        "收藏",
+        "喜欢",
+        "申请转载",
+        "添加评论",
+        "切换为时间排序",
+        "登录知乎，问题早知道",
+        "打开知乎App",
+    }
 )
 
 #: The error code of Zhihu's "abnormal request" 403 JSON body.
@@ -88,8 +114,8 @@ def extract(html: str, *, url: str, doc: HtmlElement | None = None) -> Page:
     if not page.text:
         images.clear()
         _from_markup(page, doc, images)
-    page.text, page.figures = place(page.text, images, base_url=url)
-    if not page.text:
+    page.text, page.figures = place(page.text, images, base_url=base_url_of(doc, url))
+    if not page.text and not page.figures:  # an article of pictures only is an article
         shown = block_text(doc.body) if doc.body is not None else ""
         for marker in DEAD_MESSAGES:
             if marker in shown:
