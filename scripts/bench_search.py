@@ -90,7 +90,7 @@ GOALS = {
 
 def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     """Chinese words of jieba's dictionary with their corpus frequencies (Zipf-like)."""
-    path = analysis._jieba_dict_path()
+    path = folder.jieba_dictionary_path()
     words: list[str] = []
     weights: list[float] = []
     for line in path.read_text(encoding="utf-8").splitlines():

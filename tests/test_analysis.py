@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from linkindex import analysis
 from linkindex.analysis import characters
+from linkindex.index import folder
 
 SAMPLE_NOTES = Path(__file__).resolve().parent.parent / "data" / "notes"
 
 
 @pytest.fixture(scope="module")
 def segmenter() -> analysis.Segmenter:
-    return analysis.Segmenter(["nn中间语言"])
+    return folder.segmenter(["nn中间语言"])
 
 
 @pytest.fixture(scope="module")
 def query_segmenter(segmenter: analysis.Segmenter) -> analysis.QuerySegmenter:
-    return analysis.QuerySegmenter("".join(segmenter.dictionary_lines()).encode("utf-8"))
+    base, total = analysis.base_dictionary(folder.jieba_dictionary_path().read_text("utf-8"))
+    lines = segmenter.dictionary_lines(base, total)
+    return analysis.QuerySegmenter("".join(lines).encode("utf-8"))
 
 
 def words(segmenter: analysis.Segmenter, text: str) -> list[str]:
@@ -69,14 +74,16 @@ def test_traditional_text_segments_like_simplified(segmenter: analysis.Segmenter
 
 
 def test_the_folded_dictionary_entries_are_every_entry_folding_changes() -> None:
-    """``_folded_entries`` reads only the lines ``characters.changes`` points at."""
-    text = analysis._jieba_dict_path().read_text(encoding="utf-8")
+    """``folded_entries`` reads only the lines ``characters.changes`` points at."""
+    text = folder.jieba_dictionary_path().read_text(encoding="utf-8")
     expected: dict[str, int] = {}
     for line in text.splitlines():
         word, freq, *_ = line.split(" ")
         if analysis.fold(word) != word:
             expected.setdefault(analysis.fold(word), int(freq))
-    assert analysis._folded_entries() == list(expected.items())
+    assert analysis.folded_entries(text) == list(expected.items())
+    # a last line without its newline, and a line that folding leaves alone
+    assert analysis.folded_entries("B超 3 n\nabc 2\n顯示 5") == [("b超", 3), ("显示", 5)]
     assert len(expected) > 1000  # capitals (B超) and traditional characters (乾嘉學派)
     assert sorted(characters.changes("aB顯c")) == [1, 2]
 
@@ -104,7 +111,7 @@ def test_user_words_and_heading_words(segmenter: analysis.Segmenter) -> None:
     found = words(segmenter, "显存不足与NN中间语言")
     assert "显存" in found  # bundled in data/userdict.txt
     assert "nn中间语言" in found  # a heading of the notes
-    assert analysis.Segmenter(()).cut("NN中间语言") != ["nn中间语言"]
+    assert folder.segmenter(()).cut("NN中间语言") != ["nn中间语言"]
 
 
 def test_heading_words_are_short_terms() -> None:
@@ -251,7 +258,48 @@ def test_a_missing_jieba_is_an_install_error(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(InstallError, match="jieba package is not installed") as raised:
-        analysis._jieba_dict_path()
+        folder.jieba_dictionary_path()
     assert isinstance(raised.value, LinkindexError)
     with pytest.raises(InstallError, match="rjieba"):
         analysis._load_rjieba()
+
+
+PURE_RUN = """
+import builtins, io, os, pathlib, sys
+jieba_text = pathlib.Path(sys.argv[1]).read_text(encoding="utf-8")
+user_text = pathlib.Path(sys.argv[2]).read_text(encoding="utf-8")
+
+def refuse(*args, **kwargs):
+    raise AssertionError(f"analysis read a file: {args[:1]}")
+
+builtins.open = io.open = os.open = refuse
+pathlib.Path.open = pathlib.Path.read_text = pathlib.Path.read_bytes = refuse
+from linkindex import analysis
+
+bundled = analysis.user_words(user_text)
+segmenter = analysis.Segmenter(
+    ["nn中间语言"], bundled=bundled, folded=analysis.folded_entries(jieba_text)
+)
+base, total = analysis.base_dictionary(jieba_text)
+query = analysis.QuerySegmenter("".join(segmenter.dictionary_lines(base, total)).encode())
+text = "顯存優化与NN中間語言，PyTorch的8比特量化"
+assert segmenter.analyze(text) and segmenter.positions(text) and segmenter.tokens(text)
+assert query.cut("顯存優化") == segmenter.cut("顯存優化") == ["显存", "优化"]
+assert analysis.telltales("显存") and analysis.fold("ＡＢ顯") == "ab显"
+print("pure")
+"""
+
+
+def test_analysis_reads_no_file(tmp_path: Path) -> None:
+    """The analyzer works from the texts it is given: in a fresh process whose every way
+    of opening a file fails, it still folds, segments and builds a query dictionary."""
+    from importlib import resources
+
+    user_text = resources.files("linkindex").joinpath("data/userdict.txt")
+    run = subprocess.run(
+        [sys.executable, "-c", PURE_RUN, str(folder.jieba_dictionary_path()), str(user_text)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.stdout.strip() == "pure", run.stderr[-2000:]

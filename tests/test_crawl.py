@@ -507,7 +507,10 @@ def test_blocked_links_use_the_archive_only_when_asked(
 
 
 def test_topic_selects_links_under_a_heading(db: Store, home: Path, server: HTTPServer) -> None:
-    from linkindex.topics import matches
+    from linkindex import topics
+
+    def matches(text: str, path: list[str]) -> bool:
+        return topics.matches(topics.key(text, topics.names([path])), path)
 
     assert matches("Pytorch > 参考", ["pytorch", "参考", "显存"])
     assert matches("Pytorch > 参考", ["NN中间语言", "Pytorch", "参考"])

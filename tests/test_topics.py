@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import unicodedata
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -18,31 +21,108 @@ from linkindex.cli import app
 
 # -- the rule ------------------------------------------------------------------------------
 
+#: A library with a heading ``C/C++`` and a path ``C > C++``, a heading ``A>B`` and a path
+#: ``A > B``.
+AWKWARD = [["语言", "C/C++"], ["C", "C++"], ["A>B", "工具"], ["A", "B"], ["框架", "C++"]]
+NAMES = topics.names(AWKWARD)
+
+
+def key(text: str) -> topics.Key:
+    return topics.key(text, NAMES)
+
 
 def test_a_topic_is_folded_and_split_at_either_separator() -> None:
-    assert topics.key(" Pytorch > 参考 ") == "pytorch/参考"
-    assert topics.key("pytorch/参考") == topics.key("ＰｙＴｏｒｃｈ／参考") == "pytorch/参考"
-    assert topics.key("ＰｙＴｏｒｃｈ＞参考") == "pytorch/参考"
-    assert topics.key(" > / ") == ""
+    assert key(" Pytorch > 参考 ") == "pytorch/参考"
+    assert key("pytorch/参考") == key("ＰｙＴｏｒｃｈ／参考") == "pytorch/参考"
+    assert key("ＰｙＴｏｒｃｈ＞参考") == "pytorch/参考"
+    assert key(" > / ") == key("") == ""
     assert topics.parse("Pytorch>参考 / ") == ("Pytorch", "参考")
     assert topics.label(("Pytorch", "参考")) == "Pytorch > 参考"
 
 
 def test_a_run_of_headings_at_any_level() -> None:
-    assert topics.matches("Pytorch/参考", ("Pytorch", "参考"))
-    assert topics.matches("Pytorch > 参考", ["NN中间语言", "PyTorch", "参考", "显存"])
-    assert not topics.matches("Pytorch > 参考", ["Pytorch", "项目", "参考"])
-    assert topics.matches("onnx", ["NN中间语言", "ＯＮＮＸ"])
-    assert not topics.matches("", ["Pytorch"])
-    assert not topics.matches("Py", ["Pytorch"])  # whole headings, not prefixes
+    assert topics.matches(key("Pytorch/参考"), ("Pytorch", "参考"))
+    assert topics.matches(key("Pytorch > 参考"), ["NN中间语言", "PyTorch", "参考", "显存"])
+    assert not topics.matches(key("Pytorch > 参考"), ["Pytorch", "项目", "参考"])
+    assert topics.matches(key("onnx"), ["NN中间语言", "ＯＮＮＸ"])
+    assert not topics.matches(key(""), ["Pytorch"])
+    assert not topics.matches(key("Py"), ["Pytorch"])  # whole headings, not prefixes
 
 
-def test_a_heading_whose_name_holds_a_separator_stays_reachable() -> None:
-    assert topics.matches("C/C++", ["语言", "C/C++"])
-    assert topics.matches("A>B", ["A>B", "工具"])
-    assert topics.matches("A>B > 工具", ["A>B", "工具"])
-    assert not topics.matches("C", ["C/C++"])  # a piece of a name is no heading
-    assert not topics.matches("B > 工具", ["A>B", "工具"])
+def test_a_text_equal_to_a_headings_whole_name_selects_that_heading_alone() -> None:
+    # the library has the heading C/C++ and the path C > C++: each text selects one
+    for text in ("C/C++", "c／c＋＋", " C/C++ "):
+        assert topics.matches(key(text), ["语言", "C/C++"])
+        assert not topics.matches(key(text), ["C", "C++"])
+    assert topics.matches(key("C > C++"), ["C", "C++"])
+    assert not topics.matches(key("C > C++"), ["语言", "C/C++"])
+    assert topics.matches(key("A>B"), ["A>B", "工具"])
+    assert not topics.matches(key("A>B"), ["A", "B"])
+    assert topics.matches(key("A > B"), ["A", "B"])
+    assert not topics.matches(key("A > B"), ["A>B", "工具"])
+    assert not topics.matches(key("C"), ["语言", "C/C++"])  # a piece of a name is no heading
+    assert [path for path in AWKWARD if topics.matches(key("C++"), path)] == [
+        ["C", "C++"],
+        ["框架", "C++"],
+    ]
+
+
+def test_a_text_no_heading_is_named_by_is_split() -> None:
+    none = topics.names([])
+    assert topics.key("C/C++", none) == topics.key("C > C++", none) == "c/c++"
+    assert topics.matches(topics.key("A>B", none), ["A", "B"])
+
+
+def test_a_paths_label_selects_that_path() -> None:
+    # a stretch of the text that is a heading's whole name stays one heading
+    assert topics.matches(key("A>B > 工具"), ["A>B", "工具"])
+    assert not topics.matches(key("B > 工具"), ["A>B", "工具"])
+    for path in AWKWARD:
+        assert key(topics.label(path)) == topics.path_key(path)
+    assert key("A>B > 工具") == topics.path_key(["A>B", "工具"])
+
+
+def test_the_longest_stretch_that_is_a_name_is_taken() -> None:
+    known = topics.names([["A/B", "C"], ["A/B/C", "D"], ["A", "B"]])
+    assert topics.key("A/B/C > D", known) == topics.path_key(["A/B/C", "D"])
+    assert topics.key("A/B/C", known) == topics.path_key(["A/B/C"])  # its whole name
+    assert topics.key("A/B > C", known) == topics.path_key(["A/B", "C"])  # spaced: a path
+    assert topics.key("A/B/C/D", known) == topics.path_key(["A/B/C", "D"])
+    assert topics.key("X/A/B", known) == topics.path_key(["X", "A/B"])
+
+
+class _Counting:
+    """A library's names that count how often ``key`` asks."""
+
+    def __init__(self, paths: list[list[str]]) -> None:
+        self.names, self.asked = topics.names(paths), 0
+
+    def __contains__(self, name: object) -> bool:
+        self.asked += 1
+        return name in self.names
+
+    def begins(self, prefix: str) -> bool:
+        self.asked += 1
+        return self.names.begins(prefix)
+
+
+def test_a_long_topic_asks_the_library_a_few_times_a_piece() -> None:
+    # the web takes 500 characters: every stretch of 250 pieces would be 31,000 look-ups
+    known = _Counting([["a", "a/a"], ["C/C++"]])
+    assert topics.key("a/" * 249 + "a", known) == "/".join([topics.name_key("a/a")] * 125)
+    assert known.asked <= 3 * 250
+    known.asked = 0
+    assert topics.key("C/C++", known) == topics.name_key("C/C++") and known.asked <= 3
+
+
+def test_keys_keep_a_names_own_separators_apart_from_the_paths() -> None:
+    assert topics.name_key(" C／C++ ") == topics.name_key("c/c++") != "c/c++"
+    assert topics.name_key("A>B") != topics.name_key("A/B")
+    assert topics.path_key(["C", "C++"]) == "c/c++"
+    assert topics.path_key(["C/C++"]) != topics.path_key(["C", "C++"])
+    found = topics.names([["C/C++", " "], ["Ｃ"]])
+    assert topics.name_key("C/C++") in found and "c" in found and "" not in found
+    assert found.begins("c") and found.begins(topics.name_key("C/")) and not found.begins("c/")
 
 
 def test_path_keys_are_what_a_link_can_be_selected_by() -> None:
@@ -57,17 +137,21 @@ def test_path_keys_are_what_a_link_can_be_selected_by() -> None:
         "tools",
         "参考",
     ]
-    assert topics.path_keys([["C/C++", " "]]) == ["c/c++"]
-    for text in ("Pytorch", "nn中间语言 > ONNX", "tools", "A/B"):
-        for path in (["Pytorch", "参考"], ["NN中间语言", "ONNX", "Tools"], ["A/B"]):
-            assert topics.matches(text, path) == (topics.key(text) in topics.path_keys([path]))
+    assert topics.path_keys([["C/C++", " "]]) == [topics.name_key("C/C++")]
+    texts = ("Pytorch", "nn中间语言 > ONNX", "tools", "A/B", "C/C++", "C > C++", "A>B", "A > B")
+    paths = (["Pytorch", "参考"], ["NN中间语言", "ONNX", "Tools"], ["A/B"], *AWKWARD)
+    for text in texts:
+        for path in paths:
+            assert topics.matches(key(text), path) == (key(text) in topics.path_keys([path]))
 
 
 def test_what_lies_below_a_topic() -> None:
-    assert topics.below("Pytorch", ["框架", "PyTorch", "参考", "显存"]) == ("参考", "显存")
-    assert topics.below("框架 > pytorch", ["框架", "PyTorch"]) == ()
-    assert topics.below("A>B", ["X", "A>B", "c"]) == ("c",)
-    assert topics.below("参考", ["Pytorch", "项目"]) is None
+    assert topics.below(key("Pytorch"), ["框架", "PyTorch", "参考", "显存"]) == ("参考", "显存")
+    assert topics.below(key("框架 > pytorch"), ["框架", "PyTorch"]) == ()
+    assert topics.below(key("A>B"), ["X", "A>B", "c"]) == ("c",)
+    assert topics.below(key("A>B"), ["A", "B", "c"]) is None
+    assert topics.below(key("A > B"), ["A", "B", "c"]) == ("c",)
+    assert topics.below(key("参考"), ["Pytorch", "项目"]) is None
 
 
 def test_the_tree_counts_distinct_links_and_finds_a_path() -> None:
@@ -76,9 +160,13 @@ def test_the_tree_counts_distinct_links_and_finds_a_path() -> None:
     )
     assert [(n.name, n.links, n.own) for n in roots] == [("Pytorch", 2, 1), ("ONNX", 1, 1)]
     assert [c.label for c in roots[0].children] == ["Pytorch > 参考", "Pytorch > 教程"]
-    found = topics.find(roots, "pytorch／教程")
+    found = topics.find(roots, key("pytorch／教程"))
     assert found is not None and found.path == ("Pytorch", "教程")
-    assert topics.find(roots, "参考") is None  # no heading's whole path
+    assert topics.find(roots, key("参考")) is None  # no heading's whole path
+    awkward = topics.tree((number, path) for number, path in enumerate(AWKWARD))
+    for text, path in (("C/C++", None), ("C > C++", ("C", "C++")), ("A>B", ("A>B",))):
+        found = topics.find(awkward, key(text))
+        assert (found.path if found else None) == path
 
 
 # -- every surface agrees --------------------------------------------------------------------
@@ -144,6 +232,30 @@ C 和 C++
 {base}/h
 
 全角的 ONNX
+
+# C
+
+## C++
+
+{base}/i
+
+C 下面的 C++
+
+# A
+
+## B
+
+{base}/j
+
+A 下面的 B
+
+# 语言
+
+## C++
+
+{base}/k
+
+语言下面的 C++
 """
 
 
@@ -155,10 +267,16 @@ EXPECTED = {
     "ＰＹＴＯＲＣＨ＞参考": {"/b", "/d"},
     "参考": {"/b", "/c", "/d"},
     "框架 > PyTorch": {"/d"},
-    "C/C++": {"/e"},
-    "A>B": {"/f", "/g"},
-    "A>B > 工具": {"/g"},
     "onnx": {"/h"},
+    # a heading C/C++ and a path C > C++; a heading A>B and a path A > B
+    "C/C++": {"/e"},
+    "c／c＋＋": {"/e"},
+    "C > C++": {"/i"},
+    "C++": {"/i", "/k"},
+    "C": {"/i"},
+    "A>B": {"/f", "/g"},
+    "A > B": {"/j"},
+    "A>B > 工具": {"/g"},
 }
 
 
@@ -255,3 +373,120 @@ def test_the_web_opens_a_heading_whose_name_holds_an_arrow(
         assert deeper.status_code == 200
         assert "3 links at or under this heading" in deeper.text
         assert client.get("/topics", params={"topic": "Rust"}).status_code == 404
+
+
+def test_every_heading_of_the_web_tree_opens_itself_and_is_the_one_marked(
+    topic_library: tuple[Path, str],
+) -> None:
+    home, _ = topic_library
+    with web_client(home) as client:
+        tree = client.get("/api/topics").json()["topics"]
+        nodes = list(_walk(tree))
+        assert {"C/C++", "C > C++", "A>B", "A > B", "A>B > 工具"} <= {
+            topics.label(node["path"]) for node in nodes
+        }
+        for node in nodes:
+            opened = client.get("/api/topics", params={"topic": node["topic"]}).json()
+            assert opened["topic"]["path"] == node["path"], node["topic"]
+            page = client.get("/topics", params={"topic": node["topic"]}).text
+            assert page.count('class="on" aria-current="true"') == 1, node["topic"]
+            marked = f'class="on" aria-current="true">{html.escape(node["name"])}</a>'
+            assert marked in page, node["topic"]
+        browsed = client.get("/", params={"topic": "C > C++"}).text
+        assert browsed.count('class="on" aria-current="true"') == 1
+        assert 'class="on" aria-current="true">C++</a>' in browsed
+
+
+def _walk(nodes: list[dict[str, Any]]) -> Any:
+    for node in nodes:
+        yield node
+        yield from _walk(node["children"])
+
+
+def test_a_heading_gone_from_the_notes_names_no_topic_in_search(
+    topic_library: tuple[Path, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    home, base = topic_library
+    note = tmp_path / "notes" / "2024-1-1-topics.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("# C/C++", "# 语言 C"), "utf-8")
+    result = runner.invoke(app, ["import", str(note.parent), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    # the index may still count the links it dropped; the heading's name must not count
+    for text in ("C/C++", "c／c＋＋"):
+        option = runner.invoke(app, ["search", "", "--topic", text, "--json"])
+        assert option.exit_code == 0, option.output
+        found = _paths([h["url"] for h in json.loads(option.output)["hits"]], base)
+        exported = runner.invoke(app, ["export", "--topic", text, "--format", "json"])
+        assert found == _paths([r["url"] for r in json.loads(exported.output)], base) == {"/i"}
+
+
+def _fold(name: str) -> str:
+    """The test's own folding (not the topics module's): full-width and case."""
+    return unicodedata.normalize("NFKC", name).casefold().strip()
+
+
+def _under(run: tuple[str, ...], path: list[str]) -> bool:
+    """Whether ``run`` stands in a row somewhere in ``path`` (headings compared folded)."""
+    wanted, names = [_fold(n) for n in run], [_fold(n) for n in path]
+    return any(names[at : at + len(wanted)] == wanted for at in range(len(names)))
+
+
+def _topic_hrefs(page: str) -> set[str]:
+    """The addresses of a page's links (and its forms' targets) that name a topic."""
+    found = {html.unescape(href) for href in re.findall(r'href="([^"]*)"', page)}
+    return {href for href in found if "topic" in parse_qs(urlsplit(href).query)}
+
+
+def test_every_topic_link_the_web_shows_opens_the_links_under_its_heading(
+    topic_library: tuple[Path, str], runner: CliRunner
+) -> None:
+    """Walk every page the UI links a topic from; each link lists exactly the links placed
+    under the heading it was drawn for, whatever ``>`` or ``/`` its names hold."""
+    from linkindex.store import Store
+
+    home, _ = topic_library
+    crawl = runner.invoke(app, ["crawl", "--all", "--home", str(home)])
+    assert crawl.exit_code == 0, crawl.output  # page text, for a search with words
+    with Store(home, create=False) as store:
+        placed = [(link_id, path) for link_id, _, _, path in store.link_topic_rows() if path]
+    # every heading path of the library, by the label its links carry
+    runs = {tuple(path[:end]) for _, path in placed for end in range(1, len(path) + 1)}
+    labels = {topics.label(run): run for run in runs}
+    assert len(labels) == len(runs) and {"C/C++", "C > C++", "A>B", "A > B"} <= set(labels)
+    with web_client(home) as client:
+        pages = ["/topics", "/", "/?q=checkpointing"]
+        pages += [f"/link/{link_id}" for link_id in sorted({i for i, _ in placed})]
+        todo = set().union(*(_topic_hrefs(client.get(page).text) for page in pages))
+        opened: set[str] = set()
+        while todo:
+            href = todo.pop()
+            opened.add(href)
+            address = urlsplit(href)
+            params = {name: values[0] for name, values in parse_qs(address.query).items()}
+            run = labels[params["topic"]]  # every link names a heading path by its label
+            expected = {link_id for link_id, path in placed if _under(run, path)}
+            if address.path == "/api/export":
+                if params["format"] != "json":
+                    continue
+                found = client.get(address.path, params=params)
+                assert found.status_code == 200, href
+                shown = {record["id"] for record in found.json()}
+            else:
+                found = client.get(href)
+                assert found.status_code == 200, href
+                listed = re.findall(r'class="title" href="/link/(\d+)"', found.text)
+                shown = {int(link_id) for link_id in listed}
+                todo |= _topic_hrefs(found.text) - opened
+            assert shown == expected, (href, run)
+    kinds = {urlsplit(href).path for href in opened}
+    assert kinds == {"/topics", "/", "/api/export"}
+    assert len(opened) > 3 * len(labels)
+
+
+def test_a_suggestion_to_drop_a_topic_shows_it_as_typed(
+    topic_library: tuple[Path, str], runner: CliRunner
+) -> None:
+    # its key holds private-use stand-ins for the heading's own "/": never shown
+    result = runner.invoke(app, ["search", '语言下面 topic:"c／c＋＋"'])
+    assert result.exit_code == 1
+    assert 'try: without topic:"c／c＋＋"' in result.output

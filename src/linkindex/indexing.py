@@ -56,8 +56,8 @@ def refresh(
             # An index written by another version of linkindex is rebuilt below.
             current = ix.is_current()
             state = ix.state() if current else folder.IndexState()
-            current = current and state.documents == documents.FORMAT
-            if current and state.vocabulary == analysis.fingerprint(words):
+            current = current and state.made_here
+            if current and state.vocabulary == folder.fingerprint(words):
                 if chunk is not None and state.words is not None:
                     return _update_in_chunks(store, ix, words, state, seq, chunk, keep_going)
                 return _update(store, ix, words, state, seq)
@@ -198,7 +198,7 @@ def segmenter(extra_words: tuple[str, ...] | list[str] = ()) -> analysis.Segment
     key = tuple(extra_words)
     found = _SEGMENTERS.pop(key, None)
     if found is None:
-        found = analysis.Segmenter(key)
+        found = folder.segmenter(key)
     _SEGMENTERS[key] = found  # most recently used last
     while len(_SEGMENTERS) > 2:  # a new word list (new headings) retires the oldest
         del _SEGMENTERS[next(iter(_SEGMENTERS))]
@@ -231,7 +231,7 @@ def _update(
     it, and the old one removed after: a crash in between leaves a stray file, never
     an index without its dictionary.
     """
-    vocabulary = analysis.fingerprint(words)
+    vocabulary = folder.fingerprint(words)
     old_dictionary = ix.dictionary_path(state)
     dictionary = folder.dictionary_path(ix.folder, vocabulary)
     new_state = vocabulary != state.vocabulary or state.words is None
@@ -415,6 +415,11 @@ def check(store: Store, home: Path) -> IndexCheck:
         found.ok = False
         return found
     found.index_links, found.index_seq = len(indexed), state.change_seq
+    if not state.made_here:
+        found.problems.append(
+            "the index's documents were made by another version of linkindex; "
+            "`linkindex index` rebuilds it"
+        )
     if not dictionary.exists():
         found.problems.append(f"the query dictionary {dictionary.name} is missing")
     if state.change_seq > found.store_seq:

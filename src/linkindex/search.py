@@ -59,10 +59,10 @@ class SearchResults:
 # -- the query language ----------------------------------------------------------------
 
 
-def _exact(name: str, value: str) -> queries.Exact:
+def _exact(name: str, value: str) -> queries.Filter:
     value = value.strip()
     if name == "topic":
-        return queries.Exact("topic", topics.key(value))
+        return queries.Topic(value)  # its key depends on the index's headings
     folded = analysis.fold(value)
     known = SITES if name == "site" else STATUSES
     if folded not in known:
@@ -95,7 +95,7 @@ def parse_query(text: str) -> queries.QuerySpec:
             continue
         if minus or negate_next:
             spec.excluded.append(clause)
-        elif isinstance(clause, queries.Exact) and not join_next:
+        elif isinstance(clause, queries.Exact | queries.Topic) and not join_next:
             spec.filters.append(clause)
         elif join_next:
             spec.groups[-1].append(clause)
@@ -133,6 +133,18 @@ def _open(home: Path, store: Store | None) -> folder.LinkIndex:
 
 
 _EMPTY = "nothing to search in {home}; fill it with `linkindex import NOTES_DIR`"
+
+
+def _state(searcher: Any, home: Path) -> folder.IndexState:
+    """The open index's state; an index made another way is not searched (it would answer
+    some queries the old way, a topic's say) until ``linkindex index`` rebuilt it."""
+    state = folder.read_state(searcher)
+    if state.links and not state.made_here:
+        raise UserError(
+            f"the search index in {home} was made by another version of linkindex; "
+            "run `linkindex index` to rebuild it"
+        )
+    return state
 
 
 def _filters(
@@ -180,7 +192,7 @@ def search(
 
             store = closing.enter_context(Store(home, create=False))
         with _open(home, store) as ix, ix.searcher() as searcher:
-            state = folder.read_state(searcher)
+            state = _state(searcher, home)
             if state.links == 0:
                 raise EmptyLibraryError(_EMPTY.format(home=home))
             with folder.query_segmenter(ix.dictionary_path(state)) as segmenter:
@@ -244,7 +256,12 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> lis
         fewer = [f for i, f in enumerate(spec.filters) if i != position]
         wider = queries.QuerySpec(spec.groups, spec.excluded, fewer, spec.since)
         if searching.count(searcher, wider, cut):
-            suggestions.append(f"without {dropped.field}:{dropped.value}")
+            shown = (
+                _show(dropped)
+                if isinstance(dropped, queries.Topic)
+                else f"{dropped.field}:{dropped.value}"
+            )
+            suggestions.append(f"without {shown}")
     if spec.since:
         wider = queries.QuerySpec(spec.groups, spec.excluded, spec.filters, None)
         if searching.count(searcher, wider, cut):
@@ -259,6 +276,8 @@ def _respec(parsed: queries.QuerySpec, options: queries.QuerySpec) -> queries.Qu
 
 
 def _show(clause: queries.Clause) -> str:
+    if isinstance(clause, queries.Topic):
+        return f'topic:"{clause.text}"'
     if isinstance(clause, queries.Exact):
         return f'{clause.field}:"{clause.value}"'
     text = f'"{clause.text}"' if clause.phrase else clause.text
@@ -372,7 +391,7 @@ def related(home: Path, url: str, *, limit: int = 10) -> list[Hit]:
             raise NotFoundError(f"{url} is not in the library; `linkindex search` finds links")
         (record,) = store.link_records([link_id])
         with _open(home, store) as ix, ix.searcher() as searcher:
-            dictionary = ix.dictionary_path(folder.read_state(searcher))
+            dictionary = ix.dictionary_path(_state(searcher, home))
             with folder.query_segmenter(dictionary) as segmenter:
                 page = record.page
                 body = (page.text if page else "")[:20000]

@@ -9,28 +9,51 @@ A topic as people write it — ``crawl --topic``, search's ``topic:`` and ``--to
   holds ``>`` or ``/`` (``C/C++``) stays reachable;
 * otherwise ``>`` and ``/`` split the text into a run of headings that stand in a row at
   any level: ``Pytorch > 参考`` selects ``Pytorch > 参考`` and ``框架 > Pytorch > 参考``,
-  not ``Pytorch > 项目 > 参考``; ``参考`` selects every heading of that name.
+  not ``Pytorch > 项目 > 参考``; ``参考`` selects every heading of that name. A part of
+  the text between separators that is a heading's whole name stays that one heading (the
+  longest such part, from the left), so a path's label names it: ``A>B > 工具`` is the
+  heading ``A>B``, then ``工具``.
 
-Both are one comparison of *keys*: a text's key is its folded pieces between separators
-joined by ``/`` (``key("Pytorch > 参考") == "pytorch/参考"``, ``key("C/C++") == "c/c++"``),
-and a path holds a text when the keys of a run of its headings, joined by ``/``, make the
-text's key (``path_keys``). The search index stores a link's ``path_keys``; everything
-else calls ``matches``. The separators inside a heading's name and between headings are
-alike to a key, so ``A > B`` also selects a heading named ``A>B``.
+In a library with a heading ``C/C++`` and a path ``C > C++``, ``C/C++`` (and ``c／c＋＋``)
+selects the heading alone and ``C > C++`` the path alone; ``A > B`` is not the heading
+``A>B``.
+
+All of it is one comparison of *keys*. A heading's key is its folded name, its own ``>``
+and ``/`` written as private-use characters (``name_key``), so a name's key never holds
+the ``/`` that joins the headings of a path's key (``path_key(("C", "C++")) == "c/c++"``,
+``path_key(("C/C++",)) == "c\\ue02fc++"``). A path holds a topic when the key of a run of
+its headings is the topic's key (``runs``, ``path_keys``: what the search index stores).
+Which key a text has depends on the library's headings, so ``key`` is given the library's
+name keys (``Known``: ``names``, or the index's own terms);
+``matches``, ``selects``, ``below`` and ``find`` then compare keys.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NewType, Protocol, TypeVar
 
 from linkindex.analysis import fold
 
+#: A topic's key (from ``key``, ``path_key``): what every match compares.
+Key = NewType("Key", str)
+#: The key of a text with no heading in it (blank, or separators only): it selects nothing.
+EMPTY = Key("")
+
 #: What splits a written topic into headings (full-width forms too: they fold to these).
 _SEPARATORS = re.compile("[>/\uff1e\uff0f]")
+#: The separators after ``_fold``.
+_SEPARATOR = re.compile("[>/]")
+#: ``analysis.fold`` leaves the full-width separators as they are.
+_NARROW = str.maketrans({"\uff1e": ">", "\uff0f": "/"})
+#: A heading's own ``>`` and ``/`` in its key: private-use characters, so no heading's key
+#: holds the ``/`` that joins headings. (A name that holds these very characters would
+#: meet a separator's stand-in; notes are text people write, and they do not.)
+_OWN = str.maketrans({">": "\ue03e", "/": "\ue02f"})
 
 E = TypeVar("E")
 
@@ -39,14 +62,88 @@ _KEPT = 1 << 14
 
 
 def parse(text: str) -> tuple[str, ...]:
-    """A topic as typed, split into its headings as written (blanks dropped, not folded)."""
+    """A topic as typed, split at every separator (blanks dropped, not folded)."""
     return tuple(part.strip() for part in _SEPARATORS.split(text) if part.strip())
 
 
+def _fold(text: str) -> str:
+    return fold(text).translate(_NARROW)
+
+
 @lru_cache(maxsize=_KEPT)
-def key(text: str) -> str:
-    """A topic (or one heading's name) in the form every match compares: ``pytorch/参考``."""
-    return "/".join(part.strip() for part in _SEPARATORS.split(fold(text)) if part.strip())
+def name_key(name: str) -> str:
+    """One heading's key: its folded name, its own ``>`` and ``/`` kept apart."""
+    return _fold(name).strip().translate(_OWN)
+
+
+class Known(Protocol):
+    """What ``key`` asks of a library: which heading keys (``name_key``) it has."""
+
+    def __contains__(self, name: object, /) -> bool:
+        """Whether a heading of the library has the key ``name``."""
+        ...
+
+    def begins(self, prefix: str) -> bool:
+        """Whether some heading's key may begin with ``prefix`` (never False when one does)."""
+        ...
+
+
+class Names:
+    """The heading keys of a library (``names``): the ``Known`` a topic resolves by."""
+
+    __slots__ = ("_keys", "_sorted")
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._keys = frozenset(keys)
+        self._sorted = sorted(self._keys)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._keys
+
+    def begins(self, prefix: str) -> bool:
+        """Whether some heading's key begins with ``prefix``."""
+        at = bisect_left(self._sorted, prefix)
+        return at < len(self._sorted) and self._sorted[at].startswith(prefix)
+
+
+def names(paths: Iterable[Sequence[str]]) -> Names:
+    """The keys of every heading of ``paths``: the library's names ``key`` resolves by."""
+    distinct = {name for path in paths for name in path}
+    return Names(found for found in map(name_key, distinct) if found)
+
+
+def key(text: str, known: Known) -> Key:
+    """The key a topic as typed selects by, in a library whose heading keys are ``known``.
+
+    The text is cut at its separators; from the left, the longest stretch of pieces that is
+    a heading's whole name (its ``name_key`` in ``known``) becomes one heading, else the next
+    piece does. So the whole text first: ``C/C++`` is one heading where a heading has that
+    name, else ``C`` then ``C++``. Only texts with a separator ask ``known``.
+    """
+    folded = _fold(text)
+    cuts = [cut.start() for cut in _SEPARATOR.finditer(folded)]
+    if not cuts:
+        return Key(folded.strip())
+    own = folded.translate(_OWN)  # the same length: a stretch of it is a name's key
+    starts = [0, *(at + 1 for at in cuts)]
+    ends = [*cuts, len(folded)]
+    headings: list[str] = []
+    first = 0
+    while first < len(starts):
+        begin, longest = starts[first], first
+        # A stretch is looked up only while some name begins with it and the separator
+        # after it: a few look-ups per piece, however many separators the text holds.
+        for last in range(first + 1, len(starts)):
+            if not known.begins(own[begin : ends[last - 1] + 1].lstrip()):
+                break
+            if own[begin : ends[last]].strip() in known:
+                longest = last
+        if longest > first:
+            headings.append(own[begin : ends[longest]].strip())
+        elif piece := folded[begin : ends[first]].strip():
+            headings.append(piece)
+        first = longest + 1
+    return Key("/".join(headings))
 
 
 def label(path: Iterable[str]) -> str:
@@ -54,9 +151,9 @@ def label(path: Iterable[str]) -> str:
     return " > ".join(path)
 
 
-def path_key(path: Sequence[str]) -> str:
+def path_key(path: Sequence[str]) -> Key:
     """The key of a whole path, its headings taken as one run."""
-    return "/".join(k for k in map(key, path) if k)
+    return Key("/".join(k for k in map(name_key, path) if k))
 
 
 def runs(path: Sequence[str]) -> frozenset[str]:
@@ -67,28 +164,30 @@ def runs(path: Sequence[str]) -> frozenset[str]:
 @lru_cache(maxsize=_KEPT)
 def _runs(path: tuple[str, ...]) -> frozenset[str]:
     # A library has a few thousand distinct paths, matched again for every placement.
-    names = [k for k in map(key, path) if k]
+    keys = [k for k in map(name_key, path) if k]
     return frozenset(
-        "/".join(names[begin:end])
-        for begin in range(len(names))
-        for end in range(begin + 1, len(names) + 1)
+        "/".join(keys[begin:end])
+        for begin in range(len(keys))
+        for end in range(begin + 1, len(keys) + 1)
     )
 
 
 def path_keys(paths: Iterable[Sequence[str]]) -> list[str]:
-    """Every key by which one of ``paths`` is selected, sorted (what the index stores)."""
+    """Every key by which one of ``paths`` is selected, sorted (what the index stores).
+
+    Each heading's own key is among them, so the index answers whether a library has a
+    heading of some name (the ``known`` of ``key``).
+    """
     return sorted(set().union(*(runs(path) for path in paths)))
 
 
-def matches(text: str, path: Sequence[str]) -> bool:
-    """Whether ``path`` lies under the topic ``text`` (an empty topic matches nothing)."""
-    wanted = key(text)
+def matches(wanted: Key, path: Sequence[str]) -> bool:
+    """Whether ``path`` lies under the topic of key ``wanted`` (an empty key: nothing)."""
     return bool(wanted) and wanted in _runs(tuple(path))
 
 
-def selects(text: str, paths: Iterable[Sequence[str]]) -> bool:
-    """Whether the topic ``text`` selects a link placed under ``paths``."""
-    wanted = key(text)
+def selects(wanted: Key, paths: Iterable[Sequence[str]]) -> bool:
+    """Whether the topic of key ``wanted`` selects a link placed under ``paths``."""
     if wanted:  # a loop, not any(): this runs for every link of a library (~0.6 us each)
         for path in paths:
             if wanted in _runs(tuple(path)):
@@ -96,17 +195,16 @@ def selects(text: str, paths: Iterable[Sequence[str]]) -> bool:
     return False
 
 
-def below(text: str, path: Sequence[str]) -> tuple[str, ...] | None:
-    """The headings of ``path`` after its first run that the topic ``text`` names.
+def below(wanted: Key, path: Sequence[str]) -> tuple[str, ...] | None:
+    """The headings of ``path`` after its first run whose key is ``wanted``.
 
-    None when ``text`` does not select ``path``; ``()`` when that run ends the path.
+    None when the topic does not select ``path``; ``()`` when that run ends the path.
     """
-    wanted = key(text)
-    named = [(at, k) for at, name in enumerate(path) if (k := key(name))]
-    for begin in range(len(named)):
+    keyed = [(at, k) for at, name in enumerate(path) if (k := name_key(name))]
+    for begin in range(len(keyed)):
         joined = ""
-        for at, name_key in named[begin:]:
-            joined = f"{joined}/{name_key}" if joined else name_key
+        for at, one in keyed[begin:]:
+            joined = f"{joined}/{one}" if joined else one
             if joined == wanted:
                 return tuple(path[at + 1 :])
             if not wanted.startswith(joined + "/"):
@@ -138,7 +236,7 @@ class TopicNode(Generic[E]):
         return label(self.path)
 
     @property
-    def key(self) -> str:
+    def key(self) -> Key:
         """The key of the path (see ``path_key``)."""
         return path_key(self.path)
 
@@ -217,9 +315,8 @@ def sort(nodes: list[TopicNode[E]], by: Any) -> None:
         sort(node.children, by)
 
 
-def find(nodes: Iterable[TopicNode[E]], text: str) -> TopicNode[E] | None:
-    """The first heading (depth first) whose whole path the topic ``text`` names, or None."""
-    wanted = key(text)
+def find(nodes: Iterable[TopicNode[E]], wanted: Key) -> TopicNode[E] | None:
+    """The first heading (depth first) whose whole path has the key ``wanted``, or None."""
     for top in nodes:
         for node in top.walk():
             if node.key == wanted:

@@ -23,6 +23,12 @@ simplified, full-width letters and digits to ASCII, lower case; length preservin
 offsets point into the original text). English and code terms stay whole (``pytorch``,
 ``c++``, ``word2vec``); nothing is stemmed. What the words of a cut become, compounds and
 mixed tokens (``8比特``, ``gpt4``) included, is ``tokens``'.
+
+Pure logic: nothing here reads a file or keeps what it read. The dictionaries' texts
+(jieba's ``dict.txt``, the bundled ``userdict.txt``) are read and kept per process by the
+index folder (``index.folder.segmenter``), which also writes and maps the query
+dictionary; here is what they hold. Only the rjieba extension is loaded here, as an
+import is.
 """
 
 from __future__ import annotations
@@ -33,9 +39,8 @@ import importlib.util
 import mmap
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from importlib import resources
 from itertools import accumulate, compress
 from pathlib import Path
 from typing import Any
@@ -62,17 +67,20 @@ __all__ = [
     "QuerySegmenter",
     "Segmenter",
     "Token",
+    "base_dictionary",
     "changed_words",
     "cjk_grams",
     "cjk_runs",
     "fingerprint",
     "fold",
+    "folded_entries",
     "has_cjk",
     "heading_words",
     "is_compound",
     "is_word",
     "parts",
     "telltales",
+    "user_words",
 ]
 
 #: A word that never occurs in folded text; its frequency carries the dictionary total.
@@ -80,11 +88,13 @@ _TOTAL_CARRIER = "\ue000"
 
 
 # -- dictionaries ----------------------------------------------------------------------
+# What the dictionaries hold; reading them (jieba's dict.txt, the bundled words) and keeping
+# them per process is the index folder's (``index.folder``).
 
 
-def bundled_user_words() -> dict[str, int | None]:
-    """The field's terms shipped in ``linkindex/data/userdict.txt`` (word [frequency])."""
-    text = resources.files("linkindex").joinpath("data/userdict.txt").read_text("utf-8")
+def user_words(text: str) -> dict[str, int | None]:
+    """The words of a user dictionary's text (``word [frequency]`` lines, ``#`` comments),
+    folded: what ``linkindex/data/userdict.txt`` ships."""
     words: dict[str, int | None] = {}
     for line in text.splitlines():
         parts = line.split("#", 1)[0].split()
@@ -110,40 +120,31 @@ def heading_words(headings: Iterable[str]) -> list[str]:
     return sorted(w for w in words if _TERM_LIKE.match(w) and has_cjk(w) and "的" not in w)
 
 
-def _jieba_dict_path() -> Path:
-    # Read jieba's dictionary as data: importing the jieba package costs ~0.3 s
-    # (it pulls in pkg_resources) and its segmenter is not used.
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or not spec.submodule_search_locations:
-        raise InstallError("the jieba package is not installed; reinstall linkindex")
-    return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
-
-
-def _base_dictionary() -> tuple[dict[str, int], int]:
-    """jieba's dictionary as {word: frequency} and its total (the one built into rjieba)."""
+def base_dictionary(text: str) -> tuple[dict[str, int], int]:
+    """jieba's dictionary (the text of its ``dict.txt``, the one built into rjieba) as
+    {word: frequency} and its total."""
     freqs: dict[str, int] = {}
     total = 0
-    with _jieba_dict_path().open(encoding="utf-8") as lines:
-        for line in lines:
-            word, freq, *_ = line.split(" ")
-            freqs[word] = int(freq)
-            total += int(freq)
+    for line in text.splitlines():
+        word, freq, *_ = line.split(" ")
+        freqs[word] = int(freq)
+        total += int(freq)
     return freqs, total
 
 
-@cache
-def _folded_entries() -> list[tuple[str, int]]:
-    """jieba's entries that fold to another word (``B超`` -> ``b超``, ``顯示`` -> ``显示``),
-    folded, with their frequencies (the first entry wins where two fold alike).
+def folded_entries(text: str) -> list[tuple[str, int]]:
+    """The entries of jieba's ``dict.txt`` (its text) that fold to another word (``B超`` ->
+    ``b超``, ``顯示`` -> ``显示``), folded, with their frequencies (the first entry wins
+    where two fold alike).
 
     The originals never meet folded text. Only the ~2,000 lines that change are read (a
     fresh indexing process would otherwise spend most of a second on all 350,000).
     """
-    text = _jieba_dict_path().read_text(encoding="utf-8")
     starts = sorted({text.rfind("\n", 0, at) + 1 for at in characters.changes(text)})
     found: dict[str, int] = {}
     for start in starts:
-        word, freq, *_ = text[start : text.find("\n", start)].split(" ")
+        end = text.find("\n", start)
+        word, freq, *_ = text[start : end if end >= 0 else len(text)].split(" ")
         folded = fold(word)
         if folded != word:
             found.setdefault(folded, int(freq))
@@ -161,8 +162,15 @@ def _load_rjieba() -> Any:
         raise InstallError("the rjieba package is not installed; reinstall linkindex")
     folder = Path(next(iter(spec.submodule_search_locations)))
     library = next(
-        p for p in folder.iterdir() if p.name.startswith("rjieba.") and p.suffix in (".so", ".pyd")
+        (
+            p
+            for p in folder.iterdir()
+            if p.name.startswith("rjieba.") and p.suffix in (".so", ".pyd")
+        ),
+        None,
     )
+    if library is None:
+        raise InstallError("the rjieba package has no extension module; reinstall linkindex")
     loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(library))
     module_spec = importlib.util.spec_from_file_location(
         "rjieba.rjieba", str(library), loader=loader
@@ -180,13 +188,13 @@ _rjieba = cache(_load_rjieba)
 ANALYZER_VERSION = "2"
 
 
-def fingerprint(extra_words: Sequence[str]) -> str:
+def fingerprint(bundled: Mapping[str, int | None], extra_words: Sequence[str]) -> str:
     """A short hash naming a dictionary: the analyzer, the bundled words, the extra words.
 
     The index records it; a different one means its documents must be re-segmented.
     """
     digest = hashlib.sha256(ANALYZER_VERSION.encode())
-    for word, freq in bundled_user_words().items():
+    for word, freq in bundled.items():
         digest.update(f"{word}\t{freq}\n".encode())
     digest.update(b"--\n")
     for word in extra_words:
@@ -223,16 +231,24 @@ class Segmenter:
     cut and each distinct word's tokens worked out once (``_expansion``).
     """
 
-    def __init__(self, extra_words: Sequence[str]) -> None:
+    def __init__(
+        self,
+        extra_words: Sequence[str],
+        *,
+        bundled: Mapping[str, int | None],
+        folded: Iterable[tuple[str, int]],
+    ) -> None:
+        """A segmenter with jieba's dictionary, its ``folded`` entries (``folded_entries``),
+        the ``bundled`` words (``user_words``) and ``extra_words``; ``index.folder``
+        reads the first two (``index.folder.segmenter``)."""
         self._jieba = _rjieba().Jieba()
         added: list[tuple[str, int]] = []
         seen: set[str] = set()
-        for word, freq in _folded_entries():
+        for word, freq in folded:
             if not self._jieba.has_word(word):
                 self._jieba.add_word(word, freq, None)
                 added.append((word, freq))
                 seen.add(word)
-        bundled = bundled_user_words()
         for word in [*bundled, *extra_words]:
             if word in seen:
                 continue
@@ -241,7 +257,7 @@ class Segmenter:
             self._jieba.add_word(word, freq, None)
             added.append((word, int(freq)))
         self.added = added
-        self.fingerprint = fingerprint(extra_words)
+        self.fingerprint = fingerprint(bundled, extra_words)
         self.extra = tuple(extra_words)
         self._expansions: dict[str, Expansion] = {}
         self._joined: dict[tuple[str, str], Pieces] = {}
@@ -488,10 +504,10 @@ class Segmenter:
             return True
         return tuple(tokens), step
 
-    def dictionary_lines(self) -> list[str]:
-        """The whole dictionary as ``QuerySegmenter`` reads it: a total line, then
-        ``word<TAB>frequency`` lines sorted by word (``index.folder`` writes them)."""
-        base, total = _base_dictionary()
+    def dictionary_lines(self, base: Mapping[str, int], total: int) -> list[str]:
+        """The whole dictionary as ``QuerySegmenter`` reads it, given jieba's
+        (``base_dictionary``): a total line, then ``word<TAB>frequency`` lines sorted by
+        word (``index.folder`` writes them)."""
         merged = dict(base)
         for word, freq in self.added:
             total += freq - merged.get(word, 0)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 from itertools import product
+
+from linkindex.analysis.fold_pairs import PAIRS
 
 #: CJK ideographs: the unified blocks, extension A, the compatibility block and the
 #: supplementary planes (extensions B-H, where some of OpenCC's simplified forms live).
@@ -46,14 +47,11 @@ def _fold_table() -> dict[int, int]:
     """Code point to code point: full-width ASCII and traditional characters.
 
     The traditional-to-simplified pairs are OpenCC's character table as derived by
-    ``scripts/fold_table.py`` into ``data/ts_fold.txt`` (its first candidate per
-    character; Apache-2.0, see ``data/OpenCC-LICENSE.txt``).
+    ``scripts/fold_table.py`` into ``fold_pairs`` (its first candidate per character;
+    Apache-2.0, see ``data/OpenCC-LICENSE.txt``).
     """
     table = dict(_FULL_WIDTH)
-    text = resources.files("linkindex").joinpath("data/ts_fold.txt").read_text("utf-8")
-    for line in text.splitlines():
-        if line and line[0] != "#":
-            table[ord(line[0])] = ord(line[2])
+    table.update(zip(map(ord, PAIRS[0::2]), map(ord, PAIRS[1::2]), strict=True))
     return table
 
 

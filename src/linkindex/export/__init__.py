@@ -63,9 +63,9 @@ __all__ = [
 
 
 def _matching_ids(
-    store: Store, *, topic: str | None, site: str | None, status: str | None
+    store: Store, *, topic: topics.Key | None, site: str | None, status: str | None
 ) -> list[int]:
-    """Ids of the links still in the notes that pass the filters, by id.
+    """Ids of the links still in the notes that pass the filters (``topic``: a key), by id.
 
     Reads only ids (and placement topics when a topic is asked for), so a small reading
     list loads only its own records, not the whole library's.
@@ -91,7 +91,7 @@ def select(
     """The links a reading list holds: those still in the notes that match every filter.
 
     Args:
-        topic: a topic such as ``Pytorch > 参考`` (``topics.matches``: at any depth).
+        topic: a topic such as ``Pytorch > 参考`` (the rule of ``topics``: at any depth).
         query: a search query; the links come in rank order (``search.search``).
         site: one of ``models.SITES``.
         status: one of ``models.STATUSES``.
@@ -103,9 +103,10 @@ def select(
         raise UserError(f"unknown site {site!r}; choose from {', '.join(SITES)}")
     if status is not None and status not in STATUSES:
         raise UserError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
-    if topic is not None and not topics.key(topic):
+    wanted = None if topic is None else store.topic_key(topic)
+    if wanted is not None and not wanted:
         raise UserError("--topic is empty; give a heading such as 'Pytorch > 参考'")
-    ids = _matching_ids(store, topic=topic, site=site, status=status)
+    ids = _matching_ids(store, topic=wanted, site=site, status=status)
     if query is not None and query.strip():
         kept = set(ids)
         ids = [link_id for link_id in _search_ids(store, home, query) if link_id in kept]

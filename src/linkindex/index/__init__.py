@@ -4,7 +4,9 @@ One whoosh document per link. Text fields hold jieba search-mode words with posi
 (phrases work); two shadow fields hold CJK character bigrams of the title and of the
 page text, so that a word jieba never produced (``灯`` inside ``大灯``) still matches,
 ranked below word matches. Topic paths are indexed as their keys (``topics.path_keys``:
-every contiguous run of headings, folded), so ``topic:`` filters at any level.
+every contiguous run of headings, folded), so ``topic:`` filters at any level; each
+heading's own key among them tells a query which headings the library has
+(``searching.Headings``).
 
 Split by concern, the way whoosh itself is:
 

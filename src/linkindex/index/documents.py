@@ -32,7 +32,9 @@ PART_GAP = 1 << 24
 #: What a document holds: bump it when ``document`` fills a field differently, and the
 #: next refresh rebuilds an index written before (the meta document records it).
 #: 2: topic keys split a heading's name at ``>`` and ``/`` too (``topics.key``).
-FORMAT = "2"
+#: 3: a heading's own ``>`` and ``/`` are kept apart from the separators between headings
+#: (``topics.name_key``), so ``C/C++`` the heading and ``C > C++`` the path differ.
+FORMAT = "3"
 
 _ONE_POSITION = pack_uint(1)
 _NATIVE_UINT = struct.Struct("=I")  # array("I") bytes on every platform CPython runs on

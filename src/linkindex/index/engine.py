@@ -186,6 +186,17 @@ class _Segment:
             self._codes[fieldname] = codes
         return codes
 
+    def _average_length(self, fieldname: str) -> float:
+        """The field's average length over the whole index (whoosh's ``avg_field_length``),
+        kept with the index's reader: the lengths of an open reader never change, and
+        whoosh sums every segment's for each word of each segment."""
+        top = self.top.reader()
+        averages = top.__dict__.setdefault(_KEPT, {}).setdefault("averages", {})
+        average = averages.get(fieldname)
+        if average is None:
+            average = averages[fieldname] = self.top.avg_field_length(fieldname) or 1
+        return float(average)
+
     # -- clauses ------------------------------------------------------------------
 
     def term(self, fieldname: str, text: str, boost: float, within: Scores | None) -> Scores:
@@ -205,7 +216,7 @@ class _Segment:
         # whoosh's BM25F: idf and average length of the whole index, the segment's
         # quantised field lengths; the same arithmetic, so the same floats.
         idf = self.top.idf(fieldname, text)
-        average = self.top.avg_field_length(fieldname) or 1
+        average = self._average_length(fieldname)
         k1, b = self.k1, self.b
         norms = [k1 * ((1 - b) + b * length / average) for length in _LENGTH_OF_BYTE]
         codes = self._length_codes(fieldname)

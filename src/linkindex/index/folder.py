@@ -1,4 +1,5 @@
-"""The index on disk (HOME/index/): every file's name, opening it, its state, its files.
+"""The index on disk (HOME/index/): every file's name, opening it, its state, its files;
+and the dictionaries the analyzer is given (jieba's, the bundled words), read here.
 
 One place names each file of the index: the folder (``index_dir``), a rebuild's folder
 beside it (``built_dir``) and the one it replaces (``old_dir``), and the query dictionary
@@ -11,23 +12,27 @@ written here, in the same commit as the links.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import mmap
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import scoring
 
 from linkindex import analysis
-from linkindex.errors import EmptyLibraryError, StoreError
-from linkindex.index.documents import schema
+from linkindex.errors import EmptyLibraryError, InstallError, StoreError
+from linkindex.index.documents import FORMAT, schema
 
 INDEX_DIR = "index"
 DICTIONARY_PREFIX = "dictionary-"
@@ -63,6 +68,49 @@ def exists(home: Path) -> bool:
     return folder.is_dir() and whoosh_index.exists_in(str(folder))
 
 
+# -- the dictionaries the analyzer segments with --------------------------------------
+
+
+def jieba_dictionary_path() -> Path:
+    """jieba's ``dict.txt`` (the dictionary built into rjieba), read as data: importing the
+    jieba package costs ~0.3 s (it pulls in pkg_resources) and its segmenter is not used."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise InstallError("the jieba package is not installed; reinstall linkindex")
+    return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InstallError(f"cannot read {path} ({exc.strerror}); reinstall linkindex") from exc
+
+
+@cache
+def bundled_words() -> Mapping[str, int | None]:
+    """The field's terms shipped in ``linkindex/data/userdict.txt`` (read once a process)."""
+    text = resources.files("linkindex").joinpath("data/userdict.txt").read_text("utf-8")
+    return MappingProxyType(analysis.user_words(text))
+
+
+@cache
+def _folded_entries() -> tuple[tuple[str, int], ...]:
+    # Kept: every segmenter a process builds (new headings, a rebuild's worker) needs them.
+    return tuple(analysis.folded_entries(_read(jieba_dictionary_path())))
+
+
+def fingerprint(extra_words: Sequence[str]) -> str:
+    """The name of the dictionary with ``extra_words`` (``analysis.fingerprint``)."""
+    return analysis.fingerprint(bundled_words(), extra_words)
+
+
+def segmenter(extra_words: Sequence[str]) -> analysis.Segmenter:
+    """A new indexing segmenter: jieba's dictionary, folded, the bundled words and
+    ``extra_words`` (``indexing.segmenter`` keeps the process's)."""
+    return analysis.Segmenter(extra_words, bundled=bundled_words(), folded=_folded_entries())
+
+
 def write_dictionary(path: Path, segmenter: analysis.Segmenter) -> None:
     """Write the segmenter's whole dictionary for ``query_segmenter`` (atomically).
 
@@ -72,7 +120,8 @@ def write_dictionary(path: Path, segmenter: analysis.Segmenter) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as out:
-        out.writelines(segmenter.dictionary_lines())
+        base, total = analysis.base_dictionary(_read(jieba_dictionary_path()))
+        out.writelines(segmenter.dictionary_lines(base, total))
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, path)
@@ -256,6 +305,15 @@ class IndexState:
     analyzer: str = ""  # analysis.ANALYZER_VERSION of the segmentation
     words: dict[str, int] | None = None  # the words added to jieba's (None: not recorded)
     documents: str = ""  # documents.FORMAT of the documents ("": before it was recorded)
+
+    @property
+    def made_here(self) -> bool:
+        """Whether its documents are made the way this linkindex makes them (``FORMAT``).
+
+        An index whose documents were made another way answers some queries differently
+        (a topic's key, say): it is searched only after a refresh rebuilt it.
+        """
+        return self.documents == FORMAT
 
 
 #: Where a reader keeps the state read through it (a search process keeps its reader

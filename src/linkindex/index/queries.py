@@ -12,7 +12,7 @@ from typing import Any
 
 from whoosh import query
 
-from linkindex import analysis
+from linkindex import analysis, topics
 
 #: Query boosts: the exact sequence in the title on top, the character fallbacks
 #: (title bigrams, single characters in a row in the text) well below word matches.
@@ -30,13 +30,25 @@ class Words:
 
 @dataclass(frozen=True, slots=True)
 class Exact:
-    """A filter term: site, status, topic (folded path) or kind."""
+    """A filter term: site, status or kind."""
 
     field: str
     value: str
 
 
-Clause = Words | Exact
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A topic filter as typed (``topic:``, ``--topic``).
+
+    Its term is the topic's key, which depends on the library's headings (``topics.key``):
+    it is found when the query is compiled, against the headings the index holds.
+    """
+
+    text: str
+
+
+Filter = Exact | Topic
+Clause = Words | Exact | Topic
 
 
 @dataclass(slots=True)
@@ -45,7 +57,7 @@ class QuerySpec:
 
     groups: list[list[Clause]] = field(default_factory=list)
     excluded: list[Clause] = field(default_factory=list)
-    filters: list[Exact] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
     since: str | None = None  # YYYY-MM-DD
 
 
@@ -115,37 +127,52 @@ def words_query(clause: Words, cut: Any, known: Any = None) -> query.Query:
     return required
 
 
-def clause_query(clause: Clause, cut: Any, known: Any = None) -> query.Query:
-    """The whoosh query of a clause."""
-    if isinstance(clause, Exact):
-        return query.Term(clause.field, clause.value)
-    return words_query(clause, cut, known)
+def filter_term(clause: Filter, headings: topics.Known, boost: float = 1.0) -> query.Term:
+    """The term of a filter; a topic's is its key among ``headings`` (``topics.key``)."""
+    if isinstance(clause, Topic):
+        return query.Term("topic", topics.key(clause.text, headings), boost=boost)
+    return query.Term(clause.field, clause.value, boost=boost)
+
+
+def clause_query(
+    clause: Clause, cut: Any, known: Any = None, *, headings: topics.Known
+) -> query.Query:
+    """The whoosh query of a clause (``headings``: the heading keys a topic resolves by)."""
+    if isinstance(clause, Words):
+        return words_query(clause, cut, known)
+    return filter_term(clause, headings)
 
 
 #: Filters score (almost) nothing; zero would break whoosh's block-quality skipping.
 _FILTER_BOOST = 1e-6
 
 
-def to_whoosh(spec: QuerySpec, cut: Any, known: Any = None) -> query.Query:
+def to_whoosh(
+    spec: QuerySpec, cut: Any, known: Any = None, *, headings: topics.Known
+) -> query.Query:
     """The whoosh query of a parsed query, filters included.
 
-    Filters are intersected with the words (whoosh skips through their postings)
-    rather than passed as a search filter, which builds the set of every link that
-    passes it on each search. The meta document has no words, so it never matches
+    ``known(word)`` says whether the index has a word; ``headings`` holds the key of every
+    heading the index has (a topic's key is found by them: ``topics.key``).
+
+    Filters are intersected with the words (whoosh skips through their postings) rather
+    than passed as a search filter, which builds the set of every link that passes it on
+    each search. The meta document has no words, so it never matches
     a query with words; a query of filters alone starts from every link.
     """
     parts: list[query.Query] = []
     for group in spec.groups:
-        clauses = [clause_query(c, cut, known) for c in group]
+        clauses = [clause_query(c, cut, known, headings=headings) for c in group]
         parts.append(clauses[0] if len(clauses) == 1 else query.Or(clauses))
-    parts += [query.Term(f.field, f.value, boost=_FILTER_BOOST) for f in spec.filters]
+    parts += [filter_term(f, headings, _FILTER_BOOST) for f in spec.filters]
     if spec.since:
         parts.append(query.TermRange("date", spec.since, None, boost=_FILTER_BOOST))
     if not spec.groups:
         parts.append(query.Term("kind", "link", boost=_FILTER_BOOST))
     main: query.Query = parts[0] if len(parts) == 1 else query.And(parts)
     if spec.excluded:
-        main = query.AndNot(main, query.Or([clause_query(c, cut) for c in spec.excluded]))
+        excluded = [clause_query(c, cut, headings=headings) for c in spec.excluded]
+        main = query.AndNot(main, query.Or(excluded))
     return main
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from whoosh import collectors, query
+from whoosh.reading import TermNotFound
 
 from linkindex.index.queries import QuerySpec, to_whoosh
 
@@ -71,7 +72,7 @@ def _top(scores: dict[int, float], top: int) -> list[tuple[int, float]]:
 
 def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> Found:
     """Search: the page ``page`` (1-based) of ``limit`` links, and how many match."""
-    wanted = to_whoosh(spec, cut, _known(searcher))
+    wanted = to_whoosh(spec, cut, _known(searcher), headings=Headings(searcher))
     hits, total = best(searcher, wanted, limit * page)
     shown = hits[limit * (page - 1) :]
     return Found(ids=[i for i, _ in shown], scores=[s for _, s in shown], total=total)
@@ -83,7 +84,7 @@ def _best_first(item: tuple[int, float]) -> tuple[float, int]:
 
 def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
     """How many links match."""
-    wanted = to_whoosh(spec, cut, _known(searcher))
+    wanted = to_whoosh(spec, cut, _known(searcher), headings=Headings(searcher))
     scores = _matches(searcher, wanted, scored=False)
     if scores is None:
         return int(_collect(searcher, wanted, 1).total)
@@ -93,6 +94,37 @@ def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
 def _known(searcher: Any) -> Any:
     reader = searcher.reader()
     return lambda word: reader.doc_frequency("text", word) > 0
+
+
+class Headings:
+    """The keys of the headings the index holds, which ``topics.key`` resolves a topic by.
+
+    A heading's key is a ``topic`` term of every link placed under it (``topics.path_keys``
+    holds each heading's own key), so ``key in Headings(searcher)`` asks the index whether
+    a link still in it stands under a heading of that name: a handful of term look-ups per
+    topic, and only for a topic with ``>`` or ``/`` in it.
+    """
+
+    __slots__ = ("_reader",)
+
+    def __init__(self, searcher: Any) -> None:
+        self._reader = searcher.reader()
+
+    def __contains__(self, name: object) -> bool:
+        reader = self._reader
+        if not isinstance(name, str) or not reader.doc_frequency("topic", name):
+            return False
+        if not reader.has_deletions():
+            return True
+        # A term's count includes links deleted from the index until their segment merges.
+        try:
+            return bool(reader.postings("topic", name).is_active())
+        except TermNotFound:
+            return False
+
+    def begins(self, prefix: str) -> bool:
+        """Whether some ``topic`` term begins with ``prefix`` (deleted links' terms too)."""
+        return next(iter(self._reader.expand_prefix("topic", prefix)), None) is not None
 
 
 def spelling(searcher: Any, word: str) -> str | None:

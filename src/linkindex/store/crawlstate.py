@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linkindex.models import FetchResult, Figure, Page
 from linkindex.store.core import _chunks
 from linkindex.store.figures import FiguresMixin
+
+if TYPE_CHECKING:
+    from linkindex.topics import Key, Names
 
 
 @dataclass(slots=True)
@@ -98,6 +101,34 @@ _DUE_COLUMNS = (
 )
 
 
+class _Headings:
+    """The keys of a library's headings (``topics.names``), read when a topic first asks.
+
+    Only a topic with ``>`` or ``/`` in it asks (``topics.key``); the others cost no read
+    of every path. ``paths`` keeps the paths read, for matching the topic after.
+    """
+
+    def __init__(self, store: CrawlStateMixin) -> None:
+        self._store = store
+        self._names: Names | None = None
+        self.paths: list[list[str]] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._read()
+
+    def begins(self, prefix: str) -> bool:
+        """Whether some heading's key begins with ``prefix`` (``topics.Known``)."""
+        return self._read().begins(prefix)
+
+    def _read(self) -> Names:
+        if self._names is None:
+            from linkindex import topics
+
+            self.paths = list(self._store._topic_paths())
+            self._names = topics.names(self.paths)
+        return self._names
+
+
 class CrawlStateMixin(FiguresMixin):
     """Crawl state: due links, recording fetch outcomes, pages, snapshots, host cooldowns."""
 
@@ -118,7 +149,7 @@ class CrawlStateMixin(FiguresMixin):
             now: ISO moment; with ``due_only`` only links with no ``next_fetch_at`` or
                 one at or before it are returned.
             sites, statuses: keep links of these sites / statuses (empty: all).
-            topic: keep links with a placement under this topic (``topics.matches``).
+            topic: keep links with a placement under this topic (``topic_key``).
             link_ids: only these links (still filtered by the rest).
             limit: at most this many.
         """
@@ -142,7 +173,7 @@ class CrawlStateMixin(FiguresMixin):
             wanted = set(link_ids)
             rows = [row for row in rows if row.id in wanted]
         if topic:
-            under = self._links_under_topic(topic, [row.id for row in rows])
+            under = self._links_under_topic(self.topic_key(topic), [row.id for row in rows])
             rows = [row for row in rows if row.id in under]
         return rows[:limit] if limit is not None else rows
 
@@ -160,16 +191,28 @@ class CrawlStateMixin(FiguresMixin):
         link.has_page, link.page_from_archive = bool(link.has_page), bool(link.page_from_archive)
         return link
 
-    def has_topic(self, topic: str) -> bool:
-        """Whether some placement lies under ``topic`` (``topics.matches``)."""
+    def topic_key(self, topic: str) -> Key:
+        """The key of a topic as typed in this library (``topics.key``, by its headings)."""
         from linkindex import topics  # see _links_under_topic
 
-        return any(
-            topics.matches(topic, json.loads(raw or "[]"))
-            for (raw,) in self.conn.execute("SELECT DISTINCT topic FROM placements")
-        )
+        return topics.key(topic, _Headings(self))
 
-    def _links_under_topic(self, topic: str, ids: list[int]) -> set[int]:
+    def has_topic(self, topic: str) -> bool:
+        """Whether some placement lies under ``topic`` (``topic_key``)."""
+        from linkindex import topics  # see _links_under_topic
+
+        headings = _Headings(self)
+        wanted = topics.key(topic, headings)
+        # the paths already read, or read now as long as none matches
+        paths = headings.paths if headings.paths is not None else self._topic_paths()
+        return any(topics.matches(wanted, path) for path in paths)
+
+    def _topic_paths(self) -> Iterator[list[str]]:
+        """Every distinct heading path of the links still in the notes, as they are read."""
+        for (raw,) in self.conn.execute("SELECT DISTINCT topic FROM placements"):
+            yield json.loads(raw)
+
+    def _links_under_topic(self, wanted: Key, ids: list[int]) -> set[int]:
         # Imported here: the rule folds with the analyzer, which most commands that open
         # the store (stats, show, due) never need.
         from linkindex import topics
@@ -180,7 +223,7 @@ class CrawlStateMixin(FiguresMixin):
             for link_id, raw in self.conn.execute(
                 f"SELECT link_id, topic FROM placements WHERE link_id IN ({marks})", chunk
             ):
-                if link_id not in found and topics.matches(topic, json.loads(raw or "[]")):
+                if link_id not in found and topics.matches(wanted, json.loads(raw or "[]")):
                     found.add(link_id)
         return found
 

@@ -105,18 +105,19 @@ def library_links(store: Any) -> list[LibraryLink]:
 def filter_links(
     links: Iterable[LibraryLink],
     *,
-    topic: str = "",
+    topic: topics.Key | None = None,
     site: str | None = None,
     status: str | None = None,
 ) -> list[LibraryLink]:
-    """The links under a topic (``topics.selects``), on a site and with a status.
+    """The links under the topic of key ``topic`` (``topics.selects``), on a site and with
+    a status.
 
     Each filter is optional.
     """
     return [
         link
         for link in links
-        if (not topic or topics.selects(topic, link.topics))
+        if (topic is None or topics.selects(topic, link.topics))
         and (site is None or link.site == site)
         and (status is None or link.status == status)
     ]

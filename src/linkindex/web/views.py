@@ -35,20 +35,38 @@ FACET_HITS = 200
 SUMMARY_CHARS = 240
 
 
-#: The browse view of the last library read, by (database, change sequence): every page
-#: but a link's needs it, and it changes only when ``store.touch`` bumps the sequence.
-_LINKS: dict[tuple[str, int], list[LibraryLink]] = {}
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """The library as browsing sees it: its links, and its headings' keys (``topics.names``)."""
+
+    links: list[LibraryLink]
+    names: topics.Names
+
+
+#: The last library read, by (database, change sequence): every page but a link's needs
+#: it, and it changes only when ``store.touch`` bumps the sequence.
+_READINGS: dict[tuple[str, int], _Reading] = {}
+
+
+def _current(store: Store) -> _Reading:
+    key = (str(store.path), store.change_seq())
+    reading = _READINGS.get(key)
+    if reading is None:
+        links = library_links(store)
+        reading = _Reading(links, topics.names(path for link in links for path in link.topics))
+        _READINGS.clear()  # one library per server: keep only the newest reading
+        _READINGS[key] = reading
+    return reading
 
 
 def current_links(store: Store) -> list[LibraryLink]:
     """``facets.library_links``, read again only after the library changed."""
-    key = (str(store.path), store.change_seq())
-    links = _LINKS.get(key)
-    if links is None:
-        links = library_links(store)
-        _LINKS.clear()  # one library per server: keep only the newest reading
-        _LINKS[key] = links
-    return links
+    return _current(store).links
+
+
+def topic_key(store: Store, topic: str) -> topics.Key:
+    """The key of a topic as typed in this library (``topics.key``, by its headings)."""
+    return topics.key(topic, _current(store).names)
 
 
 class BadParameter(UserError):
@@ -65,11 +83,6 @@ class SearchParams:
     status: str | None = None
     page: int = 1
     per_page: int = PER_PAGE
-
-    @property
-    def topic_key(self) -> str:
-        """The topic filter's key (``topics.key``), to mark the headings it selects."""
-        return topics.key(self.topic)
 
     def url(self, **changes: Any) -> str:
         """The search page's address for these parameters with some changed."""
@@ -148,6 +161,7 @@ class Results:
     facets: Facets
     suggestions: list[str] = field(default_factory=list)
     facets_partial: bool = False  # facets count only the best FACET_HITS hits
+    topic_key: topics.Key = topics.EMPTY  # the topic filter's key, to mark what it selects
 
     @property
     def pages(self) -> int:
@@ -187,12 +201,17 @@ def _search(store: Store, home: Path, params: SearchParams) -> Results:
         facets=facets,
         suggestions=list(best.suggestions),
         facets_partial=best.total > len(best.hits),
+        topic_key=topic_key(store, params.topic),
     )
 
 
 def _browse(store: Store, params: SearchParams) -> Results:
+    wanted = topic_key(store, params.topic)
     chosen = filter_links(
-        current_links(store), topic=params.topic, site=params.site, status=params.status
+        current_links(store),
+        topic=wanted if params.topic else None,
+        site=params.site,
+        status=params.status,
     )
     start = (params.page - 1) * params.per_page
     ids = [link.id for link in chosen[start : start + params.per_page]]
@@ -201,6 +220,7 @@ def _browse(store: Store, params: SearchParams) -> Results:
         hits=[hit_of(record) for record in store.link_records(ids)],
         total=len(chosen),
         facets=count_facets((link.site, link.status, link.topics) for link in chosen),
+        topic_key=wanted,
     )
 
 
@@ -280,17 +300,13 @@ class TopicView:
 
     tree: list[TopicNode[Any]]
     topic: str = ""  # as typed
+    topic_key: topics.Key = topics.EMPTY  # its key, to mark the headings it selects
     node: TopicNode[Any] | None = None
     records: list[LinkRecord] = field(default_factory=list)
 
-    @property
-    def topic_key(self) -> str:
-        """The topic's key (``topics.key``), to mark the headings it selects."""
-        return topics.key(self.topic)
-
     def deeper(self, record: LinkRecord) -> list[str]:
         """Where a listed link sits below the topic: the headings after it, as labels."""
-        found = (topics.below(self.topic, path) for path in record.topics)
+        found = (topics.below(self.topic_key, path) for path in record.topics)
         return list(dict.fromkeys(topics.label(rest) for rest in found if rest))
 
 
@@ -308,9 +324,9 @@ def _tree(links: list[LibraryLink]) -> list[TopicNode[Any]]:
     return count_facets((link.site, link.status, link.topics) for link in links).topics
 
 
-def _chosen(links: list[LibraryLink], topic: str) -> list[LibraryLink]:
-    """The links a topic selects, or NotFoundError when it selects none."""
-    chosen = filter_links(links, topic=topic)
+def _chosen(store: Store, topic: str) -> list[LibraryLink]:
+    """The links a topic as typed selects, or NotFoundError when it selects none."""
+    chosen = filter_links(current_links(store), topic=topic_key(store, topic))
     if not chosen:
         raise NotFoundError(f"no topic {topic!r} in the library")
     return chosen
@@ -323,11 +339,12 @@ def topic_view(store: Store, written: str) -> TopicView:
     ``topic:`` and ``export --topic``), by id; ``export_download`` writes the same links.
     The heading shown is the tree's heading whose whole path the topic names, if any.
     """
-    links = current_links(store)
-    view = TopicView(tree=_tree(links), topic=library_topic(store, written))
-    if view.topic:
-        chosen = _chosen(links, view.topic)
-        named = topics.find(view.tree, view.topic)
+    topic = library_topic(store, written)
+    wanted = topic_key(store, topic)
+    view = TopicView(tree=_tree(current_links(store)), topic=topic, topic_key=wanted)
+    if topic:
+        chosen = _chosen(store, topic)
+        named = topics.find(view.tree, wanted)
         view.node = TopicNode(
             name=named.name if named else view.topic,
             path=named.path if named else (view.topic,),
@@ -364,7 +381,7 @@ def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Downloa
     topic = library_topic(store, raw.get("topic") or "")
     query = (raw.get("q") or "").strip() or None
     if topic:
-        _chosen(current_links(store), topic)
+        _chosen(store, topic)
     records = export.select(
         store,
         home,
