@@ -210,6 +210,43 @@ def test_stop_pool_kills_running_work_at_once() -> None:
     assert process_fields(pid) is None or process_fields(pid)[0] == "Z"  # type: ignore[index]
 
 
+def test_a_ctrl_c_while_workers_start_leaves_none_starting(tmp_path: Path) -> None:
+    """A Ctrl-C that waited, blocked, while a worker was started comes out of start_pool;
+    the command then exits at once. The worker must not be left starting up: it printed
+    a traceback when the semaphores it was given were gone with the command."""
+    script = tmp_path / "command.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            from linkindex import workers
+
+            real = workers._Pool._spawn_process
+
+            def spawn_then_ctrl_c(pool):
+                real(pool)
+                raise KeyboardInterrupt  # the pending Ctrl-C, as SIGINT is unblocked
+
+            if __name__ == "__main__":
+                workers._Pool._spawn_process = spawn_then_ctrl_c
+                try:
+                    workers.start_pool(1, method="spawn")
+                except KeyboardInterrupt:
+                    print("stopped", flush=True)
+            """
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    out, err = process.communicate(timeout=60)
+    assert (out, err) == ("stopped\n", "")
+    assert leftovers(process.pid) == []
+
+
 def test_a_lock_held_by_a_leftover_of_a_dead_writer_says_what_to_do(
     home: Path, tmp_path: Path
 ) -> None:

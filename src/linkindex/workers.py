@@ -112,7 +112,10 @@ def start_pool(
     """A process pool whose workers die with this process; every worker starts now.
 
     Starting them all at once, from this thread, matters: the kernel's death signal
-    follows the thread that started a worker.
+    follows the thread that started a worker. A Ctrl-C while they start (it waits, blocked,
+    until a worker is started) kills those already started: a spawned one still reading
+    what it was started with would otherwise outlive the command for a moment and print
+    a traceback when the semaphores it was given are gone.
     """
     pool = _Pool(
         max_workers=workers,
@@ -120,8 +123,12 @@ def start_pool(
         initializer=_start_worker,
         initargs=(os.getpid(), initializer, initargs),
     )
-    for _ in range(workers):
-        pool.submit(_nothing)
+    try:
+        for _ in range(workers):
+            pool.submit(_nothing)
+    except BaseException:
+        stop_pool(pool, kill=True)
+        raise
     return pool
 
 
