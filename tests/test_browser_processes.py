@@ -118,8 +118,10 @@ def test_no_chromium_outlives_the_crawl(
         assert took < 5, f"{how} took {took:.1f}s to stop the crawl and its browser"
     wait_until(lambda: not alive(members), "the browser's processes to end", timeout=15)
     wait_until(
-        lambda: not any(scratch.iterdir())
-        and not any((home / "browser").glob("tmp/playwright_chromiumdev_profile-*")),
+        lambda: (
+            not any(scratch.iterdir())
+            and not any((home / "browser").glob("tmp/playwright_chromiumdev_profile-*"))
+        ),
         "the browser profile to go",
         timeout=15,
     )
