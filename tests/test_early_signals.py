@@ -47,7 +47,7 @@ def test_a_signal_while_the_command_loads_stops_it_cleanly(
             time.sleep(0.001)
         time.sleep(moment or 0)
         process.send_signal(sig)
-        out, err = process.communicate(timeout=30)
+        _out, err = process.communicate(timeout=30)
         if process.returncode in (0, 1) and "Traceback" not in err:
             continue  # it had finished (or refused the empty home) before the signal
         assert process.returncode == code, (moment, process.returncode, err)
