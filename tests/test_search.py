@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -172,6 +174,82 @@ def test_content_only_match_after_a_crawl(tmp_path: Path) -> None:
     assert "«缓存分配器»" in results.hits[0].snippet
     assert results.hits[0].published_at == page.published_at
     store.close()
+
+
+def _crawled_but_not_indexed(tmp_path: Path) -> tuple[Path, Store]:
+    """A library whose crawl recorded the memory article's page and was stopped before it
+    indexed it (what Ctrl-C leaves when the stop's indexing budget ran out)."""
+    from linkindex.extract import extract_page
+
+    home = tmp_path / "home"
+    store = Store(home)
+    importer.import_paths(store, NOTES[:1])
+    indexing.refresh(store, home)
+    page = extract_page(ARTICLE.read_bytes(), url=MEMORY)
+    (link_id,) = [r["id"] for r in store.query("SELECT id FROM links WHERE url=?", (MEMORY,))]
+    with store.transaction():
+        store.conn.execute(
+            "INSERT INTO pages(link_id, title, text) VALUES(?, ?, ?)",
+            (link_id, page.title, page.text),
+        )
+        store.conn.execute("UPDATE links SET status='ok' WHERE id=?", (link_id,))
+        store.touch([link_id])
+    return home, store
+
+
+def test_a_search_indexes_what_a_stopped_run_left_first(tmp_path: Path) -> None:
+    """A crawl stopped before it indexed its last pages: the next search (or related)
+    indexes them before it searches, so they are found at once."""
+    home, store = _crawled_but_not_indexed(tmp_path)
+    assert indexing.check(store, home).behind == 1
+    assert urls(home, "缓存分配器") == [MEMORY]
+    assert urls(home, "status:ok") == [MEMORY]
+    assert indexing.check(store, home).ok
+    store.close()
+
+
+def test_a_search_leaves_a_running_writer_alone(tmp_path: Path) -> None:
+    """While another process writes (it indexes its own changes as it goes), a search
+    searches the index as it is and does not wait."""
+    from linkindex.store import LibraryLock
+
+    home, store = _crawled_but_not_indexed(tmp_path)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(home)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "held"
+        assert urls(home, "缓存分配器") == []
+        assert indexing.check(store, home).behind == 1
+    finally:
+        writer.kill()
+        writer.wait()
+    with LibraryLock(home):  # the writer is gone: its lock is free
+        pass
+    assert urls(home, "缓存分配器") == [MEMORY]
+    store.close()
+
+
+def test_a_search_far_behind_says_how_to_catch_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An index far behind (an import killed half-way) is not caught up by a search, which
+    would take minutes: one warning says which command does it."""
+    home, store = _crawled_but_not_indexed(tmp_path)
+    monkeypatch.setattr(indexing, "CATCH_UP_LINKS", 0)
+    assert urls(home, "缓存分配器") == []
+    assert "1 links behind" in caplog.text and "`linkindex index`" in caplog.text
+    store.close()
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from linkindex.store import LibraryLock
+with LibraryLock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(60)
+"""
 
 
 def test_related_links_share_words_and_topics(library: tuple[Path, Store]) -> None:

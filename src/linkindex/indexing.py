@@ -441,3 +441,46 @@ def check(store: Store, home: Path) -> IndexCheck:
         )
     found.ok = not found.problems
     return found
+
+
+#: A search brings an index this many changed links behind (or fewer) up to date before
+#: it searches; more (an import killed half-way) is left to ``linkindex index``, said once.
+CATCH_UP_LINKS = 1000
+
+
+def catch_up(store: Store, home: Path, indexed_seq: int) -> int:
+    """Index what a stopped or killed run recorded but did not index, before a search.
+
+    ``indexed_seq`` is the change the index has caught up with. When the store has moved
+    on, no other process is writing (a running crawl indexes its own pages, a batch at a
+    time) and the index needs no rebuild, the changed links are indexed now, under the
+    library's lock; returns how many were written (0: nothing to do, or left as it is).
+    """
+    seq = store.change_seq()
+    if indexed_seq >= seq:
+        return 0
+    from linkindex.errors import LockedError
+    from linkindex.store import LibraryLock
+
+    lock = LibraryLock(home)
+    try:
+        lock.acquire()
+    except LockedError:
+        return 0  # a writer runs: it indexes what it records
+    try:
+        changed = store.changed_link_ids(indexed_seq)
+        if len(changed) > CATCH_UP_LINKS:
+            logger.warning(
+                "the search index is %d links behind the library (a run was stopped or "
+                "killed); `linkindex index` adds them",
+                len(changed),
+            )
+            return 0
+        with folder.LinkIndex(folder.index_dir(home)) as ix:
+            state = ix.state()
+            words = heading_words(store)
+            if not state.made_here or state.vocabulary != folder.fingerprint(words):
+                return 0  # a rebuild: `linkindex index` (search says so) or the next run
+            return _update(store, ix, words, state, store.change_seq())
+    finally:
+        lock.release()

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import functools
 import re
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,24 @@ def _open(home: Path, store: Store | None) -> folder.LinkIndex:
 _EMPTY = "nothing to search in {home}; fill it with `linkindex import NOTES_DIR`"
 
 
+@contextmanager
+def _searching(
+    home: Path, store: Store
+) -> Iterator[tuple[folder.LinkIndex, Any, folder.IndexState]]:
+    """The index open for a search, its searcher and its state; what a stopped or killed
+    run recorded but did not index is indexed first (``indexing.catch_up``)."""
+    for first in (True, False):
+        with _open(home, store) as ix, ix.searcher() as searcher:
+            state = _state(searcher, home)
+            if first and state.change_seq < store.change_seq():
+                from linkindex import indexing
+
+                if indexing.catch_up(store, home, state.change_seq):
+                    continue  # searched in the index as it is now
+            yield ix, searcher, state
+            return
+
+
 def _state(searcher: Any, home: Path) -> folder.IndexState:
     """The open index's state; an index made another way is not searched (it would answer
     some queries the old way, a topic's say) until ``linkindex index`` rebuilt it."""
@@ -191,8 +210,7 @@ def search(
             from linkindex.store import Store
 
             store = closing.enter_context(Store(home, create=False))
-        with _open(home, store) as ix, ix.searcher() as searcher:
-            state = _state(searcher, home)
+        with _searching(home, store) as (ix, searcher, state):
             if state.links == 0:
                 raise EmptyLibraryError(_EMPTY.format(home=home))
             with folder.query_segmenter(ix.dictionary_path(state)) as segmenter:
@@ -390,8 +408,8 @@ def related(home: Path, url: str, *, limit: int = 10) -> list[Hit]:
         if link_id is None:
             raise NotFoundError(f"{url} is not in the library; `linkindex search` finds links")
         (record,) = store.link_records([link_id])
-        with _open(home, store) as ix, ix.searcher() as searcher:
-            dictionary = ix.dictionary_path(_state(searcher, home))
+        with _searching(home, store) as (ix, searcher, state):
+            dictionary = ix.dictionary_path(state)
             with folder.query_segmenter(dictionary) as segmenter:
                 page = record.page
                 body = (page.text if page else "")[:20000]

@@ -27,8 +27,9 @@ import contextlib
 import os
 import re
 import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,7 @@ class BrowserFetcher:
         self._tabs: asyncio.Queue[_Tab] = asyncio.Queue()
         self._opened = 0
         self._starts = 0
+        self._temp: Path | None = None  # the driver's temporary folder (Chromium's profile)
         self._broken = ""
         self._cookie_hosts: set[str] = set()
         self._closing: set[asyncio.Future[None]] = set()
@@ -404,7 +406,18 @@ class BrowserFetcher:
     async def _launch(self) -> None:
         from playwright.async_api import async_playwright
 
-        self._playwright = await async_playwright().start()
+        _quiet_about_the_driver(asyncio.get_running_loop())
+        if self.scratch is not None:
+            # A folder left by a crawl that was killed goes first.
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            driver_temp = self.scratch / "tmp"
+            driver_temp.mkdir(parents=True)
+        else:
+            driver_temp = self._temp = _driver_temp()
+        # The driver makes Chromium's profile in its TMPDIR: one of ours, removed at the end
+        # even when a signal to the whole process group ended the driver before it could.
+        with _temp_dir_of_children(driver_temp):
+            self._playwright = await async_playwright().start()
         sandbox = can_sandbox()
         flags = launch_flags(
             self.fetcher.proxies,
@@ -422,9 +435,6 @@ class BrowserFetcher:
             "timeout": self.settings.browser.timeout * 1000,
         }
         if self.scratch is not None:
-            # A folder left by a crawl that was killed goes first.
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch.mkdir(parents=True)
             options["env"] = {
                 **os.environ,
                 "HOME": str(self.scratch),
@@ -491,6 +501,78 @@ class BrowserFetcher:
             pass
         if self.scratch is not None and browser is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
+        if self._temp is not None:
+            # The driver removes the profile it made there, unless a signal to the whole
+            # process group ended it first.
+            shutil.rmtree(self._temp, ignore_errors=True)
+            self._temp = None
+
+
+#: The prefix of the temporary folder each browser's driver gets (then its pid).
+_TEMP_PREFIX = "linkindex-browser-"
+
+
+def _driver_temp() -> Path:
+    """A new temporary folder for Playwright's driver (it makes Chromium's profile there),
+    named after this process; those of processes gone (killed with their whole process
+    group, driver included) are removed first."""
+    base = Path(tempfile.gettempdir())
+    for left in base.glob(f"{_TEMP_PREFIX}*-*"):
+        owner = left.name[len(_TEMP_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+            shutil.rmtree(left, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=base))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _temp_dir_of_children(folder: Path) -> Iterator[None]:
+    """``TMPDIR`` names ``folder`` for the processes started meanwhile (Playwright's
+    driver takes its environment from ours and has no setting for it)."""
+    before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = before
+
+
+#: What Playwright's pending calls fail with when its driver is gone.
+_DRIVER_GONE = "Connection closed while reading from the driver"
+
+
+def _quiet_about_the_driver(loop: asyncio.AbstractEventLoop) -> None:
+    """Let the loop drop the failures of Playwright calls nobody awaits any more because
+    its driver is gone: a SIGTERM to the crawl's process group reaches the driver too,
+    and asyncio would print three lines of "Future exception was never retrieved" after
+    the crawl's own. Every other error reaches the handler the loop had."""
+    previous = loop.get_exception_handler()
+    if getattr(previous, "quiet_about_the_driver", False):
+        return
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if exc is not None and _DRIVER_GONE in str(exc):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handler.quiet_about_the_driver = True  # type: ignore[attr-defined]
+    loop.set_exception_handler(handler)
 
 
 async def _close_if_popup(page: Any) -> None:
