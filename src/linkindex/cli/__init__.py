@@ -64,6 +64,12 @@ def named_command(args: Sequence[str]) -> str | None:
     return rest[0] if rest and rest[0] in COMMANDS else None
 
 
+def interrupted_line(kept: str) -> str:
+    """The line every command stopped by Ctrl-C or SIGTERM ends with, on stderr
+    (``common.interrupted``): what the library kept, and how to go on."""
+    return f"interrupted: {kept}; run the same command again to go on"
+
+
 class _StoppedEarly(Exception):
     """A SIGTERM (or Ctrl-C) while the command was still loading."""
 
@@ -91,7 +97,7 @@ def main() -> None:
         app()
     except _StoppedEarly as stopped:
         code = 128 + int(stopped.args[0])
-        print("error: interrupted before it began; nothing was changed", file=sys.stderr)
+        print(interrupted_line("nothing is changed"), file=sys.stderr)
         sys.exit(code)
     finally:
         # The command has ended: a signal now would only replace its exit code by the

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 from typer.core import TyperGroup
 
+from linkindex.cli import interrupted_line
 from linkindex.errors import LinkindexError, UserError
 from linkindex.printable import printable
 
@@ -191,7 +192,7 @@ def interrupted(kept: str) -> NoReturn:
     (``120 of 400 links crawled are kept``).
     """
     code = interrupted_code()
-    say(f"interrupted: {kept}; run the same command again to go on", err=True)
+    say(interrupted_line(kept), err=True)
     raise typer.Exit(code)
 
 
