@@ -38,6 +38,7 @@ import httpx
 
 from linkindex.config import Settings
 from linkindex.errors import ConfigError
+from linkindex.fetch import pages
 from linkindex.fetch.challenge import CHALLENGE_STATUSES, challenge
 from linkindex.fetch.chromium import (
     INSTALL_HINT,
@@ -55,23 +56,10 @@ from linkindex.models import FetchResult, Outcome, Redirect
 #: Longest wait between two looks at a page that is still a challenge or still loading
 #: (each parsed document wakes the wait at once).
 POLL = 0.25
-#: Longest wait, once a page has loaded, for its scripts' requests to go quiet
-#: (Playwright's "networkidle": no request for 0.5 s); text fetched by script needs it.
-SETTLE = 3.0
-#: Characters a loaded page shows that make it readable without waiting for its scripts'
-#: requests (a challenge page or an empty app shell shows fewer).
-READABLE = 300
 #: Longest wait for Chromium to close at the end of a crawl.
 CLOSE_WAIT = 10.0
 #: A Chromium that crashed is started again at most this many times per crawl.
 RESTARTS = 5
-#: Longest wait for a page to be left for about:blank after its load; a tab that cannot
-#: be left in this time is closed rather than loaded in again.
-LEAVE_WAIT = 5.0
-#: Moves to about:blank made after a load, at most: one is the rule (one interrupted
-#: and then waited for is common); another is made only when one never lands.
-LEAVE_TRIES = 3
-
 #: Run in every page before its own scripts. Sockets (WebSocket, WebTransport, WebRTC)
 #: are not requests the interception can hold, so pages get none: reading a page's
 #: text never needs them, and they could reach a private address past the checks.
@@ -251,15 +239,15 @@ class BrowserFetcher:
                 # Refused, again and again, by a page that reloads itself: a challenge
                 # whose markup we could not read between two reloads.
                 load.challenge = f"JavaScript challenge (HTTP {load.status}, reloading)"
-            html = await _content(tab.page)
+            html = await pages.content(tab.page)
             if html is not None:
                 kind = challenge(load.status, load.headers, html.encode("utf-8"))
                 if kind:
                     load.challenge = kind
                 elif tab.parsed - parsed >= load.documents:
-                    await _quiet(tab.page)
+                    await pages.quiet(tab.page)
                     if tab.parsed - parsed >= load.documents:
-                        load.html = await _content(tab.page) or html
+                        load.html = await pages.content(tab.page) or html
                         return
             tab.changed.clear()
             with contextlib.suppress(TimeoutError):
@@ -280,7 +268,7 @@ class BrowserFetcher:
 
     async def _give_back(self, tab: _Tab) -> None:
         """Put a tab back for the next load once it rests on about:blank; else close it."""
-        rested = tab.browser == self._starts and await _leave(tab.page)
+        rested = tab.browser == self._starts and await pages.leave(tab.page)
         if tab.browser != self._starts:  # a page of a Chromium that crashed: gone with it
             return
         if rested:
@@ -288,7 +276,7 @@ class BrowserFetcher:
             return
         self._opened -= 1  # the next load opens a fresh page instead
         with contextlib.suppress(Exception):
-            async with asyncio.timeout(LEAVE_WAIT):
+            async with asyncio.timeout(pages.LEAVE_WAIT):
                 await tab.page.close()
 
     # -- results -----------------------------------------------------------------------
@@ -479,7 +467,7 @@ class BrowserFetcher:
         self._opened = 0
 
     def _close_popup(self, page: Any) -> None:
-        task = asyncio.ensure_future(_close_if_popup(page))
+        task = asyncio.ensure_future(pages.close_if_popup(page))
         self._closing.add(task)  # keep a reference until it is done
         task.add_done_callback(self._closing.discard)
 
@@ -573,71 +561,6 @@ def _quiet_about_the_driver(loop: asyncio.AbstractEventLoop) -> None:
 
     handler.quiet_about_the_driver = True  # type: ignore[attr-defined]
     loop.set_exception_handler(handler)
-
-
-async def _close_if_popup(page: Any) -> None:
-    """A window a page opened by itself is closed: only our tabs load anything."""
-    try:
-        if await page.opener() is not None:
-            await page.close()
-    except Exception:
-        return
-
-
-async def _leave(page: Any) -> bool:
-    """Leave the page for about:blank (its scripts and timers stop); whether it did.
-
-    A load can end while a navigation of its own is still on the way: the error page
-    Chromium commits after a navigation failed (Playwright's ``goto`` raised before it
-    came), or the page's own reload. Landing during the move to about:blank, it
-    interrupts it; the about:blank still commits after it, and if the tab went back at
-    once, that would be in the middle of the next load, whose ``goto`` then fails
-    "interrupted by another navigation to about:blank" (14 of 20 loads right after a
-    refused one did). So the tab is at rest only once about:blank's own document has
-    committed: nothing older commits after it, and no script of the page is left to
-    start another navigation.
-    """
-    try:
-        async with asyncio.timeout(LEAVE_WAIT):
-            for _try in range(LEAVE_TRIES):
-                with contextlib.suppress(Exception):
-                    await page.goto("about:blank", wait_until="domcontentloaded", timeout=0)
-                    return True
-                # Interrupted: wait for the move to land rather than start another one,
-                # which the first would interrupt in turn.
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(LEAVE_WAIT / LEAVE_TRIES):
-                        await page.wait_for_url(
-                            "about:blank", wait_until="domcontentloaded", timeout=0
-                        )
-                        return True
-    except TimeoutError:  # a page that will not let go (a hung renderer)
-        return False
-    return False
-
-
-async def _content(page: Any) -> str | None:
-    """The page's HTML now, or None while it is between two documents."""
-    try:
-        return str(await page.content())
-    except Exception:
-        return None
-
-
-async def _quiet(page: Any) -> None:
-    """Wait (a little) for the load event, and for a page without text yet to go quiet.
-
-    A page that already shows text when it has loaded is read as it is; one that shows
-    almost none waits for its scripts' requests to stop (Playwright's "networkidle": no
-    request for 0.5 s), since its text may still be on the way.
-    """
-    try:
-        await page.wait_for_load_state("load", timeout=SETTLE * 1000)
-        shown = await page.evaluate("document.body ? document.body.innerText.length : 0")
-        if shown < READABLE:
-            await page.wait_for_load_state("networkidle", timeout=SETTLE * 1000)
-    except Exception:
-        return
 
 
 def _describe(exc: BaseException) -> str:
