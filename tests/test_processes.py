@@ -140,7 +140,7 @@ def test_a_forked_child_never_holds_the_library_lock(home: Path, tmp_path: Path)
             f"""
             import os, sys, time
             from pathlib import Path
-            from linkindex.store import LibraryLock, Store
+            from linkindex.store import LibraryLock
             lock = LibraryLock(Path({str(home)!r}))
             lock.acquire()
             child = os.fork()
