@@ -210,6 +210,28 @@ def test_stop_pool_kills_running_work_at_once() -> None:
     assert process_fields(pid) is None or process_fields(pid)[0] == "Z"  # type: ignore[index]
 
 
+def test_a_killed_pool_forgets_cancelled_work_without_breaking_its_manager() -> None:
+    """Cancelled work is dropped from the pool's books before its workers are killed; the
+    pool's manager thread, which goes on handing out work meanwhile, must not trip over
+    it (it died on a KeyError, printing its traceback, when a stopped import killed its
+    parsers)."""
+    pool = workers.start_pool(1, method="spawn")
+    try:
+        pool.submit(os.getpid).result(timeout=60)  # the worker is up
+        first = pool.submit(time.sleep, 1.0)
+        pool.submit(time.sleep, 1.0)
+        rest = [pool.submit(time.sleep, 0) for _ in range(10)]
+        cancelled = [future for future in rest if future.cancel()]  # those still waiting
+        assert cancelled
+        workers._forget_finished_work(pool)
+        first.result(timeout=60)  # the manager hands out the next work now
+        time.sleep(0.5)
+        manager = pool._executor_manager_thread  # type: ignore[attr-defined]
+        assert manager is not None and manager.is_alive()
+    finally:
+        workers.stop_pool(pool, kill=True)
+
+
 def test_a_ctrl_c_while_workers_start_leaves_none_starting(tmp_path: Path) -> None:
     """A Ctrl-C that waited, blocked, while a worker was started comes out of start_pool;
     the command then exits at once. The worker must not be left starting up: it printed

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 import threading
@@ -175,14 +176,21 @@ def _forget_finished_work(pool: ProcessPoolExecutor) -> None:
     then raises on a future that was cancelled meanwhile (``Executor.map`` cancels what
     its caller no longer waits for, asyncio what a stopped task awaited), its manager
     thread dies, a traceback is printed and the exit hangs. (3.12 checks first.)
+
+    A cancelled item is dropped together with its id in the queue of work the manager
+    thread has yet to hand out, under that queue's lock: an id left there made the
+    manager look the item up, fail with a KeyError and print its traceback. An id the
+    manager has taken already is left to it (it drops cancelled work itself).
     """
     pending = getattr(pool, "_pending_work_items", None)
     lock = getattr(pool, "_shutdown_lock", None)
-    if not isinstance(pending, dict) or lock is None:
+    ids = getattr(pool, "_work_ids", None)
+    if not isinstance(pending, dict) or lock is None or not isinstance(ids, queue.Queue):
         return
-    with lock:
+    with lock, ids.mutex:
         for work_id, item in list(pending.items()):
-            if item.future.done():
+            if item.future.done() and work_id in ids.queue:
+                ids.queue.remove(work_id)
                 del pending[work_id]
 
 
