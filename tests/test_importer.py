@@ -379,3 +379,41 @@ def test_importing_notes_brings_the_index_up_to_date(lib: Store, home: Path, not
     assert search.search(home, "显存优化", store=lib).total == 1
     again = importer.import_notes(lib, home, [notes])
     assert again.indexed == 0
+
+
+def test_a_file_or_folder_name_that_is_not_utf8_costs_no_note(lib: Store, tmp_path: Path) -> None:
+    # An unzipped Windows archive leaves GBK bytes in names; os.fsdecode makes them lone
+    # surrogates, which SQLite cannot store: once the whole import failed.
+    root = Path(os.fsdecode(bytes(tmp_path) + b"/notes\xff"))
+    write(root / "good.md", "# H\n\nhttps://good.example/a\n\nGood\n")
+    gbk = Path(os.fsdecode(bytes(root) + "/gbk中文.md".encode("gbk")))
+    write(gbk, "# H\n\nhttps://f.example/x\n\nTitle\n")
+    odd = Path(os.fsdecode(bytes(root) + b"/dir\xff\xfe/n.md"))
+    write(odd, "# H\n\nhttps://odd.example/y\n\nOdd\n")
+    summary = import_paths(lib, [root])
+    assert (summary.notes_read, summary.notes_failed) == (3, 0)
+    shown = os.fsdecode(bytes(tmp_path)) + "/notes\\xff"
+    assert summary.roots == [shown]
+    assert sorted(summary.warnings) == [
+        f"{shown}/dir\\xff\\xfe/n.md: its name is not UTF-8, so it is imported under the "
+        "name shown here; give it a UTF-8 name to keep the two the same",
+        f"{shown}/gbk中文.md: its name is not UTF-8, so it is imported under the "
+        "name shown here; give it a UTF-8 name to keep the two the same",
+        f"{shown}/good.md: its name is not UTF-8, so it is imported under the "
+        "name shown here; give it a UTF-8 name to keep the two the same",
+    ]
+    titles = {
+        r.canonical_url: (r.title, r.placements[0].note_path) for r in lib.iter_link_records()
+    }
+    assert titles["https://f.example/x"] == ("Title", f"{shown}/gbk中文.md")
+    assert titles["https://odd.example/y"] == ("Odd", f"{shown}/dir\\xff\\xfe/n.md")
+    assert known_roots(lib) == [root]  # `update` finds the folder again
+    again = import_paths(lib, [root])
+    assert (again.notes_read, again.notes_unchanged, again.notes_removed) == (0, 3, 0)
+    assert again.links_removed == 0
+    os.utime(gbk, ns=(1, 1))  # same bytes, new mtime: still the same note
+    touched = import_paths(lib, [root])
+    assert (touched.notes_read, touched.notes_unchanged, touched.notes_removed) == (0, 3, 0)
+    gbk.unlink()
+    gone = import_paths(lib, [root])
+    assert (gone.notes_removed, gone.links_removed) == (1, 1)

@@ -110,7 +110,7 @@ def import_paths(
     job = _Import(store, to_iso(clock()), roots)
     listed = [(root, _note_files(root) if root.is_dir() else [root]) for root in roots]
     with store.transaction():  # a folder without notes is not one `update` should re-read
-        store.add_import_roots(str(root) for root, files in listed if files)
+        store.add_import_roots(stored_path(root) for root, files in listed if files)
     for root, files in listed:
         with _parsed(job.read(files), workers) as prepared:
             job.write(prepared)
@@ -126,7 +126,65 @@ def resolve_paths(paths: Sequence[Path]) -> list[Path]:
 
 def known_roots(store: Store) -> list[Path]:
     """The files and folders imported before (for ``update``), those still there."""
-    return [Path(root) for root in store.import_roots() if Path(root).exists()]
+    found = (disk_path(root) for root in store.import_roots())
+    return [path for path in found if path is not None]
+
+
+def stored_path(path: Path) -> str:
+    """The text a note file's (or folder's) path is stored and shown as.
+
+    A file name is bytes; most are UTF-8. One that is not (GBK names as an unzipped
+    Windows archive leaves them) has each such part read as GB18030 when it is valid
+    GB18030, like a note's text, else with the bytes UTF-8 cannot read written
+    ``\\xNN``; the store then holds text it can write, and ``disk_path`` finds the file
+    again. It looks at no disk: the same path always gives the same text.
+    """
+    text = str(path)
+    if not _ESCAPED.search(text):  # a UTF-8 name: the common case
+        return text
+    return os.sep.join(_readable_name(os.fsencode(part)) for part in text.split(os.sep))
+
+
+def disk_path(stored: str) -> Path | None:
+    """The file or folder that ``stored_path`` gave ``stored`` for, if it is still there."""
+    path = Path(stored)
+    if path.exists():
+        return path
+    found = Path(path.anchor)
+    for part in path.parts[1:] if path.anchor else path.parts:
+        candidates = [found / part]
+        for encoded in (_gb18030(part), _unescaped(part)):
+            if encoded is not None:
+                candidates.append(found / os.fsdecode(encoded))
+        found = next((c for c in candidates if os.path.lexists(c)), candidates[0])
+    return found if found.exists() else None
+
+
+def _readable_name(name: bytes) -> str:
+    try:
+        return name.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return name.decode("gb18030")
+    except UnicodeDecodeError:
+        return name.decode("utf-8", "backslashreplace")
+
+
+def _gb18030(name: str) -> bytes | None:
+    try:
+        return name.encode("gb18030")
+    except UnicodeEncodeError:
+        return None
+
+
+def _unescaped(name: str) -> bytes | None:
+    if "\\x" not in name:
+        return None
+    try:
+        return name.encode("utf-8").decode("unicode_escape").encode("latin-1")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return None
 
 
 @dataclass(slots=True)
@@ -157,7 +215,7 @@ class _Import:
     def __init__(self, store: Store, now: str, roots: list[Path]) -> None:
         self.store = store
         self.now = now
-        self.summary = ImportSummary(roots=[str(root) for root in roots])
+        self.summary = ImportSummary(roots=[stored_path(root) for root in roots])
         self.states = store.note_states()
         self.seen: set[str] = set()
         self.new: set[int] = set()
@@ -173,7 +231,7 @@ class _Import:
         changed: list[_Changed] = []
         touched: list[tuple[int, int, int]] = []
         for file in files:
-            path = str(file)
+            path = stored_path(file)
             if path in self.seen:
                 continue
             self.seen.add(path)
@@ -203,8 +261,13 @@ class _Import:
             if decoded.text is None:
                 self.failed(file, decoded.problem)
                 continue
+            if path != str(file):
+                self.summary.warnings.append(
+                    f"{path}: its name is not UTF-8, so it is imported under the name "
+                    "shown here; give it a UTF-8 name to keep the two the same"
+                )
             if decoded.warning:
-                self.summary.warnings.append(f"{file}: {decoded.warning}")
+                self.summary.warnings.append(f"{path}: {decoded.warning}")
             changed.append(_Changed(path, decoded.text, stat.st_size, stat.st_mtime_ns, digest))
         if touched:
             with self.store.transaction():
@@ -252,11 +315,11 @@ class _Import:
 
     def remove_vanished(self, root: Path) -> None:
         """Notes once imported from ``root`` whose file is gone: removed, placements dropped."""
-        prefix = str(root) + os.sep
+        prefix = stored_path(root) + os.sep
         for path, state in self.states.items():
             if state.removed or path in self.seen or not path.startswith(prefix):
                 continue
-            if Path(path).exists():
+            if disk_path(path) is not None:
                 continue  # still there: a hidden or non-Markdown file imported by name
             with self.store.transaction():
                 self.changed.update(self.store.remove_note(state.id, at=self.now))
@@ -265,7 +328,7 @@ class _Import:
     def failed(self, file: Path, why: str) -> None:
         """Count a file that could not be imported, with one line saying why."""
         self.summary.notes_failed += 1
-        self.summary.warnings.append(f"skipped {file}: {why}")
+        self.summary.warnings.append(f"skipped {stored_path(file)}: {why}")
 
     def finish(self) -> ImportSummary:
         """Mark links no note places any more as removed; settle the counts."""
