@@ -8,6 +8,7 @@ import pytest
 
 from linkindex.models import NoteLink, ParsedNote
 from linkindex.notes import parse_note
+from linkindex.printable import printable
 from linkindex.urls import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -676,6 +677,56 @@ def test_control_characters_and_terminal_escapes_are_stripped() -> None:
     assert note.note.title == "笔记标题"
     first, second = (link.placement for link in note.links)
     assert first.topic == ("主题一",)
-    assert (first.label, first.title) == ("标签", "标题好1m")
-    assert second.title == "说明\ttab"
+    # a lone control character or noncharacter leaves a space (it may stand between two
+    # URLs); NEL ends the line; an escape sequence goes without a trace
+    assert (first.label, first.title, first.description) == ("标签", "标题  好", "1m")
+    assert second.title == "说 明 \ttab"
     assert [link.url for link in note.links] == ["https://a.example/x", "https://a.example/y"]
+    for placement in (first, second):
+        texts = (placement.title, placement.description, placement.label, *placement.topic)
+        assert all(printable(text) == text for text in texts)
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "\x00",
+        "\x07",
+        "\x0b",
+        "\x0c",
+        "\x7f",
+        "\x85",
+        "\x9b",
+        "\ufffe",
+        "\x1b",
+        "\u2028",
+        "\u2029",
+        "\x1b[0m",
+        "\x1b]0;t\x07",
+        "\U0010ffff",
+    ],
+)
+def test_a_control_character_between_two_urls_keeps_them_apart(between: str) -> None:
+    note = parse_note(f"# H\n\nhttps://a.example/x{between}https://b.example/y\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://a.example/x", "https://b.example/y"]
+
+
+@pytest.mark.parametrize("escape", ["\x1b", "\x1b[", "\x1b]", "\x1b(", "\x9b"])
+def test_removing_an_escape_never_removes_url_text(escape: str) -> None:
+    note = parse_note(f"# H\n\n看{escape}https://d.example/w 好\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://d.example/w"]
+    assert printable(note.links[0].placement.description) == note.links[0].placement.description
+
+
+@pytest.mark.parametrize("end", ["\x85", "\x0b", "\x0c", "\u2028", "\u2029"])
+def test_nel_and_other_line_separators_end_lines(end: str) -> None:
+    text = (
+        f"# A{end}{end}https://a.example/x{end}{end}Title A{end}{end}"
+        f"# B{end}{end}https://b.example/y{end}Title B\n"
+    )
+    note = parse_note(text, "/n.md")
+    placed = [(link.url, link.placement.topic, link.placement.title) for link in note.links]
+    assert placed == [
+        ("https://a.example/x", ("A",), "Title A"),
+        ("https://b.example/y", ("B",), "Title B"),
+    ]
