@@ -730,3 +730,34 @@ def test_nel_and_other_line_separators_end_lines(end: str) -> None:
         ("https://a.example/x", ("A",), "Title A"),
         ("https://b.example/y", ("B",), "Title B"),
     ]
+
+
+IGNORABLES = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u2060", "\ufeff", "\ufe0f"]
+
+
+@pytest.mark.parametrize("invisible", [*IGNORABLES, "\u034f", "\u180e", "\U000e0001"])
+@pytest.mark.parametrize(
+    ("written", "url"),
+    [
+        ("https://exam{}ple.com/x", "https://example.com/x"),
+        ("https://bücher.de{}/x", "https://bücher.de/x"),
+        ("https://a.com/pa{}th?q=1", "https://a.com/path?q=1"),
+        ("https://中文{}.中国/x", "https://中文.中国/x"),
+        ("https://a.com/x{}", "https://a.com/x"),
+    ],
+)
+def test_invisible_characters_inside_a_url_are_removed(
+    invisible: str, written: str, url: str
+) -> None:
+    line = written.format(invisible)
+    for text in (line, f"<{line}>", f"[{line}]({line})"):
+        note = parse_note(f"# H\n\n{text}\n\n真正的标题\n", "/n.md")
+        assert [(link.url, link.placement.title) for link in note.links] == [(url, "真正的标题")]
+
+
+@pytest.mark.parametrize("invisible", IGNORABLES)
+def test_an_invisible_character_before_a_url_still_separates_it(invisible: str) -> None:
+    note = parse_note(f"https://a.com/x{invisible}https://b.com/y\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://a.com/x", "https://b.com/y"]
+    note = parse_note(f"看https://a.com{invisible}的文章\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://a.com"]

@@ -19,7 +19,17 @@ from markdown_it.token import Token
 
 from linkindex.urls import normalize
 
-__all__ = ["MAX_NESTING", "TRAILING", "Break", "Heading", "Line", "Link", "Row", "read_rows"]
+__all__ = [
+    "MAX_NESTING",
+    "TRAILING",
+    "Break",
+    "Heading",
+    "Line",
+    "Link",
+    "Row",
+    "read_rows",
+    "without_ignorables",
+]
 
 #: How deep blocks (lists in lists, quotes in quotes) are parsed as Markdown. markdown-it's
 #: CommonMark preset stops at 20 levels (a list ten deep) and silently drops the rest of
@@ -101,11 +111,23 @@ _CJK = (
     "\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3200-\u9fff"
     "\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
 )
-#: A character of a bare URL: what RFC 3986 allows, the sentinels, and letters and
-#: digits of other scripts (``https://bücher.de/x``, ``…/wiki/Москва``).
+#: Unicode's default-ignorable characters (DerivedCoreProperties.txt): soft hyphen,
+#: zero-width space and joiners, direction marks, word joiner, BOM, variation selectors,
+#: fillers. A copy brings them into URLs unseen; IDNA (UTS 46) maps them to nothing, and
+#: so does the parser inside a URL (``https://exam\u00adple.com/x`` is example.com). One
+#: right before ``http://`` still separates two URLs.
+_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+_IGNORABLE_IN_URL = rf"[{_IGNORABLE}](?!(?:https?|file)://)"
+_IGNORABLES = re.compile(f"[{_IGNORABLE}]")
+#: A character of a bare URL: what RFC 3986 allows, the sentinels, letters and digits of
+#: other scripts (``https://bücher.de/x``, ``…/wiki/Москва``), and ignorables.
 _URL_CHAR = (
     r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%\ue000-\ue0ff]"
-    rf"|[^\x00-\x7f\W{_CJK}])"
+    rf"|[^\x00-\x7f\W{_CJK}]|{_IGNORABLE_IN_URL})"
 )
 #: The dots of a host name as Chinese input methods type them: 。 ． ｡ (IDNA reads all
 #: three as ``.``).
@@ -115,7 +137,7 @@ _WIDE_DOTS = "\u3002\uff0e\uff61"
 #: dots. Where such a host really ends is decided by ``_host_end``.
 _HOST_CHAR = (
     r"(?:[A-Za-z0-9\-._~:\[\]@!$&'()*+,;=%\ue000-\ue0ff]"
-    rf"|[^\x00-\x7f\W]|[{_WIDE_DOTS}])"
+    rf"|[^\x00-\x7f\W]|[{_WIDE_DOTS}]|{_IGNORABLE_IN_URL})"
 )
 #: A bare URL in prose: http(s) or file, ending at whitespace, punctuation other than
 #: the URL's own, or, after its host, Chinese text (a URL with Chinese in its path is
@@ -266,7 +288,7 @@ class _Collector:
                     end_line()
                 number += 1
             elif kind == "link_open":
-                link = Link(str(child.attrs.get("href", "")), "")
+                link = Link(without_ignorables(str(child.attrs.get("href", ""))), "")
                 link_text = []
             elif kind == "link_close" and link is not None:
                 close()
@@ -274,7 +296,7 @@ class _Collector:
             elif kind == "html_inline":
                 opened = _HTML_OPEN.match(child.content)
                 if opened and link is None:
-                    link = Link(_html_href(opened), "")
+                    link = Link(without_ignorables(_html_href(opened)), "")
                     link_text = []
                 elif child.content.lower().startswith("</a") and link is not None:
                     close()
@@ -313,7 +335,7 @@ class _Collector:
             written = match.group()
             written = _trim(written[: _host_end(written)])
             end = at = match.start() + len(written)
-            url = _folded_host(written)
+            url = without_ignorables(_folded_host(written))
             if _SENTINELS.search(url):
                 url = _SENTINELS.sub(lambda m: chr(ord(m.group()) - _SENTINEL), url)
             spans.append((match.start(), end, Link(url, None) if self.keep(url) else None))
@@ -355,6 +377,11 @@ def _merge(lines: list[Line]) -> Line:
 
 def _html_href(match: re.Match[str]) -> str:
     return html.unescape(next(g for g in match.groups()[:3] if g is not None)).strip()
+
+
+def without_ignorables(text: str) -> str:
+    """``text`` without default-ignorable characters (what IDNA maps to nothing)."""
+    return _IGNORABLES.sub("", text)
 
 
 def _visible(raw: str) -> str:
@@ -402,7 +429,7 @@ def _host_end(url: str) -> int:
         elif char == ":":
             break  # the port
     last = url[label:end].split(":", 1)[0]
-    ascii_run = re.match(r"[A-Za-z0-9-]+", last)
+    ascii_run = re.match(f"[A-Za-z0-9{_IGNORABLE}-]+", last)
     if ascii_run and ascii_run.end() < len(last) and _CJK_CHAR.match(last[ascii_run.end()]):
         return label + ascii_run.end()
     return len(url)
@@ -427,7 +454,11 @@ def _trim(url: str) -> str:
     """Drop punctuation that ends the sentence, not the URL; keep balanced brackets."""
     while url:
         last = url[-1]
-        sentence_end = last in TRAILING or _SENTINEL <= ord(last) <= _SENTINEL + 0xFF
+        sentence_end = (
+            last in TRAILING
+            or _SENTINEL <= ord(last) <= _SENTINEL + 0xFF
+            or _IGNORABLES.match(last) is not None  # copied along after the URL
+        )
         unbalanced = (last == ")" and url.count(")") > url.count("(")) or (
             last == "]" and url.count("]") > url.count("[")
         )
