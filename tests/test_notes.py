@@ -761,3 +761,48 @@ def test_an_invisible_character_before_a_url_still_separates_it(invisible: str) 
     assert [link.url for link in note.links] == ["https://a.com/x", "https://b.com/y"]
     note = parse_note(f"看https://a.com{invisible}的文章\n", "/n.md")
     assert [link.url for link in note.links] == ["https://a.com"]
+
+
+@pytest.mark.parametrize(
+    ("line", "urls", "title"),
+    [
+        ("https://zh.wikipedia.org/wiki/深度学习", ["https://zh.wikipedia.org/wiki/深度学习"], ""),
+        (
+            "https://baike.baidu.com/item/卷积神经网络/17541100",
+            ["https://baike.baidu.com/item/卷积神经网络/17541100"],
+            "",
+        ),
+        ("https://www.baidu.com/s?wd=深度学习", ["https://www.baidu.com/s?wd=深度学习"], ""),
+        ("https://x.example/a?q=1&名=值", ["https://x.example/a?q=1&名=值"], ""),
+        ("https://x.example/doc#安装", ["https://x.example/doc#安装"], ""),
+        ("https://x.example/?中文", ["https://x.example/?中文"], ""),
+        (
+            "- https://zh.wikipedia.org/wiki/深度学习。",
+            ["https://zh.wikipedia.org/wiki/深度学习"],
+            "",
+        ),
+        ("https://x.example/wiki/书名（第二版）", ["https://x.example/wiki/书名（第二版）"], ""),
+        (
+            "**https://zh.wikipedia.org/wiki/深度学习**",
+            ["https://zh.wikipedia.org/wiki/深度学习"],
+            "",
+        ),
+        (
+            "https://x.example/wiki/深度https://y.example/z",
+            ["https://x.example/wiki/深度", "https://y.example/z"],
+            "",
+        ),
+        # glued to ASCII in the middle of a segment: the title, as before
+        ("https://mp.weixin.qq.com/s/abc显存优化", ["https://mp.weixin.qq.com/s/abc"], "显存优化"),
+        # not a line of only a URL: prose goes on after it, as before
+        ("详见https://zh.wikipedia.org/wiki/深度学习", ["https://zh.wikipedia.org/wiki/"], None),
+        ("https://x.example/wiki/深度 学习", ["https://x.example/wiki/"], "深度 学习"),
+    ],
+)
+def test_a_url_line_keeps_a_path_that_starts_with_chinese(
+    line: str, urls: list[str], title: str | None
+) -> None:
+    note = parse_note(f"# H\n\n{line}\n\n真正的标题\n", "/n.md")
+    assert [link.url for link in note.links] == urls
+    if title is not None:
+        assert note.links[-1].placement.title == (title or "真正的标题")

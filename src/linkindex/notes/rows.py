@@ -332,7 +332,7 @@ class _Collector:
         spans: list[tuple[int, int, Link | None]] = [(s, e, k) for s, e, k in marked]
         at = 0
         while (match := _BARE_URL.search(scan, at)) is not None:
-            written = match.group()
+            written = _whole_line_url(scan, match) or match.group()
             written = _trim(written[: _host_end(written)])
             end = at = match.start() + len(written)
             url = without_ignorables(_folded_host(written))
@@ -448,6 +448,46 @@ def _folded_host(url: str) -> str:
         for char in host
     )
     return url[:start] + folded + url[end:]
+
+
+#: What may come right before a path segment, a query value or a fragment.
+_PART_START = "/?=&#"
+_NEXT_URL = re.compile(r"(?:https?|file)://", re.IGNORECASE)
+#: Full-width punctuation that ends a sentence after a URL, not the URL (``。，；：！？、``
+#: and closing brackets and quotes).
+_WIDE_TRAILING = "。，；：！？、）」』】》〉”’…"
+
+
+def _whole_line_url(scan: str, match: re.Match[str]) -> str:
+    """A URL line's URL with its non-ASCII path, query or fragment ("" when not one).
+
+    In prose, Chinese right after a URL is the sentence going on (``详见https://x.com/a，
+    很好``), and on a URL line it is often the title glued on (``…/s/abc显存优化``). But a
+    path segment, query or fragment that *starts* with Chinese (``…/wiki/深度学习``,
+    ``…/item/卷积神经网络/17541100``, ``?q=中文``) is no title: where a line holds only a
+    URL, such a part belongs to the URL, to the end of the line (trailing full-width
+    punctuation aside).
+    """
+    start, end = match.span()
+    if (
+        end >= len(scan)
+        or scan[end - 1] not in _PART_START
+        or scan[end].isascii()
+        or scan[end].isspace()
+        or _visible(scan[:start])
+    ):
+        return ""
+    rest = scan[end:].rstrip()
+    if any(char.isspace() for char in rest):
+        return ""
+    following = _NEXT_URL.search(rest)
+    if following:
+        rest = rest[: following.start()]
+    while rest and rest[-1] in _WIDE_TRAILING:
+        if rest[-1] == "）" and rest.count("）") <= rest.count("（"):
+            break  # balanced: part of the name, as in ``…/wiki/深度学习（书）``
+        rest = rest[:-1]
+    return match.group() + rest
 
 
 def _trim(url: str) -> str:
