@@ -806,3 +806,35 @@ def test_a_url_line_keeps_a_path_that_starts_with_chinese(
     assert [link.url for link in note.links] == urls
     if title is not None:
         assert note.links[-1].placement.title == (title or "真正的标题")
+
+
+@pytest.mark.parametrize(
+    ("line", "url", "key"),
+    [
+        ("~~https://mp.weixin.qq.com/s/AbCdEf~~", "https://mp.weixin.qq.com/s/AbCdEf", None),
+        ("~https://a.example/x~", "https://a.example/x", None),
+        ("- ~~https://a.example/x.~~", "https://a.example/x", None),
+        ("**~~https://a.example/x~~**", "https://a.example/x", None),
+        ("https://a.example/~user/~", "https://a.example/~user/~", None),  # no strikethrough
+        ("https://example。com。/x", None, "https://example.com/x"),
+        ("https://example。com。?q=1", None, "https://example.com/?q=1"),
+        ("https://example．com．/x#a", None, "https://example.com/x"),
+        ("https://中文。中国。/x", None, "https://xn--fiq228c.xn--fiqs8s/x"),
+    ],
+)
+def test_strikethrough_and_a_final_wide_dot_around_a_url_line(
+    line: str, url: str | None, key: str | None
+) -> None:
+    note = parse_note(f"# H\n\n{line}\n\n真正的标题\n", "/n.md")
+    assert len(note.links) == 1
+    link = note.links[0]
+    if url is not None:
+        assert link.url == url
+    if key is not None:
+        assert normalize(link.url) == key
+    assert link.placement.title == "真正的标题"
+
+
+def test_a_wide_dot_after_a_host_in_prose_still_ends_the_sentence() -> None:
+    note = parse_note("详见https://example.com。\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://example.com"]

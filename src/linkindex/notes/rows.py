@@ -333,7 +333,7 @@ class _Collector:
         at = 0
         while (match := _BARE_URL.search(scan, at)) is not None:
             written = _whole_line_url(scan, match) or match.group()
-            written = _trim(written[: _host_end(written)])
+            written = _struck_out(_trim(written[: _host_end(written)]), scan[: match.start()])
             end = at = match.start() + len(written)
             url = without_ignorables(_folded_host(written))
             if _SENTINELS.search(url):
@@ -406,8 +406,9 @@ def _host_end(url: str) -> int:
     A host may be Chinese (``https://中文.中国/x``), so the match lets Chinese letters into
     it; prose right after an ASCII host (``https://a.com的文章``) is cut off where the last
     label turns from ASCII to Chinese. A wide dot (。．｡) is a dot when an ASCII label
-    follows it (``https://example。com/x``), or a label followed by a path, query or port
-    (``https://中文。中国/x``); otherwise it ends the sentence, and the URL.
+    follows it (``https://example。com/x``), when the host it is in runs up to a path,
+    query or fragment (``https://中文。中国。/x``, a final dot too), or when a label and a
+    port follow it; otherwise it ends the sentence, and the URL.
     """
     if url.isascii():  # most URLs: no Chinese, no wide dots
         return len(url)
@@ -423,7 +424,9 @@ def _host_end(url: str) -> int:
             name = re.match(r"[^.:\u3002\uff0e\uff61]*", rest)
             after = at + 1 + (name.end() if name else 0)
             ascii_label = rest[:1].isascii() and rest[:1].isalnum()
-            if not (ascii_label or (rest and after < len(url) and url[after] in "/?#:")):
+            path_follows = end < len(url)  # the host runs up to a path, query or fragment
+            port_follows = bool(rest) and after < len(url) and url[after] == ":"
+            if not (ascii_label or path_follows or port_follows):
                 return at
             label = at + 1
         elif char == ":":
@@ -488,6 +491,19 @@ def _whole_line_url(scan: str, match: re.Match[str]) -> str:
             break  # balanced: part of the name, as in ``…/wiki/深度学习（书）``
         rest = rest[:-1]
     return match.group() + rest
+
+
+def _struck_out(url: str, before: str) -> str:
+    """A bare URL without the ``~~`` that closes a strikethrough opened before it.
+
+    CommonMark has no strikethrough, so markdown-it leaves ``~~https://x/y~~`` as text and
+    the closing tildes would end the URL (a ``~`` is a URL character). They are taken off
+    when the line opened a strikethrough with as many tildes before the URL.
+    """
+    tildes = len(url) - len(url.rstrip("~"))
+    if tildes and "~" * tildes in before:
+        return _trim(url[:-tildes])
+    return url
 
 
 def _trim(url: str) -> str:
