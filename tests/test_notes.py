@@ -744,6 +744,8 @@ IGNORABLES = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u2060", "\ufef
         ("https://a.com/pa{}th?q=1", "https://a.com/path?q=1"),
         ("https://中文{}.中国/x", "https://中文.中国/x"),
         ("https://a.com/x{}", "https://a.com/x"),
+        ("ht{}tps://a.com/x", "https://a.com/x"),
+        ("https:/{}/a.com/x", "https://a.com/x"),
     ],
 )
 def test_invisible_characters_inside_a_url_are_removed(

@@ -123,6 +123,13 @@ _IGNORABLE = (
 )
 _IGNORABLE_IN_URL = rf"[{_IGNORABLE}](?!(?:https?|file)://)"
 _IGNORABLES = re.compile(f"[{_IGNORABLE}]")
+#: A scheme with invisible characters in it (``ht\u200btps://``), made whole before the
+#: note is parsed so that its URL is found at all.
+_HIDDEN_SCHEME = re.compile(
+    "".join(f"{char}[{_IGNORABLE}]*" for char in "http")
+    + f"(?:s[{_IGNORABLE}]*)?:[{_IGNORABLE}]*/[{_IGNORABLE}]*/",
+    re.IGNORECASE,
+)
 #: A character of a bare URL: what RFC 3986 allows, the sentinels, letters and digits of
 #: other scripts (``https://bücher.de/x``, ``…/wiki/Москва``), and ignorables.
 _URL_CHAR = (
@@ -545,6 +552,8 @@ def read_rows(body: str, offset: int) -> tuple[list[Row], dict[str, int], list[s
     ``offset`` is the number of lines before the body (the front matter), so that row
     numbers are lines of the file.
     """
+    if _IGNORABLES.search(body):
+        body = _HIDDEN_SCHEME.sub(lambda found: without_ignorables(found.group()), body)
     env: dict[str, object] = {}
     collector = _Collector(offset, env)
     collector.walk(_MD.parse(body, env))
