@@ -531,12 +531,12 @@ def _resolve(path: Path) -> Path:
     resolved = path.expanduser().resolve()
     if not resolved.exists():
         raise NotFoundError(
-            f"{path} does not exist; give a notes folder or a Markdown file "
+            f"{stored_path(path)} does not exist; give a notes folder or a Markdown file "
             "(for example `linkindex import ~/notes`)"
         )
     if not (resolved.is_dir() or resolved.is_file()):
         raise NotFoundError(
-            f"{path} is neither a folder nor a file (a device or a pipe); "
+            f"{stored_path(path)} is neither a folder nor a file (a device or a pipe); "
             "give a notes folder or a Markdown file"
         )
     return resolved
