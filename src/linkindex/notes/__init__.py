@@ -12,7 +12,8 @@ link's text is its title. URLs inside code (fenced, indented or inline) are neve
 links; images are not links. The parser is markdown-it, so a ``# comment`` in a code
 block is never a heading.
 
-The work is split by concern: ``frontmatter`` reads the Jekyll header, ``rows`` turns
+The work is split by concern: ``decoding`` reads a note file's bytes as text,
+``frontmatter`` reads the Jekyll header, ``rows`` turns
 the Markdown into rows of text and links, ``placing`` gives each link its title,
 description, label and topic.
 """
