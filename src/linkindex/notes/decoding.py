@@ -108,15 +108,17 @@ def decode(data: bytes) -> Decoded:
 def _binary(head: bytes) -> bool:
     """Whether a file's first bytes are a binary file's, not a note with a stray NUL.
 
-    A NUL is needed, and then a binary signature or many control bytes: at least 4, and
-    1/32 of the bytes looked at.
+    A NUL is needed, and then a binary signature or many control bytes: 1/32 of the bytes
+    looked at, and either at least 4 or not only NULs (a few NULs are what a stray copy
+    leaves in a short note; ``\\x01\\x02`` are in no text).
     """
     if b"\x00" not in head:
         return False
     if head.startswith(_BINARY_SIGNATURES):
         return True
     controls = len(_CONTROL_BYTES.findall(head))
-    return controls >= 4 and controls * 32 >= len(head)
+    many = controls >= 4 or controls > head.count(b"\x00")
+    return many and controls * 32 >= len(head)
 
 
 def _decode_with_bom(data: bytes, encoding: str) -> Decoded:
