@@ -24,6 +24,7 @@ from linkindex.web.views import (
     Results,
     export_download,
     find,
+    link_number,
     link_view,
     search_params,
     topic_view,
@@ -89,7 +90,7 @@ def _link_json(request: Request, link_id: int) -> dict[str, Any]:
 
 def link(request: Request) -> Response:
     """``GET /api/link/{id}``: the link as ``export --format json`` has it, plus more."""
-    return UnicodeJSON(_link_json(request, request.path_params["link_id"]))
+    return UnicodeJSON(_link_json(request, link_number(request.path_params["link_id"])))
 
 
 def link_by_url(request: Request) -> Response:

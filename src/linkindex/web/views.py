@@ -7,6 +7,7 @@ a bad one raises ``BadParameter`` (HTTP 400). The data comes from the operations
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +28,10 @@ MAX_PAGE = 10_000
 #: The largest id SQLite can give a row; a larger number in an address names no link
 #: (and would overflow the query).
 MAX_LINK_ID = 2**63 - 1
+#: A number as the UI takes it: ASCII digits only, never too many for int(). (int() also
+#: takes '١٢٣', '１２３', ' 1', '+1' and '1_0', and refuses more than 4,300 digits.)
+_LINK_ID = re.compile(r"[0-9]{1,19}")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 #: Facets of a search count its best hits up to this many (the rest are rarely looked at).
 #: Each hit costs a record load and a snippet: 200 keep a keystroke's search near the cost
 #: of one page of hits (scripts/bench_web.py), 500 doubled it.
@@ -115,14 +120,13 @@ class SearchParams:
 
 
 def whole_number(raw: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    """An integer parameter within ``low..high``."""
+    """An integer parameter within ``low..high``, written in ASCII digits."""
     text = raw.get(name)
     if text is None or text == "":
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise BadParameter(f"{name} must be a whole number, not {text!r}") from None
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise BadParameter(f"{name} must be a whole number, not {_shown(text)}")
+    value = int(text)
     if not low <= value <= high:
         raise BadParameter(f"{name} must be between {low} and {high}")
     return value
@@ -266,6 +270,20 @@ class ReaderBlock:
 
     text: str = ""
     figure: ImageRecord | None = None
+
+
+def _shown(text: str) -> str:
+    """A value quoted for a message, cut short (it came from a request)."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def link_number(text: str) -> int:
+    """The link id a path segment names, or NotFoundError (never ValueError: any text
+    may come in an address, and only ASCII digits of a row id's length name a link)."""
+    if not _LINK_ID.fullmatch(text):
+        shown = text if text.isascii() and text.isdigit() and len(text) <= 40 else _shown(text)
+        raise NotFoundError(f"no link with id {shown}")
+    return int(text)
 
 
 def link_record(store: Store, link_id: int) -> LinkRecord:
