@@ -10,7 +10,7 @@ from html import unescape
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from web_library import WECHAT_TITLE, make_client
@@ -305,3 +305,23 @@ def test_the_webs_own_links_to_a_topic_longer_than_a_parameter_open(long_home: P
         assert [one["title"] for one in listed["links"]] == ["梯度检查点"]
         # the cap itself stays, for every parameter of every route
         assert client.get("/topics", params={"topic": " > ".join(LONG_PATH)}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["bidi\u202egpj.md", "../../etc/passwd", "..\\..\\x", "a\u2066b\u200bc\u00adz", ".hidden"],
+)
+def test_both_file_names_of_a_web_export_are_sanitised_alike(
+    careful: TestClient, query: str
+) -> None:
+    response = careful.get("/api/export", params={"q": query, "format": "md"})
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    plain = re.search(r'filename="([^"]*)"', disposition)
+    encoded = re.search(r"filename\*=UTF-8''(\S+)", disposition)
+    assert plain and encoded, disposition
+    name = unquote(encoded.group(1))
+    for shown in (plain.group(1), name):
+        assert not re.search("[/\\\\\u202a-\u202e\u2066-\u2069\u200b\u00ad]", shown), shown
+        assert shown.startswith("linkindex-") and shown.endswith(".md"), shown
+    assert plain.group(1) == re.sub(r"[^A-Za-z0-9._-]+", "_", name)

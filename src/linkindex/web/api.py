@@ -134,6 +134,7 @@ def export(request: Request) -> Response:
     """``GET /api/export?format=md&topic=A > B`` (or ``q=``): a reading list as a file."""
     with library(request) as store:
         download = export_download(store, request.app.state.home, request.query_params)
+    # (``views.file_name`` made the name safe; ``filename=`` gets its ASCII letters only)
     plain = re.sub(r"[^A-Za-z0-9._-]+", "_", download.filename)
     disposition = (
         f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(download.filename, safe='')}"

@@ -8,6 +8,7 @@ a bad one raises ``BadParameter`` (HTTP 400). The data comes from the operations
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -413,5 +414,26 @@ def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Downloa
     return Download(
         body=export.render(records, fmt, title=title, pictures=export.Pictures(Images(home))),
         media_type=export.media_type(fmt),
-        filename=f"linkindex-{stem}{export.suffix(fmt)}",
+        filename=file_name(f"linkindex-{stem}{export.suffix(fmt)}"),
     )
+
+
+#: Characters no downloaded file's name may hold: path separators and those Windows
+#: forbids (a ``../`` in a query names no folder).
+_NOT_IN_FILE_NAMES = frozenset('/\\:*?"<>|')
+
+
+def file_name(name: str) -> str:
+    """A download's file name: path separators, characters Windows forbids and every
+    control, format (bidi overrides, zero-width), line-separator or unassigned character
+    made ``_`` (a bidi override would show ``x\\u202egpj.md`` as ``xdm.jpg``), with no
+    leading dot."""
+    kept = "".join(
+        "_" if char in _NOT_IN_FILE_NAMES or unicodedata.category(char) in _UNFIT_IN_NAMES else char
+        for char in name
+    )
+    return re.sub(r"_{2,}", "_", kept).lstrip(". ") or "linkindex"
+
+
+#: Unicode categories of characters that make no part of a shown file name.
+_UNFIT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
