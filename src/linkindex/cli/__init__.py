@@ -11,6 +11,7 @@ with every command (help, tests, programs that drive the CLI).
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -63,7 +64,37 @@ def named_command(args: Sequence[str]) -> str | None:
     return rest[0] if rest and rest[0] in COMMANDS else None
 
 
+class _StoppedEarly(Exception):
+    """A SIGTERM (or Ctrl-C) while the command was still loading."""
+
+
+def _stop_early(signum: int, frame: object) -> None:
+    raise _StoppedEarly(signum)
+
+
 def main() -> None:
-    """Entry point of the ``linkindex`` console script."""
-    name = named_command(sys.argv[1:])
-    load_commands(None if name is None else [name])()
+    """Entry point of the ``linkindex`` console script.
+
+    A Ctrl-C or SIGTERM in the first tenths of a second, while the command's modules
+    load, stops it as it stops a running command: one line, exit 130 or 143, no
+    traceback (the command installs its own handling once it runs).
+    """
+    signal.signal(signal.SIGTERM, _stop_early)
+    ctrl_c = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ctrl_c:  # an inherited "ignore" (a job started with &) stays as it is
+        signal.signal(signal.SIGINT, _stop_early)
+    try:
+        name = named_command(sys.argv[1:])
+        app = load_commands(None if name is None else [name])
+        if ctrl_c:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        app()
+    except _StoppedEarly as stopped:
+        code = 128 + int(stopped.args[0])
+        print("error: interrupted before it began; nothing was changed", file=sys.stderr)
+        sys.exit(code)
+    finally:
+        # The command has ended: a signal now would only replace its exit code by the
+        # signal's (Python restores the default actions while it shuts down).
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)

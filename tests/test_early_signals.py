@@ -1,0 +1,55 @@
+"""A Ctrl-C or SIGTERM in a command's first tenths of a second, while its modules load,
+stops it like a running command: exit 130 or 143, one line, no traceback."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from children import child_env
+
+#: Moments after linkindex's own code began (None: as soon as the command's modules load,
+#: which map SQLite's library), in seconds: the load and around the time it ends. Before
+#: Python has started, nothing but the default action can meet a signal.
+MOMENTS = (None, 0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.15)
+
+
+def _loading(pid: int) -> bool:
+    try:
+        return "_sqlite3" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_command_loads_stops_it_cleanly(
+    tmp_path: Path, sig: int, code: int
+) -> None:
+    home = tmp_path / "home"
+    for moment in MOMENTS:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("linkindex")), "stats", "--home", str(home)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+            # A test run started in the background inherits an ignored SIGINT: give it back.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        deadline = time.monotonic() + 20
+        while not _loading(process.pid) and process.poll() is None:
+            assert time.monotonic() < deadline, "the command never loaded"
+            time.sleep(0.001)
+        time.sleep(moment or 0)
+        process.send_signal(sig)
+        _out, err = process.communicate(timeout=30)
+        if process.returncode in (0, 1) and "Traceback" not in err:
+            continue  # it had finished (or refused the empty home) before the signal
+        assert process.returncode == code, (moment, process.returncode, err)
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, (moment, err)
+        assert "interrupted" in err
