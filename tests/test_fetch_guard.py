@@ -9,6 +9,7 @@ import socket
 import string
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from hypothesis import given
@@ -201,7 +202,7 @@ def test_a_redirect_to_a_spelling_httpx_cannot_parse_is_refused_through_a_proxy(
     server.expect_request("/start").respond_with_response(RawLocation(location))
     result = fetch(f"http://site-a.test:{server.port}/start")
     assert (result.outcome, result.error) == ("skipped", _refusal_of(spelling))
-    assert [hop.url for hop in result.redirects] == [location]
+    assert [hop.url for hop in result.redirects] == [urljoin("http://site-a.test/", location)]
     assert [entry[0].path for entry in server.log] == ["/start"]
     assert proxy.requests == [f"GET http://site-a.test:{server.port}/start"]
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
 
 import httpx
 
@@ -221,10 +222,9 @@ class Fetcher:
             if answer.status in REDIRECT_STATUSES and location:
                 written = self.written_refusal(location)
                 if written is not None:  # (a spelling httpx cannot even join)
-                    trip.redirects.append(Redirect(answer.status, location.strip()))
-                    return self._result(
-                        url, written[0], trip, final_url=location.strip(), error=written[1]
-                    )
+                    hop = urljoin(current, location.strip())
+                    trip.redirects.append(Redirect(answer.status, hop))
+                    return self._result(url, written[0], trip, final_url=hop, error=written[1])
                 try:
                     current = str(target.join(location.strip()))
                 except httpx.InvalidURL as exc:

@@ -32,7 +32,7 @@ MAX_LINK_ID = 2**63 - 1
 #: A number as the UI takes it: ASCII digits only, never too many for int(). (int() also
 #: takes '١٢٣', '１２３', ' 1', '+1' and '1_0', and refuses more than 4,300 digits.)
 _LINK_ID = re.compile(r"[0-9]{1,19}")
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")  # (-1 is out of range, not unreadable)
 #: Facets of a search count its best hits up to this many (the rest are rarely looked at).
 #: Each hit costs a record load and a snippet: 200 keep a keystroke's search near the cost
 #: of one page of hits (scripts/bench_web.py), 500 doubled it.
