@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -379,3 +380,95 @@ def test_importing_notes_brings_the_index_up_to_date(lib: Store, home: Path, not
     assert search.search(home, "显存优化", store=lib).total == 1
     again = importer.import_notes(lib, home, [notes])
     assert again.indexed == 0
+
+
+def test_a_file_or_folder_name_that_is_not_utf8_costs_no_note(lib: Store, tmp_path: Path) -> None:
+    # An unzipped Windows archive leaves GBK bytes in names; os.fsdecode makes them lone
+    # surrogates, which SQLite cannot store: once the whole import failed.
+    root = Path(os.fsdecode(bytes(tmp_path) + b"/notes\xff"))
+    write(root / "good.md", "# H\n\nhttps://good.example/a\n\nGood\n")
+    gbk = Path(os.fsdecode(bytes(root) + "/gbk中文.md".encode("gbk")))
+    write(gbk, "# H\n\nhttps://f.example/x\n\nTitle\n")
+    odd = Path(os.fsdecode(bytes(root) + b"/dir\xff\xfe/n.md"))
+    write(odd, "# H\n\nhttps://odd.example/y\n\nOdd\n")
+    summary = import_paths(lib, [root])
+    assert (summary.notes_read, summary.notes_failed) == (3, 0)
+    shown = os.fsdecode(bytes(tmp_path)) + "/notes\\xff"
+    assert summary.roots == [shown]
+    assert sorted(summary.warnings) == [
+        f"{shown}/dir\\xff\\xfe/n.md: its name is not UTF-8, so it is imported under the "
+        "name shown here; give it a UTF-8 name to keep the two the same",
+        f"{shown}/gbk中文.md: its name is not UTF-8, so it is imported under the "
+        "name shown here; give it a UTF-8 name to keep the two the same",
+        f"{shown}/good.md: its name is not UTF-8, so it is imported under the "
+        "name shown here; give it a UTF-8 name to keep the two the same",
+    ]
+    titles = {
+        r.canonical_url: (r.title, r.placements[0].note_path) for r in lib.iter_link_records()
+    }
+    assert titles["https://f.example/x"] == ("Title", f"{shown}/gbk中文.md")
+    assert titles["https://odd.example/y"] == ("Odd", f"{shown}/dir\\xff\\xfe/n.md")
+    assert known_roots(lib) == [root]  # `update` finds the folder again
+    again = import_paths(lib, [root])
+    assert (again.notes_read, again.notes_unchanged, again.notes_removed) == (0, 3, 0)
+    assert again.links_removed == 0
+    os.utime(gbk, ns=(1, 1))  # same bytes, new mtime: still the same note
+    touched = import_paths(lib, [root])
+    assert (touched.notes_read, touched.notes_unchanged, touched.notes_removed) == (0, 3, 0)
+    gbk.unlink()
+    gone = import_paths(lib, [root])
+    assert (gone.notes_removed, gone.links_removed) == (1, 1)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_note_with_a_utf16_or_utf32_byte_order_mark_is_read(
+    lib: Store, tmp_path: Path, encoding: str
+) -> None:
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    (tmp_path / "u.md").write_bytes(bom + NOTE.encode(encoding))
+    summary = import_paths(lib, [tmp_path / "u.md"])
+    assert (summary.notes_read, summary.notes_failed, summary.warnings) == (1, 0, [])
+    titles = {r.canonical_url: r.title for r in lib.iter_link_records()}
+    assert titles[MEMORY] == "显存不足？PyTorch显存使用分析与优化"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        NOTE.encode() + b"\x00",
+        b"\x00" + NOTE.encode(),
+        NOTE.encode().replace(b"\n\n", b"\n\x00\n", 1),
+        NOTE.encode().replace("优化".encode(), b"\x00\x00\x00") + b"\x00",
+        b"https://a.example/x\x00\x00https://b.example/y\n",  # short, two NULs
+    ],
+)
+def test_a_stray_nul_byte_costs_a_note_nothing(lib: Store, tmp_path: Path, data: bytes) -> None:
+    (tmp_path / "nul.md").write_bytes(data)
+    summary = import_paths(lib, [tmp_path / "nul.md"])
+    assert (summary.notes_read, summary.notes_failed) == (1, 0)
+    urls = {r.canonical_url for r in lib.iter_link_records()}
+    expected = {MEMORY, "https://zhuanlan.zhihu.com/p/31558973"}
+    assert urls == (
+        expected if MEMORY.encode() in data else {"https://a.example/x", "https://b.example/y"}
+    )
+    assert all("\x00" not in r.title for r in lib.iter_link_records())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",  # a signature
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\x00\nhttps://a.example/\n",
+        bytes(random.Random(12).randbytes(4096)),  # compressed or random bytes
+        b"\x00\x01\x02binary",  # short, but no text holds \x01
+        NOTE.encode("utf-16-le"),  # UTF-16 without its mark: half the bytes are NULs
+    ],
+)
+def test_a_binary_file_is_still_skipped(lib: Store, tmp_path: Path, data: bytes) -> None:
+    (tmp_path / "bin.md").write_bytes(data)
+    (tmp_path / "good.md").write_text(NOTE, encoding="utf-8")
+    summary = import_paths(lib, [tmp_path])
+    assert (summary.notes_read, summary.notes_failed) == (1, 1)
+    assert summary.warnings == [
+        f"skipped {tmp_path / 'bin.md'}: it looks like a binary file, not Markdown"
+    ]

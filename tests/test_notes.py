@@ -8,6 +8,7 @@ import pytest
 
 from linkindex.models import NoteLink, ParsedNote
 from linkindex.notes import parse_note
+from linkindex.printable import printable
 from linkindex.urls import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -676,6 +677,166 @@ def test_control_characters_and_terminal_escapes_are_stripped() -> None:
     assert note.note.title == "笔记标题"
     first, second = (link.placement for link in note.links)
     assert first.topic == ("主题一",)
-    assert (first.label, first.title) == ("标签", "标题好1m")
-    assert second.title == "说明\ttab"
+    # a lone control character or noncharacter leaves a space (it may stand between two
+    # URLs); NEL ends the line; an escape sequence goes without a trace
+    assert (first.label, first.title, first.description) == ("标签", "标题  好", "1m")
+    assert second.title == "说 明 \ttab"
     assert [link.url for link in note.links] == ["https://a.example/x", "https://a.example/y"]
+    for placement in (first, second):
+        texts = (placement.title, placement.description, placement.label, *placement.topic)
+        assert all(printable(text) == text for text in texts)
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "\x00",
+        "\x07",
+        "\x0b",
+        "\x0c",
+        "\x7f",
+        "\x85",
+        "\x9b",
+        "\ufffe",
+        "\x1b",
+        "\u2028",
+        "\u2029",
+        "\x1b[0m",
+        "\x1b]0;t\x07",
+        "\U0010ffff",
+    ],
+)
+def test_a_control_character_between_two_urls_keeps_them_apart(between: str) -> None:
+    note = parse_note(f"# H\n\nhttps://a.example/x{between}https://b.example/y\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://a.example/x", "https://b.example/y"]
+
+
+@pytest.mark.parametrize("escape", ["\x1b", "\x1b[", "\x1b]", "\x1b(", "\x9b"])
+def test_removing_an_escape_never_removes_url_text(escape: str) -> None:
+    note = parse_note(f"# H\n\n看{escape}https://d.example/w 好\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://d.example/w"]
+    assert printable(note.links[0].placement.description) == note.links[0].placement.description
+
+
+@pytest.mark.parametrize("end", ["\x85", "\x0b", "\x0c", "\u2028", "\u2029"])
+def test_nel_and_other_line_separators_end_lines(end: str) -> None:
+    text = (
+        f"# A{end}{end}https://a.example/x{end}{end}Title A{end}{end}"
+        f"# B{end}{end}https://b.example/y{end}Title B\n"
+    )
+    note = parse_note(text, "/n.md")
+    placed = [(link.url, link.placement.topic, link.placement.title) for link in note.links]
+    assert placed == [
+        ("https://a.example/x", ("A",), "Title A"),
+        ("https://b.example/y", ("B",), "Title B"),
+    ]
+
+
+IGNORABLES = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u2060", "\ufeff", "\ufe0f"]
+
+
+@pytest.mark.parametrize("invisible", [*IGNORABLES, "\u034f", "\u180e", "\U000e0001"])
+@pytest.mark.parametrize(
+    ("written", "url"),
+    [
+        ("https://exam{}ple.com/x", "https://example.com/x"),
+        ("https://bücher.de{}/x", "https://bücher.de/x"),
+        ("https://a.com/pa{}th?q=1", "https://a.com/path?q=1"),
+        ("https://中文{}.中国/x", "https://中文.中国/x"),
+        ("https://a.com/x{}", "https://a.com/x"),
+        ("ht{}tps://a.com/x", "https://a.com/x"),
+        ("https:/{}/a.com/x", "https://a.com/x"),
+    ],
+)
+def test_invisible_characters_inside_a_url_are_removed(
+    invisible: str, written: str, url: str
+) -> None:
+    line = written.format(invisible)
+    for text in (line, f"<{line}>", f"[{line}]({line})"):
+        note = parse_note(f"# H\n\n{text}\n\n真正的标题\n", "/n.md")
+        assert [(link.url, link.placement.title) for link in note.links] == [(url, "真正的标题")]
+
+
+@pytest.mark.parametrize("invisible", IGNORABLES)
+def test_an_invisible_character_before_a_url_still_separates_it(invisible: str) -> None:
+    note = parse_note(f"https://a.com/x{invisible}https://b.com/y\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://a.com/x", "https://b.com/y"]
+    note = parse_note(f"看https://a.com{invisible}的文章\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://a.com"]
+
+
+@pytest.mark.parametrize(
+    ("line", "urls", "title"),
+    [
+        ("https://zh.wikipedia.org/wiki/深度学习", ["https://zh.wikipedia.org/wiki/深度学习"], ""),
+        (
+            "https://baike.baidu.com/item/卷积神经网络/17541100",
+            ["https://baike.baidu.com/item/卷积神经网络/17541100"],
+            "",
+        ),
+        ("https://www.baidu.com/s?wd=深度学习", ["https://www.baidu.com/s?wd=深度学习"], ""),
+        ("https://x.example/a?q=1&名=值", ["https://x.example/a?q=1&名=值"], ""),
+        ("https://x.example/doc#安装", ["https://x.example/doc#安装"], ""),
+        ("https://x.example/?中文", ["https://x.example/?中文"], ""),
+        (
+            "- https://zh.wikipedia.org/wiki/深度学习。",
+            ["https://zh.wikipedia.org/wiki/深度学习"],
+            "",
+        ),
+        ("https://x.example/wiki/书名（第二版）", ["https://x.example/wiki/书名（第二版）"], ""),
+        (
+            "**https://zh.wikipedia.org/wiki/深度学习**",
+            ["https://zh.wikipedia.org/wiki/深度学习"],
+            "",
+        ),
+        (
+            "https://x.example/wiki/深度https://y.example/z",
+            ["https://x.example/wiki/深度", "https://y.example/z"],
+            "",
+        ),
+        # glued to ASCII in the middle of a segment: the title, as before
+        ("https://mp.weixin.qq.com/s/abc显存优化", ["https://mp.weixin.qq.com/s/abc"], "显存优化"),
+        # not a line of only a URL: prose goes on after it, as before
+        ("详见https://zh.wikipedia.org/wiki/深度学习", ["https://zh.wikipedia.org/wiki/"], None),
+        ("https://x.example/wiki/深度 学习", ["https://x.example/wiki/"], "深度 学习"),
+    ],
+)
+def test_a_url_line_keeps_a_path_that_starts_with_chinese(
+    line: str, urls: list[str], title: str | None
+) -> None:
+    note = parse_note(f"# H\n\n{line}\n\n真正的标题\n", "/n.md")
+    assert [link.url for link in note.links] == urls
+    if title is not None:
+        assert note.links[-1].placement.title == (title or "真正的标题")
+
+
+@pytest.mark.parametrize(
+    ("line", "url", "key"),
+    [
+        ("~~https://mp.weixin.qq.com/s/AbCdEf~~", "https://mp.weixin.qq.com/s/AbCdEf", None),
+        ("~https://a.example/x~", "https://a.example/x", None),
+        ("- ~~https://a.example/x.~~", "https://a.example/x", None),
+        ("**~~https://a.example/x~~**", "https://a.example/x", None),
+        ("https://a.example/~user/~", "https://a.example/~user/~", None),  # no strikethrough
+        ("https://example。com。/x", None, "https://example.com/x"),
+        ("https://example。com。?q=1", None, "https://example.com/?q=1"),
+        ("https://example．com．/x#a", None, "https://example.com/x"),
+        ("https://中文。中国。/x", None, "https://xn--fiq228c.xn--fiqs8s/x"),
+    ],
+)
+def test_strikethrough_and_a_final_wide_dot_around_a_url_line(
+    line: str, url: str | None, key: str | None
+) -> None:
+    note = parse_note(f"# H\n\n{line}\n\n真正的标题\n", "/n.md")
+    assert len(note.links) == 1
+    link = note.links[0]
+    if url is not None:
+        assert link.url == url
+    if key is not None:
+        assert normalize(link.url) == key
+    assert link.placement.title == "真正的标题"
+
+
+def test_a_wide_dot_after_a_host_in_prose_still_ends_the_sentence() -> None:
+    note = parse_note("详见https://example.com。\n", "/n.md")
+    assert [link.url for link in note.links] == ["https://example.com"]

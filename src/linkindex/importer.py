@@ -11,12 +11,10 @@ import completes.
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import hashlib
 import multiprocessing as mp
 import os
-import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from linkindex.errors import NotFoundError
 from linkindex.models import Clock, Note, ParsedNote, to_iso, utc_now
 from linkindex.notes import parse_note
+from linkindex.notes.decoding import ESCAPED, decode
 from linkindex.store.library import PlacementRow
 from linkindex.urls import normalize, split_canonical
 from linkindex.workers import worker_pool
@@ -37,9 +36,6 @@ if TYPE_CHECKING:
 
 #: What a folder import reads (a file named explicitly is read whatever its name).
 NOTE_SUFFIXES = (".md", ".markdown")
-
-#: Bytes looked at to tell a binary file (a NUL byte) from text.
-_SNIFF = 8192
 
 #: Notes written per transaction. One commit per note is safe but slow (a commit costs
 #: about as much as writing a whole note); a batch of notes is just as atomic.
@@ -110,7 +106,7 @@ def import_paths(
     job = _Import(store, to_iso(clock()), roots)
     listed = [(root, _note_files(root) if root.is_dir() else [root]) for root in roots]
     with store.transaction():  # a folder without notes is not one `update` should re-read
-        store.add_import_roots(str(root) for root, files in listed if files)
+        store.add_import_roots(stored_path(root) for root, files in listed if files)
     for root, files in listed:
         with _parsed(job.read(files), workers) as prepared:
             job.write(prepared)
@@ -126,7 +122,65 @@ def resolve_paths(paths: Sequence[Path]) -> list[Path]:
 
 def known_roots(store: Store) -> list[Path]:
     """The files and folders imported before (for ``update``), those still there."""
-    return [Path(root) for root in store.import_roots() if Path(root).exists()]
+    found = (disk_path(root) for root in store.import_roots())
+    return [path for path in found if path is not None]
+
+
+def stored_path(path: Path) -> str:
+    """The text a note file's (or folder's) path is stored and shown as.
+
+    A file name is bytes; most are UTF-8. One that is not (GBK names as an unzipped
+    Windows archive leaves them) has each such part read as GB18030 when it is valid
+    GB18030, like a note's text, else with the bytes UTF-8 cannot read written
+    ``\\xNN``; the store then holds text it can write, and ``disk_path`` finds the file
+    again. It looks at no disk: the same path always gives the same text.
+    """
+    text = str(path)
+    if not ESCAPED.search(text):  # a UTF-8 name: the common case
+        return text
+    return os.sep.join(_readable_name(os.fsencode(part)) for part in text.split(os.sep))
+
+
+def disk_path(stored: str) -> Path | None:
+    """The file or folder that ``stored_path`` gave ``stored`` for, if it is still there."""
+    path = Path(stored)
+    if path.exists():
+        return path
+    found = Path(path.anchor)
+    for part in path.parts[1:] if path.anchor else path.parts:
+        candidates = [found / part]
+        for encoded in (_gb18030(part), _unescaped(part)):
+            if encoded is not None:
+                candidates.append(found / os.fsdecode(encoded))
+        found = next((c for c in candidates if os.path.lexists(c)), candidates[0])
+    return found if found.exists() else None
+
+
+def _readable_name(name: bytes) -> str:
+    try:
+        return name.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return name.decode("gb18030")
+    except UnicodeDecodeError:
+        return name.decode("utf-8", "backslashreplace")
+
+
+def _gb18030(name: str) -> bytes | None:
+    try:
+        return name.encode("gb18030")
+    except UnicodeEncodeError:
+        return None
+
+
+def _unescaped(name: str) -> bytes | None:
+    if "\\x" not in name:
+        return None
+    try:
+        return name.encode("utf-8").decode("unicode_escape").encode("latin-1")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return None
 
 
 @dataclass(slots=True)
@@ -157,7 +211,7 @@ class _Import:
     def __init__(self, store: Store, now: str, roots: list[Path]) -> None:
         self.store = store
         self.now = now
-        self.summary = ImportSummary(roots=[str(root) for root in roots])
+        self.summary = ImportSummary(roots=[stored_path(root) for root in roots])
         self.states = store.note_states()
         self.seen: set[str] = set()
         self.new: set[int] = set()
@@ -173,7 +227,7 @@ class _Import:
         changed: list[_Changed] = []
         touched: list[tuple[int, int, int]] = []
         for file in files:
-            path = str(file)
+            path = stored_path(file)
             if path in self.seen:
                 continue
             self.seen.add(path)
@@ -199,12 +253,17 @@ class _Import:
                 touched.append((current.id, stat.st_size, stat.st_mtime_ns))
                 self.summary.notes_unchanged += 1
                 continue
-            decoded = _decode(data)
+            decoded = decode(data)
             if decoded.text is None:
                 self.failed(file, decoded.problem)
                 continue
+            if path != str(file):
+                self.summary.warnings.append(
+                    f"{path}: its name is not UTF-8, so it is imported under the name "
+                    "shown here; give it a UTF-8 name to keep the two the same"
+                )
             if decoded.warning:
-                self.summary.warnings.append(f"{file}: {decoded.warning}")
+                self.summary.warnings.append(f"{path}: {decoded.warning}")
             changed.append(_Changed(path, decoded.text, stat.st_size, stat.st_mtime_ns, digest))
         if touched:
             with self.store.transaction():
@@ -252,11 +311,11 @@ class _Import:
 
     def remove_vanished(self, root: Path) -> None:
         """Notes once imported from ``root`` whose file is gone: removed, placements dropped."""
-        prefix = str(root) + os.sep
+        prefix = stored_path(root) + os.sep
         for path, state in self.states.items():
             if state.removed or path in self.seen or not path.startswith(prefix):
                 continue
-            if Path(path).exists():
+            if disk_path(path) is not None:
                 continue  # still there: a hidden or non-Markdown file imported by name
             with self.store.transaction():
                 self.changed.update(self.store.remove_note(state.id, at=self.now))
@@ -265,7 +324,7 @@ class _Import:
     def failed(self, file: Path, why: str) -> None:
         """Count a file that could not be imported, with one line saying why."""
         self.summary.notes_failed += 1
-        self.summary.warnings.append(f"skipped {file}: {why}")
+        self.summary.warnings.append(f"skipped {stored_path(file)}: {why}")
 
     def finish(self) -> ImportSummary:
         """Mark links no note places any more as removed; settle the counts."""
@@ -336,61 +395,6 @@ def _placement_rows(parsed: ParsedNote) -> list[PlacementRow]:
     return rows
 
 
-@dataclass(frozen=True, slots=True)
-class _Decoded:
-    """A note file's text, or why there is none."""
-
-    text: str | None
-    problem: str = ""  # why the file is skipped (text is None)
-    warning: str = ""  # what was replaced to read it (text is not None)
-
-
-def _decode(data: bytes) -> _Decoded:
-    """The text of a note file: UTF-8, else GB18030; bytes neither fits become U+FFFD.
-
-    One stray byte (a Latin-1 ``é`` pasted into a UTF-8 note, a character cut at the
-    end) must not cost the note its links. GB18030 is chosen only when the bytes read
-    as UTF-8 are mostly broken while GB18030 reads them with fewer breaks: GBK text
-    read as UTF-8 breaks on nearly every Chinese character, UTF-8 text with a stray
-    byte breaks once; and it must read some Chinese (two characters or more), not one odd
-    character in ASCII text. A NUL byte means a binary file: that one is skipped.
-    """
-    if b"\x00" in data[:_SNIFF]:
-        return _Decoded(None, "it looks like a binary file, not Markdown")
-    data = data.removeprefix(codecs.BOM_UTF8)
-    as_utf8 = data.decode("utf-8", "surrogateescape")
-    utf8_broken = _escaped_bytes(as_utf8)
-    if not utf8_broken:
-        return _Decoded(as_utf8)
-    utf8_read = sum(1 for char in as_utf8 if char > "\x7f") - utf8_broken
-    as_gb = data.decode("gb18030", "surrogateescape")
-    gb_broken = _escaped_bytes(as_gb)
-    gb_read = sum(1 for char in as_gb if char > "\x7f") - gb_broken
-    if utf8_read < utf8_broken and gb_broken < utf8_broken and gb_read >= 2:
-        text, broken, encoding = as_gb, gb_broken, "GB18030"
-    else:
-        text, broken, encoding = as_utf8, utf8_broken, "UTF-8"
-    if not broken:
-        return _Decoded(text)
-    what = "1 byte that is not" if broken == 1 else f"{broken} bytes that are not"
-    return _Decoded(
-        _ESCAPED.sub("\ufffd", text),
-        warning=(
-            f"{what} {encoding} text replaced with U+FFFD, the rest imported; "
-            "save the note as UTF-8 to keep them"
-        ),
-    )
-
-
-#: The lone surrogates ``surrogateescape`` stands undecodable bytes in for.
-_ESCAPED = re.compile("[\udc80-\udcff]")
-
-
-def _escaped_bytes(text: str) -> int:
-    """How many bytes a ``surrogateescape`` decoding could not read."""
-    return len(_ESCAPED.findall(text))
-
-
 # -- folders -------------------------------------------------------------------------
 
 
@@ -398,12 +402,12 @@ def _resolve(path: Path) -> Path:
     resolved = path.expanduser().resolve()
     if not resolved.exists():
         raise NotFoundError(
-            f"{path} does not exist; give a notes folder or a Markdown file "
+            f"{stored_path(path)} does not exist; give a notes folder or a Markdown file "
             "(for example `linkindex import ~/notes`)"
         )
     if not (resolved.is_dir() or resolved.is_file()):
         raise NotFoundError(
-            f"{path} is neither a folder nor a file (a device or a pipe); "
+            f"{stored_path(path)} is neither a folder nor a file (a device or a pipe); "
             "give a notes folder or a Markdown file"
         )
     return resolved

@@ -43,6 +43,24 @@ _ESCAPE = (
 _FIND = re.compile(_UNFIT_CHAR)
 _CLEAN = re.compile(f"{_ESCAPE}|{_UNFIT_CHAR}")
 
+#: What ``separate`` looks for: the escape sequences that have a whole structure (CSI up
+#: to a final byte that does not start a bare URL's scheme, a string command up to its
+#: terminator), the unfit characters (a lone ESC among them), and the line and paragraph
+#: separators, which are fit but which Markdown does not read as the line breaks they are.
+_SEPARATE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*(?!(?:https?|file)://)[@-~]"
+    r"|\x1b[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)"
+    rf"|{_UNFIT_CHAR}|[\u2028\u2029]"
+)
+_FIND_SEPARATE = re.compile(rf"{_UNFIT_CHAR}|[\u2028\u2029]")
+
+#: Characters that end a line where they stand: NEL (U+0085, a line end in EBCDIC and
+#: in some editors), vertical tab, form feed, and Unicode's line and paragraph separators.
+_LINE_ENDS = frozenset("\x0b\x0c\x85\u2028\u2029")
+
+#: A URL's scheme: text that must not be glued to what comes before it.
+_SCHEME_NEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
 
 def _drop(match: re.Match[str]) -> str:
     found = match.group()
@@ -51,19 +69,39 @@ def _drop(match: re.Match[str]) -> str:
     return ""
 
 
-def printable(text: str) -> str:
+def _separator(match: re.Match[str]) -> str:
+    found = match.group()
+    if len(found) > 1:  # an escape sequence: formatting inside a word (``主题\x1b[31m一``)
+        return " " if _SCHEME_NEXT.match(match.string, match.end()) else ""
+    if found in _LINE_ENDS:
+        return "\n"
+    return _drop(match) or " "
+
+
+def printable(text: str, *, separate: bool = False) -> str:
     """``text`` without control characters, terminal escapes and noncharacters.
 
     Tab and newline stay; a carriage return becomes a newline (``\\r\\n`` one newline).
     Everything else is unchanged, so already clean text comes back as it was.
 
+    ``separate`` is for text whose words and links must stay apart (a note at import):
+    an unfit character becomes a space rather than nothing, so that
+    ``https://a.example/x\\x07https://b.example/y`` stays two URLs; NEL, vertical tab,
+    form feed and U+2028/U+2029 become a newline; an escape sequence with a structure
+    (CSI, OSC…) still goes without a trace (a space before a URL), but a lone ESC goes
+    alone, never with the character after it (``\\x1bhttps://…`` keeps its ``h``).
+
     >>> printable("显存\\x1b[2J优化\\x07\\ufffe")
     '显存优化'
+    >>> printable("a\\x07b\\x85c\\x1bd", separate=True)
+    'a b\\nc d'
     """
-    if _FIND.search(text) is None:  # the common case, and fast
+    if (_FIND_SEPARATE if separate else _FIND).search(text) is None:  # the common case, and fast
         return text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if separate:
+        return _SEPARATE.sub(_separator, text)
     return _CLEAN.sub(_drop, text)
 
 

@@ -12,7 +12,8 @@ link's text is its title. URLs inside code (fenced, indented or inline) are neve
 links; images are not links. The parser is markdown-it, so a ``# comment`` in a code
 block is never a heading.
 
-The work is split by concern: ``frontmatter`` reads the Jekyll header, ``rows`` turns
+The work is split by concern: ``decoding`` reads a note file's bytes as text,
+``frontmatter`` reads the Jekyll header, ``rows`` turns
 the Markdown into rows of text and links, ``placing`` gives each link its title,
 description, label and topic.
 """
@@ -40,10 +41,12 @@ def parse_note(text: str, path: str) -> ParsedNote:
 
     ``path`` is recorded on the note and every placement; the date falls back to a
     Jekyll file name (``2018-3-1-name.markdown`` -> ``2018-03-01``). Control characters,
-    terminal escapes and noncharacters are taken out first (``printable``), so no title,
-    description or heading carries them.
+    terminal escapes and noncharacters are taken out first (``printable``: a space or a line
+    end in their place), so no title, description or heading carries them.
     """
-    text = printable(text.lstrip("\ufeff"))  # also makes every line end a "\n"
+    # Unfit characters become spaces or line ends, not nothing: deleting a bell between
+    # two URLs would glue them into one link.
+    text = printable(text.lstrip("\ufeff"), separate=True)  # also makes every line end a "\n"
     fields, body, offset = front_matter(text)
     rows, skipped, warnings = read_rows(body, offset)
     placer = Placer(path, rows)

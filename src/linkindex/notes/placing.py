@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from linkindex.models import NoteLink, Placement
-from linkindex.notes.rows import Break, Heading, Line, Link, Row
+from linkindex.notes.rows import Break, Heading, Line, Link, Row, without_ignorables
 from linkindex.urls import normalize
 
 __all__ = ["DESCRIPTION_MIN_CHARS", "LABEL_MAX_CHARS", "PROSE_MIN_CHARS", "Placer"]
@@ -119,7 +119,8 @@ def _prose(text: str) -> str:
 
 def _own_title(link: Link) -> str:
     text = (link.text or "").strip()
-    if not text or text == link.url or normalize(text) == normalize(link.url):
+    bare = without_ignorables(text)  # the URL as written, invisible characters and all
+    if not text or bare == link.url or normalize(bare) == normalize(link.url):
         return ""
     return text
 
@@ -195,7 +196,7 @@ class Placer:
         last = row.links[-1]
         title = _own_title(last)
         after = _without_closing(row.after).strip(_EDGE_PUNCT)
-        if _only_marks(after):
+        if _only_marks(without_ignorables(after)):
             # Only what wrapped or ended the URL is left: the ``?`` of an empty query string
             # (WeChat's app copies links so), a full stop, a closing ``）」”>``, a zero-width
             # space copied along. The title is on the next line.

@@ -19,7 +19,17 @@ from markdown_it.token import Token
 
 from linkindex.urls import normalize
 
-__all__ = ["MAX_NESTING", "TRAILING", "Break", "Heading", "Line", "Link", "Row", "read_rows"]
+__all__ = [
+    "MAX_NESTING",
+    "TRAILING",
+    "Break",
+    "Heading",
+    "Line",
+    "Link",
+    "Row",
+    "read_rows",
+    "without_ignorables",
+]
 
 #: How deep blocks (lists in lists, quotes in quotes) are parsed as Markdown. markdown-it's
 #: CommonMark preset stops at 20 levels (a list ten deep) and silently drops the rest of
@@ -101,11 +111,30 @@ _CJK = (
     "\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3200-\u9fff"
     "\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
 )
-#: A character of a bare URL: what RFC 3986 allows, the sentinels, and letters and
-#: digits of other scripts (``https://bücher.de/x``, ``…/wiki/Москва``).
+#: Unicode's default-ignorable characters (DerivedCoreProperties.txt): soft hyphen,
+#: zero-width space and joiners, direction marks, word joiner, BOM, variation selectors,
+#: fillers. A copy brings them into URLs unseen; IDNA (UTS 46) maps them to nothing, and
+#: so does the parser inside a URL (``https://exam\u00adple.com/x`` is example.com). One
+#: right before ``http://`` still separates two URLs.
+_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+_IGNORABLE_IN_URL = rf"[{_IGNORABLE}](?!(?:https?|file)://)"
+_IGNORABLES = re.compile(f"[{_IGNORABLE}]")
+#: A scheme with invisible characters in it (``ht\u200btps://``), made whole before the
+#: note is parsed so that its URL is found at all.
+_HIDDEN_SCHEME = re.compile(
+    "".join(f"{char}[{_IGNORABLE}]*" for char in "http")
+    + f"(?:s[{_IGNORABLE}]*)?:[{_IGNORABLE}]*/[{_IGNORABLE}]*/",
+    re.IGNORECASE,
+)
+#: A character of a bare URL: what RFC 3986 allows, the sentinels, letters and digits of
+#: other scripts (``https://bücher.de/x``, ``…/wiki/Москва``), and ignorables.
 _URL_CHAR = (
     r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%\ue000-\ue0ff]"
-    rf"|[^\x00-\x7f\W{_CJK}])"
+    rf"|[^\x00-\x7f\W{_CJK}]|{_IGNORABLE_IN_URL})"
 )
 #: The dots of a host name as Chinese input methods type them: 。 ． ｡ (IDNA reads all
 #: three as ``.``).
@@ -115,7 +144,7 @@ _WIDE_DOTS = "\u3002\uff0e\uff61"
 #: dots. Where such a host really ends is decided by ``_host_end``.
 _HOST_CHAR = (
     r"(?:[A-Za-z0-9\-._~:\[\]@!$&'()*+,;=%\ue000-\ue0ff]"
-    rf"|[^\x00-\x7f\W]|[{_WIDE_DOTS}])"
+    rf"|[^\x00-\x7f\W]|[{_WIDE_DOTS}]|{_IGNORABLE_IN_URL})"
 )
 #: A bare URL in prose: http(s) or file, ending at whitespace, punctuation other than
 #: the URL's own, or, after its host, Chinese text (a URL with Chinese in its path is
@@ -266,7 +295,7 @@ class _Collector:
                     end_line()
                 number += 1
             elif kind == "link_open":
-                link = Link(str(child.attrs.get("href", "")), "")
+                link = Link(without_ignorables(str(child.attrs.get("href", ""))), "")
                 link_text = []
             elif kind == "link_close" and link is not None:
                 close()
@@ -274,7 +303,7 @@ class _Collector:
             elif kind == "html_inline":
                 opened = _HTML_OPEN.match(child.content)
                 if opened and link is None:
-                    link = Link(_html_href(opened), "")
+                    link = Link(without_ignorables(_html_href(opened)), "")
                     link_text = []
                 elif child.content.lower().startswith("</a") and link is not None:
                     close()
@@ -310,10 +339,10 @@ class _Collector:
         spans: list[tuple[int, int, Link | None]] = [(s, e, k) for s, e, k in marked]
         at = 0
         while (match := _BARE_URL.search(scan, at)) is not None:
-            written = match.group()
-            written = _trim(written[: _host_end(written)])
+            written = _whole_line_url(scan, match) or match.group()
+            written = _struck_out(_trim(written[: _host_end(written)]), scan[: match.start()])
             end = at = match.start() + len(written)
-            url = _folded_host(written)
+            url = without_ignorables(_folded_host(written))
             if _SENTINELS.search(url):
                 url = _SENTINELS.sub(lambda m: chr(ord(m.group()) - _SENTINEL), url)
             spans.append((match.start(), end, Link(url, None) if self.keep(url) else None))
@@ -357,6 +386,11 @@ def _html_href(match: re.Match[str]) -> str:
     return html.unescape(next(g for g in match.groups()[:3] if g is not None)).strip()
 
 
+def without_ignorables(text: str) -> str:
+    """``text`` without default-ignorable characters (what IDNA maps to nothing)."""
+    return _IGNORABLES.sub("", text)
+
+
 def _visible(raw: str) -> str:
     """Text as a reader sees it: without the emphasis sentinels."""
     return _SENTINELS.sub("", raw).strip()
@@ -379,8 +413,9 @@ def _host_end(url: str) -> int:
     A host may be Chinese (``https://中文.中国/x``), so the match lets Chinese letters into
     it; prose right after an ASCII host (``https://a.com的文章``) is cut off where the last
     label turns from ASCII to Chinese. A wide dot (。．｡) is a dot when an ASCII label
-    follows it (``https://example。com/x``), or a label followed by a path, query or port
-    (``https://中文。中国/x``); otherwise it ends the sentence, and the URL.
+    follows it (``https://example。com/x``), when the host it is in runs up to a path,
+    query or fragment (``https://中文。中国。/x``, a final dot too), or when a label and a
+    port follow it; otherwise it ends the sentence, and the URL.
     """
     if url.isascii():  # most URLs: no Chinese, no wide dots
         return len(url)
@@ -396,13 +431,15 @@ def _host_end(url: str) -> int:
             name = re.match(r"[^.:\u3002\uff0e\uff61]*", rest)
             after = at + 1 + (name.end() if name else 0)
             ascii_label = rest[:1].isascii() and rest[:1].isalnum()
-            if not (ascii_label or (rest and after < len(url) and url[after] in "/?#:")):
+            path_follows = end < len(url)  # the host runs up to a path, query or fragment
+            port_follows = bool(rest) and after < len(url) and url[after] == ":"
+            if not (ascii_label or path_follows or port_follows):
                 return at
             label = at + 1
         elif char == ":":
             break  # the port
     last = url[label:end].split(":", 1)[0]
-    ascii_run = re.match(r"[A-Za-z0-9-]+", last)
+    ascii_run = re.match(f"[A-Za-z0-9{_IGNORABLE}-]+", last)
     if ascii_run and ascii_run.end() < len(last) and _CJK_CHAR.match(last[ascii_run.end()]):
         return label + ascii_run.end()
     return len(url)
@@ -423,11 +460,68 @@ def _folded_host(url: str) -> str:
     return url[:start] + folded + url[end:]
 
 
+#: What may come right before a path segment, a query value or a fragment.
+_PART_START = "/?=&#"
+_NEXT_URL = re.compile(r"(?:https?|file)://", re.IGNORECASE)
+#: Full-width punctuation that ends a sentence after a URL, not the URL (``。，；：！？、``
+#: and closing brackets and quotes).
+_WIDE_TRAILING = "。，；：！？、）」』】》〉”’…"
+
+
+def _whole_line_url(scan: str, match: re.Match[str]) -> str:
+    """A URL line's URL with its non-ASCII path, query or fragment ("" when not one).
+
+    In prose, Chinese right after a URL is the sentence going on (``详见https://x.com/a，
+    很好``), and on a URL line it is often the title glued on (``…/s/abc显存优化``). But a
+    path segment, query or fragment that *starts* with Chinese (``…/wiki/深度学习``,
+    ``…/item/卷积神经网络/17541100``, ``?q=中文``) is no title: where a line holds only a
+    URL, such a part belongs to the URL, to the end of the line (trailing full-width
+    punctuation aside).
+    """
+    start, end = match.span()
+    if (
+        end >= len(scan)
+        or scan[end - 1] not in _PART_START
+        or scan[end].isascii()
+        or scan[end].isspace()
+        or _visible(scan[:start])
+    ):
+        return ""
+    rest = scan[end:].rstrip()
+    if any(char.isspace() for char in rest):
+        return ""
+    following = _NEXT_URL.search(rest)
+    if following:
+        rest = rest[: following.start()]
+    while rest and rest[-1] in _WIDE_TRAILING:
+        if rest[-1] == "）" and rest.count("）") <= rest.count("（"):
+            break  # balanced: part of the name, as in ``…/wiki/深度学习（书）``
+        rest = rest[:-1]
+    return match.group() + rest
+
+
+def _struck_out(url: str, before: str) -> str:
+    """A bare URL without the ``~~`` that closes a strikethrough opened before it.
+
+    CommonMark has no strikethrough, so markdown-it leaves ``~~https://x/y~~`` as text and
+    the closing tildes would end the URL (a ``~`` is a URL character). They are taken off
+    when the line opened a strikethrough with as many tildes before the URL.
+    """
+    tildes = len(url) - len(url.rstrip("~"))
+    if tildes and "~" * tildes in before:
+        return _trim(url[:-tildes])
+    return url
+
+
 def _trim(url: str) -> str:
     """Drop punctuation that ends the sentence, not the URL; keep balanced brackets."""
     while url:
         last = url[-1]
-        sentence_end = last in TRAILING or _SENTINEL <= ord(last) <= _SENTINEL + 0xFF
+        sentence_end = (
+            last in TRAILING
+            or _SENTINEL <= ord(last) <= _SENTINEL + 0xFF
+            or _IGNORABLES.match(last) is not None  # copied along after the URL
+        )
         unbalanced = (last == ")" and url.count(")") > url.count("(")) or (
             last == "]" and url.count("]") > url.count("[")
         )
@@ -458,6 +552,8 @@ def read_rows(body: str, offset: int) -> tuple[list[Row], dict[str, int], list[s
     ``offset`` is the number of lines before the body (the front matter), so that row
     numbers are lines of the file.
     """
+    if _IGNORABLES.search(body):
+        body = _HIDDEN_SCHEME.sub(lambda found: without_ignorables(found.group()), body)
     env: dict[str, object] = {}
     collector = _Collector(offset, env)
     collector.walk(_MD.parse(body, env))
