@@ -192,6 +192,19 @@ def test_private_addresses_are_refused_for_the_page_its_redirects_and_its_reques
     assert inside.log == []
 
 
+@pytest.mark.parametrize(
+    "host", ["0177.0.0.1", "127.000.000.001", "１２７。０。０。１", "ｌｏｃａｌｈｏｓｔ"]
+)
+def test_a_spelling_httpx_cannot_parse_is_refused_by_the_browser_engine(
+    engine: Engine, server: HTTPServer, host: str
+) -> None:
+    server.expect_request("/secret").respond_with_data("secret")
+    result = engine.fetch(f"http://{host}:{server.port}/secret")
+    named = "a private address" if "ｌ" in host else "the private address 127.0.0.1"
+    assert (result.outcome, result.error) == ("skipped", f"refused: {host} is {named}")
+    assert server.log == []
+
+
 def test_robots_txt_is_obeyed_for_the_page_and_every_redirect(
     engine: Engine, proxy: Proxy, server: HTTPServer, site: str
 ) -> None:

@@ -97,3 +97,53 @@ def test_json_keeps_the_text_with_its_controls_escaped(dirty_home: Path, runner:
     names = [node["name"] for node in json.loads(result.stdout)]
     assert names == ["其他", f"框架{DIRT}"]  # the data, unchanged
     assert "\\u009b" in result.stdout and "\\u001b" in result.stdout
+
+
+#: The bidirectional controls that reorder what follows them on a terminal.
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.fixture
+def bidi_home(home: Path) -> Path:
+    with Store(home) as store:
+        add_link(
+            store,
+            "https://bidi.example/a",
+            topic=["框架\u2067x\u2069", "参考\u202b"],
+            title="标题\u202egpj.exe",
+            note="/notes/bidi\u202egpj.md",
+            note_title="笔记\u202a",
+            description="说明\u2066",
+        )
+        indexing.refresh(store, home)
+    return home
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["show", "https://bidi.example/a"],
+        ["search", "标题"],
+        ["search", "标题", "--json"],
+        ["topics"],
+        ["topics", "--json"],
+        ["related", "https://bidi.example/a"],
+    ],
+    ids=lambda c: " ".join(c)[:40],
+)
+def test_no_command_prints_a_bidi_control_raw(
+    bidi_home: Path, runner: CliRunner, command: list[str]
+) -> None:
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    for stream in (result.stdout, result.stderr):
+        assert not BIDI.search(stream), (command, BIDI.findall(stream), stream[:400])
+
+
+def test_a_bidi_control_is_shown_escaped(bidi_home: Path, runner: CliRunner) -> None:
+    shown = runner.invoke(app, ["show", "https://bidi.example/a"]).stdout
+    assert "bidi\\u202egpj.md" in shown and "标题\\u202egpj.exe" in shown
+    found = runner.invoke(app, ["search", "标题"]).stdout
+    assert "标题\\u202egpj.exe" in found and "bidi\\u202egpj.md" in found
+    data = json.loads(runner.invoke(app, ["search", "标题", "--json"]).stdout)
+    assert data["hits"][0]["title"] == "标题\u202egpj.exe"  # the data, unchanged

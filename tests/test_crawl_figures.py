@@ -667,3 +667,24 @@ def test_a_github_readme_from_the_api_is_read_again_too(db: Store, home: Path) -
     assert [f.url for f in reader._figures_of_snapshot(page) or []] == [
         "https://raw.githubusercontent.com/mit-han-lab/llm-awq/HEAD/figures/overview.png"
     ]
+
+
+def test_a_figure_at_a_private_address_httpx_cannot_parse_is_refused(
+    db: Store, home: Path, web: Web, server: HTTPServer
+) -> None:
+    text = "<p>" + "A paragraph long enough for the extractor to keep as content. " * 3 + "</p>"
+    hosts = ["0177.0.0.1", "127.000.000.001", "１２７。０。０。１", "ｌｏｃａｌｈｏｓｔ"]
+    figures = "".join(
+        f'<p><img src="http://{host}:{server.port}/secret{n}.png"></p>{text}'
+        for n, host in enumerate(hosts)
+    )
+    web.page("http://news.example.com/private", document("Private", text + figures))
+    (link_id,) = add_links(db, ["http://news.example.com/private"])
+    guarded = replace(settings(), crawl=replace(settings().crawl, allow_private_networks=False))
+    summary = run(db, home, guarded)
+    assert summary.counts == {"ok": 1}
+    assert stored(db, link_id) == []
+    assert [(row["state"], row["error"]) for row in db.figures_not_kept(link_id)] == [
+        ("refused", f"refused: {host} is the private address 127.0.0.1") for host in hosts[:3]
+    ] + [("refused", "refused: ｌｏｃａｌｈｏｓｔ is a private address")]
+    assert not [seen for seen in web.seen if "secret" in seen.target]

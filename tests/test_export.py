@@ -422,6 +422,17 @@ def test_the_cli_exports_an_epub_whatever_the_text(
     assert zipfile.is_zipfile(out)
 
 
+#: Format characters (Unicode's Cf) a spreadsheet may not show or may drop before a formula.
+FORMAT_MARKS = [
+    "\u00ad",
+    *map(chr, range(0x200B, 0x2010)),
+    *map(chr, range(0x202A, 0x202F)),
+    *map(chr, range(0x2060, 0x2065)),
+    *map(chr, range(0x2066, 0x206A)),
+    "\ufeff",
+]
+
+
 @pytest.mark.parametrize(
     ("title", "cell"),
     [
@@ -440,6 +451,23 @@ def test_the_cli_exports_an_epub_whatever_the_text(
         ("\u00a0@SUM(1,2)", "'\u00a0@SUM(1,2)"),
         ("\u200b=1+1", "'\u200b=1+1"),
         (" 显存 = 1", " 显存 = 1"),
+        # full-width and other compatibility forms of the signs (spreadsheets may fold them)
+        ('＝HYPERLINK("http://evil.example")', '\'＝HYPERLINK("http://evil.example")'),
+        ("＋1+1", "'＋1+1"),
+        ("－2+3", "'－2+3"),
+        ("＠SUM(1)", "'＠SUM(1)"),
+        ("﹦1+1", "'﹦1+1"),
+        ("\u3000＝1", "'\u3000＝1"),
+        # after format characters: soft hyphen, zero-width, bidi controls, joiners, BOM
+        *((f"{mark}=1+1", f"'{mark}=1+1") for mark in FORMAT_MARKS),
+        ("\u202e\u00ad \u2066@SUM(1)", "'\u202e\u00ad \u2066@SUM(1)"),
+        # after whitespace of any kind, tab and line breaks included
+        (" \t=1+1", "' \t=1+1"),
+        ("  \n=1+1", "'  \n=1+1"),
+        ("\u2028+1", "'\u2028+1"),
+        ("\u00ad显存 = 1", "\u00ad显存 = 1"),
+        ("\u202e", "\u202e"),
+        ("１＝1", "１＝1"),
     ],
 )
 def test_csv_cells_that_would_run_as_formulas_are_neutralised(

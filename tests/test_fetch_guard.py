@@ -4,10 +4,12 @@ one, on the first URL or on any redirect hop, with a proxy or without, is fetche
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import string
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from hypothesis import given
@@ -17,7 +19,13 @@ from werkzeug import Response
 
 from crawl_servers import Proxy, fast_settings
 from linkindex.fetch import Fetcher
-from linkindex.fetch.network import ipv4_address, is_public_address, refused_address
+from linkindex.fetch.network import (
+    ipv4_address,
+    is_public_address,
+    refused_address,
+    url_refusal,
+    written_host,
+)
 from linkindex.models import FetchResult
 
 HTML = "<html><head><title>t</title></head><body><p>secret</p></body></html>"
@@ -118,14 +126,98 @@ def test_a_spelled_address_is_refused_on_the_first_url_through_a_proxy(
 ) -> None:
     server.expect_request("/secret").respond_with_data(HTML)
     result = fetch(f"http://{spelling}:{server.port}/secret")
-    if result.outcome == "error":  # httpx cannot even parse some (0177.0.0.1): not sent either
-        assert result.error.startswith("bad URL: Invalid IPv4 address")
-    else:
-        assert (result.outcome, result.error) == (
-            "skipped",
-            f"refused: {spelling.lower()} is the private address 127.0.0.1",
-        )
+    assert (result.outcome, result.error) == (
+        "skipped",
+        f"refused: {spelling.lower()} is the private address 127.0.0.1",
+    )
     assert proxy.requests == [] and server.log == []
+
+
+#: Spellings httpx refuses to parse ("Invalid IPv4 address", "Invalid IDNA hostname") that
+#: browsers, resolvers or other parsers read as 127.0.0.1 or localhost: refused, which is
+#: final, rather than a bad URL (an error a later crawl would try again).
+UNPARSED_SPELLINGS = {
+    "0177.0.0.1": "127.0.0.1",  # octal
+    "0177.0000.0000.0001": "127.0.0.1",
+    "127.000.000.001": "127.0.0.1",  # zero-padded: 0 and 1 read either way
+    "0127.0.0.1": "127.0.0.1",  # 87.0.0.1 as octal, 127.0.0.1 to decimal readers
+    "012.0.0.1": "10.0.0.1",  # 10.0.0.1 as octal: refused though 12.0.0.1 is public
+    "１２７。０。０。１": "127.0.0.1",  # full-width digits, ideographic full stops
+    "１２７.０.０.１": "127.0.0.1",
+    "127｡0｡0｡1": "127.0.0.1",  # half-width ideographic full stops
+    "①②⑦.0.0.1": "127.0.0.1",  # circled digits (UTS #46 maps them)
+    "ｌｏｃａｌｈｏｓｔ": "",  # full-width letters
+    "local\u00adhost": "",  # a soft hyphen, which browsers drop
+    "ⓛⓞⓒⓐⓛⓗⓞⓢⓣ": "",
+}
+
+
+class RawLocation(Response):
+    """A redirect whose ``Location`` leaves as UTF-8 bytes, as written (werkzeug would
+    IDNA-encode it, and fails to for these spellings)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(status=302)
+        self.location = location
+
+    def get_wsgi_headers(self, environ: Any) -> Any:
+        headers = super().get_wsgi_headers(environ)
+        headers["Location"] = self.location.encode().decode("latin-1")  # WSGI: bytes as str
+        return headers
+
+
+def _refusal_of(spelling: str) -> str:
+    address = UNPARSED_SPELLINGS[spelling]
+    if address:
+        return f"refused: {spelling} is the private address {address}"
+    return f"refused: {spelling} is a private address"
+
+
+@pytest.mark.parametrize("spelling", UNPARSED_SPELLINGS)
+@pytest.mark.parametrize("proxied", [False, True])
+def test_a_spelling_httpx_cannot_parse_is_refused_on_the_first_url(
+    server: HTTPServer, no_proxy_env: None, spelling: str, proxied: bool
+) -> None:
+    server.expect_request("/secret").respond_with_data(HTML)
+    with Proxy({}) as running:
+        if proxied:
+            os.environ["HTTP_PROXY"] = os.environ["HTTPS_PROXY"] = running.url
+        try:
+            plain = fetch(f"http://{spelling}:{server.port}/secret")
+            tls = fetch(f"https://{spelling}/secret")
+        finally:
+            os.environ.pop("HTTP_PROXY", None)
+            os.environ.pop("HTTPS_PROXY", None)
+        assert (plain.outcome, plain.error) == ("skipped", _refusal_of(spelling))
+        assert (tls.outcome, tls.error) == ("skipped", _refusal_of(spelling))
+        assert running.requests == [] and server.log == []
+
+
+@pytest.mark.parametrize("spelling", UNPARSED_SPELLINGS)
+@pytest.mark.parametrize("form", ["http://{host}:{port}/secret", "//{host}:{port}/secret"])
+def test_a_redirect_to_a_spelling_httpx_cannot_parse_is_refused_through_a_proxy(
+    server: HTTPServer, proxy: Proxy, spelling: str, form: str
+) -> None:
+    location = form.format(host=spelling, port=server.port)
+    server.expect_request("/start").respond_with_response(RawLocation(location))
+    result = fetch(f"http://site-a.test:{server.port}/start")
+    assert (result.outcome, result.error) == ("skipped", _refusal_of(spelling))
+    assert [hop.url for hop in result.redirects] == [urljoin("http://site-a.test/", location)]
+    assert [entry[0].path for entry in server.log] == ["/start"]
+    assert proxy.requests == [f"GET http://site-a.test:{server.port}/start"]
+
+
+def test_the_guard_reads_a_url_as_a_browser_splits_it() -> None:
+    assert written_host("HTTP:\\\\user:pw@0177.0.0.1:8080\\x?y#z") == "0177.0.0.1"
+    assert written_host(" \thttps://a.example@b.example/x") == "b.example"
+    assert written_host("http://[::1]:80/") == "[::1]"
+    assert written_host("/path/only") is None
+    assert written_host("mailto:someone@127.0.0.1") is None
+    assert url_refusal("http://x.example/") == ""
+    assert url_refusal("http://0135.0270.0330.042/") == ""  # 93.184.216.34 as octal
+    assert url_refusal("http://08.8.8.8/") == ""  # no private reading: httpx says bad URL
+    long = "http://" + "0" * 5000 + "127.0.0.1/"
+    assert url_refusal(long).endswith("is the private address 127.0.0.1")
 
 
 @pytest.mark.parametrize(

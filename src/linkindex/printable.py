@@ -5,13 +5,18 @@ carrying ``\\x1b[2J`` clears the screen of whoever runs ``linkindex show``; a ``
 U+FFFE makes an XML export (OPML, EPUB) unreadable. ``printable`` is the one cleaning
 every such text goes through: the notes parser at import, the extractors for crawled
 pages, and the exports where they write XML. Pure, no I/O.
+
+``terminal_text`` is what the CLI prints: printable, and with the bidirectional
+overrides, embeddings and isolates (U+202A..U+202E, U+2066..U+2069) shown as ``\\u202e``:
+they are text (kept in the library and in exports), but on a terminal they reorder what
+follows, so a note ``bidi\\u202egpj.md`` would read ``bidimd.jpg``.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["printable"]
+__all__ = ["printable", "terminal_text"]
 
 #: One character that has no place in shown text: C0 controls but tab and newline, DEL,
 #: C1 controls, lone surrogates (XML forbids them, UTF-8 cannot write them), and the
@@ -98,3 +103,17 @@ def printable(text: str, *, separate: bool = False) -> str:
     if separate:
         return _SEPARATE.sub(_separator, text)
     return _CLEAN.sub(_drop, text)
+
+
+#: The bidirectional controls that reorder the text after them: embeddings and overrides
+#: (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI, PDI).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """``printable(text)`` with its bidirectional controls escaped visibly (``\\u202e``).
+
+    >>> terminal_text("bidi\\u202egpj.md")
+    'bidi\\\\u202egpj.md'
+    """
+    return _BIDI.sub(lambda found: f"\\u{ord(found.group()):04x}", printable(text))

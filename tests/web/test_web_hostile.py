@@ -10,6 +10,7 @@ from html import unescape
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote, unquote
 
 import pytest
 from web_library import WECHAT_TITLE, make_client
@@ -54,6 +55,72 @@ def test_a_link_id_past_sqlite_is_not_found(careful: TestClient, path: str) -> N
             "error": f"no link with id {path.rsplit('/', 1)[1]}",
             "status": 404,
         }
+
+
+#: Values that are no number the UI takes, though int() takes many of them ('١٢٣',
+#: '１２３', ' 1', '+1', '1_0') and refuses others with ValueError (more than 4,300 digits).
+HOSTILE_NUMBERS = [
+    "1" * 4301,
+    "1" * 4300,
+    "9" * 20,
+    "9" * 19,
+    "0" * 30 + "1",
+    "0",
+    "-1",
+    "+1",
+    "1e3",
+    "1.0",
+    "0x10",
+    "1_0",
+    "١٢٣",
+    "１２３",
+    "²",
+    "½",
+    " 1",
+    "1 ",
+    "\t1",
+    "1\r\n",
+    "\x00",
+    "%",
+    "",
+]
+
+#: Every route that reads a number from its path, with ``{}`` where the number goes.
+NUMBER_PATHS = ["/link/{}", "/link/{}/read", "/api/link/{}", "/image/{}"]
+#: Every route that reads a number from its query: (path, parameter).
+NUMBER_PARAMETERS = [
+    (route, name) for route in ("/", "/search/part", "/api/search") for name in ("page", "limit")
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_NUMBERS)
+def test_no_number_in_a_path_or_a_parameter_breaks_a_route(careful: TestClient, value: str) -> None:
+    for route in NUMBER_PATHS:
+        path = route.format(quote(value, safe=""))
+        response = careful.get(path, follow_redirects=True)
+        # (``/api/link/`` is redirected to ``/api/link``, which asks for ``?url=``: 400)
+        expected = 404 if value or route != "/api/link/{}" else 400
+        assert response.status_code == expected, (path[:60], response.status_code)
+        if route.startswith("/api/") and value:
+            error = response.json()["error"]
+            assert error.startswith("no link with id ") and len(error) < 80
+    for route, name in NUMBER_PARAMETERS:
+        response = careful.get(route, params={name: value, "q": "pytorch"})
+        expected = 200 if value == "" else 400
+        assert response.status_code == expected, (route, name, value[:40], response.status_code)
+        if expected == 400 and route.startswith("/api/"):
+            assert name in response.json()["error"]
+
+
+def test_a_number_in_ascii_digits_still_opens_its_page(
+    client: TestClient, library: dict[str, int]
+) -> None:
+    link_id = min(library.values())
+    for route in NUMBER_PATHS[:3]:
+        assert client.get(route.format(link_id)).status_code == 200
+        assert client.get(route.format(f"000{link_id}")).status_code == 200
+    found = client.get("/api/search", params={"q": "pytorch", "page": "1", "limit": "007"})
+    assert found.status_code == 200 and found.json()["query"]["limit"] == 7
 
 
 @pytest.mark.parametrize(
@@ -238,3 +305,23 @@ def test_the_webs_own_links_to_a_topic_longer_than_a_parameter_open(long_home: P
         assert [one["title"] for one in listed["links"]] == ["梯度检查点"]
         # the cap itself stays, for every parameter of every route
         assert client.get("/topics", params={"topic": " > ".join(LONG_PATH)}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["bidi\u202egpj.md", "../../etc/passwd", "..\\..\\x", "a\u2066b\u200bc\u00adz", ".hidden"],
+)
+def test_both_file_names_of_a_web_export_are_sanitised_alike(
+    careful: TestClient, query: str
+) -> None:
+    response = careful.get("/api/export", params={"q": query, "format": "md"})
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    plain = re.search(r'filename="([^"]*)"', disposition)
+    encoded = re.search(r"filename\*=UTF-8''(\S+)", disposition)
+    assert plain and encoded, disposition
+    name = unquote(encoded.group(1))
+    for shown in (plain.group(1), name):
+        assert not re.search("[/\\\\\u202a-\u202e\u2066-\u2069\u200b\u00ad]", shown), shown
+        assert shown.startswith("linkindex-") and shown.endswith(".md"), shown
+    assert plain.group(1) == re.sub(r"[^A-Za-z0-9._-]+", "_", name)

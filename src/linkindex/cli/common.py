@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from linkindex.cli import interrupted_line
 from linkindex.errors import LinkindexError, UserError
-from linkindex.printable import printable
+from linkindex.printable import terminal_text
 
 if TYPE_CHECKING:
     from linkindex.config import Settings
@@ -299,19 +299,22 @@ def is_tty() -> bool:
 
 
 def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    """Print text for people, made ``printable`` first.
+    """Print text for people, made ``printable`` first (``terminal_text``: with the
+    bidirectional controls escaped, which would reorder what follows them).
 
     Every line a command prints goes through here: titles, headings, URLs, note paths
     and the errors servers sent come from outside, and a library imported before that
     text was cleaned still holds control characters and terminal escapes.
     """
-    typer.echo(printable(text), err=err, nl=nl)
+    typer.echo(terminal_text(text), err=err, nl=nl)
 
 
 #: Characters JSON may carry raw that a terminal acts on (DEL and the C1 controls, U+009B
-#: being CSI) or that are no text (lone surrogates, noncharacters): written as ``\\u``
-#: escapes, which is the same JSON.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+#: being CSI; the bidirectional controls, which reorder what follows) or that are no text
+#: (lone surrogates, noncharacters): written as ``\\u`` escapes, which is the same JSON.
+_UNSAFE_IN_JSON = re.compile(
+    "[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
 
 
 def echo_json(value: Any) -> None:

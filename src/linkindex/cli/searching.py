@@ -118,27 +118,27 @@ def _print_results(results: SearchResults) -> None:
 def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
     """The lines that show one hit: title, URL, where it is filed, the snippet.
 
-    Every text from the library is made printable here rather than when the line is
-    printed (``say``), because the lines carry our own colour escapes: a library imported
-    before that cleaning may still hold a title with a terminal escape, and the only
-    escapes printed are ours.
+    Every text from the library is made printable here (``terminal_text``) rather than
+    when the line is printed (``say``), because the lines carry our own colour escapes: a
+    library imported before that cleaning may still hold a title with a terminal escape,
+    and the only escapes printed are ours.
     """
     from linkindex import topics
-    from linkindex.printable import printable
+    from linkindex.printable import terminal_text
     from linkindex.search import MARK_CLOSE, MARK_OPEN
 
-    status = printable(hit.status)
+    status = terminal_text(hit.status)
     if colour and status == "dead":
         status = f"{_RED}{status}{_RESET}"
-    lines = [f"{number}. {printable(hit.title)}", f"   {printable(hit.url)}"]
+    lines = [f"{number}. {terminal_text(hit.title)}", f"   {terminal_text(hit.url)}"]
     if hit.status == "dead" and hit.archive_url:
-        lines.append(f"   archived: {printable(hit.archive_url)}")
-    where = printable(" · ".join(topics.label(topic) for topic in hit.topics if topic))
-    note = printable(f"{Path(hit.note_path).name}:{hit.line}") if hit.note_path else ""
-    facts = [hit.site, status, where, note, printable(hit.published_at or "")[:10]]
+        lines.append(f"   archived: {terminal_text(hit.archive_url)}")
+    where = terminal_text(" · ".join(topics.label(topic) for topic in hit.topics if topic))
+    note = terminal_text(f"{Path(hit.note_path).name}:{hit.line}") if hit.note_path else ""
+    facts = [hit.site, status, where, note, terminal_text(hit.published_at or "")[:10]]
     lines.append("   " + " | ".join(f for f in facts if f))
     if hit.snippet:
-        snippet = printable(hit.snippet)
+        snippet = terminal_text(hit.snippet)
         if colour:
             snippet = snippet.replace(MARK_OPEN, _BOLD_YELLOW).replace(MARK_CLOSE, _RESET)
             lines.append(f"   {_DIM}{snippet}{_RESET}".replace(_RESET, _RESET + _DIM))

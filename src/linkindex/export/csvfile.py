@@ -1,16 +1,20 @@
 """``export --format csv``: one row per link, UTF-8 with a BOM so spreadsheets read Chinese.
 
 Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula
-(``=HYPERLINK(…)``, ``=cmd|…``), and they trim leading spaces first: such cells, also
-after spaces or invisible characters (`` =HYPERLINK(…)``), and those starting with a tab
-or a line break, get a leading ``'`` (OWASP's rule for CSV injection), which shows the
-text as written. Cells are also made ``printable``.
+(``=HYPERLINK(…)``, ``=cmd|…``), and they may trim leading whitespace and invisible
+characters and fold compatibility forms first: a cell whose first character after any
+whitespace (tab and line breaks too) and format characters (soft hyphen, zero-width and
+bidi controls, BOM: Unicode's ``Cf``) is one of those, or a full-width or other form of
+one (``＝``, ``＋``, ``－``, ``＠``, ``﹦``: NFKC), and a cell that starts with a tab or a
+line break, gets a leading ``'`` (OWASP's rule for CSV injection), which shows the text
+as written. Cells are also made ``printable``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Sequence
 
 from linkindex.export.outline import date_of, summary_of
@@ -18,14 +22,23 @@ from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
 from linkindex.topics import label
 
-#: How a cell that a spreadsheet would run as a formula starts (OWASP: = + - @, tab and
-#: carriage return; ``printable`` makes a carriage return a newline, so that too).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: The signs that make a cell a formula (OWASP), as NFKC folds them.
+FORMULA_SIGNS = frozenset("=+-@")
+#: How a cell that is neutralised whatever follows starts: tab and carriage return
+#: (OWASP; ``printable`` makes a carriage return a newline, so that too).
+_BLANK_STARTS = ("\t", "\r", "\n")
 
-#: What a spreadsheet may skip before a formula: spaces (also no-break and ideographic
-#: ones) and invisible characters.
-_SKIPPED = " \u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u3000"
-_SKIPPED += "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet might run ``text`` as a formula (see the module's rule)."""
+    if text.startswith(_BLANK_STARTS):
+        return True
+    for char in text:
+        if char.isspace() or unicodedata.category(char) == "Cf":
+            continue  # what a spreadsheet may trim, or not show, before the formula
+        return unicodedata.normalize("NFKC", char)[:1] in FORMULA_SIGNS
+    return False
+
 
 COLUMNS: tuple[str, ...] = (
     "url",
@@ -80,4 +93,4 @@ def _cell(value: object) -> object:
     if not isinstance(value, str):
         return value
     text = printable(value)
-    return "'" + text if text.lstrip(_SKIPPED).startswith(FORMULA_STARTS) else text
+    return "'" + text if is_formula(text) else text

@@ -177,6 +177,9 @@ class BrowserFetcher:
     async def _fetch(self, url: str, conditional: Conditional | None, trip: _Trip) -> FetchResult:
         current = url
         for _hop in range(self.fetcher.crawl.max_redirects + 1):
+            written = self.fetcher.written_refusal(current)
+            if written is not None:
+                return self._result(url, written[0], trip, final_url=current, error=written[1])
             target = httpx.URL(current)
             if target.scheme not in ("http", "https") or not target.host:
                 why = f"unsupported URL scheme {target.scheme or '(none)'}"

@@ -20,13 +20,19 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
 
 import httpx
 
 from linkindex.config import Settings
 from linkindex.fetch.challenge import CHALLENGE_BYTES, CHALLENGE_STATUSES, challenge, is_html
 from linkindex.fetch.connections import Clients, RefusedConnection
-from linkindex.fetch.network import proxies_from_environment, proxy_for, refused_address
+from linkindex.fetch.network import (
+    proxies_from_environment,
+    proxy_for,
+    refused_address,
+    url_refusal,
+)
 from linkindex.fetch.politeness import HostLimits, Politeness
 from linkindex.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules
 from linkindex.models import FetchResult, Outcome, Redirect, utc_now
@@ -185,6 +191,9 @@ class Fetcher:
         seen = {url}
         first_host = _host_of(url)
         for _hop in range(self.crawl.max_redirects + 1):
+            written = self.written_refusal(current)
+            if written is not None:
+                return self._result(url, written[0], trip, final_url=current, error=written[1])
             try:
                 target = httpx.URL(current)
             except httpx.InvalidURL as exc:
@@ -211,6 +220,11 @@ class Fetcher:
                 )
             location = answer.headers.get("location")
             if answer.status in REDIRECT_STATUSES and location:
+                written = self.written_refusal(location)
+                if written is not None:  # (a spelling httpx cannot even join)
+                    hop = urljoin(current, location.strip())
+                    trip.redirects.append(Redirect(answer.status, hop))
+                    return self._result(url, written[0], trip, final_url=hop, error=written[1])
                 try:
                     current = str(target.join(location.strip()))
                 except httpx.InvalidURL as exc:
@@ -253,6 +267,15 @@ class Fetcher:
             if delay:
                 self.politeness.slow_down(target.host, delay)
         return await self.address_refusal(target)
+
+    def written_refusal(self, url: str) -> tuple[Outcome, str] | None:
+        """Whether a URL as written (a first URL, a redirect's ``Location``) names a
+        refused address, read the way browsers and resolvers read it, before httpx parses
+        it (``network.url_refusal``): ``0177.0.0.1`` is refused, not a bad URL."""
+        if self.crawl.allow_private_networks:
+            return None
+        why = url_refusal(url)
+        return ("skipped", why) if why else None
 
     async def address_refusal(self, target: httpx.URL) -> tuple[Outcome, str] | None:
         """Whether ``target``'s address is refused (private networks, unless allowed)."""

@@ -112,6 +112,23 @@ class _PublicOnlyTransport(httpx.AsyncHTTPTransport):
         )
 
 
+class _OneHopClient(httpx.AsyncClient):
+    """A client that leaves every redirect to the caller, whatever its ``Location``.
+
+    httpx builds the next request of a redirect even when it does not follow it, and
+    raises on a ``Location`` it cannot parse (``0177.0.0.1``): the fetcher, which follows
+    redirects itself, would never see it to judge it (a refused address, not an error).
+    """
+
+    def _build_redirect_request(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> httpx.Request:
+        try:
+            return super()._build_redirect_request(request, response)
+        except httpx.RemoteProtocolError:  # an unparsable Location: the fetcher judges it
+            return request  # (as ``next_request``, which nothing reads)
+
+
 @dataclass(slots=True)
 class _Entry:
     client: httpx.AsyncClient
@@ -144,7 +161,7 @@ class Clients:
                 proxy=proxy,
                 trust_env=False,  # proxies and CA files are chosen in fetch.network
             )
-        return httpx.AsyncClient(
+        return _OneHopClient(
             transport=transport,
             trust_env=False,
             follow_redirects=False,

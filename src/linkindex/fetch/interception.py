@@ -142,6 +142,12 @@ class Interception:
         url = event["request"]["url"]
         kind = event.get("resourceType", "")
         load = self._loads.get(event.get("frameId", "")) if kind == "Document" else None
+        written = self._fetcher.written_refusal(url)  # (Chromium's own reading comes next)
+        if written is not None:
+            if load is not None:
+                load.stop = written
+            await self._fail(request_id, "BlockedByClient")
+            return
         target = httpx.URL(url)
         if kind in SKIPPED_TYPES or _browser_image(kind, event["request"].get("headers") or {}):
             await self._fail(request_id, "BlockedByClient")

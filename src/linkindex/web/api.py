@@ -24,6 +24,7 @@ from linkindex.web.views import (
     Results,
     export_download,
     find,
+    link_number,
     link_view,
     search_params,
     topic_view,
@@ -89,7 +90,7 @@ def _link_json(request: Request, link_id: int) -> dict[str, Any]:
 
 def link(request: Request) -> Response:
     """``GET /api/link/{id}``: the link as ``export --format json`` has it, plus more."""
-    return UnicodeJSON(_link_json(request, request.path_params["link_id"]))
+    return UnicodeJSON(_link_json(request, link_number(request.path_params["link_id"])))
 
 
 def link_by_url(request: Request) -> Response:
@@ -133,6 +134,7 @@ def export(request: Request) -> Response:
     """``GET /api/export?format=md&topic=A > B`` (or ``q=``): a reading list as a file."""
     with library(request) as store:
         download = export_download(store, request.app.state.home, request.query_params)
+    # (``views.file_name`` made the name safe; ``filename=`` gets its ASCII letters only)
     plain = re.sub(r"[^A-Za-z0-9._-]+", "_", download.filename)
     disposition = (
         f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(download.filename, safe='')}"

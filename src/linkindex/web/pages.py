@@ -12,7 +12,14 @@ from starlette.responses import Response
 from linkindex.errors import QueryError
 from linkindex.web.health import health_view
 from linkindex.web.rendering import library, render
-from linkindex.web.views import export_formats, find, link_view, search_params, topic_view
+from linkindex.web.views import (
+    export_formats,
+    find,
+    link_number,
+    link_view,
+    search_params,
+    topic_view,
+)
 
 
 def search_page(request: Request) -> Response:
@@ -38,7 +45,7 @@ def _search(request: Request, template: str) -> Response:
 
 def link_page(request: Request) -> Response:
     """One link: titles, placements, fetch history, a taste of the text, related links."""
-    link_id: int = request.path_params["link_id"]
+    link_id = link_number(request.path_params["link_id"])
     with library(request) as store:
         view = link_view(store, request.app.state.home, link_id)
     return render(request, "link.html", {"view": view, "record": view.record})
@@ -46,7 +53,7 @@ def link_page(request: Request) -> Response:
 
 def reader_page(request: Request) -> Response:
     """A link's extracted text in a clean reader view (text only, every character escaped)."""
-    link_id: int = request.path_params["link_id"]
+    link_id = link_number(request.path_params["link_id"])
     with library(request) as store:
         view = link_view(store, request.app.state.home, link_id, with_related=False)
     return render(request, "reader.html", {"view": view, "record": view.record})

@@ -7,6 +7,8 @@ a bad one raises ``BadParameter`` (HTTP 400). The data comes from the operations
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +29,10 @@ MAX_PAGE = 10_000
 #: The largest id SQLite can give a row; a larger number in an address names no link
 #: (and would overflow the query).
 MAX_LINK_ID = 2**63 - 1
+#: A number as the UI takes it: ASCII digits only, never too many for int(). (int() also
+#: takes '١٢٣', '１２３', ' 1', '+1' and '1_0', and refuses more than 4,300 digits.)
+_LINK_ID = re.compile(r"[0-9]{1,19}")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")  # (-1 is out of range, not unreadable)
 #: Facets of a search count its best hits up to this many (the rest are rarely looked at).
 #: Each hit costs a record load and a snippet: 200 keep a keystroke's search near the cost
 #: of one page of hits (scripts/bench_web.py), 500 doubled it.
@@ -115,14 +121,13 @@ class SearchParams:
 
 
 def whole_number(raw: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    """An integer parameter within ``low..high``."""
+    """An integer parameter within ``low..high``, written in ASCII digits."""
     text = raw.get(name)
     if text is None or text == "":
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise BadParameter(f"{name} must be a whole number, not {text!r}") from None
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise BadParameter(f"{name} must be a whole number, not {_shown(text)}")
+    value = int(text)
     if not low <= value <= high:
         raise BadParameter(f"{name} must be between {low} and {high}")
     return value
@@ -268,6 +273,20 @@ class ReaderBlock:
     figure: ImageRecord | None = None
 
 
+def _shown(text: str) -> str:
+    """A value quoted for a message, cut short (it came from a request)."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def link_number(text: str) -> int:
+    """The link id a path segment names, or NotFoundError (never ValueError: any text
+    may come in an address, and only ASCII digits of a row id's length name a link)."""
+    if not _LINK_ID.fullmatch(text):
+        shown = text if text.isascii() and text.isdigit() and len(text) <= 40 else _shown(text)
+        raise NotFoundError(f"no link with id {shown}")
+    return int(text)
+
+
 def link_record(store: Store, link_id: int) -> LinkRecord:
     """One link's record or NotFoundError."""
     found = store.link_records([link_id]) if 0 < link_id <= MAX_LINK_ID else []
@@ -395,5 +414,26 @@ def export_download(store: Store, home: Path, raw: Mapping[str, str]) -> Downloa
     return Download(
         body=export.render(records, fmt, title=title, pictures=export.Pictures(Images(home))),
         media_type=export.media_type(fmt),
-        filename=f"linkindex-{stem}{export.suffix(fmt)}",
+        filename=file_name(f"linkindex-{stem}{export.suffix(fmt)}"),
     )
+
+
+#: Characters no downloaded file's name may hold: path separators and those Windows
+#: forbids (a ``../`` in a query names no folder).
+_NOT_IN_FILE_NAMES = frozenset('/\\:*?"<>|')
+
+
+def file_name(name: str) -> str:
+    """A download's file name: path separators, characters Windows forbids and every
+    control, format (bidi overrides, zero-width), line-separator or unassigned character
+    made ``_`` (a bidi override would show ``x\\u202egpj.md`` as ``xdm.jpg``), with no
+    leading dot."""
+    kept = "".join(
+        "_" if char in _NOT_IN_FILE_NAMES or unicodedata.category(char) in _UNFIT_IN_NAMES else char
+        for char in name
+    )
+    return re.sub(r"_{2,}", "_", kept).lstrip(". ") or "linkindex"
+
+
+#: Unicode categories of characters that make no part of a shown file name.
+_UNFIT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
