@@ -53,3 +53,30 @@ def test_a_signal_while_the_command_loads_stops_it_cleanly(
         assert process.returncode == code, (moment, process.returncode, err)
         assert len(err.strip().splitlines()) == 1, (moment, err)
         assert interrupted_says(out, err) == "nothing is changed", (moment, err)
+
+
+def test_a_ctrl_c_wrapped_by_python_is_still_an_interruption() -> None:
+    """Python 3.11 wraps a KeyboardInterrupt raised while it creates a class (a module
+    loading as the command runs) in a RuntimeError: it is an interruption, not an
+    internal error."""
+    import typer
+
+    from linkindex.cli import common
+
+    def loads_a_module() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as stop:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from stop
+
+    common.command("test-wrapped-interrupt", hidden=True)(loads_a_module)
+    (registered,) = [
+        c for c in common.app.registered_commands if c.name == "test-wrapped-interrupt"
+    ]
+    try:
+        assert registered.callback is not None
+        with pytest.raises(typer.Exit) as stopped:
+            registered.callback()
+    finally:
+        common.app.registered_commands.remove(registered)
+    assert stopped.value.exit_code == 130

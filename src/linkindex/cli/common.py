@@ -273,6 +273,8 @@ def command(
             except LinkindexError as exc:
                 fail(str(exc), code=EXIT_INTERNAL)
             except Exception as exc:
+                if _stopped_inside(exc):
+                    interrupted(kept)
                 if os.environ.get("LINKINDEX_DEBUG"):
                     traceback.print_exc()
                 fail(
@@ -285,6 +287,19 @@ def command(
         return func
 
     return decorate
+
+
+def _stopped_inside(exc: BaseException) -> bool:
+    """Whether Ctrl-C (or SIGTERM) is what an exception carries: one raised while Python
+    created a class (a module loading as the command runs) comes as a RuntimeError whose
+    cause is the KeyboardInterrupt (Python 3.11's ``__set_name__`` wrapping)."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
 
 
 def fail(message: str, *, code: int = EXIT_USER) -> None:
