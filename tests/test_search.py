@@ -230,6 +230,22 @@ def test_a_search_leaves_a_running_writer_alone(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_search_leaves_an_index_being_written_alone(tmp_path: Path) -> None:
+    """A program that writes the index without taking the library's lock (``crawl()``
+    called from Python): the search searches the index as it is, it does not fail."""
+    from linkindex.index import folder
+
+    home, store = _crawled_but_not_indexed(tmp_path)
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
+        writer = ix.writer()
+        try:
+            assert urls(home, "缓存分配器") == []
+        finally:
+            writer.cancel()
+    assert urls(home, "缓存分配器") == [MEMORY]
+    store.close()
+
+
 def test_a_search_far_behind_says_how_to_catch_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -481,6 +481,9 @@ def catch_up(store: Store, home: Path, indexed_seq: int) -> int:
             words = heading_words(store)
             if not state.made_here or state.vocabulary != folder.fingerprint(words):
                 return 0  # a rebuild: `linkindex index` (search says so) or the next run
-            return _update(store, ix, words, state, store.change_seq())
+            try:
+                return _update(store, ix, words, state, store.change_seq())
+            except LockedError:
+                return 0  # a run that did not take the library's lock (a program) writes
     finally:
         lock.release()

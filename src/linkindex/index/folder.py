@@ -31,7 +31,7 @@ from whoosh import index as whoosh_index
 from whoosh import scoring
 
 from linkindex import analysis
-from linkindex.errors import EmptyLibraryError, InstallError, StoreError
+from linkindex.errors import EmptyLibraryError, InstallError, LockedError, StoreError
 from linkindex.index.documents import FORMAT, schema
 
 INDEX_DIR = "index"
@@ -242,11 +242,18 @@ class LinkIndex:
         # Separate files (not compound) are opened in place by a search instead of
         # being copied.
         from whoosh.codec.whoosh3 import W3Codec
+        from whoosh.index import LockError
 
         from linkindex.index.bulk import BLOCK, COMPRESSION, BulkWriter
 
         codec = W3Codec(blocklimit=BLOCK, compression=COMPRESSION, inlinelimit=1)
-        return BulkWriter(self._ix, codec=codec, compound=False, _lk=lock)
+        try:
+            return BulkWriter(self._ix, codec=codec, compound=False, _lk=lock)
+        except LockError:
+            raise LockedError(
+                f"the search index in {self.folder} is being written by another run; "
+                "wait for it to finish and run the command again"
+            ) from None
 
 
 #: Readers kept open between searches, by index folder: (what identifies the index's
