@@ -56,6 +56,13 @@ def linkindex_env(home: Path) -> dict[str, str]:
     return env
 
 
+def ctrl_c_back() -> None:
+    """In a child about to start: Ctrl-C does what it does in a terminal. A test run
+    started in the background (``&``, nohup) hands its children an ignored SIGINT, which
+    linkindex keeps, as any program does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(home: Path, *args: str) -> subprocess.Popen[str]:
     """``linkindex ARGS`` in a new session (its pid is the session id)."""
     return subprocess.Popen(
@@ -65,6 +72,7 @@ def start(home: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=ctrl_c_back,
     )
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from children import (
     children_of,
+    ctrl_c_back,
     interrupted_says,
     leftovers,
     many_notes,
@@ -263,6 +264,7 @@ def test_a_ctrl_c_while_workers_start_leaves_none_starting(tmp_path: Path) -> No
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=ctrl_c_back,
     )
     out, err = process.communicate(timeout=60)
     assert (out, err) == ("stopped\n", "")
