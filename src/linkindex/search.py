@@ -138,11 +138,12 @@ _EMPTY = "nothing to search in {home}; fill it with `linkindex import NOTES_DIR`
 
 @contextmanager
 def _searching(
-    home: Path, store: Store
+    home: Path, store: Store, catch_up: bool
 ) -> Iterator[tuple[folder.LinkIndex, Any, folder.IndexState]]:
-    """The index open for a search, its searcher and its state; what a stopped or killed
-    run recorded but did not index is indexed first (``indexing.catch_up``)."""
-    for first in (True, False):
+    """The index open for a search, its searcher and its state; with ``catch_up``, what a
+    stopped or killed run recorded but did not index is indexed first
+    (``indexing.catch_up``)."""
+    for first in (catch_up, False):
         with _open(home, store) as ix, ix.searcher() as searcher:
             state = _state(searcher, home)
             if first and state.change_seq < store.change_seq():
@@ -195,8 +196,13 @@ def search(
     since: str | None = None,
     limit: int = 20,
     page: int = 1,
+    catch_up: bool = True,
 ) -> SearchResults:
     """Search the library at ``home``; ``store`` (opened if not given) supplies the hits' data.
+
+    With ``catch_up`` (the default) links a stopped or killed run left unindexed are
+    indexed first (``indexing.catch_up``); the web UI, which never writes, searches the
+    index as it is.
 
     Raises QueryError for a malformed option and EmptyLibraryError when there is nothing
     to search (the message says how to fill the library).
@@ -210,7 +216,7 @@ def search(
             from linkindex.store import Store
 
             store = closing.enter_context(Store(home, create=False))
-        with _searching(home, store) as (ix, searcher, state):
+        with _searching(home, store, catch_up) as (ix, searcher, state):
             if state.links == 0:
                 raise EmptyLibraryError(_EMPTY.format(home=home))
             with folder.query_segmenter(ix.dictionary_path(state)) as segmenter:
@@ -399,8 +405,9 @@ def snippet(text: str, terms: list[str], *, width: int = SNIPPET_CHARS) -> str:
 # -- related links ------------------------------------------------------------------------
 
 
-def related(home: Path, url: str, *, limit: int = 10) -> list[Hit]:
-    """Links like the one at ``url``: more-like-this over its words and its topics."""
+def related(home: Path, url: str, *, limit: int = 10, catch_up: bool = True) -> list[Hit]:
+    """Links like the one at ``url``: more-like-this over its words and its topics
+    (``catch_up`` as for ``search``)."""
     from linkindex.store import Store
 
     with Store(home, create=False) as store:
@@ -408,7 +415,7 @@ def related(home: Path, url: str, *, limit: int = 10) -> list[Hit]:
         if link_id is None:
             raise NotFoundError(f"{url} is not in the library; `linkindex search` finds links")
         (record,) = store.link_records([link_id])
-        with _searching(home, store) as (ix, searcher, state):
+        with _searching(home, store, catch_up) as (ix, searcher, state):
             dictionary = ix.dictionary_path(state)
             with folder.query_segmenter(dictionary) as segmenter:
                 page = record.page

@@ -129,3 +129,31 @@ def test_an_unexpected_failure_is_a_500_with_the_headers(
     page = client.get("/topics")
     assert page.status_code == 500
     assert "content-security-policy" in page.headers
+
+
+def test_a_search_in_the_ui_writes_not_even_the_index(tmp_path: Path) -> None:
+    """A library whose index is behind (a crawl stopped before it indexed its last pages):
+    the UI searches the index as it is and takes no lock, so it is safe beside `update`;
+    the command line's search catches the index up."""
+    from web_library import build, make_client
+
+    from linkindex import indexing, search
+    from linkindex.store import LibraryLock, Store
+
+    home = tmp_path / "home"
+    build(home)
+    with Store(home) as store:
+        link_id = store.find_link("https://mp.weixin.qq.com/s/Abc123PyTorchMemory")
+        assert link_id is not None
+        with store.transaction():
+            store.conn.execute("UPDATE links SET status='blocked' WHERE id=?", (link_id,))
+            store.touch([link_id])
+    with make_client(home, "http://127.0.0.1:8765") as client:
+        found = client.get("/api/search", params={"q": "pytorch", "status": "blocked"})
+        assert link_id not in [hit["link_id"] for hit in found.json()["hits"]]
+        assert client.get(f"/link/{link_id}").status_code == 200  # its related links too
+        with Store(home) as store:
+            assert indexing.check(store, home).behind == 1  # the UI left the index as it was
+        with LibraryLock(home):  # as `update` holds it: the UI does not need it
+            assert client.get("/api/search", params={"q": "pytorch"}).status_code == 200
+    assert link_id in [hit.link_id for hit in search.search(home, "pytorch status:blocked").hits]

@@ -189,6 +189,7 @@ def _search(store: Store, home: Path, params: SearchParams) -> Results:
         "topic": params.topic or None,
         "site": params.site,
         "status": params.status,
+        "catch_up": False,  # the UI never writes, not even the index (docs/web.md)
     }
     start = (params.page - 1) * params.per_page
     best = search.search(home, params.q, limit=FACET_HITS, page=1, **options)
@@ -305,7 +306,7 @@ def link_view(store: Store, home: Path, link_id: int, *, with_related: bool = Tr
         try:
             view.related = [
                 hit
-                for hit in search.related(home, record.canonical_url, limit=9)
+                for hit in search.related(home, record.canonical_url, limit=9, catch_up=False)
                 if hit.link_id != record.id
             ][:8]
         except UserError as exc:  # no index yet: the page is still worth showing
