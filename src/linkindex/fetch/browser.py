@@ -52,6 +52,7 @@ from linkindex.fetch.client import Conditional, Fetcher, judge
 from linkindex.fetch.interception import NOT_A_PAGE, UNKNOWN_ROBOTS, Interception, Load
 from linkindex.fetch.tlscheck import TlsCheck
 from linkindex.models import FetchResult, Outcome, Redirect
+from linkindex.store.core import process_alive
 
 #: Longest wait between two looks at a page that is still a challenge or still loading
 #: (each parsed document wakes the wait at once).
@@ -510,19 +511,9 @@ def _driver_temp() -> Path:
     base = Path(tempfile.gettempdir())
     for left in base.glob(f"{_TEMP_PREFIX}*-*"):
         owner = left.name[len(_TEMP_PREFIX) :].split("-", 1)[0]
-        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+        if owner.isdigit() and int(owner) != os.getpid() and not process_alive(int(owner)):
             shutil.rmtree(left, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=base))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 @contextlib.contextmanager

@@ -116,7 +116,7 @@ def _pid_in(data: bytes) -> int | None:
 
 def _locked_message(holder: int | None, home: Path) -> str:
     who = f"pid {holder}" if holder is not None else "another process"
-    if holder is not None and not _alive(holder):
+    if holder is not None and not process_alive(holder):
         return (
             f"the library {home} is locked by a process left behind by {who}, which is gone; "
             f"stop the leftover linkindex processes (`pkill -f linkindex`) and run the "
@@ -128,7 +128,8 @@ def _locked_message(holder: int | None, home: Path) -> str:
     )
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of that pid exists (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
