@@ -17,7 +17,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from linkindex import analysis, indexing
-from linkindex.index import bulk, documents, engine, folder, layout, searching
+from linkindex.index import bulk, documents, engine, folder, layout, topk
 
 WORDS = ["显存", "优化", "深度", "学习", "深度学习", "模型", "量化", "推理", "pytorch", "cuda"]
 WORDS += ["卷积", "网络", "神经", "神经网络", "注意力", "机制", "灯", "大灯", "改装", "数据"]
@@ -196,4 +196,4 @@ def test_the_best_come_first_and_ties_in_index_order() -> None:
     scores = {docnum: float(docnum % 7) for docnum in range(100)}
     expected = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     for top in (1, 3, 10, 30, 200):
-        assert searching._top(scores, top) == expected[:top]
+        assert topk.first(scores, top) == expected[:top]

@@ -13,7 +13,12 @@ an And loses its score there; here they do not).
 
 ``evaluate`` understands the queries ``index.to_whoosh`` builds (Term, And, Or, AndMaybe,
 AndNot, Phrase, TermRange, NullQuery); anything else raises ``Unsupported`` and the
-caller lets whoosh run it.
+caller lets whoosh run it. ``best`` finds the top hits without scoring every match
+(``topk``); ``count`` only counts.
+
+A clause evaluated ``within`` some documents costs what those documents cost, not what
+its word's postings hold: an And evaluates its smallest clause first and the others
+within it, a phrase reads positions only for the documents that have all its words.
 """
 
 from __future__ import annotations
@@ -23,20 +28,28 @@ import pickle
 import struct
 import zlib
 from array import array
-from collections.abc import Sequence
-from itertools import accumulate
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection, Iterator, Sequence
+from itertools import accumulate, compress
 from typing import Any
 
 from whoosh import query
 from whoosh.util.numeric import byte_to_length
 
-from linkindex.index import layout
+from linkindex.index import layout, topk
 
 Scores = dict[int, float]
+#: The documents a clause is evaluated within (None: all of the segment's).
+Within = Collection[int] | None
+#: One block of a term's postings: its last document number and how to decode it.
+Block = tuple[int, Callable[[], tuple[list[int], list[float], list[Any]]]]
 
 _BLOCK_LENGTH = struct.Struct("!i")
 _MAGIC_SIZE = 4
 _LENGTH_OF_BYTE = [1] + [byte_to_length(code) for code in range(1, 256)]
+#: ``within`` this many times smaller than a term's postings: its documents are looked
+#: up one by one (a binary search each) instead of the postings being filtered whole.
+_LOOK_UP_BELOW = 16
 
 
 class Unsupported(Exception):
@@ -50,8 +63,11 @@ def evaluate(searcher: Any, wanted: query.Query, *, scored: bool = True) -> Scor
     """
     found: Scores = {}
     for leaf, offset in searcher.leaf_searchers():
-        segment = _Segment(searcher, leaf.reader(), scored=scored)
-        scores = segment.evaluate(wanted, None)
+        segment = _Segment(searcher, leaf.reader())
+        if scored:
+            scores = segment.evaluate(wanted, None)
+        else:
+            scores = dict.fromkeys(segment.docs(wanted, None), 0.0)
         deleted = segment.deleted()
         if offset == 0 and not deleted and not found:
             found = scores
@@ -62,12 +78,34 @@ def evaluate(searcher: Any, wanted: query.Query, *, scored: bool = True) -> Scor
     return found
 
 
+def best(searcher: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, float]], int]:
+    """The ``top`` best matches (whoosh's global numbers, score) and how many match.
+
+    Best first, equal scores in index order: the first ``top`` of every match scored
+    (``evaluate``), found by scoring the few that can be among them (``topk``).
+    """
+    hits: dict[int, float] = {}
+    total = 0
+    for leaf, offset in searcher.leaf_searchers():
+        found, matched = topk.best(_Segment(searcher, leaf.reader()), wanted, top)
+        total += matched
+        hits.update((d + offset, s) for d, s in found)
+    return topk.first(hits, top), total
+
+
+def count(searcher: Any, wanted: query.Query) -> int:
+    """How many documents match."""
+    return sum(
+        len(_Segment(searcher, leaf.reader()).matching(wanted))
+        for leaf, _ in searcher.leaf_searchers()
+    )
+
+
 class _Segment:
     """One segment's postings, read once per query, and the clauses evaluated on them."""
 
-    def __init__(self, top: Any, reader: Any, *, scored: bool = True) -> None:
+    def __init__(self, top: Any, reader: Any) -> None:
         self.top = top
-        self.scored = scored
         self.reader = reader
         self.schema = reader.schema
         try:
@@ -77,9 +115,9 @@ class _Segment:
         weighting = top.weighting
         self.k1 = float(getattr(weighting, "K1", 1.2))
         self.b = float(getattr(weighting, "B", 0.75))
-        # a term's documents, weights and values (None: read from the common arrays,
-        # values not read yet)
-        self._postings: dict[tuple[str, str], tuple[Any, Any, list[Any] | None]] = {}
+        # a term's documents and weights, read once per query
+        self._postings: dict[tuple[str, str], tuple[Sequence[int], Sequence[float]]] = {}
+        self._norms: dict[str, list[float]] = {}
         # What stays true while the segment reader is open: its field lengths and its
         # common-term table (closed by ``release``).
         self._kept: dict[str, Any] = reader.__dict__.setdefault(_KEPT, {})
@@ -89,29 +127,50 @@ class _Segment:
         reader = self.reader
         return frozenset(reader.deleted_docs_set) if reader.has_deletions() else frozenset()
 
+    def matching(self, wanted: query.Query) -> set[int]:
+        """The documents that match ``wanted`` (deleted ones left out)."""
+        found = self.docs(wanted, None)
+        if self.reader.has_deletions():
+            found.difference_update(self.reader.deleted_docs_set)
+        return found
+
     # -- postings -----------------------------------------------------------------
 
-    def postings(self, fieldname: str, text: str) -> tuple[list[int], list[float], list[Any]]:
-        """A term's document numbers, weights and values (empty lists: no such term)."""
-        key = (fieldname, text)
-        found = self._postings.get(key)
-        if found is not None and found[2] is not None:
-            return found[0], found[1], found[2]
-        read = self._read(fieldname, text)
-        self._postings[key] = read
-        return read
-
     def weighted(self, fieldname: str, text: str) -> tuple[Sequence[int], Sequence[float]]:
-        """A term's document numbers and weights (from ``layout.COMMON_EXT`` if it is there)."""
+        """A term's document numbers (ascending) and weights (empty: no such term).
+
+        From ``layout.COMMON_EXT`` if the term is there, else decoded from its postings.
+        """
         key = (fieldname, text)
         found = self._postings.get(key)
         if found is None:
-            common = self._common_postings(key)
-            if common is not None:
-                self._postings[key] = (common[0], common[1], None)  # values: read if asked
-                return common
-            found = self._postings[key] = self._read(fieldname, text)
-        return found[0], found[1]
+            found = self._common_postings(key)
+            if found is None:
+                ids: list[int] = []
+                weights: list[float] = []
+                for _, decode in self._blocks(fieldname, text):
+                    block_ids, block_weights, _ = decode()
+                    ids += block_ids
+                    weights += block_weights
+                found = ids, weights
+            self._postings[key] = found
+        return found
+
+    def values(self, fieldname: str, text: str, docs: Collection[int]) -> dict[int, Any]:
+        """The term's posting values (positions) of ``docs``, decoding only their blocks."""
+        wanted = sorted(docs)
+        found: dict[int, Any] = {}
+        after = -1  # the last document of the block before
+        for last, decode in self._blocks(fieldname, text):
+            first = bisect_right(wanted, after)
+            after = last
+            if first == len(wanted):
+                break
+            if wanted[first] > last:
+                continue  # none of ours in this block
+            ids, _, values = decode()
+            found.update({d: v for d, v in zip(ids, values, strict=True) if d in docs})
+        return found
 
     def _common_postings(self, key: tuple[str, str]) -> tuple[array[int], array[float]] | None:
         common = self._kept.get("common")
@@ -126,54 +185,39 @@ class _Segment:
         weights.frombytes(value[half:])
         return ids, weights
 
-    def _read(self, fieldname: str, text: str) -> tuple[list[int], list[float], list[Any]]:
+    def _blocks(self, fieldname: str, text: str) -> Iterator[Block]:
+        """The term's postings a block at a time: the block's last document, and a
+        function that decodes its documents, weights and values (one zlib/pickle call)."""
         if fieldname not in self.schema:
-            return [], [], []
+            return
         try:
             info = self.reader.term_info(fieldname, text)
         except Exception:  # whoosh's TermNotFound (a KeyError for some readers)
-            return [], [], []
+            return
         if info.is_inlined():
             inline_ids, inline_weights, inline_values = info.inlined_postings()
-            return list(inline_ids), list(inline_weights), list(inline_values)
+            inlined = list(inline_ids), list(inline_weights), list(inline_values)
+            if inlined[0]:
+                yield inlined[0][-1], lambda: inlined
+            return
         offset, length = info.extent()
         if isinstance(length, tuple):  # whoosh unpacks the stored length as a 1-tuple
             (length,) = length
         raw = self._postfile.get(offset, length)
         fixed = self.schema[fieldname].format.fixed_value_size()
-        ids: list[int] = []
-        weights: list[float] = []
-        values: list[Any] = []
         stream = io.BytesIO(raw)
         position = _MAGIC_SIZE
         while True:
             (size,) = _BLOCK_LENGTH.unpack_from(raw, position)
-            last = size < 0
             start = position + _BLOCK_LENGTH.size
             end = start + abs(size)
             stream.seek(start)
-            count, _maxid, _maxweight, compression, _low, _high = pickle.load(stream)
+            count, last_id, _maxweight, compression, _low, _high = pickle.load(stream)
             data = raw[stream.tell() : end]
-            if compression:
-                data = zlib.decompress(data)
-            block_ids, block_weights, block_values = pickle.loads(data)
-            ids.extend(accumulate(block_ids))
-            if block_weights is None:
-                weights.extend([1.0] * count)
-            elif isinstance(block_weights, float):
-                weights.extend([block_weights] * count)
-            else:
-                weights.extend(block_weights)
-            if fixed is None or fixed < 0:
-                values.extend(block_values)
-            elif fixed == 0:
-                values.extend([None] * count)
-            else:
-                values.extend(block_values[i : i + fixed] for i in range(0, count * fixed, fixed))
-            if last:
+            yield last_id, _block_decoder(data, count, compression, fixed)
+            if size < 0:
                 break
             position = end
-        return ids, weights, values
 
     def _length_codes(self, fieldname: str) -> bytes:
         codes = self._codes.get(fieldname)
@@ -197,58 +241,101 @@ class _Segment:
             average = averages[fieldname] = self.top.avg_field_length(fieldname) or 1
         return float(average)
 
-    # -- clauses ------------------------------------------------------------------
+    def _length_norms(self, fieldname: str) -> list[float]:
+        """BM25's length part ``k1 * (1 - b + b * length / average)`` for each length byte."""
+        norms = self._norms.get(fieldname)
+        if norms is None:
+            average = self._average_length(fieldname)
+            k1, b = self.k1, self.b
+            norms = [k1 * ((1 - b) + b * length / average) for length in _LENGTH_OF_BYTE]
+            self._norms[fieldname] = norms
+        return norms
 
-    def term(self, fieldname: str, text: str, boost: float, within: Scores | None) -> Scores:
+    # -- scores -------------------------------------------------------------------
+
+    def term(self, fieldname: str, text: str, boost: float, within: Within) -> Scores:
         ids, weights = self.weighted(fieldname, text)
         if not ids:
             return {}
-        if not self.scored:
-            if within is not None and len(within) < len(ids):
-                return dict.fromkeys(set(ids).intersection(within), 0.0)
-            return dict.fromkeys(ids, 0.0)
-        pairs: Any = zip(ids, weights, strict=True)
         if within is not None and len(within) < len(ids):
-            weight_of = dict(pairs)
-            pairs = [(d, weight_of[d]) for d in within if d in weight_of]
+            ids, weights = _pick(ids, weights, within)
+        pairs: Any = zip(ids, weights, strict=True)
         if not self.schema[fieldname].scorable:
             return {d: w * boost for d, w in pairs}
         # whoosh's BM25F: idf and average length of the whole index, the segment's
         # quantised field lengths; the same arithmetic, so the same floats.
         idf = self.top.idf(fieldname, text)
-        average = self._average_length(fieldname)
-        k1, b = self.k1, self.b
-        norms = [k1 * ((1 - b) + b * length / average) for length in _LENGTH_OF_BYTE]
+        norms = self._length_norms(fieldname)
         codes = self._length_codes(fieldname)
-        saturation = k1 + 1
+        saturation = self.k1 + 1
         scores = {d: idf * ((w * saturation) / (w + norms[codes[d]])) for d, w in pairs}
         if boost != 1.0:
             return {d: s * boost for d, s in scores.items()}
         return scores
 
-    def phrase(self, q: query.Phrase, within: Scores | None) -> Scores:
-        """Documents with the words at consecutive positions (whoosh: slop 1, in order)."""
+    def bound(
+        self, fieldname: str, text: str, weight: float, *, closely: bool = False
+    ) -> float | None:
+        """The most the term scores (boost 1) in a document where it weighs ``weight`` or
+        less; None: no bound (scores that could fall as weights grow).
+
+        BM25 grows with the weight and falls with the field's length, so the shortest
+        length bounds them all: the shortest of the segment (a document that has the word
+        has a length of at least 1, so length byte 0 does not count), or ``closely``, the
+        shortest of the documents that have the word (one pass over them).
+        """
+        if not self.schema[fieldname].scorable:
+            return weight
+        idf = self.top.idf(fieldname, text)
+        if closely:
+            codes = self._length_codes(fieldname)
+            shortest = min(map(codes.__getitem__, self.weighted(fieldname, text)[0]), default=0)
+        else:
+            shortest = self._shortest(fieldname)
+        norm = self._length_norms(fieldname)[shortest]
+        if idf < 0 or weight < 0 or norm <= 0:
+            return None
+        return idf * ((weight * (self.k1 + 1)) / (weight + norm))
+
+    def _shortest(self, fieldname: str) -> int:
+        shortest = self._kept.setdefault("shortest", {})
+        code = shortest.get(fieldname)
+        if code is None:
+            present = set(self._length_codes(fieldname))
+            present.discard(0)  # a document without the field (the meta document)
+            code = shortest[fieldname] = min(present, default=0)
+        return int(code)
+
+    # -- clauses ------------------------------------------------------------------
+
+    def phrase(self, q: query.Phrase, within: Within) -> Scores:
+        """Documents with the words at consecutive positions (whoosh: slop 1, in order);
+        a match scores its words' scores added up, times the phrase's boost."""
+        matched = self._phrase_docs(q, within)
+        if not matched:
+            return {}
+        terms = [self.term(q.fieldname, word, 1.0, matched) for word in q.words]
+        return {d: sum(scores[d] for scores in terms) * q.boost for d in matched}
+
+    def _phrase_docs(self, q: query.Phrase, within: Within) -> set[int]:
         fieldname, words = q.fieldname, list(q.words)
         if fieldname not in self.schema:
-            return {}
+            return set()
         field = self.schema[fieldname]
         if not field.format.supports("positions") or q.slop != 1:
             raise Unsupported("phrase")
         if not words:
-            return {}
-        terms = [self.term(fieldname, word, 1.0, within) for word in words]
-        if any(not scores for scores in terms):
-            return {}
-        terms_by_size = sorted(terms, key=len)
-        candidates = set(terms_by_size[0]).intersection(*terms_by_size[1:])
-        if not candidates:
-            return {}
-        values = []
-        for word in words:
-            ids, _, vals = self.postings(fieldname, word)
-            values.append({d: v for d, v in zip(ids, vals, strict=True) if d in candidates})
+            return set()
+        # the documents with every word, rarest word first; positions only for those
+        candidates = within
+        for word in sorted(set(words), key=lambda w: len(self.weighted(fieldname, w)[0])):
+            candidates = self._term_docs(fieldname, word, candidates)
+            if not candidates:
+                return set()
+        assert candidates is not None
+        values = [self.values(fieldname, word, candidates) for word in words]
         decode = field.format.decode_positions
-        found: Scores = {}
+        matched: set[int] = set()
         for docnum in candidates:
             ends = set(decode(values[0][docnum]))
             for value in values[1:]:
@@ -256,10 +343,10 @@ class _Segment:
                 if not ends:
                     break
             if ends:
-                found[docnum] = sum(scores[docnum] for scores in terms) * q.boost
-        return found
+                matched.add(docnum)
+        return matched
 
-    def evaluate(self, q: query.Query, within: Scores | None) -> Scores:
+    def evaluate(self, q: query.Query, within: Within) -> Scores:
         """The documents matching ``q`` (only those in ``within``, if given), with scores."""
         if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
             return {}
@@ -289,25 +376,27 @@ class _Segment:
             return self._term_range(q, within)
         raise Unsupported(type(q).__name__)
 
-    def _and(self, q: query.And, within: Scores | None) -> Scores:
+    def _and(self, q: query.And, within: Within) -> Scores:
         parts = list(q.subqueries)
         if not parts:
             return {}
-        # Cheap clauses first (terms, fewest documents first), phrases on what is left.
+        # Scores add up in one order (terms, fewest documents first; phrases last) so
+        # that a score never depends on how the clauses were evaluated; the clauses are
+        # evaluated smallest first, each within what the ones before left.
         parts.sort(key=self._cost)
-        results: list[Scores] = []
+        results: list[Scores] = [{}] * len(parts)
         current = within
-        for part in parts:
-            scores = self.evaluate(part, current)
+        for place in sorted(range(len(parts)), key=lambda i: self.size(parts[i])):
+            scores = self.evaluate(parts[place], current)
             if not scores:
                 return {}
-            results.append(scores)
+            results[place] = scores
             current = scores if current is None or len(scores) < len(current) else current
         first, *others = results
         if not others:
             combined = first if within is None else {d: s for d, s in first.items() if d in within}
             return _boosted(combined, q)
-        common = set(first).intersection(*others)
+        common = set(min(results, key=lambda scores: len(scores))).intersection(*results)
         if within is not None:
             common.intersection_update(within)
         second = others[0]
@@ -316,6 +405,48 @@ class _Segment:
             combined = {d: s + scores[d] for d, s in combined.items()}
         return _boosted(combined, q)
 
+    def docs(self, q: query.Query, within: Within) -> set[int]:
+        """The documents matching ``q`` (only those in ``within``, if given), unscored:
+        sets only (a count, and what the best hits are chosen among)."""
+        if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
+            return set()
+        if isinstance(q, query.Term):
+            return self._term_docs(q.fieldname, q.text, within)
+        if isinstance(q, query.Phrase):
+            return self._phrase_docs(q, within)
+        if isinstance(q, query.And):
+            found: set[int] = set()
+            narrowed = within
+            for part in sorted(q.subqueries, key=self.size):
+                found = self.docs(part, narrowed)
+                if not found:
+                    return found
+                narrowed = found
+            return found
+        if isinstance(q, query.Or) and not q.minmatch and not q.scale:
+            found = set()
+            for part in q.subqueries:
+                found |= self.docs(part, within)
+            return found
+        if isinstance(q, query.AndMaybe):
+            return self.docs(q.a, within)  # the optional part adds a score, not a document
+        if isinstance(q, query.AndNot):
+            kept = self.docs(q.a, within)
+            return kept - self.docs(q.b, kept) if kept else kept
+        if isinstance(q, query.TermRange) and q.constantscore:
+            return set(self._term_range(q, within))
+        raise Unsupported(type(q).__name__)
+
+    def _term_docs(self, fieldname: str, text: str, within: Within) -> set[int]:
+        ids, _ = self.weighted(fieldname, text)
+        if within is None:
+            return set(ids)
+        if len(within) * _LOOK_UP_BELOW < len(ids):
+            return set(_pick(ids, ids, within)[0])
+        if isinstance(within, set):
+            return within.intersection(ids)
+        return set(ids).intersection(within)
+
     def _cost(self, q: query.Query) -> tuple[int, int]:
         if isinstance(q, query.Term):
             return 0, len(self.weighted(q.fieldname, q.text)[0])
@@ -323,7 +454,24 @@ class _Segment:
             return 2, 0
         return 1, 0
 
-    def _or(self, q: query.Or, within: Scores | None) -> Scores:
+    def size(self, q: query.Query) -> int:
+        """At most how many documents ``q`` matches in the segment (an estimate: a
+        range's terms are not read)."""
+        if isinstance(q, query.Term):
+            return len(self.weighted(q.fieldname, q.text)[0])
+        if isinstance(q, query.Phrase):
+            return min((len(self.weighted(q.fieldname, w)[0]) for w in q.words), default=0)
+        if isinstance(q, query.And):
+            return min((self.size(part) for part in q.subqueries), default=0)
+        if isinstance(q, query.Or):
+            return sum(self.size(part) for part in q.subqueries)
+        if isinstance(q, query.AndMaybe | query.AndNot):
+            return self.size(q.a)
+        if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
+            return 0
+        return int(self.reader.doc_count_all())
+
+    def _or(self, q: query.Or, within: Within) -> Scores:
         found: Scores = {}
         for part in q.subqueries:
             scores = self.evaluate(part, within)
@@ -336,13 +484,56 @@ class _Segment:
             found.update(sums)
         return _boosted(found, q)
 
-    def _term_range(self, q: query.TermRange, within: Scores | None) -> Scores:
+    def _term_range(self, q: query.TermRange, within: Within) -> Scores:
         docs: set[int] = set()
         for btext in q._btexts(self.reader):
             docs.update(self.weighted(q.fieldname, btext.decode("utf-8"))[0])
         if within is not None:
             docs.intersection_update(within)
         return dict.fromkeys(docs, q.boost)
+
+
+def _pick(
+    ids: Sequence[int], weights: Sequence[float], within: Collection[int]
+) -> tuple[Sequence[int], Sequence[float]]:
+    """The postings (ascending ``ids``, their ``weights``) of the documents in ``within``."""
+    if len(within) * _LOOK_UP_BELOW < len(ids):
+        places = []
+        size = len(ids)
+        for docnum in within:
+            place = bisect_left(ids, docnum)
+            if place < size and ids[place] == docnum:
+                places.append(place)
+        places.sort()
+        return [ids[p] for p in places], [weights[p] for p in places]
+    keep = list(map(within.__contains__, ids))
+    return list(compress(ids, keep)), list(compress(weights, keep))
+
+
+def _block_decoder(
+    data: bytes, count: int, compression: int, fixed: int | None
+) -> Callable[[], tuple[list[int], list[float], list[Any]]]:
+    """A function decoding one block's documents, weights and values."""
+
+    def decode() -> tuple[list[int], list[float], list[Any]]:
+        raw = zlib.decompress(data) if compression else data
+        block_ids, block_weights, block_values = pickle.loads(raw)
+        ids = list(accumulate(block_ids))
+        if block_weights is None:
+            weights = [1.0] * count
+        elif isinstance(block_weights, float):
+            weights = [block_weights] * count
+        else:
+            weights = list(block_weights)
+        if fixed is None or fixed < 0:
+            values = list(block_values)
+        elif fixed == 0:
+            values = [None] * count
+        else:
+            values = [block_values[i : i + fixed] for i in range(0, count * fixed, fixed)]
+        return ids, weights, values
+
+    return decode
 
 
 _KEPT = "_linkindex_kept"

@@ -6,7 +6,6 @@ runs any other.
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,36 +37,20 @@ def _collect(searcher: Any, wanted: query.Query, top: int) -> Any:
     return collector
 
 
-def _matches(searcher: Any, wanted: query.Query, *, scored: bool = True) -> dict[int, float] | None:
-    """Every match with its score, by ``engine`` (None: whoosh has to run this query)."""
-    from linkindex.index import engine
-
-    try:
-        return engine.evaluate(searcher, wanted, scored=scored)
-    except engine.Unsupported:
-        return None
-
-
 def best(searcher: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, float]], int]:
     """The ``top`` best matches as (link id, score), and how many match in all.
 
     Best score first; equal scores in index order, as whoosh orders them.
     """
-    scores = _matches(searcher, wanted)
-    if scores is None:
+    from linkindex.index import engine
+
+    try:
+        found, total = engine.best(searcher, wanted, top)
+    except engine.Unsupported:
         collector = _collect(searcher, wanted, top)
         hits = [(int(h["id"]), float(h.score or 0.0)) for h in collector.results()]
         return hits, int(collector.total)
-    return [(int(searcher.stored_fields(d)["id"]), s) for d, s in _top(scores, top)], len(scores)
-
-
-def _top(scores: dict[int, float], top: int) -> list[tuple[int, float]]:
-    """The ``top`` best (docnum, score) pairs: best first, equal scores by docnum."""
-    if len(scores) > top * 4:
-        # the top-th best score, by a sort in C, keeps the Python work to a few pairs
-        bar = heapq.nlargest(top, scores.values())[-1] if top else float("inf")
-        scores = {d: s for d, s in scores.items() if s >= bar}
-    return sorted(scores.items(), key=_best_first)[:top]
+    return [(int(searcher.stored_fields(d)["id"]), s) for d, s in found], total
 
 
 def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> Found:
@@ -78,17 +61,15 @@ def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> F
     return Found(ids=[i for i, _ in shown], scores=[s for _, s in shown], total=total)
 
 
-def _best_first(item: tuple[int, float]) -> tuple[float, int]:
-    return -item[1], item[0]
-
-
 def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
     """How many links match."""
+    from linkindex.index import engine
+
     wanted = to_whoosh(spec, cut, _known(searcher), headings=Headings(searcher))
-    scores = _matches(searcher, wanted, scored=False)
-    if scores is None:
+    try:
+        return engine.count(searcher, wanted)
+    except engine.Unsupported:
         return int(_collect(searcher, wanted, 1).total)
-    return len(scores)
 
 
 def _known(searcher: Any) -> Any:

@@ -1,0 +1,181 @@
+"""The best hits of a segment without scoring every match: a bound on each word's score.
+
+A word on nearly every page (``pytorch`` in a library about deep learning) matches
+thousands of documents, and scoring each one costs a few hundred nanoseconds of
+Python: tens of milliseconds a query. Only the best ten are shown.
+
+A query's score is a sum over its words: an And, an Or, an AndMaybe and a phrase add up
+their clauses' scores, boosts multiply them, an AndNot's excluded words add nothing.
+BM25 grows with a word's weight in the document and falls with the document's length,
+so a word that weighs less than ``bar`` in a document scores less than it would weighing
+``bar`` in the segment's shortest document (``engine._Segment.bound``).
+
+So, for each word with many documents, only those where it weighs at least ``bar`` (its
+heaviest few) are candidates; a word with few documents makes them all candidates. A
+document that is no candidate scores at most ``rest``: the sum of the words' bounds at
+their bars (nothing from a word whose documents are all candidates; filters and ranges
+their whole score). The candidates are scored exactly (the evaluator, within them): if
+the ``top``-th best of them scores more than ``rest``, no other document can take its
+place, not even on a tie (ties go to the lower document number). Otherwise the bars
+are lowered, and in the end every match is scored.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from itertools import compress
+from typing import Any
+
+from whoosh import query
+
+#: Fewer documents than this many per hit wanted (at most, by the postings' sizes):
+#: score them all, it costs less than finding which ones match first.
+SCORE_ALL_BELOW = 100
+#: Fewer matches than this many per hit wanted: score them all (as cheap as bounding).
+PRUNE_FROM = 16
+#: Matches this many times fewer than the postings: score them only.
+_FEW = 4
+#: Candidates per hit wanted that each word starts with, and how much wider each try is.
+FIRST_CANDIDATES = 4
+WIDER = 8
+TRIES = 2
+#: The bar is the highest but this many of every ``allowance // SAMPLED``-th weight.
+SAMPLED = 8
+#: Float sums in another order may differ in the last bits: a bound must win by more.
+MARGIN = 1e-9
+
+#: A word of a query: field, text, the product of the boosts over it. A range or a
+#: constant is (None, "", its score).
+Leaf = tuple[str | None, str, float]
+
+
+def first(scores: dict[int, float], top: int) -> list[tuple[int, float]]:
+    """The ``top`` best (docnum, score) pairs: best first, equal scores by docnum."""
+    if len(scores) > top * 4:
+        # the top-th best score, by a sort in C, keeps the Python work to a few pairs
+        bar = heapq.nlargest(top, scores.values())[-1] if top else float("inf")
+        scores = {d: s for d, s in scores.items() if s >= bar}
+    return sorted(scores.items(), key=_best_first)[:top]
+
+
+def _best_first(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
+
+
+def best(segment: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, float]], int]:
+    """The ``top`` best matches of ``wanted`` in a segment (as ``first``), and how many
+    match (deleted documents left out). ``segment`` is an ``engine._Segment``."""
+    matched: set[int] | None = None
+    if top and segment.size(wanted) > top * SCORE_ALL_BELOW:
+        matched = segment.matching(wanted)
+        if len(matched) > top * PRUNE_FROM:
+            leaves = _leaves(wanted, 1.0)
+            found = None if leaves is None else _pruned(segment, wanted, top, matched, leaves)
+            if found is not None:
+                return found, len(matched)
+    if matched is not None and len(matched) * _FEW < segment.size(wanted):
+        scores = segment.evaluate(wanted, matched)
+    else:
+        scores = segment.evaluate(wanted, None)
+        if segment.reader.has_deletions():
+            deleted = segment.reader.deleted_docs_set
+            scores = {d: s for d, s in scores.items() if d not in deleted}
+    return first(scores, top), len(scores)
+
+
+def _pruned(
+    segment: Any, wanted: query.Query, top: int, matched: set[int], leaves: list[Leaf]
+) -> list[tuple[int, float]] | None:
+    """The best by their bounds (the module's docstring); None: every match must be scored."""
+    # BM25 saturates: the more words add up, the deeper the candidates must go
+    large = sum(1 for f, t, _ in leaves if f is not None and len(segment.weighted(f, t)[0]) > top)
+    allowance = top * FIRST_CANDIDATES * WIDER ** max(0, large - 1)
+    for _ in range(TRIES):
+        rest = 0.0
+        candidates: set[int] = set()
+        narrowed: list[tuple[str, str, float, float]] = []
+        for fieldname, text, boost in leaves:
+            if fieldname is None:
+                rest += boost
+                continue
+            ids, weights = segment.weighted(fieldname, text)
+            if not ids:
+                continue
+            if not segment.schema[fieldname].scorable:  # a filter: never a candidate
+                rest += max(weights) * boost
+                continue
+            if len(ids) <= allowance:
+                candidates.update(ids)
+                continue
+            bar = _bar(weights, allowance)
+            picked = list(compress(ids, map(bar.__le__, weights)))
+            candidates.update(picked)
+            if len(picked) < len(ids):
+                narrowed.append((fieldname, text, bar, boost))
+        if not narrowed:
+            return None  # every document that has a word is a candidate
+        within = set(filter(matched.__contains__, candidates))
+        found = first(segment.evaluate(wanted, within), top)
+        if len(found) == top:
+            # the segment's shortest document first; the words' own shortest if need be
+            for closely in (False, True):
+                ceiling = _ceiling(segment, narrowed, closely)
+                if ceiling is None:
+                    return None
+                if found[-1][1] > (rest + ceiling) * (1 + MARGIN):
+                    return found
+        allowance *= WIDER
+    return None
+
+
+def _ceiling(
+    segment: Any, narrowed: list[tuple[str, str, float, float]], closely: bool
+) -> float | None:
+    """The most the ``narrowed`` words (field, text, bar, boost) add up to in a document
+    where each weighs less than its bar (None: no bound)."""
+    total = 0.0
+    for fieldname, text, bar, boost in narrowed:
+        bound = segment.bound(fieldname, text, bar, closely=closely)
+        if bound is None:
+            return None
+        total += bound * boost
+    return total
+
+
+def _bar(weights: Sequence[float], allowance: int) -> float:
+    """About the ``allowance``-th highest of ``weights``, from a sample of them (any bar
+    is right: a wrong guess only takes more candidates, or another try)."""
+    step = max(1, allowance // SAMPLED)
+    return heapq.nlargest(max(1, allowance // step), weights[::step])[-1]
+
+
+def _leaves(q: query.Query, boost: float) -> list[Leaf] | None:
+    """The words whose scores make up ``q``'s, with their boosts (None: not a sum of
+    words' scores with boosts of 0 or more, which ``_pruned`` could not bound)."""
+    boost *= getattr(q, "boost", 1.0)
+    if boost < 0:
+        return None
+    if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
+        return []
+    if isinstance(q, query.Term):
+        return [(q.fieldname, q.text, boost)]
+    if isinstance(q, query.Phrase):
+        return [(q.fieldname, word, boost) for word in q.words]
+    if isinstance(q, query.TermRange):
+        return [(None, "", boost)]
+    if isinstance(q, query.AndNot):
+        return _leaves(q.a, boost)
+    if isinstance(q, query.AndMaybe):
+        parts = [q.a, q.b]
+    elif isinstance(q, query.And | query.Or):
+        parts = list(q.subqueries)
+    else:
+        return None
+    leaves: list[Leaf] = []
+    for part in parts:
+        found = _leaves(part, boost)
+        if found is None:
+            return None
+        leaves += found
+    return leaves
