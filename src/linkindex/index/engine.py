@@ -396,7 +396,8 @@ class _Segment:
         if not others:
             combined = first if within is None else {d: s for d, s in first.items() if d in within}
             return _boosted(combined, q)
-        common = set(min(results, key=lambda scores: len(scores))).intersection(*results)
+        smallest: Scores = min(results, key=len)
+        common = set(smallest).intersection(*results)
         if within is not None:
             common.intersection_update(within)
         second = others[0]
