@@ -31,9 +31,10 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import accumulate, compress
+from math import log
 from typing import Any
 
-from whoosh import query
+from whoosh import query, scoring
 from whoosh.util.numeric import byte_to_length
 
 from linkindex.index import layout, topk
@@ -62,8 +63,7 @@ def evaluate(searcher: Any, wanted: query.Query, *, scored: bool = True) -> Scor
     Without ``scored`` every score is 0 (a count needs only the documents).
     """
     found: Scores = {}
-    for leaf, offset in searcher.leaf_searchers():
-        segment = _Segment(searcher, leaf.reader())
+    for segment, offset in _search(searcher).segments:
         if scored:
             scores = segment.evaluate(wanted, None)
         else:
@@ -86,8 +86,8 @@ def best(searcher: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, 
     """
     hits: dict[int, float] = {}
     total = 0
-    for leaf, offset in searcher.leaf_searchers():
-        found, matched = topk.best(_Segment(searcher, leaf.reader()), wanted, top)
+    for segment, offset in _search(searcher).segments:
+        found, matched = topk.best(segment, wanted, top)
         total += matched
         hits.update((d + offset, s) for d, s in found)
     return topk.first(hits, top), total
@@ -95,16 +95,58 @@ def best(searcher: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, 
 
 def count(searcher: Any, wanted: query.Query) -> int:
     """How many documents match."""
-    return sum(
-        len(_Segment(searcher, leaf.reader()).matching(wanted))
-        for leaf, _ in searcher.leaf_searchers()
-    )
+    return sum(len(segment.matching(wanted)) for segment, _ in _search(searcher).segments)
+
+
+def frequency(searcher: Any, fieldname: str, text: str) -> int:
+    """In how many documents the term is (deleted ones too, as whoosh counts)."""
+    return _search(searcher).frequency(fieldname, text)
+
+
+def _search(searcher: Any) -> _Search:
+    """What ``searcher``'s queries read once, kept with it (a search opens a searcher
+    and closes it: the suggestions of a search that found nothing reuse its postings)."""
+    kept: _Search | None = searcher.__dict__.get(_SEARCH)
+    if kept is None:
+        kept = searcher.__dict__[_SEARCH] = _Search(searcher)
+    return kept
+
+
+class _Search:
+    """A searcher's segments, and each term's idf (whoosh's, from the segments' counts
+    of the term this evaluator looks up anyway: whoosh would look each up again)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.segments = [
+            (_Segment(self, leaf.reader()), offset) for leaf, offset in searcher.leaf_searchers()
+        ]
+        self._idf: dict[tuple[str, str], float] = {}
+        # another weighting's idf may be another formula: then whoosh computes it
+        self._own_idf = type(searcher.weighting).idf is scoring.WeightingModel.idf
+
+    def frequency(self, fieldname: str, text: str) -> int:
+        return sum(segment.frequency(fieldname, text) for segment, _ in self.segments)
+
+    def idf(self, fieldname: str, text: str) -> float:
+        key = (fieldname, text)
+        idf = self._idf.get(key)
+        if idf is None:
+            if self._own_idf:  # whoosh's WeightingModel.idf, the same arithmetic
+                count = self.searcher.doc_count_all()
+                idf = log(count / (self.frequency(fieldname, text) + 1)) + 1
+            else:
+                idf = float(self.searcher.idf(fieldname, text))
+            self._idf[key] = idf
+        return idf
 
 
 class _Segment:
-    """One segment's postings, read once per query, and the clauses evaluated on them."""
+    """One segment's postings, read once per search, and the clauses evaluated on them."""
 
-    def __init__(self, top: Any, reader: Any) -> None:
+    def __init__(self, search: _Search, reader: Any) -> None:
+        top = search.searcher
+        self.search = search
         self.top = top
         self.reader = reader
         self.schema = reader.schema
@@ -115,7 +157,8 @@ class _Segment:
         weighting = top.weighting
         self.k1 = float(getattr(weighting, "K1", 1.2))
         self.b = float(getattr(weighting, "B", 0.75))
-        # a term's documents and weights, read once per query
+        # a term's whoosh information (None: not here), documents and weights
+        self._infos: dict[tuple[str, str], Any] = {}
         self._postings: dict[tuple[str, str], tuple[Sequence[int], Sequence[float]]] = {}
         self._norms: dict[str, list[float]] = {}
         # What stays true while the segment reader is open: its field lengths and its
@@ -144,11 +187,14 @@ class _Segment:
         key = (fieldname, text)
         found = self._postings.get(key)
         if found is None:
-            found = self._common_postings(key)
+            info = self.info(fieldname, text)
+            found = None
+            if info is not None and info.doc_frequency() >= layout.COMMON_FROM:
+                found = self._common_postings(key)
             if found is None:
                 ids: list[int] = []
                 weights: list[float] = []
-                for _, decode in self._blocks(fieldname, text):
+                for _, decode in self._blocks(fieldname, info):
                     block_ids, block_weights, _ = decode()
                     ids += block_ids
                     weights += block_weights
@@ -156,12 +202,30 @@ class _Segment:
             self._postings[key] = found
         return found
 
+    def info(self, fieldname: str, text: str) -> Any:
+        """whoosh's information on a term (None: not in this segment)."""
+        key = (fieldname, text)
+        if key in self._infos:
+            return self._infos[key]
+        info = None
+        if fieldname in self.schema:
+            try:
+                info = self.reader.term_info(fieldname, text)
+            except Exception:  # whoosh's TermNotFound (a KeyError for some readers)
+                info = None
+        self._infos[key] = info
+        return info
+
+    def frequency(self, fieldname: str, text: str) -> int:
+        info = self.info(fieldname, text)
+        return 0 if info is None else int(info.doc_frequency())
+
     def values(self, fieldname: str, text: str, docs: Collection[int]) -> dict[int, Any]:
         """The term's posting values (positions) of ``docs``, decoding only their blocks."""
         wanted = sorted(docs)
         found: dict[int, Any] = {}
         after = -1  # the last document of the block before
-        for last, decode in self._blocks(fieldname, text):
+        for last, decode in self._blocks(fieldname, self.info(fieldname, text)):
             first = bisect_right(wanted, after)
             after = last
             if first == len(wanted):
@@ -185,14 +249,11 @@ class _Segment:
         weights.frombytes(value[half:])
         return ids, weights
 
-    def _blocks(self, fieldname: str, text: str) -> Iterator[Block]:
-        """The term's postings a block at a time: the block's last document, and a
-        function that decodes its documents, weights and values (one zlib/pickle call)."""
-        if fieldname not in self.schema:
-            return
-        try:
-            info = self.reader.term_info(fieldname, text)
-        except Exception:  # whoosh's TermNotFound (a KeyError for some readers)
+    def _blocks(self, fieldname: str, info: Any) -> Iterator[Block]:
+        """A term's postings (``info``: whoosh's information on it, None: none) a block
+        at a time: the block's last document, and a function that decodes its documents,
+        weights and values (one zlib/pickle call)."""
+        if info is None:
             return
         if info.is_inlined():
             inline_ids, inline_weights, inline_values = info.inlined_postings()
@@ -264,7 +325,7 @@ class _Segment:
             return {d: w * boost for d, w in pairs}
         # whoosh's BM25F: idf and average length of the whole index, the segment's
         # quantised field lengths; the same arithmetic, so the same floats.
-        idf = self.top.idf(fieldname, text)
+        idf = self.search.idf(fieldname, text)
         norms = self._length_norms(fieldname)
         codes = self._length_codes(fieldname)
         saturation = self.k1 + 1
@@ -286,7 +347,7 @@ class _Segment:
         """
         if not self.schema[fieldname].scorable:
             return weight
-        idf = self.top.idf(fieldname, text)
+        idf = self.search.idf(fieldname, text)
         if closely:
             codes = self._length_codes(fieldname)
             shortest = min(map(codes.__getitem__, self.weighted(fieldname, text)[0]), default=0)
@@ -538,6 +599,7 @@ def _block_decoder(
 
 
 _KEPT = "_linkindex_kept"
+_SEARCH = "_linkindex_search"
 
 
 def release(reader: Any) -> None:

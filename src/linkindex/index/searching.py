@@ -73,8 +73,10 @@ def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
 
 
 def _known(searcher: Any) -> Any:
-    reader = searcher.reader()
-    return lambda word: reader.doc_frequency("text", word) > 0
+    from linkindex.index import engine
+
+    # the evaluator looks the word up in each segment anyway: once for both
+    return lambda word: engine.frequency(searcher, "text", word) > 0
 
 
 class Headings:
