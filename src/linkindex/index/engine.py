@@ -217,6 +217,7 @@ class _Segment:
         return info
 
     def frequency(self, fieldname: str, text: str) -> int:
+        """In how many of the segment's documents the term is (its postings' length)."""
         info = self.info(fieldname, text)
         return 0 if info is None else int(info.doc_frequency())
 
@@ -387,25 +388,32 @@ class _Segment:
             raise Unsupported("phrase")
         if not words:
             return set()
-        # the documents with every word, rarest word first; positions only for those
+        # the documents with every word, rarest word first
+        rarest_first = sorted(range(len(words)), key=lambda i: self.frequency(fieldname, words[i]))
         candidates = within
-        for word in sorted(set(words), key=lambda w: len(self.weighted(fieldname, w)[0])):
-            candidates = self._term_docs(fieldname, word, candidates)
+        for place in rarest_first:
+            candidates = self._term_docs(fieldname, words[place], candidates)
             if not candidates:
                 return set()
         assert candidates is not None
-        values = [self.values(fieldname, word, candidates) for word in words]
+        # A document has the phrase where some start s has word i at s + i, for every i:
+        # the words' positions are read rarest first, each only for the documents left.
         decode = field.format.decode_positions
-        matched: set[int] = set()
-        for docnum in candidates:
-            ends = set(decode(values[0][docnum]))
-            for value in values[1:]:
-                ends = {p + 1 for p in ends}.intersection(decode(value[docnum]))
-                if not ends:
-                    break
-            if ends:
-                matched.add(docnum)
-        return matched
+        starts: dict[int, set[int]] = {}
+        for order, place in enumerate(rarest_first):
+            values = self.values(fieldname, words[place], candidates)
+            left: dict[int, set[int]] = {}
+            for docnum in candidates:
+                found = {p - place for p in decode(values[docnum])}
+                if order:
+                    found.intersection_update(starts[docnum])
+                if found:
+                    left[docnum] = found
+            starts = left
+            candidates = set(left)
+            if not candidates:
+                break
+        return candidates
 
     def evaluate(self, q: query.Query, within: Within) -> Scores:
         """The documents matching ``q`` (only those in ``within``, if given), with scores."""
@@ -511,7 +519,7 @@ class _Segment:
 
     def _cost(self, q: query.Query) -> tuple[int, int]:
         if isinstance(q, query.Term):
-            return 0, len(self.weighted(q.fieldname, q.text)[0])
+            return 0, self.frequency(q.fieldname, q.text)
         if isinstance(q, query.Phrase):
             return 2, 0
         return 1, 0
@@ -520,9 +528,9 @@ class _Segment:
         """At most how many documents ``q`` matches in the segment (an estimate: a
         range's terms are not read)."""
         if isinstance(q, query.Term):
-            return len(self.weighted(q.fieldname, q.text)[0])
+            return self.frequency(q.fieldname, q.text)
         if isinstance(q, query.Phrase):
-            return min((len(self.weighted(q.fieldname, w)[0]) for w in q.words), default=0)
+            return min((self.frequency(q.fieldname, w) for w in q.words), default=0)
         if isinstance(q, query.And):
             return min((self.size(part) for part in q.subqueries), default=0)
         if isinstance(q, query.Or):
