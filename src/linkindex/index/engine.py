@@ -390,12 +390,12 @@ class _Segment:
             return set()
         # the documents with every word, rarest word first
         rarest_first = sorted(range(len(words)), key=lambda i: self.frequency(fieldname, words[i]))
-        candidates = within
+        candidates: set[int] = set()
+        narrowed = within
         for place in rarest_first:
-            candidates = self._term_docs(fieldname, words[place], candidates)
+            candidates = narrowed = self._term_docs(fieldname, words[place], narrowed)
             if not candidates:
-                return set()
-        assert candidates is not None
+                return candidates
         # A document has the phrase where some start s has word i at s + i, for every i:
         # the words' positions are read rarest first, each only for the documents left.
         decode = field.format.decode_positions
