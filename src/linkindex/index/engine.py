@@ -292,24 +292,22 @@ class _Segment:
             self._codes[fieldname] = codes
         return codes
 
-    def _average_length(self, fieldname: str) -> float:
-        """The field's average length over the whole index (whoosh's ``avg_field_length``),
-        kept with the index's reader: the lengths of an open reader never change, and
-        whoosh sums every segment's for each word of each segment."""
-        top = self.top.reader()
-        averages = top.__dict__.setdefault(_KEPT, {}).setdefault("averages", {})
-        average = averages.get(fieldname)
-        if average is None:
-            average = averages[fieldname] = self.top.avg_field_length(fieldname) or 1
-        return float(average)
-
     def _length_norms(self, fieldname: str) -> list[float]:
-        """BM25's length part ``k1 * (1 - b + b * length / average)`` for each length byte."""
+        """BM25's length part ``k1 * (1 - b + b * length / average)`` for each length
+        byte, with the field's average length over the whole index (whoosh's
+        ``avg_field_length``). Kept with the index's reader: its lengths never change,
+        and whoosh would sum every segment's for each word of each segment."""
         norms = self._norms.get(fieldname)
         if norms is None:
-            average = self._average_length(fieldname)
-            k1, b = self.k1, self.b
-            norms = [k1 * ((1 - b) + b * length / average) for length in _LENGTH_OF_BYTE]
+            top = self.top.reader()
+            kept = top.__dict__.setdefault(_KEPT, {}).setdefault("norms", {})
+            key = (fieldname, self.k1, self.b)
+            norms = kept.get(key)
+            if norms is None:
+                average = float(self.top.avg_field_length(fieldname) or 1)
+                k1, b = self.k1, self.b
+                norms = [k1 * ((1 - b) + b * length / average) for length in _LENGTH_OF_BYTE]
+                kept[key] = norms
             self._norms[fieldname] = norms
         return norms
 
