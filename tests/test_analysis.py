@@ -96,6 +96,25 @@ def test_telltales_cover_every_spelling() -> None:
     assert all(analysis.fold(piece) in "发发发发发发" for piece in spellings)
 
 
+def test_spellings_are_every_character_that_folds_to_one() -> None:
+    """``search.snippet`` finds a folded word by its characters' spellings in the text
+    as written: a character missing here would be a match the snippet misses."""
+    expected: dict[str, set[str]] = {}
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # surrogates
+        char = chr(code)
+        folded = analysis.fold(char)
+        if len(folded) == 1 and (folded.isascii() or analysis.has_cjk(folded)):
+            expected.setdefault(folded, set()).add(char)
+    assert expected["k"] == {"k", "K", "ｋ", "Ｋ", "\u212a"}  # KELVIN SIGN
+    assert expected["学"] == {"学", "學"}
+    for folded, chars in expected.items():
+        assert set(analysis.spellings(folded) or "") == chars, folded
+    assert analysis.spellings("σ") is None  # not listed: found by folding
+    assert analysis.spellings("A") == ""  # nothing folds to a capital
+
+
 def test_english_and_code_terms_stay_whole_and_folded(segmenter: analysis.Segmenter) -> None:
     found = words(segmenter, "PyTorch的C++扩展用CUDA写，ResNet和word2vec，8比特量化")
     for term in ("pytorch", "c++", "cuda", "resnet", "word2vec", "8", "比特", "8比特", "量化"):

@@ -112,6 +112,16 @@ def test_snippet_highlights_the_right_characters(library: tuple[Path, Store]) ->
     )
 
 
+def test_snippets_find_every_spelling_without_folding_the_page() -> None:
+    terms = ["pytorch", "显存", "k8s", "哈哈"]
+    text = "ＰｙＴｏｒｃｈ的顯存，\u212a8S与K8s；xpytorch不算，哈哈哈"
+    assert search.snippet(text, terms) == (
+        "«ＰｙＴｏｒｃｈ»的«顯存»，«\u212a8S»与«K8s»；xpytorch不算，«哈哈哈»"
+    )
+    # a word with a character whose spellings are not listed is found in the folded text
+    assert search.snippet("ΣΟΦΙΑ and σοφια", ["σοφια"]) == "«ΣΟΦΙΑ» and «σοφια»"
+
+
 def test_hit_carries_where_the_link_is_filed(library: tuple[Path, Store]) -> None:
     home, _ = library
     (hit,) = search.search(home, "显存优化", limit=1).hits

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,23 +344,80 @@ def hit_of(record: LinkRecord, *, score: float = 0.0, snippet: str = "") -> Hit:
     )
 
 
-def _spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for term in terms:
-        if not term:
+Span = tuple[int, int]
+
+
+def _matches(text: str, terms: list[str]) -> tuple[list[Span], list[str]]:
+    """Where the folded ``terms`` are in ``text`` (as whole words where they begin or end
+    with a letter or digit): merged spans, and the folded text of each.
+
+    Folding a whole page costs more than finding a few words in it: a word is found by
+    the spellings of its characters (``analysis.spellings``: ``学`` or ``學``, ``c`` or
+    ``C``) in the text as written. A word with a character whose spellings are not known
+    is found in the folded text.
+    """
+    terms = [term for term in terms if term]
+    patterns = [_spelled(term) for term in terms]
+    if any(pattern is None for pattern in patterns):
+        folded = analysis.fold(text)
+        found = [(start, term) for term in terms for start in _starts(folded, term)]
+        spans = _merged(_whole(found, folded, lambda i: folded[i]))
+        return spans, [folded[start:end] for start, end in spans]
+    found = [
+        (match.start(), term)
+        for pattern, term in zip(patterns, terms, strict=True)
+        if pattern is not None
+        for match in _each(pattern, text)
+    ]
+    # A character folds alone as it does in the text (only Σ folds by its place, and
+    # never to ASCII), and so do the characters of a match.
+    spans = _merged(_whole(found, text, lambda i: analysis.fold(text[i])))
+    return spans, [analysis.fold(text[start:end]) for start, end in spans]
+
+
+def _spelled(term: str) -> re.Pattern[str] | None:
+    """A pattern matching every spelling of the folded ``term`` (None: not known)."""
+    parts = []
+    for char in term:
+        forms = analysis.spellings(char)
+        if forms is None:
+            return None
+        parts.append(re.escape(forms) if len(forms) == 1 else f"[{re.escape(forms)}]")
+    return re.compile("".join(parts))
+
+
+def _each(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match, overlapping ones too (``哈哈`` twice in ``哈哈哈``), as ``_starts``."""
+    match = pattern.search(text)
+    while match is not None:
+        yield match
+        match = pattern.search(text, match.start() + 1)
+
+
+def _starts(folded: str, term: str) -> Iterator[int]:
+    start = folded.find(term)
+    while start != -1:
+        yield start
+        start = folded.find(term, start + 1)
+
+
+def _whole(found: list[tuple[int, str]], text: str, folded_at: Callable[[int], str]) -> list[Span]:
+    """The matches (start, term) that are whole words: a term that begins (ends) with a
+    letter or digit does not continue one (``folded_at(i)``: character i folded)."""
+    spans: list[Span] = []
+    for start, term in found:
+        end = start + len(term)
+        if _latin(term[0]) and start > 0 and _latin(folded_at(start - 1)):
             continue
-        start = folded.find(term)
-        while start != -1:
-            end = start + len(term)
-            whole = not _latin(term[0]) or start == 0 or not _latin(folded[start - 1])
-            whole = whole and (
-                not _latin(term[-1]) or end == len(folded) or not _latin(folded[end])
-            )
-            if whole:
-                spans.append((start, end))
-            start = folded.find(term, start + 1)
+        if _latin(term[-1]) and end < len(text) and _latin(folded_at(end)):
+            continue
+        spans.append((start, end))
+    return spans
+
+
+def _merged(spans: list[Span]) -> list[Span]:
     spans.sort()
-    merged: list[tuple[int, int]] = []
+    merged: list[Span] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
@@ -376,16 +433,15 @@ def _latin(char: str) -> bool:
 def snippet(text: str, terms: list[str], *, width: int = SNIPPET_CHARS) -> str:
     """The passage of ``text`` with the most distinct query terms, matches in «…»."""
     text = " ".join(text.split())
-    folded = analysis.fold(text)
-    spans = _spans(folded, terms)
+    spans, words = _matches(text, terms)
     if not spans:  # matched through the bigram shadow: show the bigrams
         grams = {g for term in terms for g in analysis.cjk_grams(term) if len(g) > 1}
-        spans = _spans(folded, sorted(grams))
+        spans, words = _matches(text, sorted(grams))
     if not spans:
         return text[:width] + ("…" if len(text) > width else "")
     best_start, best_score = 0, -1
     for first, (start, _) in enumerate(spans):
-        inside = {folded[s:e] for s, e in spans[first:] if e <= start + width}
+        inside = {words[i] for i in range(first, len(spans)) if spans[i][1] <= start + width}
         if len(inside) > best_score:
             best_start, best_score = start, len(inside)
     begin = max(0, min(best_start - width // 4, len(text) - width))

@@ -46,7 +46,15 @@ from pathlib import Path
 from typing import Any
 
 from linkindex.analysis import characters
-from linkindex.analysis.characters import CJK_CHARS, cjk_grams, cjk_runs, fold, has_cjk, telltales
+from linkindex.analysis.characters import (
+    CJK_CHARS,
+    cjk_grams,
+    cjk_runs,
+    fold,
+    has_cjk,
+    spellings,
+    telltales,
+)
 from linkindex.analysis.tokens import (
     NOTHING,
     Expansion,
@@ -79,6 +87,7 @@ __all__ = [
     "is_compound",
     "is_word",
     "parts",
+    "spellings",
     "telltales",
     "user_words",
 ]

@@ -156,6 +156,25 @@ def _spellings() -> dict[str, str]:
 
 #: A telltale run of ideographs is looked up in at most this many spellings.
 _SPELLINGS_KEPT = 16
+#: KELVIN SIGN lower-cases to ``k``: the one character beyond ASCII that lower-cases to
+#: a single ASCII character (U+0130 İ lower-cases to two, and folding keeps it).
+_KELVIN = "\u212a"
+
+
+def spellings(char: str) -> str | None:
+    """Every character that folds to ``char`` (in code point order): a folded word is
+    found in text as written by matching each of its characters' spellings, without
+    folding the text (``search.snippet``). None for a character other than ASCII and
+    the ideographs, whose spellings are not listed here.
+    """
+    if not (char.isascii() or _CJK.fullmatch(char)):
+        return None
+    forms = _spellings()
+    upper = char.upper()
+    candidates = {char, upper, *forms.get(char, ""), *forms.get(upper, "")}
+    if char == "k":
+        candidates.add(_KELVIN)
+    return "".join(sorted(c for c in candidates if fold(c) == char))
 
 
 def telltales(word: str) -> list[str]:
