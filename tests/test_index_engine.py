@@ -141,6 +141,8 @@ QUERIES = [
     ),
     query.Phrase("text", ["深度学习", "模型"]),
     query.Phrase("text", ["学习", "模型"]),
+    query.Phrase("text", ["模型", "深度", "模型"]),  # positions read rarest word first
+    query.And([query.Term("text", "pytorch"), query.Phrase("text", ["灯", "改装"])]),
     query.AndNot(query.Term("text", "优化"), query.Or([query.Term("text", "卷积")])),
     query.And(
         [
@@ -197,3 +199,82 @@ def test_the_best_come_first_and_ties_in_index_order() -> None:
     expected = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     for top in (1, 3, 10, 30, 200):
         assert topk.first(scores, top) == expected[:top]
+
+
+def _skewed_documents(count: int, seed: int) -> list[dict[str, Any]]:
+    """Documents where a word's weight and the page's length pull apart: most pages are
+    long and have ``common`` a few times, some have it often, and some very short pages
+    have it once (they outscore heavier long pages: a bound on the weight alone is wrong),
+    and groups of pages are alike to the last float (ties go to the lower number)."""
+    rng = random.Random(seed)
+    docs = []
+    for number in range(count):
+        kind = rng.random()
+        if kind < 0.05:  # short: common once, nothing else
+            counts = {"common": 1}
+        elif kind < 0.07:  # heavy: common often
+            counts = {"common": 12, "filler": rng.randint(150, 300)}
+        elif kind < 0.12:  # twins: the same words, the same weights
+            counts = {"common": 2, "other": 2, "filler": 200}
+        else:
+            counts = {"common": rng.choice([1, 2, 3]), "filler": rng.randint(100, 300)}
+            if rng.random() < 0.6:
+                counts["other"] = rng.randint(1, 8)
+        positions: dict[str, list[int]] = {}
+        place = 0
+        for word, times in counts.items():
+            positions[word] = list(range(place, place + times))
+            place += times
+        docs.append(
+            {
+                "id": str(number + 1),
+                "kind": ["link"],
+                "text": (positions, None),
+                "title": ({"common": [0]} if rng.random() < 0.1 else {}, None),
+                "site": [rng.choice(SITES)],
+                "status": ["ok"],
+                "topic": ["数学"],
+            }
+        )
+    return docs
+
+
+PRUNED = [
+    query.Term("text", "common"),
+    query.And([query.Term("text", "common"), query.Term("text", "other")]),
+    query.Or([query.Term("text", "common"), query.Term("text", "other", boost=0.5)]),
+    query.AndMaybe(query.Term("text", "common"), query.Term("title", "common", boost=3.0)),
+    query.And([query.Term("text", "common"), query.Term("site", "zhihu", boost=1e-6)]),
+    query.AndNot(query.Term("text", "common"), query.Term("text", "other")),
+    query.AndMaybe(
+        query.Term("text", "common"), query.Phrase("text", ["common", "other"], boost=2.0)
+    ),
+]
+
+
+@pytest.mark.parametrize("common_from", [512, 2])
+def test_the_best_without_scoring_every_match_are_the_best_of_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, common_from: int
+) -> None:
+    """``topk`` scores a word's heaviest pages and shows that no other can do better;
+    its top hits must be exactly the first of every match scored, ties included."""
+    monkeypatch.setattr(layout, "COMMON_FROM", common_from)
+    monkeypatch.setattr(topk, "SCORE_ALL_BELOW", 2)  # small index: bound from a few pages
+    monkeypatch.setattr(topk, "PRUNE_FROM", 2)
+    docs = _skewed_documents(600, seed=3)
+    ix = _build(tmp_path / "ix", docs, stock=False, per_segment=250)
+    writer = ix.writer()
+    heavy = [doc["id"] for doc in docs if len(doc["text"][0]["common"]) > 3]
+    for ident in heavy[:4]:  # deleted among the best candidates: never a hit
+        writer.delete_by_term("id", ident)
+    writer.commit(merge=False)
+    pruned = []
+    real = topk._pruned
+    monkeypatch.setattr(topk, "_pruned", lambda *a: pruned.append(real(*a)) or pruned[-1])
+    with ix.searcher() as searcher:
+        for wanted in PRUNED:
+            every = engine.evaluate(searcher, wanted)
+            for top in (1, 3, 10, 25):
+                assert engine.best(searcher, wanted, top) == (topk.first(every, top), len(every))
+    assert any(found is not None for found in pruned)  # the bound did cut short
+    ix.close()
