@@ -293,6 +293,16 @@ def test_empty_library_says_how_to_fill_it(tmp_path: Path) -> None:
         search.search(tmp_path, "显存")
 
 
+def test_a_library_without_its_index_says_to_index_it(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        importer.import_paths(store, NOTES)
+        for made in (False, True):  # no index folder, then an empty one
+            if made:
+                (tmp_path / "index").mkdir()
+            with pytest.raises(EmptyLibraryError, match="run `linkindex index`"):
+                search.search(tmp_path, "显存", store=store)
+
+
 def test_query_language_parse() -> None:
     spec = search.parse_query('显存 OR 内存 -tensorflow "分析与优化" title:pytorch site:zhihu')
     assert [[c.text for c in g] for g in spec.groups] == [  # type: ignore[union-attr]

@@ -116,14 +116,19 @@ def _since(text: str) -> str:
 
 
 def _open(home: Path, store: Store | None) -> folder.LinkIndex:
-    """The library's index; a missing one says how to fill the library."""
-    if not folder.exists(home):
+    """The library's index; a missing one says how to fill the library.
+
+    Opened at once, not first asked whether it exists: whoosh answers that by opening it
+    (its table of contents read again, ~0.3 ms of a search).
+    """
+    try:
+        opened = folder.LinkIndex(folder.index_dir(home))
+    except EmptyLibraryError:
         if store is not None and store.count_links(include_removed=True):
             raise EmptyLibraryError(
                 f"the library at {home} has no search index yet; run `linkindex index`"
-            )
-        raise EmptyLibraryError(_EMPTY.format(home=home))
-    opened = folder.LinkIndex(folder.index_dir(home))
+            ) from None
+        raise EmptyLibraryError(_EMPTY.format(home=home)) from None
     if not opened.is_current():
         opened.close()
         raise UserError(
