@@ -23,30 +23,21 @@ within it, a phrase reads positions only for the documents that have all its wor
 
 from __future__ import annotations
 
-import io
-import pickle
-import struct
-import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterator, Sequence
-from itertools import accumulate, compress
+from collections.abc import Collection, Iterator, Sequence
+from itertools import compress
 from math import log
 from typing import Any
 
 from whoosh import query, scoring
 from whoosh.util.numeric import byte_to_length
 
-from linkindex.index import layout, topk
+from linkindex.index import layout, postings, topk
 
 Scores = dict[int, float]
 #: The documents a clause is evaluated within (None: all of the segment's).
 Within = Collection[int] | None
-#: One block of a term's postings: its last document number and how to decode it.
-Block = tuple[int, Callable[[], tuple[list[int], list[float], list[Any]]]]
-
-_BLOCK_LENGTH = struct.Struct("!i")
-_MAGIC_SIZE = 4
 _LENGTH_OF_BYTE = [1] + [byte_to_length(code) for code in range(1, 256)]
 #: ``within`` this many times smaller than a term's postings: its documents are looked
 #: up one by one (a binary search each) instead of the postings being filtered whole.
@@ -240,46 +231,16 @@ class _Segment:
     def _common_postings(self, key: tuple[str, str]) -> tuple[array[int], array[float]] | None:
         common = self._kept.get("common")
         if common is None:
-            common = self._kept["common"] = _open_common(self.reader)
-        value = common[1].get(layout.common_key(*key))
-        if value is None:
-            return None
-        half = len(value) // 2
-        ids, weights = array("I"), array("f")
-        ids.frombytes(value[:half])
-        weights.frombytes(value[half:])
-        return ids, weights
+            common = self._kept["common"] = postings.open_common(self.reader)
+        return postings.common(common, key)
 
-    def _blocks(self, fieldname: str, info: Any) -> Iterator[Block]:
+    def _blocks(self, fieldname: str, info: Any) -> Iterator[postings.Block]:
         """A term's postings (``info``: whoosh's information on it, None: none) a block
-        at a time: the block's last document, and a function that decodes its documents,
-        weights and values (one zlib/pickle call)."""
+        at a time (``postings.blocks``)."""
         if info is None:
-            return
-        if info.is_inlined():
-            inline_ids, inline_weights, inline_values = info.inlined_postings()
-            inlined = list(inline_ids), list(inline_weights), list(inline_values)
-            if inlined[0]:
-                yield inlined[0][-1], lambda: inlined
-            return
-        offset, length = info.extent()
-        if isinstance(length, tuple):  # whoosh unpacks the stored length as a 1-tuple
-            (length,) = length
-        raw = self._postfile.get(offset, length)
+            return iter(())
         fixed = self.schema[fieldname].format.fixed_value_size()
-        stream = io.BytesIO(raw)
-        position = _MAGIC_SIZE
-        while True:
-            (size,) = _BLOCK_LENGTH.unpack_from(raw, position)
-            start = position + _BLOCK_LENGTH.size
-            end = start + abs(size)
-            stream.seek(start)
-            count, last_id, _maxweight, compression, _low, _high = pickle.load(stream)
-            data = raw[stream.tell() : end]
-            yield last_id, _block_decoder(data, count, compression, fixed)
-            if size < 0:
-                break
-            position = end
+        return postings.blocks(self._postfile, info, fixed)
 
     def _length_codes(self, fieldname: str) -> bytes:
         codes = self._codes.get(fieldname)
@@ -578,32 +539,6 @@ def _pick(
     return list(compress(ids, keep)), list(compress(weights, keep))
 
 
-def _block_decoder(
-    data: bytes, count: int, compression: int, fixed: int | None
-) -> Callable[[], tuple[list[int], list[float], list[Any]]]:
-    """A function decoding one block's documents, weights and values."""
-
-    def decode() -> tuple[list[int], list[float], list[Any]]:
-        raw = zlib.decompress(data) if compression else data
-        block_ids, block_weights, block_values = pickle.loads(raw)
-        ids = list(accumulate(block_ids))
-        if block_weights is None:
-            weights = [1.0] * count
-        elif isinstance(block_weights, float):
-            weights = [block_weights] * count
-        else:
-            weights = list(block_weights)
-        if fixed is None or fixed < 0:
-            values = list(block_values)
-        elif fixed == 0:
-            values = [None] * count
-        else:
-            values = [block_values[i : i + fixed] for i in range(0, count * fixed, fixed)]
-        return ids, weights, values
-
-    return decode
-
-
 _KEPT = "_linkindex_kept"
 _SEARCH = "_linkindex_search"
 
@@ -611,24 +546,7 @@ _SEARCH = "_linkindex_search"
 def release(reader: Any) -> None:
     """Close what the evaluator keeps open for a segment reader."""
     kept = reader.__dict__.pop(_KEPT, {})
-    common = kept.get("common")
-    if common is not None and common[0] is not None:
-        common[0].close()
-
-
-def _open_common(reader: Any) -> tuple[Any, Any]:
-    """A segment's common-term arrays (``bulk.write_common``), or (None, {}) if it has none."""
-    from whoosh.filedb.filetables import HashReader
-
-    try:
-        storage, segment = reader._storage, reader._segment
-        name = segment.make_filename(layout.COMMON_EXT)
-        if not storage.file_exists(name):
-            return None, {}
-        table = HashReader.open(storage, name)
-    except (AttributeError, OSError):
-        return None, {}
-    return table, table
+    postings.close_common(kept.get("common"))
 
 
 def _boosted(scores: Scores, q: query.Query) -> Scores:

@@ -89,7 +89,7 @@ def _pruned(
 ) -> list[tuple[int, float]] | None:
     """The best by their bounds (the module's docstring); None: every match must be scored."""
     # BM25 saturates: the more words add up, the deeper the candidates must go
-    large = sum(1 for f, t, _ in leaves if f is not None and len(segment.weighted(f, t)[0]) > top)
+    large = sum(1 for f, t, _ in leaves if f is not None and segment.frequency(f, t) > top)
     allowance = top * FIRST_CANDIDATES * WIDER ** max(0, large - 1)
     for _ in range(TRIES):
         rest = 0.0

@@ -1,0 +1,116 @@
+"""A term's postings as whoosh's W3 codec writes them, and the arrays ``bulk`` adds.
+
+whoosh's own matchers read postings a document at a time; ``engine`` reads them a block
+at a time (one ``zlib``/``pickle`` call per 128 documents) or, for a word in many
+documents, from the arrays of documents and weights ``bulk.write_common`` writes
+beside the segment (``layout.COMMON_EXT``).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import zlib
+from array import array
+from collections.abc import Callable, Iterator
+from itertools import accumulate
+from typing import Any
+
+from linkindex.index import layout
+
+#: One block of a term's postings: its last document number and how to decode it.
+Block = tuple[int, Callable[[], tuple[list[int], list[float], list[Any]]]]
+#: A segment's common-term table, or (None, {}) if it has none.
+Common = tuple[Any, Any]
+
+_BLOCK_LENGTH = struct.Struct("!i")
+_MAGIC_SIZE = 4
+
+
+def blocks(postfile: Any, info: Any, fixed: int | None) -> Iterator[Block]:
+    """A term's postings (``info``: whoosh's information on it; ``fixed``: its field's
+    value size) a block at a time: the block's last document, and a function that
+    decodes its documents, weights and values (one zlib/pickle call)."""
+    if info.is_inlined():
+        inline_ids, inline_weights, inline_values = info.inlined_postings()
+        inlined = list(inline_ids), list(inline_weights), list(inline_values)
+        if inlined[0]:
+            yield inlined[0][-1], lambda: inlined
+        return
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # whoosh unpacks the stored length as a 1-tuple
+        (length,) = length
+    raw = postfile.get(offset, length)
+    stream = io.BytesIO(raw)
+    position = _MAGIC_SIZE
+    while True:
+        (size,) = _BLOCK_LENGTH.unpack_from(raw, position)
+        start = position + _BLOCK_LENGTH.size
+        end = start + abs(size)
+        stream.seek(start)
+        count, last_id, _maxweight, compression, _low, _high = pickle.load(stream)
+        data = raw[stream.tell() : end]
+        yield last_id, _decoder(data, count, compression, fixed)
+        if size < 0:
+            break
+        position = end
+
+
+def _decoder(
+    data: bytes, count: int, compression: int, fixed: int | None
+) -> Callable[[], tuple[list[int], list[float], list[Any]]]:
+    """A function decoding one block's documents, weights and values."""
+
+    def decode() -> tuple[list[int], list[float], list[Any]]:
+        raw = zlib.decompress(data) if compression else data
+        block_ids, block_weights, block_values = pickle.loads(raw)
+        ids = list(accumulate(block_ids))
+        if block_weights is None:
+            weights = [1.0] * count
+        elif isinstance(block_weights, float):
+            weights = [block_weights] * count
+        else:
+            weights = list(block_weights)
+        if fixed is None or fixed < 0:
+            values = list(block_values)
+        elif fixed == 0:
+            values = [None] * count
+        else:
+            values = [block_values[i : i + fixed] for i in range(0, count * fixed, fixed)]
+        return ids, weights, values
+
+    return decode
+
+
+def open_common(reader: Any) -> Common:
+    """A segment's common-term arrays (``bulk.write_common``), or (None, {}) if it has none."""
+    from whoosh.filedb.filetables import HashReader
+
+    try:
+        storage, segment = reader._storage, reader._segment
+        name = segment.make_filename(layout.COMMON_EXT)
+        if not storage.file_exists(name):
+            return None, {}
+        table = HashReader.open(storage, name)
+    except (AttributeError, OSError):
+        return None, {}
+    return table, table
+
+
+def common(table: Common, key: tuple[str, str]) -> tuple[array[int], array[float]] | None:
+    """A term's documents and weights from a common-term table (None: not there)."""
+    value = table[1].get(layout.common_key(*key))
+    if value is None:
+        return None
+    half = len(value) // 2
+    ids, weights = array("I"), array("f")
+    ids.frombytes(value[:half])
+    weights.frombytes(value[half:])
+    return ids, weights
+
+
+def close_common(table: Common | None) -> None:
+    """Close a common-term table ``open_common`` opened (None: none was)."""
+    if table is not None and table[0] is not None:
+        table[0].close()
