@@ -88,9 +88,15 @@ def _pruned(
     segment: Any, wanted: query.Query, top: int, matched: set[int], leaves: list[Leaf]
 ) -> list[tuple[int, float]] | None:
     """The best by their bounds (the module's docstring); None: every match must be scored."""
-    # BM25 saturates: the more words add up, the deeper the candidates must go
-    large = sum(1 for f, t, _ in leaves if f is not None and segment.frequency(f, t) > top)
-    allowance = top * FIRST_CANDIDATES * WIDER ** max(0, large - 1)
+    # BM25 saturates: the more words with many documents add up, the deeper the
+    # candidates must go (filters are never candidates)
+    allowance = top * FIRST_CANDIDATES
+    large = sum(
+        1
+        for f, t, _ in leaves
+        if f is not None and segment.schema[f].scorable and segment.frequency(f, t) > allowance
+    )
+    allowance *= WIDER ** max(0, large - 1)
     for _ in range(TRIES):
         rest = 0.0
         candidates: set[int] = set()
