@@ -67,14 +67,15 @@ def best(segment: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, f
     """The ``top`` best matches of ``wanted`` in a segment (as ``first``), and how many
     match (deleted documents left out). ``segment`` is an ``engine._Segment``."""
     matched: set[int] | None = None
-    if top and segment.size(wanted) > top * SCORE_ALL_BELOW:
+    size = segment.size(wanted)
+    if top and (size > top * SCORE_ALL_BELOW or (size > top * PRUNE_FROM and _intersects(wanted))):
         matched = segment.matching(wanted)
         if len(matched) > top * PRUNE_FROM:
             leaves = _leaves(wanted, 1.0)
             found = None if leaves is None else _pruned(segment, wanted, top, matched, leaves)
             if found is not None:
                 return found, len(matched)
-    if matched is not None and len(matched) * _FEW < segment.size(wanted):
+    if matched is not None and len(matched) * _FEW < size:
         scores = segment.evaluate(wanted, matched)
     else:
         scores = segment.evaluate(wanted, None)
@@ -82,6 +83,14 @@ def best(segment: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, f
             deleted = segment.reader.deleted_docs_set
             scores = {d: s for d, s in scores.items() if d not in deleted}
     return first(scores, top), len(scores)
+
+
+def _intersects(q: query.Query) -> bool:
+    """Whether ``q`` requires several clauses (its matches may be far fewer than any
+    clause's documents: finding them first spares scoring the rest)."""
+    while isinstance(q, query.AndMaybe | query.AndNot):
+        q = q.a
+    return isinstance(q, query.And) and len(q.subqueries) > 1
 
 
 def _pruned(
