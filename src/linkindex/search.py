@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 MARK_OPEN = "«"
 MARK_CLOSE = "»"
 SNIPPET_CHARS = 120
+#: Where a word is in a snippet's text: (start, end).
+Span = tuple[int, int]
+#: Words and their patterns (``_spelled``; None: found by folding the text).
+Spelled = dict[str, re.Pattern[str] | None]
 
 FIELDS = ("title", "site", "topic", "status")
 
@@ -231,8 +235,9 @@ def search(
                 suggestions = [] if found.total else _suggest(searcher, spec, cut, query)
                 terms = query_terms(spec, cut)
         records = store.link_records(found.ids)
+        spelled: Spelled = {}  # each word's pattern, made once for the page's hits
         hits = [
-            make_hit(record, score, terms)
+            make_hit(record, score, terms, spelled=spelled)
             for record, score in zip(records, found.scores, strict=True)
         ]
     return SearchResults(hits, found.total, page, limit, suggestions, terms)
@@ -316,15 +321,18 @@ def _show(clause: queries.Clause) -> str:
 # -- hits and snippets --------------------------------------------------------------------
 
 
-def make_hit(record: LinkRecord, score: float, terms: list[str]) -> Hit:
-    """A search hit for a link record, with a snippet highlighting ``terms``."""
+def make_hit(
+    record: LinkRecord, score: float, terms: list[str], *, spelled: Spelled | None = None
+) -> Hit:
+    """A search hit for a link record, with a snippet highlighting ``terms`` (``spelled``:
+    as ``snippet``)."""
     page = record.page
     if page and page.text:
         source = page.text
     else:
         notes = [p.description for p in record.placements if p.description]
         source = "\n".join(notes) or (page.description if page else "") or record.title
-    return hit_of(record, score=score, snippet=snippet(source, terms))
+    return hit_of(record, score=score, snippet=snippet(source, terms, spelled=spelled))
 
 
 def hit_of(record: LinkRecord, *, score: float = 0.0, snippet: str = "") -> Hit:
@@ -349,10 +357,7 @@ def hit_of(record: LinkRecord, *, score: float = 0.0, snippet: str = "") -> Hit:
     )
 
 
-Span = tuple[int, int]
-
-
-def _matches(text: str, terms: list[str]) -> tuple[list[Span], list[str]]:
+def _matches(text: str, terms: list[str], spelled: Spelled) -> tuple[list[Span], list[str]]:
     """Where the folded ``terms`` are in ``text`` (as whole words where they begin or end
     with a letter or digit): merged spans, and the folded text of each.
 
@@ -362,7 +367,10 @@ def _matches(text: str, terms: list[str]) -> tuple[list[Span], list[str]]:
     is found in the folded text.
     """
     terms = [term for term in terms if term]
-    patterns = [_spelled(term) for term in terms]
+    for term in terms:
+        if term not in spelled:
+            spelled[term] = _spelled(term)
+    patterns = [spelled[term] for term in terms]
     if any(pattern is None for pattern in patterns):
         folded = analysis.fold(text)
         found = [(start, term) for term in terms for start in _starts(folded, term)]
@@ -435,13 +443,19 @@ def _latin(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def snippet(text: str, terms: list[str], *, width: int = SNIPPET_CHARS) -> str:
-    """The passage of ``text`` with the most distinct query terms, matches in «…»."""
+def snippet(
+    text: str, terms: list[str], *, width: int = SNIPPET_CHARS, spelled: Spelled | None = None
+) -> str:
+    """The passage of ``text`` with the most distinct query terms, matches in «…».
+
+    ``spelled`` keeps the words' patterns for the next snippet of the same words.
+    """
+    spelled = {} if spelled is None else spelled
     text = " ".join(text.split())
-    spans, words = _matches(text, terms)
+    spans, words = _matches(text, terms, spelled)
     if not spans:  # matched through the bigram shadow: show the bigrams
         grams = {g for term in terms for g in analysis.cjk_grams(term) if len(g) > 1}
-        spans, words = _matches(text, sorted(grams))
+        spans, words = _matches(text, sorted(grams), spelled)
     if not spans:
         return text[:width] + ("…" if len(text) > width else "")
     best_start, best_score = 0, -1
@@ -488,4 +502,7 @@ def related(home: Path, url: str, *, limit: int = 10, catch_up: bool = True) -> 
         found = [(i, s) for i, s in found if i != link_id][:limit]
         records = store.link_records([i for i, _ in found])
         shown = [t for t, _ in terms]
-        return [make_hit(r, s, shown) for r, (_, s) in zip(records, found, strict=True)]
+        spelled: Spelled = {}
+        return [
+            make_hit(r, s, shown, spelled=spelled) for r, (_, s) in zip(records, found, strict=True)
+        ]
