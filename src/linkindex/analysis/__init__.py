@@ -39,11 +39,11 @@ import importlib.util
 import mmap
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from itertools import accumulate, chain, compress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from linkindex.analysis import characters
 from linkindex.analysis.characters import CJK_CHARS, cjk_grams, cjk_runs, fold, has_cjk, telltales
@@ -64,7 +64,6 @@ from linkindex.errors import InstallError
 
 __all__ = [
     "ANALYZER_VERSION",
-    "Cut",
     "QuerySegmenter",
     "Segmenter",
     "Token",
@@ -83,10 +82,6 @@ __all__ = [
     "telltales",
     "user_words",
 ]
-
-#: A folded text and its plain jieba cut (``Segmenter.cut_ahead``).
-Cut = tuple[str, list[str]]
-T = TypeVar("T")
 
 #: A word that never occurs in folded text; its frequency carries the dictionary total.
 _TOTAL_CARRIER = "\ue000"
@@ -342,15 +337,14 @@ class Segmenter:
 
     # -- the fast path: the plain cut, each distinct word worked out once --------------
 
-    def analyze(self, text: str, start: int = 0, cut: Cut | None = None) -> list[Token]:
-        """The tokens of ``tokens(text)`` (in another order), positions from ``start``;
-        ``cut``, if given, is the text's from ``cut_ahead``.
+    def analyze(self, text: str, start: int = 0) -> list[Token]:
+        """The tokens of ``tokens(text)`` (in another order), positions from ``start``.
 
         Most words are indexed as themselves at one position; they become tokens in a
         few passes in C over the cut (lengths, steps, running sums) rather than in one
         Python step per word.
         """
-        words, lens, steps, odd = self._cut(*(cut or self._plain(text)))
+        words, lens, steps, odd = self._cut(*self._plain(text))
         if not odd:
             # (running sums with ``initial`` are one longer than the cut: zip stops first)
             numbered = zip(
@@ -372,13 +366,12 @@ class Segmenter:
                 append((piece, at + shift, offset + begin, offset + end))
         return tokens
 
-    def positions(self, text: str, start: int = 0, cut: Cut | None = None) -> dict[str, list[int]]:
-        """Every word of ``tokens(text)`` with its positions (plus ``start``), ascending;
-        ``cut``, if given, is the text's from ``cut_ahead``.
+    def positions(self, text: str, start: int = 0) -> dict[str, list[int]]:
+        """Every word of ``tokens(text)`` with its positions (plus ``start``), ascending.
 
         Indexing uses this: the words of ``analyze`` without their offsets.
         """
-        words, _, steps, odd = self._cut(*(cut or self._plain(text)))
+        words, _, steps, odd = self._cut(*self._plain(text))
         found: dict[str, list[int]] = {}
         get = found.get
         if not odd:
@@ -412,37 +405,8 @@ class Segmenter:
             at.sort()
         return found
 
-    def analyze_all(self, texts: Iterable[str], start: int = 0) -> Iterator[list[Token]]:
-        """``analyze`` of each text in turn, each text cut while the last one's tokens
-        are made (``cut_ahead``)."""
-        for text, cut in self.cut_ahead(texts, str):
-            yield self.analyze(text, start, cut)
-
-    def cut_ahead(self, items: Iterable[T], text_of: Callable[[T], str]) -> Iterator[tuple[T, Cut]]:
-        """Each item with the plain cut of its text (for ``analyze``/``positions``), the
-        next item's text cut in a second thread while the caller works on this one.
-
-        rjieba lets go of the GIL while it cuts, so the cut (a third to a half of the
-        analyzer's time) overlaps the Python work on the text before: a process indexing
-        alone on a machine with a core to spare analyzes some 1.5x faster. The thread
-        ends with the iteration (or when it is closed); its last cut is a page's, a few
-        milliseconds.
-        """
-        from concurrent.futures import Future, ThreadPoolExecutor
-
-        cut = self._jieba.cut
-        with ThreadPoolExecutor(1, thread_name_prefix="linkindex-cut") as pool:
-            pending: tuple[T, str, Future[list[str]]] | None = None
-            for item in items:
-                folded = fold(text_of(item))
-                future = pool.submit(cut, folded)
-                if pending is not None:
-                    yield pending[0], (pending[1], pending[2].result())
-                pending = (item, folded, future)
-            if pending is not None:
-                yield pending[0], (pending[1], pending[2].result())
-
-    def _plain(self, text: str) -> Cut:
+    def _plain(self, text: str) -> tuple[str, list[str]]:
+        """Folded text and its plain cut."""
         folded = fold(text)
         return folded, self._jieba.cut(folded)
 
