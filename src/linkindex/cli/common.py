@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import re
@@ -327,15 +326,16 @@ def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
 #: Characters JSON may carry raw that a terminal acts on (DEL and the C1 controls, U+009B
 #: being CSI; the bidirectional controls, which reorder what follows) or that are no text
 #: (lone surrogates, noncharacters): written as ``\\u`` escapes, which is the same JSON.
-_UNSAFE_IN_JSON = re.compile(
-    "[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
-)
+#: Compiled by the ``--json`` output that needs it (``re`` caches it).
+_UNSAFE_IN_JSON = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
 
 
 def echo_json(value: Any) -> None:
     """Print a value as pretty, UTF-8 JSON (terminal controls escaped, never raw)."""
+    import json
+
     text = json.dumps(value, ensure_ascii=False, indent=2)
-    typer.echo(_UNSAFE_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
+    typer.echo(re.sub(_UNSAFE_IN_JSON, lambda found: f"\\u{ord(found.group()):04x}", text))
 
 
 def human_size(count: int) -> str:
@@ -351,7 +351,7 @@ def human_size(count: int) -> str:
 
 def resolve_home(home: Path | None) -> Path:
     """The library home for a command."""
-    from linkindex.config import resolve_home as resolve
+    from linkindex.home import resolve_home as resolve
 
     return resolve(home if home is not None else _global_home)
 
