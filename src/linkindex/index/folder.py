@@ -16,7 +16,6 @@ import importlib.util
 import json
 import mmap
 import os
-import shutil
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -151,6 +150,8 @@ def create(folder: Path) -> None:
 
 def swap_in(home: Path, built: Path) -> None:
     """Replace the library's index with a freshly built one (a crash leaves one or none)."""
+    import shutil  # here: a search process has no use for it (~3 ms with its archivers)
+
     folder = index_dir(home)
     release_readers()
     old = old_dir(home)
