@@ -347,7 +347,11 @@ def _rebuild(store: Store, home: Path, chosen: analysis.Segmenter, seq: int) -> 
         segments += mine
     else:
         segments = writing.write_segments(
-            built, store.iter_link_records(ids=runs[0]), chosen, memory=memory
+            built,
+            store.iter_link_records(ids=runs[0]),
+            chosen,
+            memory=memory,
+            cut_ahead=writing.SPARE_CORE,
         )
     with folder.LinkIndex(built) as ix:
         writer = ix.writer()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate, chain
 from operator import sub
 from typing import Any
@@ -122,8 +122,32 @@ def link_date(record: Any) -> str:
     return min(dates) if dates else ""
 
 
-def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
-    """The whoosh fields of one ``store.LinkRecord``."""
+def content(record: Any) -> str:
+    """A link's page as indexed: its description, account, author and text."""
+    page = record.page
+    parts = [page.description, page.account, page.author, page.text] if page else []
+    return "\n".join(part for part in parts if part)
+
+
+def documents(
+    records: Iterable[Any], segmenter: analysis.Segmenter, *, cut_ahead: bool
+) -> Iterator[dict[str, Any]]:
+    """``document`` of each record; with ``cut_ahead``, each page is cut in a second
+    thread while the page before is indexed (``Segmenter.cut_ahead``: for a process
+    indexing alone on a machine with a core to spare)."""
+    if not cut_ahead:
+        for record in records:
+            yield document(record, segmenter)
+        return
+    for record, cut in segmenter.cut_ahead(records, content):
+        yield document(record, segmenter, cut)
+
+
+def document(
+    record: Any, segmenter: analysis.Segmenter, cut: analysis.Cut | None = None
+) -> dict[str, Any]:
+    """The whoosh fields of one ``store.LinkRecord``; ``cut``, if given, is the cut of
+    its ``content``."""
     page = record.page
     titles = list(dict.fromkeys([p.title for p in record.placements if p.title]))
     if page and page.title and page.title not in titles:
@@ -132,8 +156,6 @@ def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
     notes += [p.label for p in record.placements if p.label]
     notes += list(dict.fromkeys(p.note_title for p in record.placements if p.note_title))
     headings = list(dict.fromkeys(h for path in record.topics for h in path))
-    content_parts = [page.description, page.account, page.author, page.text] if page else []
-    content = "\n".join(part for part in content_parts if part)
     title_text = "\n".join(titles)
     title_positions = segmenter.positions(title_text)
     # The page's words weigh their count (content weighs 1); the words of the other
@@ -151,7 +173,7 @@ def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
             else:
                 earlier[word] = found
                 weights[word] = weight * len(found)
-    positions = segmenter.positions(content, 3 * PART_GAP)
+    positions = segmenter.positions(content(record), 3 * PART_GAP, cut)
     for word, found in earlier.items():
         later = positions.get(word)
         if later is None:
