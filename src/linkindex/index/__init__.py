@@ -16,7 +16,7 @@ Split by concern, the way whoosh itself is:
 * ``writing``: adding documents, and a rebuild's segments;
 * ``queries``: the query model (``QuerySpec``) and its compilation to whoosh queries;
 * ``searching``: running them: best hits, counts, spelling, key terms;
-* ``engine``, ``bulk``, ``layout``: the fast paths under searching and writing.
+* ``engine``, ``bulk``, ``blocks``, ``layout``: the fast paths under searching and writing.
 
 Documents are segmented by ``analysis.Segmenter`` before they reach whoosh and handed
 over as ready postings (``documents.WordsField``): whoosh's own token pipeline costs

@@ -246,7 +246,8 @@ class LinkIndex:
         from whoosh.codec.whoosh3 import W3Codec
         from whoosh.index import LockError
 
-        from linkindex.index.bulk import BLOCK, COMPRESSION, BulkWriter
+        from linkindex.index.blocks import BLOCK, COMPRESSION
+        from linkindex.index.bulk import BulkWriter
 
         codec = W3Codec(blocklimit=BLOCK, compression=COMPRESSION, inlinelimit=1)
         try:
