@@ -107,7 +107,7 @@ def user_words(text: str) -> dict[str, int | None]:
 
 #: Headings that may become dictionary words: short, with a CJK character, no spaces or
 #: punctuation other than the characters of code terms (C++, C#, .NET, -).
-_TERM_LIKE = re.compile(f"^[0-9a-z{CJK_CHARS}+#.\\-]{{2,8}}$")
+_TERM_LIKE = f"^[0-9a-z{CJK_CHARS}+#.\\-]{{2,8}}$"
 
 
 def heading_words(headings: Iterable[str]) -> list[str]:
@@ -117,7 +117,8 @@ def heading_words(headings: Iterable[str]) -> list[str]:
     such as ``op的C++实现`` one word would hide ``c++`` inside it.
     """
     words = {fold(h.strip()) for h in headings}
-    return sorted(w for w in words if _TERM_LIKE.match(w) and has_cjk(w) and "的" not in w)
+    term_like = re.compile(_TERM_LIKE).match  # (compiled here: a search never needs it)
+    return sorted(w for w in words if term_like(w) and has_cjk(w) and "的" not in w)
 
 
 def base_dictionary(text: str) -> tuple[dict[str, int], int]:
@@ -215,12 +216,18 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
 #: The end of a run of Latin letters and digits with a digit, written straight before an
 #: ideograph (folded text): where a word of the cut may join the next (``8`` ``比特``,
 #: ``joins``). The match starts at a digit, so the scan is a fast one for digits.
-_JOINABLE = re.compile(f"[0-9][0-9a-z]*(?=[{CJK_CHARS}])")
+_JOINABLE = f"[0-9][0-9a-z]*(?=[{CJK_CHARS}])"
 #: The kind of a word indexed by its pieces (``Segmenter._kinds``; 0 and 1 are steps).
 _ODD = 2
 #: Distinct words a segmenter keeps classified (~100 bytes each; a rebuild of 25,000
 #: pages meets ~250,000).
 _WORDS_KEPT = 600_000
+
+
+@cache
+def _joinable() -> re.Pattern[str]:
+    """``_JOINABLE`` compiled, on first use (indexing; a search never cuts a page)."""
+    return re.compile(_JOINABLE)
 
 
 class _Kinds(dict[str, int]):
@@ -436,7 +443,7 @@ class Segmenter:
                 index = find(_ODD, index + 1)
                 pieces = odd[index] = expansions[words[index]]
                 steps[index] = pieces[1]
-        joinable = _JOINABLE.search(folded)
+        joinable = _joinable().search(folded)
         if joinable is not None:
             self._joins(folded, joinable, words, lens, steps, odd)
         return words, lens, steps, odd
@@ -454,7 +461,7 @@ class Segmenter:
         written straight after it (``8`` ``比特``: one mixed token, ``joins``), at each
         ``_JOINABLE`` run from ``first`` on."""
         ends = list(accumulate(lens))
-        for run in chain((first,), _JOINABLE.finditer(folded, first.end())):
+        for run in chain((first,), _joinable().finditer(folded, first.end())):
             end = run.end()
             tail = bisect_right(ends, end - 1)
             if ends[tail] == end and tail + 1 < len(words) and joins(words[tail], words[tail + 1]):
