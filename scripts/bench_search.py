@@ -5,11 +5,8 @@ made from jieba's own vocabulary with a fixed seed (a tenth of the pages written
 traditional characters), and prints each figure beside its goal and, where there is
 one, the same figure for SQLite FTS5 over the same tokens in the same run:
 
-* the analyzer: tokens with positions and offsets per second, for a stream of pages as
-  indexing feeds it (``Segmenter.analyze_all``: each page cut in a second thread while
-  the last one's tokens are made) and a page at a time in one thread
-  (``Segmenter.analyze``); the same tokens as the reference ``Segmenter.tokens``,
-  checked on every page timed;
+* the analyzer: tokens with positions and offsets per second (``Segmenter.analyze``,
+  the same tokens as the reference ``Segmenter.tokens``, checked on every page timed);
 * the full index (a separate process, as ``linkindex index --rebuild`` runs: its time
   and each of its processes' peak memory) and its size;
 * the incremental update of 100 changed links, and after a note gains a heading that is
@@ -348,42 +345,32 @@ def bench_analyzer(
     texts = [r.page.text for r in store.link_records(range(1, count + 1)) if r.page]
     size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
 
-    def rate(job: object, whole: object = None) -> tuple[float, float]:
+    def rate(job: object) -> tuple[float, float]:
         """MB/s of wall time and of CPU time (the best of three passes each; the first
-        also fills the segmenter's per-word cache). On a busy machine the two differ.
-        ``whole``, if given, does a pass at once instead of ``job`` text by text."""
+        also fills the segmenter's per-word cache). On a busy machine the two differ."""
         wall = cpu = float("inf")
         for _ in range(3):
             started, used = time.perf_counter(), time.process_time()
-            if whole is not None:
-                whole()  # type: ignore[operator]
-            else:
-                for text in texts:
-                    job(text)  # type: ignore[operator]
+            for text in texts:
+                job(text)  # type: ignore[operator]
             wall = min(wall, time.perf_counter() - started)
             cpu = min(cpu, time.process_time() - used)
         return size / wall, size / cpu
 
-    stream, stream_cpu = rate(lambda _: None, whole=lambda: list(segmenter.analyze_all(texts)))
     fast, fast_cpu = rate(segmenter.analyze)
     cut = segmenter._jieba.cut
     floor, floor_cpu = rate(lambda text: cut(analysis.fold(text)))
     started = time.perf_counter()
     reference = [segmenter.tokens(t) for t in texts]
     reference_rate = size / (time.perf_counter() - started)
-    streamed = list(segmenter.analyze_all(texts))
     same = sum(
-        sorted(tokens) == sorted(r) == sorted(segmenter.analyze(t))
-        for t, tokens, r in zip(texts, streamed, reference, strict=True)
+        sorted(segmenter.analyze(t)) == sorted(r) for t, r in zip(texts, reference, strict=True)
     )
     report.add(
         "analyzer, tokens with positions and offsets",
-        f"{stream:.1f} MB/s for a stream of pages, each cut in a second thread while the "
-        f"last one's tokens are made (analyze_all: {stream_cpu:.1f} MB per CPU second); "
-        f"{fast:.1f} MB/s a page at a time in one thread (analyze: {fast_cpu:.1f} MB per CPU "
-        f"second); same tokens as the reference on {same}/{len(texts)} pages (reference "
-        f"{reference_rate:.1f} MB/s); rjieba's plain cut alone {floor:.1f} MB/s, "
-        f"{floor_cpu:.1f} per CPU second",
+        f"{fast:.1f} MB/s ({fast_cpu:.1f} MB per CPU second; same tokens as the reference "
+        f"on {same}/{len(texts)} pages; reference {reference_rate:.1f} MB/s; rjieba's plain "
+        f"cut alone {floor:.1f} MB/s, {floor_cpu:.1f} per CPU second)",
         goal=GOALS["analyzer"],
     )
     if with_jieba:

@@ -181,8 +181,17 @@ def signal_when_workers_run(process: subprocess.Popen[str], sig: int, *, group: 
         os.kill(process.pid, sig)
 
 
-#: The line every command stopped by Ctrl-C or SIGTERM ends with (``cli.common.interrupted``).
+#: The line every command stopped by Ctrl-C or SIGTERM ends with (``cli.running.interrupted``).
 INTERRUPTED = re.compile(r"interrupted: (?P<kept>.+); run the same command again to go on")
+
+
+def loading(pid: int) -> bool:
+    """Whether a linkindex child runs its own code yet: its modules load SQLite's library
+    (before that, Python itself is starting, and a signal meets its default action)."""
+    try:
+        return "_sqlite3" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
 
 
 def interrupted_says(out: str, err: str) -> str:

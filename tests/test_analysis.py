@@ -241,30 +241,6 @@ def test_the_fast_path_gives_the_reference_tokens(segmenter: analysis.Segmenter)
         assert segmenter.positions(text, 3) == {w: sorted(p) for w, p in grouped.items()}
 
 
-def test_cutting_ahead_gives_each_texts_own_tokens(segmenter: analysis.Segmenter) -> None:
-    """A stream of texts cut a text ahead in a second thread: every text gets its own
-    tokens, in order, and the thread is gone when the stream ends or is left."""
-    import threading
-
-    def cutters() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t.name.startswith("linkindex-cut")]
-
-    texts = [*VARIED, "", "灯", *VARIED[::-1]]
-    assert list(segmenter.analyze_all(texts)) == [segmenter.analyze(t) for t in texts]
-    assert list(segmenter.analyze_all(texts, 5)) == [segmenter.analyze(t, 5) for t in texts]
-    assert list(segmenter.analyze_all([])) == []
-    pairs = list(segmenter.cut_ahead(texts, str.upper))
-    assert [item for item, _ in pairs] == texts
-    for text, cut in pairs:
-        assert segmenter.positions("ignored", 3, cut) == segmenter.positions(text.upper(), 3)
-    assert not cutters()
-    stream = segmenter.analyze_all(texts)
-    assert next(stream) == segmenter.analyze(texts[0])
-    assert cutters()  # the next text is being (or has been) cut meanwhile
-    stream.close()
-    assert not cutters()
-
-
 def test_rjieba_gives_jieba_tokens(segmenter: analysis.Segmenter, tmp_path: Path) -> None:
     """rjieba with our words segments prose exactly like pure-Python jieba with them.
 

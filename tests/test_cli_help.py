@@ -109,8 +109,12 @@ def test_a_run_of_one_command_loads_only_its_module() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert "linkindex search" in done.stdout
+    # hits, quick and running: the search command's own parts, and how every command runs
     assert done.stderr.split() == [
         "linkindex.cli",
         "linkindex.cli.common",
+        "linkindex.cli.hits",
+        "linkindex.cli.quick",
+        "linkindex.cli.running",
         "linkindex.cli.searching",
     ]

@@ -11,19 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from children import child_env, interrupted_says
+from children import child_env, interrupted_says, loading
 
 #: Moments after linkindex's own code began (None: as soon as the command's modules load,
 #: which map SQLite's library), in seconds: the load and around the time it ends. Before
 #: Python has started, nothing but the default action can meet a signal.
 MOMENTS = (None, 0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.15)
-
-
-def _loading(pid: int) -> bool:
-    try:
-        return "_sqlite3" in Path(f"/proc/{pid}/maps").read_text()
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -42,7 +35,7 @@ def test_a_signal_while_the_command_loads_stops_it_cleanly(
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + 20
-        while not _loading(process.pid) and process.poll() is None:
+        while not loading(process.pid) and process.poll() is None:
             assert time.monotonic() < deadline, "the command never loaded"
             time.sleep(0.001)
         time.sleep(moment or 0)

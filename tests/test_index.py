@@ -388,14 +388,3 @@ def test_searches_share_an_open_reader_and_see_every_commit(library: Store, home
     assert urls(home, "色温") == [LAMP]  # a new generation: the reader is reopened
     indexing.refresh(library, home, rebuild=True)
     assert urls(home, "色温") == [LAMP]  # a new folder
-
-
-def test_documents_cut_ahead_are_the_documents(library: Store, home: Path) -> None:
-    """Pages cut a page ahead in a second thread (an update, a rebuild in one process)
-    become exactly the documents made one by one."""
-    records = list(library.iter_link_records())
-    segmenter = indexing.segmenter(indexing.heading_words(library))
-    plain = list(documents.documents(records, segmenter, cut_ahead=False))
-    assert len(plain) == len(records) and any(doc["text"][0] for doc in plain)
-    assert list(documents.documents(records, segmenter, cut_ahead=True)) == plain
-    assert plain == [documents.document(record, segmenter) for record in records]

@@ -7,17 +7,19 @@ finds the same documents with the same scores as whoosh's matchers.
 
 from __future__ import annotations
 
+import pickle
 import random
+import struct
 from pathlib import Path
 from typing import Any
 
 import pytest
 from whoosh import query
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.writing import SegmentWriter
 
 from linkindex import analysis, indexing
-from linkindex.index import bulk, documents, engine, folder, layout, topk
+from linkindex.index import blocks, documents, engine, folder, layout, topk
 
 WORDS = ["显存", "优化", "深度", "学习", "深度学习", "模型", "量化", "推理", "pytorch", "cuda"]
 WORDS += ["卷积", "网络", "神经", "神经网络", "注意力", "机制", "灯", "大灯", "改装", "数据"]
@@ -59,7 +61,7 @@ def _documents(count: int, seed: int = 7) -> list[dict[str, Any]]:
 def _build(where: Path, docs: list[dict[str, Any]], *, stock: bool, per_segment: int) -> Any:
     folder.create(where)
     ix = folder.LinkIndex(where)
-    codec = W3Codec(blocklimit=bulk.BLOCK, compression=bulk.COMPRESSION, inlinelimit=1)
+    codec = W3Codec(blocklimit=blocks.BLOCK, compression=blocks.COMPRESSION, inlinelimit=1)
     for start in range(0, len(docs), per_segment):
         writer = SegmentWriter(ix._ix, codec=codec, compound=False) if stock else ix.writer()
         for doc in docs[start : start + per_segment]:
@@ -116,6 +118,101 @@ def test_segments_merged_by_a_bulk_writer_read_like_whoosh_segments(tmp_path: Pa
     assert _postings(ours) == _postings(theirs)
     ours.close()
     theirs.close()
+
+
+def _crafted(count: int) -> list[dict[str, Any]]:
+    """Documents whose words take every path of the bulk writer: one posting with one
+    position or several (kept in the pool's blob), a few postings, and more than one
+    block's worth (some with several positions), in documents numbered past 255."""
+    docs = []
+    for number in range(count):
+        positions = {
+            f"独{number}": [number + 1],  # one document, one position
+            f"多{number}": [2, 5, 9 + number],  # one document, several positions
+            "常见": [3] if number % 3 else list(range(1, 2 + number % 7)),  # every document
+            "偶尔": [7, 8] if number % 2 else [7],  # every other: more than a block
+        }
+        if number % 40 == 0:
+            positions["稀有"] = [11 + number]  # a few documents
+        weights = {"常见": 0.5 + number % 5, "偶尔": 4.0 * len(positions["偶尔"])}
+        docs.append(
+            {
+                "id": str(number + 1),
+                "text": (positions, weights),
+                "title": ({f"标题{number % 2}": [0], "独题": [number]}, None),
+                "title_cjk": ["标题", "标题", f"号{number}"],
+                "site": ["a" if number < 5 else "b"],
+            }
+        )
+    return docs
+
+
+def test_a_crafted_segment_reads_back_through_whoosh(tmp_path: Path) -> None:
+    docs = _crafted(300)
+    ours = _build(tmp_path / "ours", docs, stock=False, per_segment=300)
+    theirs = _build(tmp_path / "theirs", docs, stock=True, per_segment=300)
+    mine = _postings(ours)
+    assert mine == _postings(theirs)
+    decode = documents.CompactPositions().decode_positions
+    for word, wanted in [("独299", [(299, 1.0, [300])]), ("多260", [(260, 3.0, [2, 5, 269])])]:
+        stats, *rows = mine[("text", word.encode())]
+        assert [(docnum, weight, decode(value)) for docnum, weight, value in rows] == wanted
+    stats, *rows = mine[("text", "偶尔".encode())]
+    assert stats[0] == 300 > blocks.BLOCK
+    assert [decode(value) for _, _, value in rows[:3]] == [[7], [7, 8], [7]]
+    assert [weight for _, weight, _ in rows[:2]] == [4.0, 8.0]
+    stats, *rows = mine[("text", "常见".encode())]
+    assert [(docnum, weight, decode(value)) for docnum, weight, value in rows[256:258]] == [
+        (256, 1.5, [3]),
+        (257, 2.5, [3]),
+    ]
+    assert decode(rows[258][2]) == list(range(1, 2 + 258 % 7))
+    ours.close()
+    theirs.close()
+
+
+def _whoosh_block(ids: list[int], weights: list[float], values: Any, code: int) -> bytes:
+    """A one-block term's bytes as whoosh's W3 writer makes them (with ``pickle.dumps``)."""
+    weight = weights[-1]
+    data = pickle.dumps((tuple(ids), None if weight == 1 else weight, values), blocks.PICKLE)
+    info = pickle.dumps((len(ids), ids[-1], weight, 0, code, code), blocks.PICKLE)
+    size = struct.pack("!i", -(len(info) + len(data)))
+    return WHOOSH3_HEADER_MAGIC + size + info + data
+
+
+@pytest.mark.parametrize("fixed", [None, -1, 0, 4])
+def test_one_posting_blocks_are_what_pickle_writes(fixed: int | None) -> None:
+    """``Blocks.single`` fills in templates: every shape is held to ``pickle.dumps``."""
+
+    class Out:
+        def __init__(self) -> None:
+            self.written: list[bytes] = []
+
+        def write(self, data: bytes) -> int:
+            self.written.append(data)
+            return 1000 + len(self.written)
+
+    rng = random.Random(5)
+    codes = bytes(rng.randrange(256) for _ in range(70_000))
+    out = Out()
+    numbers = blocks.pickled_numbers(len(codes))
+    written = blocks.Blocks(out, codes, fixed, numbers)
+    sizes = [4] if fixed == 4 else [0, 1, 8, 37, 100, 255, 256, 300]
+    # 37 (b"%") as a number's or a value's bytes, a frame's length or a length byte
+    for docnum in [0, 1, 37, 255, 256, 0x2525, 9509, 65535, 65536, 69_999]:
+        for weight in (1.0, 0.5, 3.0, 37.0):
+            for size in sizes:
+                value = bytes(rng.randrange(256) for _ in range(size))
+                info = written.single(docnum, weight, value)
+                code = codes[docnum]
+                if fixed is None or fixed < 0:
+                    values: Any = (value,)
+                else:
+                    values = None if fixed == 0 else value
+                assert out.written[-1] == _whoosh_block([docnum], [weight], values, code)
+                assert info == W3TermInfo._struct.pack(
+                    False, weight, 1, code, code, weight, docnum, docnum
+                ) + struct.pack("!qi", 1000 + len(out.written), len(out.written[-1]))
 
 
 def test_positions_are_the_tokens_of_search_mode() -> None:

@@ -1,8 +1,8 @@
-"""Settings: the library home and ``config.toml`` inside it, every key optional.
+"""Settings: ``config.toml`` in the library home, every key optional.
 
-Environment overrides: ``LINKINDEX_HOME`` picks the home. Proxies and CA bundles come
-from the usual ``HTTP(S)_PROXY`` / ``NO_PROXY`` / ``SSL_CERT_FILE`` variables, read by
-the fetch layer.
+Which folder is the home (``--home``, ``LINKINDEX_HOME``) is ``home.resolve_home``'s.
+Proxies and CA bundles come from the usual ``HTTP(S)_PROXY`` / ``NO_PROXY`` /
+``SSL_CERT_FILE`` variables, read by the fetch layer.
 
 A field's ``metadata`` may bound its value (``minimum``, ``above``) or list its
 ``choices``; a value outside them is a ConfigError naming the key.
@@ -10,7 +10,6 @@ A field's ``metadata`` may bound its value (``minimum``, ``above``) or list its
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -24,18 +23,6 @@ DEFAULT_USER_AGENT = f"linkindex/{__version__} (+{PROJECT_URL})"
 #: JavaScript challenge or a page whose text is written by script; ``http``: never the
 #: browser; ``browser``: always the browser.
 ENGINE_CHOICES: tuple[str, ...] = ("auto", "http", "browser")
-
-
-def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
-    """The library home: ``home`` if given, else ``$LINKINDEX_HOME``, else the user data dir."""
-    if home:
-        return Path(home).expanduser().resolve()
-    env = os.environ.get("LINKINDEX_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("linkindex", appauthor=False))
 
 
 @dataclass(frozen=True, slots=True)

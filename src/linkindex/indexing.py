@@ -347,11 +347,7 @@ def _rebuild(store: Store, home: Path, chosen: analysis.Segmenter, seq: int) -> 
         segments += mine
     else:
         segments = writing.write_segments(
-            built,
-            store.iter_link_records(ids=runs[0]),
-            chosen,
-            memory=memory,
-            cut_ahead=writing.SPARE_CORE,
+            built, store.iter_link_records(ids=runs[0]), chosen, memory=memory
         )
     with folder.LinkIndex(built) as ix:
         writer = ix.writer()

@@ -15,6 +15,7 @@ follows, so a note ``bidi\\u202egpj.md`` would read ``bidimd.jpg``.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 __all__ = ["printable", "terminal_text"]
 
@@ -41,25 +42,35 @@ _ESCAPE = (
 )
 
 _FIND = re.compile(_UNFIT_CHAR)
-_CLEAN = re.compile(f"{_ESCAPE}|{_UNFIT_CHAR}")
+#: What is taken out: escape sequences whole, unfit characters.
+_CLEAN = f"{_ESCAPE}|{_UNFIT_CHAR}"
 
 #: What ``separate`` looks for: the escape sequences that have a whole structure (CSI up
 #: to a final byte that does not start a bare URL's scheme, a string command up to its
 #: terminator), the unfit characters (a lone ESC among them), and the line and paragraph
 #: separators, which are fit but which Markdown does not read as the line breaks they are.
-_SEPARATE = re.compile(
+_SEPARATE = (
     r"\x1b\[[0-?]*[ -/]*(?!(?:https?|file)://)[@-~]"
     r"|\x1b[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)"
     rf"|{_UNFIT_CHAR}|[\u2028\u2029]"
 )
-_FIND_SEPARATE = re.compile(rf"{_UNFIT_CHAR}|[\u2028\u2029]")
+_FIND_SEPARATE = rf"{_UNFIT_CHAR}|[\u2028\u2029]"
+
+
+@cache
+def _pattern(source: str) -> re.Pattern[str]:
+    """A pattern compiled when first needed: most text is clean (``_FIND`` tells), and a
+    process that only prints (``linkindex search``) would spend ~4 ms compiling the
+    patterns that clean text or keep notes' words apart."""
+    return re.compile(source)
+
 
 #: Characters that end a line where they stand: NEL (U+0085, a line end in EBCDIC and
 #: in some editors), vertical tab, form feed, and Unicode's line and paragraph separators.
 _LINE_ENDS = frozenset("\x0b\x0c\x85\u2028\u2029")
 
 #: A URL's scheme: text that must not be glued to what comes before it.
-_SCHEME_NEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_SCHEME_NEXT = r"[A-Za-z][A-Za-z0-9+.-]*://"
 
 
 def _drop(match: re.Match[str]) -> str:
@@ -72,7 +83,7 @@ def _drop(match: re.Match[str]) -> str:
 def _separator(match: re.Match[str]) -> str:
     found = match.group()
     if len(found) > 1:  # an escape sequence: formatting inside a word (``主题\x1b[31m一``)
-        return " " if _SCHEME_NEXT.match(match.string, match.end()) else ""
+        return " " if _pattern(_SCHEME_NEXT).match(match.string, match.end()) else ""
     if found in _LINE_ENDS:
         return "\n"
     return _drop(match) or " "
@@ -96,13 +107,14 @@ def printable(text: str, *, separate: bool = False) -> str:
     >>> printable("a\\x07b\\x85c\\x1bd", separate=True)
     'a b\\nc d'
     """
-    if (_FIND_SEPARATE if separate else _FIND).search(text) is None:  # the common case, and fast
+    finder = _pattern(_FIND_SEPARATE) if separate else _FIND
+    if finder.search(text) is None:  # the common case, and fast
         return text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if separate:
-        return _SEPARATE.sub(_separator, text)
-    return _CLEAN.sub(_drop, text)
+        return _pattern(_SEPARATE).sub(_separator, text)
+    return _pattern(_CLEAN).sub(_drop, text)
 
 
 #: The bidirectional controls that reorder the text after them: embeddings and overrides

@@ -39,11 +39,11 @@ import importlib.util
 import mmap
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from itertools import accumulate, chain, compress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from linkindex.analysis import characters
 from linkindex.analysis.characters import (
@@ -72,7 +72,6 @@ from linkindex.errors import InstallError
 
 __all__ = [
     "ANALYZER_VERSION",
-    "Cut",
     "QuerySegmenter",
     "Segmenter",
     "Token",
@@ -92,10 +91,6 @@ __all__ = [
     "telltales",
     "user_words",
 ]
-
-#: A folded text and its plain jieba cut (``Segmenter.cut_ahead``).
-Cut = tuple[str, list[str]]
-T = TypeVar("T")
 
 #: A word that never occurs in folded text; its frequency carries the dictionary total.
 _TOTAL_CARRIER = "\ue000"
@@ -121,7 +116,7 @@ def user_words(text: str) -> dict[str, int | None]:
 
 #: Headings that may become dictionary words: short, with a CJK character, no spaces or
 #: punctuation other than the characters of code terms (C++, C#, .NET, -).
-_TERM_LIKE = re.compile(f"^[0-9a-z{CJK_CHARS}+#.\\-]{{2,8}}$")
+_TERM_LIKE = f"^[0-9a-z{CJK_CHARS}+#.\\-]{{2,8}}$"
 
 
 def heading_words(headings: Iterable[str]) -> list[str]:
@@ -131,7 +126,8 @@ def heading_words(headings: Iterable[str]) -> list[str]:
     such as ``op的C++实现`` one word would hide ``c++`` inside it.
     """
     words = {fold(h.strip()) for h in headings}
-    return sorted(w for w in words if _TERM_LIKE.match(w) and has_cjk(w) and "的" not in w)
+    term_like = re.compile(_TERM_LIKE).match  # (compiled here: a search never needs it)
+    return sorted(w for w in words if term_like(w) and has_cjk(w) and "的" not in w)
 
 
 def base_dictionary(text: str) -> tuple[dict[str, int], int]:
@@ -229,12 +225,18 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
 #: The end of a run of Latin letters and digits with a digit, written straight before an
 #: ideograph (folded text): where a word of the cut may join the next (``8`` ``比特``,
 #: ``joins``). The match starts at a digit, so the scan is a fast one for digits.
-_JOINABLE = re.compile(f"[0-9][0-9a-z]*(?=[{CJK_CHARS}])")
+_JOINABLE = f"[0-9][0-9a-z]*(?=[{CJK_CHARS}])"
 #: The kind of a word indexed by its pieces (``Segmenter._kinds``; 0 and 1 are steps).
 _ODD = 2
 #: Distinct words a segmenter keeps classified (~100 bytes each; a rebuild of 25,000
 #: pages meets ~250,000).
 _WORDS_KEPT = 600_000
+
+
+@cache
+def _joinable() -> re.Pattern[str]:
+    """``_JOINABLE`` compiled, on first use (indexing; a search never cuts a page)."""
+    return re.compile(_JOINABLE)
 
 
 class _Kinds(dict[str, int]):
@@ -351,15 +353,14 @@ class Segmenter:
 
     # -- the fast path: the plain cut, each distinct word worked out once --------------
 
-    def analyze(self, text: str, start: int = 0, cut: Cut | None = None) -> list[Token]:
-        """The tokens of ``tokens(text)`` (in another order), positions from ``start``;
-        ``cut``, if given, is the text's from ``cut_ahead``.
+    def analyze(self, text: str, start: int = 0) -> list[Token]:
+        """The tokens of ``tokens(text)`` (in another order), positions from ``start``.
 
         Most words are indexed as themselves at one position; they become tokens in a
         few passes in C over the cut (lengths, steps, running sums) rather than in one
         Python step per word.
         """
-        words, lens, steps, odd = self._cut(*(cut or self._plain(text)))
+        words, lens, steps, odd = self._cut(*self._plain(text))
         if not odd:
             # (running sums with ``initial`` are one longer than the cut: zip stops first)
             numbered = zip(
@@ -381,13 +382,12 @@ class Segmenter:
                 append((piece, at + shift, offset + begin, offset + end))
         return tokens
 
-    def positions(self, text: str, start: int = 0, cut: Cut | None = None) -> dict[str, list[int]]:
-        """Every word of ``tokens(text)`` with its positions (plus ``start``), ascending;
-        ``cut``, if given, is the text's from ``cut_ahead``.
+    def positions(self, text: str, start: int = 0) -> dict[str, list[int]]:
+        """Every word of ``tokens(text)`` with its positions (plus ``start``), ascending.
 
         Indexing uses this: the words of ``analyze`` without their offsets.
         """
-        words, _, steps, odd = self._cut(*(cut or self._plain(text)))
+        words, _, steps, odd = self._cut(*self._plain(text))
         found: dict[str, list[int]] = {}
         get = found.get
         if not odd:
@@ -421,37 +421,8 @@ class Segmenter:
             at.sort()
         return found
 
-    def analyze_all(self, texts: Iterable[str], start: int = 0) -> Iterator[list[Token]]:
-        """``analyze`` of each text in turn, each text cut while the last one's tokens
-        are made (``cut_ahead``)."""
-        for text, cut in self.cut_ahead(texts, str):
-            yield self.analyze(text, start, cut)
-
-    def cut_ahead(self, items: Iterable[T], text_of: Callable[[T], str]) -> Iterator[tuple[T, Cut]]:
-        """Each item with the plain cut of its text (for ``analyze``/``positions``), the
-        next item's text cut in a second thread while the caller works on this one.
-
-        rjieba lets go of the GIL while it cuts, so the cut (a third to a half of the
-        analyzer's time) overlaps the Python work on the text before: a process indexing
-        alone on a machine with a core to spare analyzes some 1.5x faster. The thread
-        ends with the iteration (or when it is closed); its last cut is a page's, a few
-        milliseconds.
-        """
-        from concurrent.futures import Future, ThreadPoolExecutor
-
-        cut = self._jieba.cut
-        with ThreadPoolExecutor(1, thread_name_prefix="linkindex-cut") as pool:
-            pending: tuple[T, str, Future[list[str]]] | None = None
-            for item in items:
-                folded = fold(text_of(item))
-                future = pool.submit(cut, folded)
-                if pending is not None:
-                    yield pending[0], (pending[1], pending[2].result())
-                pending = (item, folded, future)
-            if pending is not None:
-                yield pending[0], (pending[1], pending[2].result())
-
-    def _plain(self, text: str) -> Cut:
+    def _plain(self, text: str) -> tuple[str, list[str]]:
+        """Folded text and its plain cut."""
         folded = fold(text)
         return folded, self._jieba.cut(folded)
 
@@ -481,7 +452,7 @@ class Segmenter:
                 index = find(_ODD, index + 1)
                 pieces = odd[index] = expansions[words[index]]
                 steps[index] = pieces[1]
-        joinable = _JOINABLE.search(folded)
+        joinable = _joinable().search(folded)
         if joinable is not None:
             self._joins(folded, joinable, words, lens, steps, odd)
         return words, lens, steps, odd
@@ -499,7 +470,7 @@ class Segmenter:
         written straight after it (``8`` ``比特``: one mixed token, ``joins``), at each
         ``_JOINABLE`` run from ``first`` on."""
         ends = list(accumulate(lens))
-        for run in chain((first,), _JOINABLE.finditer(folded, first.end())):
+        for run in chain((first,), _joinable().finditer(folded, first.end())):
             end = run.end()
             tail = bisect_right(ends, end - 1)
             if ends[tail] == end and tail + 1 < len(words) and joins(words[tail], words[tail + 1]):

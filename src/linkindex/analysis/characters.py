@@ -18,7 +18,8 @@ from linkindex.analysis.fold_pairs import PAIRS
 #: CJK ideographs: the unified blocks, extension A, the compatibility block and the
 #: supplementary planes (extensions B-H, where some of OpenCC's simplified forms live).
 CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_CJK = re.compile(f"[{CJK_CHARS}]+")
+#: A run of them (compiling a class this large takes ~2 ms: the analyzer shares this one).
+CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
 
 #: Full-width letters and digits, and the symbols jieba keeps inside English and code
 #: words (＋ ＃ ＆ ． ＿ ％ －), fold to ASCII. Other full-width punctuation (，！？：) is
@@ -126,7 +127,7 @@ def cjk_grams(text: str, *, unigrams: bool = False) -> list[str]:
     of a run is yielded as well.
     """
     grams: list[str] = []
-    for match in _CJK.finditer(text):
+    for match in CJK_RUN.finditer(text):
         run = match.group()
         if len(run) == 1 or unigrams:
             grams.extend(run)
@@ -136,12 +137,12 @@ def cjk_grams(text: str, *, unigrams: bool = False) -> list[str]:
 
 def cjk_runs(text: str) -> list[str]:
     """The runs of CJK ideographs in ``text``."""
-    return _CJK.findall(text)
+    return CJK_RUN.findall(text)
 
 
 def has_cjk(text: str) -> bool:
     """Whether the text contains a CJK ideograph."""
-    return _CJK.search(text) is not None
+    return CJK_RUN.search(text) is not None
 
 
 @cache
@@ -167,7 +168,7 @@ def spellings(char: str) -> str | None:
     folding the text (``search.snippet``). None for a character other than ASCII and
     the ideographs, whose spellings are not listed here.
     """
-    if not (char.isascii() or _CJK.fullmatch(char)):
+    if not (char.isascii() or CJK_RUN.fullmatch(char)):
         return None
     forms = _spellings()
     upper = char.upper()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from linkindex.analysis.characters import CJK_CHARS
+from linkindex.analysis.characters import CJK_CHARS, CJK_RUN
 
 Token = tuple[str, int, int, int]  # folded word, position, start char, end char
 
@@ -33,7 +33,8 @@ def is_compound(word: str) -> bool:
 _SCRIPT_RUN = re.compile(f"[0-9a-z]+|[{CJK_CHARS}]+")
 #: Runs of letters or of digits in a Latin word.
 _LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
-CJK_START = re.compile(f"[{CJK_CHARS}]")
+#: An ideograph where a match begins (a run of them matches where one does).
+CJK_START = CJK_RUN
 
 
 def _part_spans(word: str) -> list[tuple[str, int, int]]:

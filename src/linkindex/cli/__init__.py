@@ -3,17 +3,20 @@
 Each command module registers its commands on the typer application of ``common``;
 they import the operations they need inside the command so that a short command pays
 only for itself. A run of ``linkindex COMMAND`` imports only the module of that
-command: typer builds (and inspects the signature of) every command it has, ~30 ms of
-a ``linkindex search`` for the fourteen others. ``linkindex.cli.app`` is the application
-with every command (help, tests, programs that drive the CLI).
+command, and builds only that command: typer builds (and inspects the signature of)
+every command it has, ~30 ms of a ``linkindex search`` for the fourteen others.
+``linkindex.cli.app`` is the application with every command (help, tests, programs that
+drive the CLI).
 """
 
 from __future__ import annotations
 
+import copy
+import gc
 import importlib
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 #: The module of each command.
@@ -52,6 +55,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def only(app: Any, name: str) -> Any:
+    """A copy of the application with the one command ``name``: typer builds every command
+    of its module before it runs one (``search`` shares its module with three others)."""
+    one = copy.copy(app)
+    one.registered_commands = [c for c in app.registered_commands if c.name == name]
+    return one
+
+
 def named_command(args: Sequence[str]) -> str | None:
     """The command a command line runs (None: none of ours, or help for them all)."""
     rest = list(args)
@@ -64,9 +75,13 @@ def named_command(args: Sequence[str]) -> str | None:
     return rest[0] if rest and rest[0] in COMMANDS else None
 
 
+#: What the ``interrupted`` line of a command that changes nothing says is kept.
+NOTHING_CHANGED = "nothing is changed"
+
+
 def interrupted_line(kept: str) -> str:
     """The line every command stopped by Ctrl-C or SIGTERM ends with, on stderr
-    (``common.interrupted``): what the library kept, and how to go on."""
+    (``running.interrupted``): what the library kept, and how to go on."""
     return f"interrupted: {kept}; run the same command again to go on"
 
 
@@ -76,6 +91,13 @@ class _StoppedEarly(Exception):
 
 def _stop_early(signum: int, frame: object) -> None:
     raise _StoppedEarly(signum)
+
+
+def _quick_runner(args: Sequence[str]) -> Callable[[], int] | None:
+    """``linkindex search`` without typer when its command line is plain (``quick``)."""
+    from linkindex.cli import quick
+
+    return quick.runner(args)
 
 
 def main() -> None:
@@ -89,15 +111,25 @@ def main() -> None:
     ctrl_c = signal.getsignal(signal.SIGINT) is signal.default_int_handler
     if ctrl_c:  # an inherited "ignore" (a job started with &) stays as it is
         signal.signal(signal.SIGINT, _stop_early)
+    # What loading creates (modules, classes, functions) lives as long as the process:
+    # the cyclic garbage collector would walk it again and again for nothing (~10-25 ms
+    # of a `linkindex search`). It is kept aside once loaded, and collecting resumes.
+    gc.disable()
     try:
         name = named_command(sys.argv[1:])
-        app = load_commands(None if name is None else [name])
+        quick = _quick_runner(sys.argv[1:]) if name == "search" else None
+        if quick is None:
+            app = load_commands(None) if name is None else only(load_commands([name]), name)
+        gc.freeze()
+        gc.enable()
         if ctrl_c:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        if quick is not None:
+            sys.exit(quick())
         app()
     except _StoppedEarly as stopped:
         code = 128 + int(stopped.args[0])
-        print(interrupted_line("nothing is changed"), file=sys.stderr)
+        print(interrupted_line(NOTHING_CHANGED), file=sys.stderr)
         sys.exit(code)
     finally:
         # The command has ended: a signal now would only replace its exit code by the

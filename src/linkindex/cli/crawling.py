@@ -14,16 +14,11 @@ from linkindex.cli.common import (
     HomeOption,
     JsonOption,
     command,
-    echo_json,
     human_size,
-    interrupted,
-    is_tty,
     links_kept,
     load_settings,
-    open_store,
-    resolve_home,
-    say,
 )
+from linkindex.cli.running import echo_json, interrupted, is_tty, open_store, resolve_home, say
 from linkindex.errors import NotFoundError, UserError
 from linkindex.models import OUTCOMES, SITES, STATUSES
 

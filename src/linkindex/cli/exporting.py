@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from linkindex.cli.common import HomeOption, command, is_tty, open_store, resolve_home, say
+from linkindex.cli.common import HomeOption, command
+from linkindex.cli.running import is_tty, open_store, resolve_home, say
 from linkindex.errors import UserError
 
 # Kept here rather than imported from linkindex.export so `--help` stays fast.

@@ -13,16 +13,11 @@ from linkindex.cli.common import (
     HomeOption,
     JsonOption,
     command,
-    echo_json,
-    interrupted,
-    is_tty,
     links_kept,
     load_settings,
     notes_kept,
-    open_store,
-    resolve_home,
-    say,
 )
+from linkindex.cli.running import echo_json, interrupted, is_tty, open_store, resolve_home, say
 from linkindex.errors import UserError
 
 if TYPE_CHECKING:

@@ -7,18 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from linkindex.cli.common import (
-    HomeOption,
-    JsonOption,
-    command,
-    echo_json,
-    human_size,
-    interrupted,
-    notes_kept,
-    open_store,
-    resolve_home,
-    say,
-)
+from linkindex.cli.common import HomeOption, JsonOption, command, human_size, notes_kept
+from linkindex.cli.running import echo_json, interrupted, open_store, resolve_home, say
 from linkindex.errors import EmptyLibraryError, UserError
 
 if TYPE_CHECKING:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from linkindex.cli.common import (
-    HomeOption,
-    JsonOption,
-    command,
+from linkindex.cli import hits
+from linkindex.cli.common import HomeOption, JsonOption, command
+from linkindex.cli.running import (
+    Exit,
+    echo,
     echo_json,
     interrupted,
     is_tty,
@@ -19,15 +19,6 @@ from linkindex.cli.common import (
     resolve_home,
     say,
 )
-
-if TYPE_CHECKING:
-    from linkindex.models import Hit
-    from linkindex.search import SearchResults
-
-_BOLD_YELLOW = "\x1b[1;33m"
-_DIM = "\x1b[2m"
-_RED = "\x1b[31m"
-_RESET = "\x1b[0m"
 
 
 @command("search")
@@ -45,8 +36,8 @@ def search_command(
     since: Annotated[
         str | None, typer.Option("--since", help="Only links dated on or after YYYY[-MM[-DD]].")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Hits per page.")] = 20,
-    page: Annotated[int, typer.Option("--page", help="Which page of hits.")] = 1,
+    limit: Annotated[int, typer.Option("--limit", help="Hits per page.")] = hits.LIMIT,
+    page: Annotated[int, typer.Option("--page", help="Which page of hits.")] = hits.PAGE,
     home: HomeOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -59,92 +50,17 @@ def search_command(
 
         linkindex search 显存优化 --topic Pytorch --limit 5
     """
-    from linkindex import search
-
-    library = resolve_home(home)
-    with open_store(library) as store:
-        results = search.search(
-            library,
-            query,
-            store=store,
-            topic=topic,
-            site=site,
-            status=status,
-            since=since,
-            limit=limit,
-            page=page,
-        )
-    if json_output:
-        echo_json(results_json(results, query))
-        return
-    _print_results(results)
-    if not results.hits:
-        raise typer.Exit(1 if results.total == 0 else 0)
-
-
-def results_json(results: SearchResults, query: str) -> dict[str, Any]:
-    """The ``search --json`` object (documented in docs/search.md)."""
-    return {
-        "query": query,
-        "total": results.total,
-        "page": results.page,
-        "limit": results.limit,
-        "hits": [hit_json(h) for h in results.hits],
-        "suggestions": results.suggestions,
-    }
-
-
-def hit_json(hit: Hit) -> dict[str, Any]:
-    """One hit as JSON (the snippet marks matches with « and »)."""
-    return asdict(hit)
-
-
-def _print_results(results: SearchResults) -> None:
-    colour = is_tty()
-    if not results.hits:
-        say("no links match", err=True)
-        for suggestion in results.suggestions:
-            say(f"try: {suggestion}", err=True)
-        return
-    first = (results.page - 1) * results.limit
-    for number, hit in enumerate(results.hits, start=first + 1):
-        for line in hit_lines(hit, number, colour=colour):
-            typer.echo(line)  # printable already, and it may carry our colours
-    shown = first + len(results.hits)
-    more = f"; next: --page {results.page + 1}" if shown < results.total else ""
-    say(f"{first + 1}-{shown} of {results.total}{more}")
-
-
-def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
-    """The lines that show one hit: title, URL, where it is filed, the snippet.
-
-    Every text from the library is made printable here (``terminal_text``) rather than
-    when the line is printed (``say``), because the lines carry our own colour escapes: a
-    library imported before that cleaning may still hold a title with a terminal escape,
-    and the only escapes printed are ours.
-    """
-    from linkindex import topics
-    from linkindex.printable import terminal_text
-    from linkindex.search import MARK_CLOSE, MARK_OPEN
-
-    status = terminal_text(hit.status)
-    if colour and status == "dead":
-        status = f"{_RED}{status}{_RESET}"
-    lines = [f"{number}. {terminal_text(hit.title)}", f"   {terminal_text(hit.url)}"]
-    if hit.status == "dead" and hit.archive_url:
-        lines.append(f"   archived: {terminal_text(hit.archive_url)}")
-    where = terminal_text(" · ".join(topics.label(topic) for topic in hit.topics if topic))
-    note = terminal_text(f"{Path(hit.note_path).name}:{hit.line}") if hit.note_path else ""
-    facts = [hit.site, status, where, note, terminal_text(hit.published_at or "")[:10]]
-    lines.append("   " + " | ".join(f for f in facts if f))
-    if hit.snippet:
-        snippet = terminal_text(hit.snippet)
-        if colour:
-            snippet = snippet.replace(MARK_OPEN, _BOLD_YELLOW).replace(MARK_CLOSE, _RESET)
-            lines.append(f"   {_DIM}{snippet}{_RESET}".replace(_RESET, _RESET + _DIM))
-        else:
-            lines.append(f"   {snippet}")
-    return lines
+    hits.search_and_show(
+        query,
+        topic=topic,
+        site=site,
+        status=status,
+        since=since,
+        limit=limit,
+        page=page,
+        home=home,
+        json_output=json_output,
+    )
 
 
 @command("related")
@@ -162,16 +78,16 @@ def related_command(
     """
     from linkindex import search
 
-    hits = search.related(resolve_home(home), url, limit=limit)
+    found = search.related(resolve_home(home), url, limit=limit)
     if json_output:
-        echo_json({"url": url, "hits": [hit_json(h) for h in hits]})
+        echo_json({"url": url, "hits": [hits.hit_json(h) for h in found]})
         return
-    if not hits:
+    if not found:
         say("no related links found", err=True)
         return
-    for number, hit in enumerate(hits, start=1):
-        for line in hit_lines(hit, number, colour=is_tty()):
-            typer.echo(line)  # printable already, and it may carry our colours
+    for number, hit in enumerate(found, start=1):
+        for line in hits.hit_lines(hit, number, colour=is_tty()):
+            echo(line)  # printable already, and it may carry our colours
 
 
 @command("index", kept="the search index is kept as it was last written")
@@ -295,7 +211,7 @@ def doctor_command(
         elif not repair:
             say("run `linkindex doctor --repair` to repair it")
     if problems:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 def _count(number: int, thing: str) -> str:

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from linkindex.cli.common import HomeOption, command, fail, open_store, resolve_home, say
+from linkindex.cli.common import HomeOption, command
+from linkindex.cli.running import fail, open_store, resolve_home, say
 
 
 @command("serve")

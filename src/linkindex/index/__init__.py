@@ -16,8 +16,8 @@ Split by concern, the way whoosh itself is:
 * ``writing``: adding documents, and a rebuild's segments;
 * ``queries``: the query model (``QuerySpec``) and its compilation to whoosh queries;
 * ``searching``: running them: best hits, counts, spelling, key terms;
-* ``engine`` (with ``topk``, ``postings``), ``bulk``, ``layout``: the fast paths under
-  searching and writing.
+* ``engine`` (with ``topk``, ``postings``), ``bulk`` (with ``blocks``), ``layout``: the
+  fast paths under searching and writing.
 
 Documents are segmented by ``analysis.Segmenter`` before they reach whoosh and handed
 over as ready postings (``documents.WordsField``): whoosh's own token pipeline costs
@@ -55,17 +55,26 @@ def _light_cached_property() -> None:
 #: While whoosh imports, each is a stand-in whose functions import the real module when
 #: first called; the stand-ins are gone from ``sys.modules`` right after, so a later
 #: import gets the real module. A short ``linkindex search`` would otherwise spend
-#: ~60 ms on them: ``urllib.request`` pulls in http.client and email, ``morph_en``
-#: (query variations) and ``porter`` (stemming) compile hundreds of patterns.
+#: ~70 ms on them: ``urllib.request`` pulls in http.client and email, ``morph_en``
+#: (query variations) and ``porter`` (stemming) compile hundreds of patterns; ``html``
+#: (highlighting), ``tempfile`` (a temporary storage), ``calendar`` (relative dates, with
+#: ``locale``) and ``shutil`` (writing a compound segment, with its archivers) take
+#: ~10 ms. Each function listed is the only one whoosh uses of them.
 _DEFERRED = {
     "urllib.request": ("urlretrieve",),
     "whoosh.lang.morph_en": ("variations",),
     "whoosh.lang.porter": ("stem",),
     "whoosh.lang.dmetaphone": ("double_metaphone",),
+    "html": ("escape",),
+    "tempfile": ("gettempdir",),
+    "calendar": ("monthrange",),
+    "shutil": ("copyfileobj",),
 }
-#: The whoosh modules that import them (``compat``: urlretrieve; ``analysis``: stemming
-#: and metaphone; ``query``: variations).
-_IMPORTERS = ("whoosh.compat", "whoosh.analysis", "whoosh.query")
+#: The whoosh modules that import them (``compat``: urlretrieve and escape; ``analysis``:
+#: stemming and metaphone; ``query``: variations, and through ``filedb.filestore`` and
+#: ``fields`` gettempdir and monthrange; ``codec.whoosh3``, which every search reads
+#: the index with, through ``filedb.compound``: copyfileobj).
+_IMPORTERS = ("whoosh.compat", "whoosh.analysis", "whoosh.query", "whoosh.codec.whoosh3")
 
 
 def _import_whoosh_deferring() -> None:

@@ -6,47 +6,33 @@ document's field length for each: about 20 us a posting, and a 3,000-character p
 has about a thousand. This writer keeps, per field and term, the postings' document
 numbers, weights and values together (16-byte records for the words fields, a flat list
 for the others; documents arrive in order, so they are already sorted), and at commit
-writes each term's blocks in the W3 codec's own format (the block tuples, block info and
-term info that ``W3PostingsWriter`` writes, pickled with a newer protocol) and the term
-index in large pieces, so whoosh reads the segment like any other. Deletions, merging
-of small segments, the table of contents and the write lock stay whoosh's.
+writes each term's blocks in the W3 codec's own format (``blocks``: the block tuples,
+block info and term info that ``W3PostingsWriter`` writes, pickled with a newer
+protocol) and the term index in large pieces, so whoosh reads the segment like any
+other. Deletions, merging of small segments, the table of contents and the write lock
+stay whoosh's.
 """
 
 from __future__ import annotations
 
-import re
 import struct
 import sys
-import zlib
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from hashlib import md5
-from itertools import chain
-from operator import sub
-from pickle import dumps
+from itertools import accumulate, chain, compress, repeat
+from operator import add, methodcaller, ne
 from typing import Any
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.filedb.filetables import HashWriter, OrderedHashWriter
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.writing import SegmentWriter, UnknownFieldError
 
 from linkindex.index import layout
+from linkindex.index.blocks import Blocks, pickled_numbers
 
-_pack_int = struct.Struct("!i").pack  # StructFile.write_int
-_TERM_INFO = W3TermInfo._struct  # flags, weight, doc frequency, lengths, max weight, ids
-_pack_extent = struct.Struct("!qi").pack  # pack_long(offset) + pack_int(length)
-
-#: Pickle protocol of blocks. whoosh writes protocol 2, which stores each bytes value
-#: as a call to ``codecs.encode`` (slow to write and to read); whoosh reads any protocol.
-PICKLE = 5
-
-#: Postings per block, as ``W3Codec(blocklimit=...)``.
-BLOCK = 128
-#: zlib level for block data (whoosh's default is 3; 1 is a good share faster).
-COMPRESSION = 1
-#: Blocks of fewer pickled bytes are stored as they are (too small for zlib to pay).
-COMPRESS_FROM = 512
 #: Rough bytes of memory one posting takes here and one term (its key, dict entry and
 #: container), measured with the process's resident size on CPython 3.11 (a listed
 #: posting: three list slots and its value bytes; a recorded one: 16 bytes, and for
@@ -69,7 +55,6 @@ _READ_RECORD = struct.Struct("=If8s")
 #: Byte of a record that is 1 for a value in place (the last byte of its count 1) and
 #: never 1 for a value in the blob (a byte of its size, a multiple of 4 under 16 MB).
 _INLINE_FLAG = 11
-_IN_BLOB = re.compile(b"[^\x01]")
 #: The size and offset of a value in the blob, as the last 8 bytes of its record.
 _SPAN = struct.Struct("=II")
 
@@ -189,22 +174,30 @@ class MemoryPool:
         """A term's document numbers, weights and values, from its list or records."""
         if held.__class__ is list:
             return held[0::3], held[1::3], held[2::3]
-        if len(held) == _RECORD_SIZE:  # one posting (most terms)
-            docnum, weight, value = _READ_RECORD.unpack(held)
-            return (docnum,), (weight,), (value if value[3] == 1 else self._value(value),)
+        if held.__class__ is bytes:  # one record
+            docnum, weight, value = self.one(held)
+            return (docnum,), (weight,), (value,)
         ids, weights, values = zip(*_READ_RECORD.iter_unpack(held), strict=True)
-        elsewhere = [m.start() for m in _IN_BLOB.finditer(held[_INLINE_FLAG::_RECORD_SIZE])]
-        if not elsewhere:
+        flags = held[_INLINE_FLAG::_RECORD_SIZE]
+        if flags.count(1) == len(flags):
             return ids, weights, values
-        found = list(values)  # some values are in the blob: put them in place
-        for at in elsewhere:
-            found[at] = self._value(found[at])
+        # some values are in the blob: take them out and put them in place, in bulk
+        elsewhere = list(compress(range(len(flags)), map(ne, flags, repeat(1))))
+        spans = array("I", b"".join(map(values.__getitem__, elsewhere)))
+        starts, sizes = spans[1::2], spans[0::2]
+        blob = memoryview(self.blob)
+        found = list(values)
+        pieces = map(blob.__getitem__, map(slice, starts, map(add, starts, sizes)))
+        deque(map(found.__setitem__, elsewhere, map(bytes, pieces)), 0)
         return ids, weights, found
 
-    def _value(self, inline: bytes) -> bytes:
-        """The value of several positions a record points at in the blob."""
-        size, at = _SPAN.unpack(inline)
-        return bytes(self.blob[at : at + size])
+    def one(self, held: bytes) -> tuple[int, float, bytes]:
+        """The document number, weight and value of a term's one record."""
+        docnum, weight, value = _READ_RECORD.unpack(held)
+        if value[3] != 1:  # its value is in the blob
+            size, at = _SPAN.unpack(value)
+            value = bytes(self.blob[at : at + size])
+        return docnum, weight, value
 
     @property
     def memory(self) -> int:
@@ -309,25 +302,34 @@ def write_postings(
     postings_out = _Output(fieldwriter._postfile)
     terms_out = _TermIndex(fieldwriter._tindex)
     common: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+    numbers = pickled_numbers(lengths.doc_count_all())
     for fieldname in sorted(pool.fields):
         terms = pool.fields[fieldname]
         fieldobj = schema[fieldname]
         fieldwriter.start_field(fieldname, fieldobj)
-        fieldid = pack_ushort(fieldwriter._fieldid)
         codes = layout.length_codes(lengths, fieldname) if fieldobj.scorable else None
-        fixed = fieldobj.format.fixed_value_size()
-        for term in sorted(terms):  # code point order is UTF-8 byte order
-            ids, weights, values = pool.postings(terms[term])
-            if len(ids) == 1:  # a word of one document (most words)
-                info = _write_single(postings_out, ids[0], weights[0], values[0], codes, fixed)
-            else:
-                info = _write_term(postings_out, ids, weights, values, codes, fixed)
-            terms_out.add(fieldid + term.encode("utf-8"), info)
-            if codes is not None and len(ids) >= layout.COMMON_FROM:
-                common[(fieldname, term)] = (
-                    array("I", ids).tobytes(),
-                    array("f", weights).tobytes(),
-                )
+        out = Blocks(postings_out, codes, fieldobj.format.fixed_value_size(), numbers)
+        single, several, read, one = out.single, out.term, pool.postings, pool.one
+        prefix = pack_ushort(fieldwriter._fieldid)
+        ordered = sorted(terms)  # code point order is UTF-8 byte order
+        for begin in range(0, len(ordered), _TermIndex.CHUNK):
+            texts = ordered[begin : begin + _TermIndex.CHUNK]
+            infos = []
+            for term, held in zip(texts, map(terms.__getitem__, texts), strict=True):
+                if held.__class__ is bytes:  # one record: a word of one document (most words)
+                    infos.append(single(*one(held)))
+                    continue
+                ids, weights, values = read(held)
+                if len(ids) == 1:
+                    infos.append(single(ids[0], weights[0], values[0]))
+                    continue
+                infos.append(several(ids, weights, values))
+                if codes is not None and len(ids) >= layout.COMMON_FROM:
+                    common[(fieldname, term)] = (
+                        array("I", ids).tobytes(),
+                        array("f", weights).tobytes(),
+                    )
+            terms_out.add(prefix, texts, infos)
         fieldwriter.finish_field()
     postings_out.flush()
     terms_out.flush()
@@ -374,10 +376,14 @@ class _TermIndex:
 
     The records, their positions (the ordered index) and their hash buckets are what
     ``OrderedHashWriter.add`` makes of each term, one Python call and three file writes
-    per term there; positions and hashes are kept in arrays (12 bytes a term, not a
-    tuple and two integers), and the hash tables written a table at a time
+    per term there; here a field's terms at a time (records joined, positions summed,
+    hashes taken by ``map``), positions and hashes kept in arrays (12 bytes a term, not
+    a tuple and two integers), and the hash tables written a table at a time
     (``_HashTables``).
     """
+
+    #: Terms added at a time (their records are joined before they are written).
+    CHUNK = 4096
 
     def __init__(self, tindex: Any) -> None:
         if not isinstance(tindex, OrderedHashWriter) or tindex.hashtype != 0:
@@ -389,14 +395,29 @@ class _TermIndex:
         self.places = [array("q") for _ in range(256)]
         self.last = tindex.lastkey
 
-    def add(self, key: bytes, value: bytes) -> None:
-        at = self.out.write(_pack_lengths(len(key), len(value)) + key + value)
-        self.positions.append(at)
+    def add(self, prefix: bytes, terms: Sequence[str], infos: Sequence[bytes]) -> None:
+        """Add terms of a field (in order, after those added before) with their term
+        infos; ``prefix`` is the field's number, which starts each term's key."""
+        keys = list(map(prefix.__add__, map(str.encode, terms)))
+        if not keys:
+            return
+        heads = map(_pack_lengths, map(len, keys), map(len, infos))
+        records = b"".join(chain.from_iterable(zip(heads, keys, infos, strict=True)))
+        # a record's position: where the previous one ended (lengths, key, value)
+        sizes = map(add, map(len, keys), map(len, infos))
+        start = self.out.write(records)
+        places = array("q", accumulate(map(add, sizes, repeat(8)), initial=start))
+        places.pop()
+        self.positions.extend(places)
         # filetables.md5_hash: the low 32 bits of the key's MD5 digest
-        code = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
-        self.codes[code & 255].append(code)
-        self.places[code & 255].append(at)
-        self.last = key
+        digests = array("I", b"".join(map(_DIGEST, map(_md5, keys))))
+        if sys.byteorder == "little":
+            digests.byteswap()
+        codes = digests[3::4]
+        buckets = bytes(map(_LOW_BYTE, codes))
+        deque(map(array.append, map(self.codes.__getitem__, buckets), codes), 0)
+        deque(map(array.append, map(self.places.__getitem__, buckets), places), 0)
+        self.last = keys[-1]
 
     def flush(self) -> None:
         self.out.flush()
@@ -411,6 +432,11 @@ class _TermIndex:
         tindex.buckets = list(zip(self.codes, self.places, strict=True))
         tindex.lastkey = self.last
         tindex.__class__ = _HashTables
+
+
+_md5 = partial(md5, usedforsecurity=False)
+_DIGEST = methodcaller("digest")
+_LOW_BYTE = (255).__and__
 
 
 class _HashTables(OrderedHashWriter):
@@ -452,82 +478,3 @@ def write_common(
     for (fieldname, term), (ids, weights) in common.items():
         table.add(layout.common_key(fieldname, term), ids + weights)
     table.close()
-
-
-def _write_term(
-    out: _Output,
-    ids: Sequence[int],
-    weights: Sequence[float],
-    values: Sequence[bytes],
-    codes: bytes | None,
-    fixed: int | None,
-) -> bytes:
-    """Write one term's blocks as ``W3PostingsWriter`` does; return its term info bytes
-    (``W3TermInfo.to_bytes``). Weights may be int or float."""
-    total = len(ids)
-    chunks = [WHOOSH3_HEADER_MAGIC]
-    low_code, high_code = 255, 0
-    for begin in range(0, total, BLOCK):
-        end = begin + BLOCK
-        if total <= BLOCK:
-            block_ids, block_weights, block_values = ids, weights, values
-        else:
-            block_ids, block_weights = ids[begin:end], weights[begin:end]
-            block_values = values[begin:end]
-        count = len(block_ids)
-        if codes is None:
-            low = high = 0
-        else:
-            block_codes = bytes(map(codes.__getitem__, block_ids))
-            low, high = min(block_codes), max(block_codes)
-            low_code = min(low_code, low)
-            high_code = max(high_code, high)
-        first = block_weights[0]
-        if block_weights.count(first) == count:
-            mini_weights: Any = None if first == 1 else float(first)
-        else:
-            mini_weights = tuple(map(float, block_weights))
-        if fixed is None or fixed < 0:
-            mini_values: Any = tuple(block_values)
-        elif fixed == 0:
-            mini_values = None
-        else:
-            mini_values = b"".join(block_values)
-        mini_ids = tuple(map(sub, block_ids, chain((0,), block_ids)))
-        data = dumps((mini_ids, mini_weights, mini_values), PICKLE)
-        compression = COMPRESSION if len(data) >= COMPRESS_FROM else 0
-        if compression:
-            data = zlib.compress(data, compression)
-        top = float(max(block_weights))
-        info = dumps((count, block_ids[-1], top, compression, low, high), PICKLE)
-        size = len(info) + len(data)
-        chunks += (_pack_int(-size if begin + count == total else size), info, data)
-    written = b"".join(chunks)
-    offset = out.write(written)
-    if codes is None:
-        low_code = 0
-    return _TERM_INFO.pack(
-        False, sum(weights), total, low_code, high_code, max(weights), ids[0], ids[-1]
-    ) + _pack_extent(offset, len(written))
-
-
-def _write_single(
-    out: _Output, docnum: int, weight: float, value: bytes, codes: bytes | None, fixed: int | None
-) -> bytes:
-    """``_write_term`` for a term with one posting."""
-    code = codes[docnum] if codes is not None else 0
-    weight = float(weight)
-    if fixed is None or fixed < 0:
-        mini_values: Any = (value,)
-    else:
-        mini_values = None if fixed == 0 else value
-    data = dumps(((docnum,), None if weight == 1 else weight, mini_values), PICKLE)
-    compression = COMPRESSION if len(data) >= COMPRESS_FROM else 0
-    if compression:
-        data = zlib.compress(data, compression)
-    info = dumps((1, docnum, weight, compression, code, code), PICKLE)
-    written = WHOOSH3_HEADER_MAGIC + _pack_int(-(len(info) + len(data))) + info + data
-    offset = out.write(written)
-    return _TERM_INFO.pack(False, weight, 1, code, code, weight, docnum, docnum) + _pack_extent(
-        offset, len(written)
-    )

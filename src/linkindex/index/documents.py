@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import accumulate, chain
 from operator import sub
 from typing import Any
@@ -129,25 +129,8 @@ def content(record: Any) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def documents(
-    records: Iterable[Any], segmenter: analysis.Segmenter, *, cut_ahead: bool
-) -> Iterator[dict[str, Any]]:
-    """``document`` of each record; with ``cut_ahead``, each page is cut in a second
-    thread while the page before is indexed (``Segmenter.cut_ahead``: for a process
-    indexing alone on a machine with a core to spare)."""
-    if not cut_ahead:
-        for record in records:
-            yield document(record, segmenter)
-        return
-    for record, cut in segmenter.cut_ahead(records, content):
-        yield document(record, segmenter, cut)
-
-
-def document(
-    record: Any, segmenter: analysis.Segmenter, cut: analysis.Cut | None = None
-) -> dict[str, Any]:
-    """The whoosh fields of one ``store.LinkRecord``; ``cut``, if given, is the cut of
-    its ``content``."""
+def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
+    """The whoosh fields of one ``store.LinkRecord``."""
     page = record.page
     titles = list(dict.fromkeys([p.title for p in record.placements if p.title]))
     if page and page.title and page.title not in titles:
@@ -173,7 +156,7 @@ def document(
             else:
                 earlier[word] = found
                 weights[word] = weight * len(found)
-    positions = segmenter.positions(content(record), 3 * PART_GAP, cut)
+    positions = segmenter.positions(content(record), 3 * PART_GAP)
     for word, found in earlier.items():
         later = positions.get(word)
         if later is None:

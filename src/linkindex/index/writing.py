@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from linkindex import analysis
-from linkindex.index.documents import documents
+from linkindex.index.documents import document
 from linkindex.index.folder import LinkIndex
-
-#: Whether this machine has a core beside the one a process indexes on, for the thread
-#: that cuts pages ahead (``documents.documents``).
-SPARE_CORE = (os.cpu_count() or 1) > 1
 
 
 def write_documents(
@@ -25,42 +20,32 @@ def write_documents(
     removed: Iterable[int] = (),
     replace: bool = True,
 ) -> int:
-    """Add (or replace) the records' documents and delete removed links; returns the count.
-
-    The pages are cut a page ahead in a second thread where there is a core to spare
-    (``SPARE_CORE``): an update runs in one process.
-    """
+    """Add (or replace) the records' documents and delete removed links; returns the count."""
     for link_id in removed:
         writer.delete_by_term("id", str(link_id))
     written = 0
     add = writer.update_document if replace else writer.add_document
-    for fields in documents(records, segmenter, cut_ahead=SPARE_CORE):
-        add(**fields)
+    for record in records:
+        add(**document(record, segmenter))
         written += 1
     return written
 
 
 def write_segments(
-    folder: Path,
-    records: Iterable[Any],
-    segmenter: analysis.Segmenter,
-    *,
-    memory: int,
-    cut_ahead: bool = False,
+    folder: Path, records: Iterable[Any], segmenter: analysis.Segmenter, *, memory: int
 ) -> list[Any]:
     """Write the records' documents into new segments of the index in ``folder``.
 
-    A segment is closed each time its postings reach ``memory`` bytes; with
-    ``cut_ahead``, pages are cut a page ahead in a second thread (a rebuild in one
-    process). The segments are not in the index until ``commit_segments`` lists them
-    (a crash before that leaves stray files that whoosh's next commit deletes).
+    A segment is closed each time its postings reach ``memory`` bytes. The segments
+    are not in the index until ``commit_segments`` lists them (a crash before that
+    leaves stray files that whoosh's next commit deletes).
     """
     segments: list[Any] = []
     with LinkIndex(folder) as ix, _collector_paused():
         writer = ix.writer(lock=False)
         try:
-            for fields in documents(records, segmenter, cut_ahead=cut_ahead):
-                writer.add_document(**fields)
+            for record in records:
+                writer.add_document(**document(record, segmenter))
                 if writer.pool.memory >= memory:
                     segments.append(writer.finish_segment())
                     writer = ix.writer(lock=False)
