@@ -268,13 +268,13 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> lis
                 better = searching.spelling(searcher, word)
                 if better:
                     fixed = re.sub(re.escape(word), better, fixed, flags=re.IGNORECASE)
-    if fixed != text and searching.count(searcher, _respec(parse_query(fixed), spec), cut):
+    if fixed != text and searching.matches(searcher, _respec(parse_query(fixed), spec), cut):
         suggestions.append(fixed)
     if len(spec.groups) > 1:
         loose = queries.QuerySpec(
             [[c for g in spec.groups for c in g]], spec.excluded, spec.filters, spec.since
         )
-        if searching.count(searcher, loose, cut):
+        if searching.matches(searcher, loose, cut):
             suggestions.append(" OR ".join(_show(c) for g in spec.groups for c in g))
     elif len(words) == 1 and analysis.has_cjk(words[0].text):
         # one word with nothing: its characters anywhere (the widest bigram fallback)
@@ -284,12 +284,12 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> lis
             if len(ch) == 1
         ]
         loose = queries.QuerySpec([[c] for c in chars], spec.excluded, spec.filters, spec.since)
-        if len(chars) > 1 and searching.count(searcher, loose, cut):
+        if len(chars) > 1 and searching.matches(searcher, loose, cut):
             suggestions.append(" ".join(c.text for c in chars))
     for position, dropped in enumerate(spec.filters):
         fewer = [f for i, f in enumerate(spec.filters) if i != position]
         wider = queries.QuerySpec(spec.groups, spec.excluded, fewer, spec.since)
-        if searching.count(searcher, wider, cut):
+        if searching.matches(searcher, wider, cut):
             shown = (
                 _show(dropped)
                 if isinstance(dropped, queries.Topic)
@@ -298,7 +298,7 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> lis
             suggestions.append(f"without {shown}")
     if spec.since:
         wider = queries.QuerySpec(spec.groups, spec.excluded, spec.filters, None)
-        if searching.count(searcher, wider, cut):
+        if searching.matches(searcher, wider, cut):
             suggestions.append(f"without since:{spec.since}")
     return suggestions
 

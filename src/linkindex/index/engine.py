@@ -14,7 +14,7 @@ an And loses its score there; here they do not).
 ``evaluate`` understands the queries ``index.to_whoosh`` builds (Term, And, Or, AndMaybe,
 AndNot, Phrase, TermRange, NullQuery); anything else raises ``Unsupported`` and the
 caller lets whoosh run it. ``best`` finds the top hits without scoring every match
-(``topk``); ``count`` only counts.
+(``topk``); ``matches`` only says whether any matches.
 
 A clause evaluated ``within`` some documents costs what those documents cost, not what
 its word's postings hold: an And evaluates its smallest clause first and the others
@@ -84,9 +84,10 @@ def best(searcher: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, 
     return topk.first(hits, top), total
 
 
-def count(searcher: Any, wanted: query.Query) -> int:
-    """How many documents match."""
-    return sum(len(segment.matching(wanted)) for segment, _ in _search(searcher).segments)
+def matches(searcher: Any, wanted: query.Query) -> bool:
+    """Whether any document matches (the segments after the first that has one are
+    not looked at)."""
+    return any(segment.matching(wanted) for segment, _ in _search(searcher).segments)
 
 
 def frequency(searcher: Any, fieldname: str, text: str) -> int:

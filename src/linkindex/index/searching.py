@@ -1,4 +1,4 @@
-"""Running queries: the best hits, how many match, spelling, a link's key terms.
+"""Running queries: the best hits, whether any match, spelling, a link's key terms.
 
 ``engine`` evaluates the queries ``queries.to_whoosh`` builds; whoosh's own collector
 runs any other.
@@ -61,15 +61,15 @@ def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> F
     return Found(ids=[i for i, _ in shown], scores=[s for _, s in shown], total=total)
 
 
-def count(searcher: Any, spec: QuerySpec, cut: Any) -> int:
-    """How many links match."""
+def matches(searcher: Any, spec: QuerySpec, cut: Any) -> bool:
+    """Whether any link matches (what a suggestion needs: not how many)."""
     from linkindex.index import engine
 
     wanted = to_whoosh(spec, cut, _known(searcher), headings=Headings(searcher))
     try:
-        return engine.count(searcher, wanted)
+        return engine.matches(searcher, wanted)
     except engine.Unsupported:
-        return int(_collect(searcher, wanted, 1).total)
+        return bool(_collect(searcher, wanted, 1).total)
 
 
 def _known(searcher: Any) -> Any:
