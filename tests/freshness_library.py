@@ -197,7 +197,7 @@ def add_figures(
     from linkindex.extract.imagefile import read_image
     from linkindex.models import Figure
     from linkindex.snapshots import Images, content_hash
-    from linkindex.store import FigureOutcome, StoredImage
+    from linkindex.store.rows import FigureOutcome, StoredImage
 
     images = Images(home)
     with store.transaction():

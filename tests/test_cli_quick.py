@@ -72,7 +72,7 @@ def test_a_plain_search_loads_neither_typer_nor_what_a_search_never_uses(library
         # what the other commands need: settings, writing the index, the crawler, HTTP
         "linkindex.config", "linkindex.index.bulk", "linkindex.index.writing",
         "whoosh.writing", "linkindex.indexing", "linkindex.crawl", "linkindex.fetch",
-        "httpx", "bs4", "trafilatura", "jieba", "sqlite_utils",
+        "httpx", "bs4", "trafilatura", "jieba", "sqlite_utils", "linkindex.store.rows",
         # what whoosh imports for functions linkindex never calls (index._DEFERRED)
         "urllib.request", "whoosh.lang.morph_en", "whoosh.lang.porter",
         # standard modules only other paths need

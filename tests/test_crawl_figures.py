@@ -654,7 +654,7 @@ def test_a_github_readme_from_the_api_is_read_again_too(db: Store, home: Path) -
 
     from linkindex.crawl.figures import Figures
     from linkindex.snapshots import Snapshots
-    from linkindex.store.figures import SnapshotPage
+    from linkindex.store.rows import SnapshotPage
 
     readme = "# AWQ\n\nQuantize.\n\n![overview](figures/overview.png)\n"
     body = json_module.dumps({"repo": {"full_name": "mit-han-lab/llm-awq"}, "readme": readme})

@@ -36,7 +36,7 @@ from linkindex.models import Clock, FetchResult, from_iso, to_iso, utc_now
 from linkindex.schedule import next_check
 from linkindex.snapshots import Images, Snapshots
 from linkindex.store import Store
-from linkindex.store.crawlstate import ArchiveRecord, DueLink, FetchRecord
+from linkindex.store.rows import ArchiveRecord, DueLink, FetchRecord
 from linkindex.urls import site_of
 
 #: This many blocked answers in a row from one host cool it down.

@@ -26,7 +26,7 @@ from typing import Any
 
 from linkindex.models import Page
 from linkindex.snapshots import Snapshots
-from linkindex.store.crawlstate import SnapshotRow
+from linkindex.store.rows import SnapshotRow
 from linkindex.workers import start_pool, stop_pool
 
 #: Crawls with fewer links than this extract in a thread: starting processes costs more.

@@ -41,8 +41,8 @@ from linkindex.extract.imagefile import is_svg, read_image
 from linkindex.fetch import Fetcher
 from linkindex.models import Clock, FetchResult, Figure, Page, to_iso
 from linkindex.snapshots import Images, Snapshots, content_hash
-from linkindex.store import FigureOutcome, FigureTask, Store, StoredImage
-from linkindex.store.figures import SnapshotPage
+from linkindex.store import Store
+from linkindex.store.rows import FigureOutcome, FigureTask, SnapshotPage, StoredImage
 from linkindex.urls import host_of
 
 #: The same bytes from one host for this many unrelated pictures (different

@@ -27,7 +27,7 @@ from linkindex.crawl.recover import find_copy, raw_copy_url
 from linkindex.fetch import BrowserFetcher, Conditional, Fetcher
 from linkindex.models import FetchResult, Page, Redirect, from_iso
 from linkindex.snapshots import Snapshots, content_hash
-from linkindex.store.crawlstate import ArchiveRecord, DueLink, SnapshotRow
+from linkindex.store.rows import ArchiveRecord, DueLink, SnapshotRow
 from linkindex.urls import host_of, site_of
 
 #: GitHub's REST API media types and version.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from linkindex.store.core import DB_NAME, LibraryLock, StoreBase
 from linkindex.store.crawlstate import CrawlStateMixin
-from linkindex.store.figures import FigureOutcome, FigureTask, StoredImage
 from linkindex.store.history import HistoryMixin
 from linkindex.store.library import LibraryMixin
 from linkindex.store.lost import LostSnapshotsMixin
@@ -25,13 +24,10 @@ class Store(
 
 __all__ = [
     "DB_NAME",
-    "FigureOutcome",
-    "FigureTask",
     "ImageRecord",
     "LibraryLock",
     "LinkRecord",
     "PageRecord",
     "PlacementRecord",
     "Store",
-    "StoredImage",
 ]

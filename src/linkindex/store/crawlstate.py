@@ -7,81 +7,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from linkindex.models import FetchResult, Figure, Page
 from linkindex.store.core import _chunks
 from linkindex.store.figures import FiguresMixin
 
 if TYPE_CHECKING:
+    from linkindex.models import FetchResult, Page
+    from linkindex.store.rows import ArchiveRecord, DueLink, FetchRecord, SnapshotRow
     from linkindex.topics import Key, Names
-
-
-@dataclass(slots=True)
-class DueLink:
-    """A link the crawler is about to fetch, with what it knows from last time."""
-
-    id: int
-    url: str
-    canonical_url: str
-    site: str
-    host: str
-    status: str
-    etag: str | None
-    last_modified: str | None
-    content_hash: str | None
-    fail_count: int
-    unchanged_count: int
-    dead_count: int
-    archive_url: str | None
-    fetched_at: str | None
-    has_page: bool
-    page_from_archive: bool
-
-
-@dataclass(slots=True)
-class SnapshotRow:
-    """A stored body, as the ``snapshots`` table describes it."""
-
-    hash: str
-    size: int
-    stored_size: int
-    content_type: str = ""
-
-
-@dataclass(slots=True)
-class FetchRecord:
-    """Everything one fetch changes; ``record_fetch`` writes it in one transaction.
-
-    ``status`` and the counters are the link's values after this fetch. ``page`` and
-    ``snapshot`` are written when the fetch produced them; ``archive`` holds the
-    Wayback Machine fetch that recovered a lost page, if one was made. ``figures``, when
-    not None, become the link's figures (``FiguresMixin.save_figures``).
-    """
-
-    link_id: int
-    started_at: str
-    result: FetchResult
-    status: str
-    next_fetch_at: str
-    fail_count: int
-    unchanged_count: int
-    dead_count: int
-    content_hash: str | None = None
-    page: Page | None = None
-    snapshot: SnapshotRow | None = None
-    archive: ArchiveRecord | None = None
-    touch: bool = True
-    figures: list[Figure] | None = None
-    figures_from_archive: bool = False
-
-
-@dataclass(slots=True)
-class ArchiveRecord:
-    """A page recovered from the Wayback Machine."""
-
-    archive_url: str
-    result: FetchResult | None = None  # the fetch of the archived copy, if made
-    page: Page | None = None
-    snapshot: SnapshotRow | None = None
 
 
 @dataclass(slots=True)
@@ -166,6 +98,8 @@ class CrawlStateMixin(FiguresMixin):
             f"WHERE {' AND '.join(where.clauses)} "
             "ORDER BY l.next_fetch_at IS NOT NULL, l.next_fetch_at, l.id"
         )
+        from linkindex.store.rows import DueLink
+
         rows = [DueLink(*row) for row in self.conn.execute(sql, where.params)]
         for row in rows:
             row.has_page, row.page_from_archive = bool(row.has_page), bool(row.page_from_archive)
@@ -187,6 +121,8 @@ class CrawlStateMixin(FiguresMixin):
         ).fetchone()
         if row is None:
             return None
+        from linkindex.store.rows import DueLink
+
         link = DueLink(*row)
         link.has_page, link.page_from_archive = bool(link.has_page), bool(link.page_from_archive)
         return link

@@ -11,60 +11,16 @@ placeholder) are remembered in ``image_placeholders`` and never kept.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from linkindex.models import Figure
 from linkindex.store.core import StoreBase
+
+if TYPE_CHECKING:
+    from linkindex.models import Figure
+    from linkindex.store.rows import FigureOutcome, FigureTask, SnapshotPage, StoredImage
 
 #: Figure states: to fetch; kept; failed in a way a later crawl may mend; refused for good.
 FIGURE_STATES = ("pending", "stored", "failed", "refused")
-
-
-@dataclass(frozen=True, slots=True)
-class StoredImage:
-    """A picture kept in ``HOME/images``, as the ``images`` table describes it."""
-
-    sha256: str
-    content_type: str
-    bytes: int
-    width: int | None = None
-    height: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FigureTask:
-    """A figure of a link's page to fetch, with what the fetch needs of its link."""
-
-    link_id: int
-    position: int
-    url: str
-    site: str = "web"  # the page's site (its ``image_referer``)
-    from_archive: bool = False  # the page came from an archive copy…
-    archive_url: str | None = None  # …here
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotPage:
-    """A stored page and the snapshot it was extracted from."""
-
-    link_id: int
-    url: str  # the address it was extracted at (the archive copy's, for one from there)
-    snapshot: str
-    content_type: str
-    from_archive: bool
-
-
-@dataclass(frozen=True, slots=True)
-class FigureOutcome:
-    """What fetching one figure came to: ``stored`` (with its image), ``failed`` or
-    ``refused`` (with the reason)."""
-
-    position: int
-    url: str
-    state: str
-    image: StoredImage | None = None
-    error: str = ""
 
 
 class FiguresMixin(StoreBase):
@@ -102,6 +58,8 @@ class FiguresMixin(StoreBase):
     def pages_without_figures(self) -> list[SnapshotPage]:
         """Pages whose figures were never looked for (stored before linkindex kept
         figures, or while it was told not to), with the snapshot they came from."""
+        from linkindex.store.rows import SnapshotPage
+
         return [
             SnapshotPage(int(link_id), str(url), str(digest), str(kind or ""), bool(archived))
             for link_id, url, digest, kind, archived in self.conn.execute(
@@ -142,6 +100,8 @@ class FiguresMixin(StoreBase):
         """The link's figures still to fetch, in order (``failed`` ones too, if asked)."""
         states = ("pending", "failed") if retry_failed else ("pending",)
         marks = ",".join("?" * len(states))
+        from linkindex.store.rows import FigureTask
+
         return [
             FigureTask(link_id, position, url, site, bool(archived), archive_url)
             for position, url, archived, site, archive_url in self.conn.execute(
@@ -245,6 +205,8 @@ class FiguresMixin(StoreBase):
             "WHERE li.sha256 = i.sha256 AND li.state='stored')",
             (sha256,),
         ).fetchone()
+        from linkindex.store.rows import StoredImage
+
         return StoredImage(*row) if row else None
 
     def image_hashes(self) -> list[str]:
