@@ -39,9 +39,9 @@ import importlib.util
 import mmap
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from itertools import accumulate, chain, compress
+from itertools import accumulate, compress
 from pathlib import Path
 from typing import Any
 
@@ -222,34 +222,14 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
     return sorted(w for w in old.keys() | new.keys() if old.get(w) != new.get(w))
 
 
-#: The end of a run of Latin letters and digits with a digit, written straight before an
-#: ideograph (folded text): where a word of the cut may join the next (``8`` ``比特``,
-#: ``joins``). The match starts at a digit, so the scan is a fast one for digits.
-_JOINABLE = f"[0-9][0-9a-z]*(?=[{CJK_CHARS}])"
-#: The kind of a word indexed by its pieces (``Segmenter._kinds``; 0 and 1 are steps).
-_ODD = 2
-#: Distinct words a segmenter keeps classified (~100 bytes each; a rebuild of 25,000
-#: pages meets ~250,000).
-_WORDS_KEPT = 600_000
+#: Words this long may hold dictionary words inside (search mode looks at 2 and 3).
+_THREE_OR_MORE = (3).__le__
+#: Runs of Latin letters and digits (folded text), where mixed tokens can be.
+_LATIN_RUN = re.compile(r"[0-9a-z]+")
 
-
-@cache
-def _joinable() -> re.Pattern[str]:
-    """``_JOINABLE`` compiled, on first use (indexing; a search never cuts a page)."""
-    return re.compile(_JOINABLE)
-
-
-class _Kinds(dict[str, int]):
-    """Words of the cut and their kinds, filled on first sight by the segmenter."""
-
-    __slots__ = ("classify",)
-
-    def __init__(self, classify: Callable[[str], int]) -> None:
-        super().__init__()
-        self.classify = classify
-
-    def __missing__(self, word: str) -> int:
-        return self.classify(word)
+#: Distinct words whose expansion a segmenter keeps (words of three characters or more,
+#: symbols and mixed tokens; ~60 MB at most).
+_EXPANSIONS_KEPT = 400_000
 
 
 class Segmenter:
@@ -289,8 +269,7 @@ class Segmenter:
         self.added = added
         self.fingerprint = fingerprint(bundled, extra_words)
         self.extra = tuple(extra_words)
-        self._kinds = _Kinds(self._kind)
-        self._expansions: dict[str, Pieces] = {}
+        self._expansions: dict[str, Expansion] = {}
         self._joined: dict[tuple[str, str], Pieces] = {}
 
     @property
@@ -360,7 +339,7 @@ class Segmenter:
         few passes in C over the cut (lengths, steps, running sums) rather than in one
         Python step per word.
         """
-        words, lens, steps, odd = self._cut(*self._plain(text))
+        words, lens, steps, odd = self._cut(fold(text))
         if not odd:
             # (running sums with ``initial`` are one longer than the cut: zip stops first)
             numbered = zip(
@@ -387,7 +366,7 @@ class Segmenter:
 
         Indexing uses this: the words of ``analyze`` without their offsets.
         """
-        words, _, steps, odd = self._cut(*self._plain(text))
+        words, _, steps, odd = self._cut(fold(text))
         found: dict[str, list[int]] = {}
         get = found.get
         if not odd:
@@ -421,85 +400,85 @@ class Segmenter:
             at.sort()
         return found
 
-    def _plain(self, text: str) -> tuple[str, list[str]]:
-        """Folded text and its plain cut."""
-        folded = fold(text)
-        return folded, self._jieba.cut(folded)
+    def _cut(self, folded: str) -> tuple[list[str], list[int], list[int], dict[int, Pieces]]:
+        """The plain cut of folded text; each word's length and step (1: letters, digits
+        or ideographs, indexed as itself; 0: punctuation); and the words indexed
+        otherwise, by their index in the cut (``Pieces``).
 
-    def _cut(
-        self, folded: str, words: list[str]
-    ) -> tuple[list[str], list[int], list[int], dict[int, Pieces]]:
-        """The plain cut ``words`` of folded text, each word's length and step (1:
-        indexed as itself; 0: punctuation), and the words indexed otherwise, by their
-        index in the cut (``Pieces``).
-
-        Each distinct word is classified once (``_kinds``); the cut is then mapped
-        through that dict in C, and the few odd words found with ``list.index``.
+        Only words of three characters or more and words at the edges of Latin runs
+        (``b超``, ``a1``, ``c#``, ``8`` before ``比特``) can be indexed otherwise: the rest
+        are classified by ``str.isalnum`` in C.
         """
-        if len(self._kinds) >= _WORDS_KEPT:
-            self._kinds.clear()
-            self._expansions.clear()
-            self._joined.clear()
+        words: list[str] = self._jieba.cut(folded)
         lens = list(map(len, words))
-        steps: list[int] = list(map(self._kinds.__getitem__, words))
+        steps: list[int] = list(map(str.isalnum, words))
         odd: dict[int, Pieces] = {}
-        count = steps.count(_ODD)
-        if count:
-            expansions = self._expansions
-            find = steps.index
-            index = -1
-            for _ in range(count):
-                index = find(_ODD, index + 1)
-                pieces = odd[index] = expansions[words[index]]
-                steps[index] = pieces[1]
-        joinable = _joinable().search(folded)
-        if joinable is not None:
-            self._joins(folded, joinable, words, lens, steps, odd)
+        expansions = self._expansions
+        for index in compress(range(len(words)), map(_THREE_OR_MORE, lens)):
+            word = words[index]
+            expansion = expansions.get(word)
+            if expansion is None:
+                expansion = self._learn(word)
+            if expansion is True:
+                steps[index] = 1  # c++: a word, though not alphanumeric
+            elif expansion is not False:
+                odd[index] = expansion
+        if _LATIN_RUN.search(folded) is not None:
+            self._latin_edges(folded, words, lens, steps, odd)
         return words, lens, steps, odd
 
-    def _joins(
+    def _latin_edges(
         self,
         folded: str,
-        first: re.Match[str],
         words: list[str],
         lens: list[int],
         steps: list[int],
         odd: dict[int, Pieces],
     ) -> None:
-        """Join a word of Latin letters and digits, with a digit, to the ideographs
-        written straight after it (``8`` ``比特``: one mixed token, ``joins``), at each
-        ``_JOINABLE`` run from ``first`` on."""
+        """Classify the words of two characters at the edges of Latin runs (``b超``,
+        ``a1``, ``c#``; inside a run that mixes letters and digits, every one) and join
+        a Latin word with a digit to the ideographs after it (``8`` ``比特``)."""
         ends = list(accumulate(lens))
-        for run in chain((first,), _joinable().finditer(folded, first.end())):
-            end = run.end()
+        for run in _LATIN_RUN.finditer(folded):
+            first, end = run.span()
+            head = bisect_right(ends, first)
+            latin = run.group()
+            letters = latin.isalpha()
+            if letters and ends[head] >= end and lens[head] != 2:
+                continue  # letters inside one word (pytorch, c++): seen with the long words
             tail = bisect_right(ends, end - 1)
-            if ends[tail] == end and tail + 1 < len(words) and joins(words[tail], words[tail + 1]):
+            inside = range(head, tail + 1) if not (letters or latin.isdigit()) else (head, tail)
+            for index in inside:
+                if lens[index] == 2 and index not in odd:
+                    expansion = self._expansion_of(words[index])
+                    if expansion is True:
+                        steps[index] = 1
+                    elif expansion is not False:
+                        odd[index] = expansion
+            if (
+                not letters
+                and ends[tail] == end
+                and tail + 1 < len(words)
+                and joins(words[tail], words[tail + 1])
+            ):
                 pair = (words[tail], words[tail + 1])
                 joined = self._joined.get(pair)
                 if joined is None:
                     joined = self._joined[pair] = self._join(*pair)
                 odd[tail] = joined
                 odd[tail + 1] = NOTHING
-                steps[tail], steps[tail + 1] = joined[1], 0
-
-    def _kind(self, word: str) -> int:
-        """Classify a word not seen before (``_Kinds``): 1, a word indexed as itself; 0,
-        punctuation; ``_ODD``, indexed by the pieces kept in ``_expansions``."""
-        expansion = self._expansion(word)
-        if expansion is True:
-            kind = 1
-        elif expansion is False:
-            kind = 0
-        else:
-            self._expansions[word] = expansion
-            kind = _ODD
-        self._kinds[word] = kind
-        return kind
 
     def _expansion_of(self, word: str) -> Expansion:
-        """What a word becomes (see ``Expansion``), classified once (``_kind``)."""
-        kind = self._kinds[word]
-        return self._expansions[word] if kind == _ODD else kind == 1
+        expansion = self._expansions.get(word)
+        return self._learn(word) if expansion is None else expansion
+
+    def _learn(self, word: str) -> Expansion:
+        expansions = self._expansions
+        if len(expansions) >= _EXPANSIONS_KEPT:
+            expansions.clear()
+            self._joined.clear()
+        expansion = expansions[word] = self._expansion(word)
+        return expansion
 
     def _join(self, first: str, second: str) -> Pieces:
         """The pieces of two words of the cut that form one mixed token (``joins``)."""
