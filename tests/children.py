@@ -194,6 +194,29 @@ def loading(pid: int) -> bool:
         return False
 
 
+def signal_while_loading(
+    command: list[str], sig: int, moment: float
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` (a linkindex), send it ``sig`` ``moment`` seconds after its own code
+    began (``loading``), and return how it ended."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+        preexec_fn=ctrl_c_back,
+    )
+    deadline = time.monotonic() + 20
+    while not loading(process.pid) and process.poll() is None:
+        assert time.monotonic() < deadline, "the command never loaded"
+        time.sleep(0.001)
+    time.sleep(moment)
+    process.send_signal(sig)
+    out, err = process.communicate(timeout=30)
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
 def interrupted_says(out: str, err: str) -> str:
     """What a stopped command's one ``interrupted:`` line says it kept.
 

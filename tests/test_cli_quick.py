@@ -7,13 +7,12 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from children import child_env, interrupted_says, loading
+from children import child_env, interrupted_says, signal_while_loading
 from linkindex.cli import app, quick
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,21 +204,9 @@ def test_a_signal_stops_a_quick_search_cleanly(library: Path, sig: int, code: in
     loads SQLite's library then): exit 130 or 143 with the one line (or the search had
     already ended), never a traceback."""
     for moment in (0.0, 0.005, 0.01, 0.02, 0.04, 0.08, 0.15):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "linkindex", "search", "显存优化", "--home", str(library)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=child_env(),
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
-        deadline = time.monotonic() + 20
-        while not loading(process.pid) and process.poll() is None:
-            assert time.monotonic() < deadline, "the command never loaded"
-            time.sleep(0.001)
-        time.sleep(moment)
-        process.send_signal(sig)
-        out, err = process.communicate(timeout=30)
+        command = [sys.executable, "-m", "linkindex", "search", "显存优化", "--home", str(library)]
+        process = signal_while_loading(command, sig, moment)
+        out, err = process.stdout, process.stderr
         if process.returncode == 0:
             # It had finished before the signal; or the signal met Python's import lock
             # releasing a module (a weakref callback), where CPython prints the exception

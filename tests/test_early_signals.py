@@ -4,14 +4,12 @@ stops it like a running command: exit 130 or 143, one line, no traceback."""
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from children import child_env, interrupted_says, loading
+from children import interrupted_says, signal_while_loading
 
 #: Moments after linkindex's own code began (None: as soon as the command's modules load,
 #: which map SQLite's library), in seconds: the load and around the time it ends. Before
@@ -25,22 +23,9 @@ def test_a_signal_while_the_command_loads_stops_it_cleanly(
 ) -> None:
     home = tmp_path / "home"
     for moment in MOMENTS:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("linkindex")), "stats", "--home", str(home)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=child_env(),
-            # A test run started in the background inherits an ignored SIGINT: give it back.
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
-        deadline = time.monotonic() + 20
-        while not loading(process.pid) and process.poll() is None:
-            assert time.monotonic() < deadline, "the command never loaded"
-            time.sleep(0.001)
-        time.sleep(moment or 0)
-        process.send_signal(sig)
-        out, err = process.communicate(timeout=30)
+        command = [str(Path(sys.executable).with_name("linkindex")), "stats", "--home", str(home)]
+        process = signal_while_loading(command, sig, moment or 0)
+        out, err = process.stdout, process.stderr
         if process.returncode in (0, 1) and "Traceback" not in err:
             continue  # it had finished (or refused the empty home) before the signal
         assert process.returncode == code, (moment, process.returncode, err)
