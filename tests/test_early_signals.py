@@ -4,12 +4,13 @@ stops it like a running command: exit 130 or 143, one line, no traceback."""
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from children import interrupted_says, signal_while_loading
+from children import child_env, interrupted_says, signal_while_loading
 
 #: Moments after linkindex's own code began (None: as soon as the command's modules load,
 #: which map SQLite's library), in seconds: the load and around the time it ends. Before
@@ -58,3 +59,27 @@ def test_a_ctrl_c_wrapped_by_python_is_still_an_interruption() -> None:
     finally:
         common.app.registered_commands.remove(registered)
     assert stopped.value.exit_code == 130
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_early_stop_wrapped_by_python_while_loading_is_still_one(sig: int, code: int) -> None:
+    """A signal that lands while a module the command loads creates a class (a quick
+    search met it in ``store.library``'s dataclasses) comes as a RuntimeError: it
+    stops the command like any early signal, not with a traceback."""
+    script = (
+        "import signal, sys\n"
+        "import linkindex.cli as cli\n"
+        "def loading(args):\n"
+        f"    try:\n        cli._stop_early({int(sig)}, None)\n"
+        "    except cli._StoppedEarly as stop:\n"
+        "        raise RuntimeError('Error calling __set_name__ on Field') from stop\n"
+        "cli._quick_runner = loading\n"
+        "sys.argv = ['linkindex', 'search', 'x']\n"
+        "cli.main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=child_env()
+    )
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+    assert interrupted_says(done.stdout, done.stderr) == "nothing is changed"

@@ -93,6 +93,19 @@ def _stop_early(signum: int, frame: object) -> None:
     raise _StoppedEarly(signum)
 
 
+def carried(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The ``kind`` of exception ``exc`` is or carries, or None: a Ctrl-C or SIGTERM
+    raised while Python created a class (a module loading) comes as a RuntimeError
+    caused by it (Python 3.11's ``__set_name__`` wrapping)."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if isinstance(cause, kind):
+            return cause
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return None
+
+
 def _quick_runner(args: Sequence[str]) -> Callable[[], int] | None:
     """``linkindex search`` without typer when its command line is plain (``quick``)."""
     from linkindex.cli import quick
@@ -127,10 +140,12 @@ def main() -> None:
         if quick is not None:
             sys.exit(quick())
         app()
-    except _StoppedEarly as stopped:
-        code = 128 + int(stopped.args[0])
+    except Exception as exc:
+        stopped = carried(exc, _StoppedEarly)
+        if stopped is None:
+            raise
         print(interrupted_line(NOTHING_CHANGED), file=sys.stderr)
-        sys.exit(code)
+        sys.exit(128 + int(stopped.args[0]))
     finally:
         # The command has ended: a signal now would only replace its exit code by the
         # signal's (Python restores the default actions while it shuts down).

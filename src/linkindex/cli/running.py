@@ -21,7 +21,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from linkindex.cli import interrupted_line
+from linkindex.cli import carried, interrupted_line
 from linkindex.errors import LinkindexError, UserError
 from linkindex.printable import terminal_text
 
@@ -173,7 +173,7 @@ def guarded(
     except LinkindexError as exc:
         fail(str(exc), code=EXIT_INTERNAL)
     except Exception as exc:
-        if _stopped_inside(exc):
+        if carried(exc, KeyboardInterrupt):
             interrupted(kept)
         if os.environ.get("LINKINDEX_DEBUG"):
             traceback.print_exc()
@@ -182,19 +182,6 @@ def guarded(
             "(set LINKINDEX_DEBUG=1 for the traceback and report it)",
             code=EXIT_INTERNAL,
         )
-
-
-def _stopped_inside(exc: BaseException) -> bool:
-    """Whether Ctrl-C (or SIGTERM) is what an exception carries: one raised while Python
-    created a class (a module loading as the command runs) comes as a RuntimeError whose
-    cause is the KeyboardInterrupt (Python 3.11's ``__set_name__`` wrapping)."""
-    seen = 0
-    cause: BaseException | None = exc
-    while cause is not None and seen < 10:
-        if isinstance(cause, KeyboardInterrupt):
-            return True
-        cause, seen = cause.__cause__ or cause.__context__, seen + 1
-    return False
 
 
 def fail(message: str, *, code: int = EXIT_USER) -> None:
