@@ -113,6 +113,16 @@ def _quick_runner(args: Sequence[str]) -> Callable[[], int] | None:
     return quick.runner(args)
 
 
+def _ignore_signals() -> None:
+    """Ignore Ctrl-C and SIGTERM from now on; one that lands while this runs is dropped
+    (the command has ended: its exit code stands)."""
+    try:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
+    except (KeyboardInterrupt, _StoppedEarly):
+        _ignore_signals()
+
+
 def main() -> None:
     """Entry point of the ``linkindex`` console script.
 
@@ -140,6 +150,11 @@ def main() -> None:
         if quick is not None:
             sys.exit(quick())
         app()
+    except KeyboardInterrupt:
+        # Ctrl-C as Ctrl-C's own handling came back, before the command ran (one that
+        # ran handles its own, ``running.guarded``)
+        print(interrupted_line(NOTHING_CHANGED), file=sys.stderr)
+        sys.exit(130)
     except Exception as exc:
         stopped = carried(exc, _StoppedEarly)
         if stopped is None:
@@ -149,5 +164,4 @@ def main() -> None:
     finally:
         # The command has ended: a signal now would only replace its exit code by the
         # signal's (Python restores the default actions while it shuts down).
-        for number in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(number, signal.SIG_IGN)
+        _ignore_signals()
