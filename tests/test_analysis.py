@@ -184,6 +184,23 @@ def test_code_compounds_are_indexed_whole_and_in_parts(segmenter: analysis.Segme
     assert segmenter.cut("torch.cuda") == ["torch", "cuda"]
 
 
+def test_a_compounds_mixed_parts_are_split_too(segmenter: analysis.Segmenter) -> None:
+    """``Qwen2.5-72B``: the parts ``qwen2`` ``5`` ``72b`` follow each other, and a mixed
+    part is also its letters and digits at its place (``qwen``), as a mixed word is."""
+    text = "部署Qwen2.5-72B与Python3.11"
+    tokens = segmenter.tokens(text)
+    at = {(word, pos) for word, pos, *_ in tokens}
+    position = {word: pos for word, pos, *_ in tokens}
+    first = position["qwen2.5-72b"]
+    assert {("qwen2", first), ("qwen", first), ("2", first), ("5", first + 1)} <= at
+    assert {("72b", first + 2), ("72", first + 2), ("b", first + 2)} <= at
+    assert position["与"] == first + 3  # after the compound's three parts
+    assert position["python"] == position["python3"] == position["python3.11"] == first + 4
+    assert position["11"] == first + 5
+    for word, _, start, end in tokens:
+        assert analysis.fold(text[start:end]) == word
+
+
 def test_mixed_tokens_are_indexed_whole_and_by_their_parts(
     segmenter: analysis.Segmenter,
 ) -> None:
@@ -211,6 +228,7 @@ VARIED = [
     "顯存優化與知識蒸餾：協同過濾的演算法（繁體）",
     "8比特量化、GPT4模型、3D打印、B超和T恤，2019年3月第3章，x86架构，resnet50。",
     "C++11标准与c#，.NET，v1.5版本，3.5亿，gpt-4o，a1b2比特，ab12c，13d打印",
+    "Qwen2.5-72B、Python3.11、ChatGLM3-6B、llama-3.1-8b-instruct与yolov8n.pt",
     "word2vec ... --- \r\n\t  \u3000 ！！ ?? 𠵾𠵾显存 㗲勣 İstanbul ＧＰＴ４ Ｃ＋＋",
     "深度学习框架：卷积神经网络、循环神经网络、图神经网络与NN中间语言",
 ]

@@ -97,6 +97,19 @@ def test_mixed_tokens_are_found_whole_and_by_their_parts(library: Path) -> None:
     assert hit.snippet == "«GPT4»技术报告解读"
 
 
+def test_versioned_names_are_found_by_name_and_by_version(library: Path) -> None:
+    """``Qwen2.5``, ``Python3.11``: a code compound whose parts are mixed tokens is
+    found by the name alone, with or without a space before the version."""
+    qwen, python = "https://example.com/model/qwen", "https://example.com/lang/python"
+    for query in ("qwen", "Qwen2.5", "qwen2", "qwen 2.5", "72b", "72B部署"):
+        assert urls(library, query) == [qwen], query
+    for query in ("python", "python3", "Python3.11", "python 3.11"):
+        assert urls(library, query) == [python], query
+    assert urls(library, "python 3.12") == []
+    (hit,) = search.search(library, "qwen").hits
+    assert hit.snippet == "«Qwen»2.5-72B本地部署"
+
+
 def test_highlights_cover_the_parts_of_a_mixed_token() -> None:
     cut = indexing.segmenter().cut
     terms = search.query_terms(search.parse_query("8比特 GPT4"), cut)

@@ -415,14 +415,16 @@ def _starts(folded: str, term: str) -> Iterator[int]:
 
 
 def _whole(found: list[tuple[int, str]], text: str, folded_at: Callable[[int], str]) -> list[Span]:
-    """The matches (start, term) that are whole words: a term that begins (ends) with a
-    letter or digit does not continue one (``folded_at(i)``: character i folded)."""
+    """The matches (start, term) that are whole words: a term that begins (ends) with
+    letters or digits does not continue a run of them (``folded_at(i)``: character i
+    folded). Letters and digits meeting is a border, as in the index (``qwen`` is a
+    word of ``qwen2.5``, ``py`` none of ``python``)."""
     spans: list[Span] = []
     for start, term in found:
         end = start + len(term)
-        if _latin(term[0]) and start > 0 and _latin(folded_at(start - 1)):
+        if start > 0 and _continues(folded_at(start - 1), term[0]):
             continue
-        if _latin(term[-1]) and end < len(text) and _latin(folded_at(end)):
+        if end < len(text) and _continues(term[-1], folded_at(end)):
             continue
         spans.append((start, end))
     return spans
@@ -439,8 +441,15 @@ def _merged(spans: list[Span]) -> list[Span]:
     return merged
 
 
-def _latin(char: str) -> bool:
-    return char.isascii() and char.isalnum()
+def _continues(before: str, after: str) -> bool:
+    """Whether two folded characters are one run: both letters or both digits (ASCII)."""
+    return (
+        before.isascii()
+        and after.isascii()
+        and before.isalnum()
+        and after.isalnum()
+        and before.isdigit() == after.isdigit()
+    )
 
 
 def snippet(

@@ -195,7 +195,7 @@ _rjieba = cache(_load_rjieba)
 
 
 #: Bump when segmentation changes in a way that needs every document re-indexed.
-ANALYZER_VERSION = "2"
+ANALYZER_VERSION = "3"
 
 
 def fingerprint(bundled: Mapping[str, int | None], extra_words: Sequence[str]) -> str:

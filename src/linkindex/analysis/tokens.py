@@ -126,11 +126,13 @@ def search_tokens(
     end = start + len(word)
     if word.isascii() and not word.isalnum() and is_compound(word):
         tokens = [(word, position, start, end)]
-        tokens += [
-            (part.group(), position + shift, start + part.start(), start + part.end())
-            for shift, part in enumerate(COMPOUND_PART.finditer(word))
-        ]
-        return tokens, len(tokens) - 1
+        step = 0
+        for step, piece in enumerate(COMPOUND_PART.finditer(word), 1):
+            at, begin = position + step - 1, start + piece.start()
+            tokens.append((piece.group(), at, begin, start + piece.end()))
+            # a mixed part is also its own parts, at its position: qwen2.5 -> qwen2 -> qwen
+            tokens += [(w, at, begin + s, begin + e) for w, s, e in mixed_pieces(piece.group())]
+        return tokens, step
     tokens = [(w, position, s, e) for w, s, e in inside if is_word(w)]
     tokens.append((word, position, start, end))
     pieces = mixed_pieces(word)
