@@ -54,10 +54,31 @@ def test_one_to_many_characters_take_openccs_first_candidate() -> None:
     # candidates led by the character itself are left alone: 瞭望 is not 了望
     assert analysis.fold("瞭望 藉口 沈陽 覆蓋") == "瞭望 藉口 沈阳 覆盖"
     assert analysis.fold("於是 然後 什麼 什麽 頭髮 發展") == "于是 然后 什么 什么 头发 发展"
-    assert analysis.fold("著作") == "著作"  # not in the character table: phrase-level in OpenCC
     assert analysis.fold("薴") == "苎"  # 薴 -> 苧 -> 苎: the chain is followed to its end
     table = characters._fold_table()
     assert all(target not in table for target in table.values())  # folding twice: no change
+
+
+def test_hong_kong_and_taiwan_forms_fold_as_the_standard_ones() -> None:
+    """OpenCC's Hong Kong and Taiwan variant tables come before its character table, as
+    in its hk2s and tw2s conversions: 衞 (Hong Kong's 衛) and 著 (Taiwan's 着) match."""
+    assert analysis.fold("衞星 衛星 卫星") == "卫星 卫星 卫星"
+    assert analysis.fold("著色器、意味著、睡著") == "着色器、意味着、睡着"
+    assert analysis.fold("枱 粧 敍 痺 睪 簷 衹") == "台 妆 叙 痹 睾 檐 只"
+    # Taiwan writes 么 for 幺, but 么 is what 麼 folds to (什麼 is 什么): it stays
+    assert analysis.fold("什麼 什么 幺") == "什么 什么 幺"
+    # 顎 is 颚 by the character table; Taiwan's reading 齶 does not move it
+    assert analysis.fold("顎") == "颚"
+    # a compatibility ideograph is the unified one, folded on: U+F902 is 車, so 车
+    assert analysis.fold("\uf902\uf90a") == "车金"
+
+
+def test_a_folded_word_weighs_its_most_frequent_spelling(segmenter: analysis.Segmenter) -> None:
+    """显著 folds to 显着, which jieba also lists as a rare old spelling: the folded word
+    takes 显著's frequency, so simplified text keeps its words."""
+    assert segmenter.cut("显著提升") == segmenter.cut("顯著提升") == ["显着", "提升"]
+    assert segmenter.cut("著名的著作") == ["着名", "的", "着作"]
+    assert segmenter.cut("随着模型变大") == segmenter.cut("隨著模型變大")
 
 
 def test_traditional_text_segments_like_simplified(segmenter: analysis.Segmenter) -> None:
@@ -79,9 +100,10 @@ def test_the_folded_dictionary_entries_are_every_entry_folding_changes() -> None
     expected: dict[str, int] = {}
     for line in text.splitlines():
         word, freq, *_ = line.split(" ")
-        if analysis.fold(word) != word:
-            expected.setdefault(analysis.fold(word), int(freq))
-    assert analysis.folded_entries(text) == list(expected.items())
+        folded = analysis.fold(word)
+        if folded != word:
+            expected[folded] = max(expected.get(folded, 0), int(freq))  # 閱 62, 閲 1174
+    assert sorted(analysis.folded_entries(text)) == sorted(expected.items())
     # a last line without its newline, and a line that folding leaves alone
     assert analysis.folded_entries("B超 3 n\nabc 2\n顯示 5") == [("b超", 3), ("显示", 5)]
     assert len(expected) > 1000  # capitals (B超) and traditional characters (乾嘉學派)

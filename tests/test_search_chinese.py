@@ -15,9 +15,11 @@ from linkindex.store import Store
 NOTES = Path(__file__).parent / "fixtures" / "search" / "chinese"
 SIMPLIFIED_PAGE = "https://example.com/memory/simplified-page"
 TRADITIONAL_PAGE = "https://example.com/memory/traditional-page"
+SHADER_PAGE = "https://example.com/variants/shader"
 PAGES = {
     SIMPLIFIED_PAGE: "本文介绍训练大模型时的显存优化技巧，包括梯度检查点与混合精度。",
     TRADITIONAL_PAGE: "本文介紹推論服務的顯存優化經驗，以及模型並行的設定。",
+    SHADER_PAGE: "這篇介紹著色器的原理，意味著你能自己寫渲染管線。",  # Taiwan's 著 for 着
 }
 
 
@@ -80,6 +82,19 @@ def test_a_topic_heading_in_traditional_characters(library: Path) -> None:
     ]
     (hit,) = search.search(library, "矩陣").hits
     assert hit.topics == [["推荐系统", "协同过滤"]]  # shown as the notes write them
+
+
+def test_hong_kong_and_taiwan_forms_match_the_standard_ones(library: Path) -> None:
+    """衞 (Hong Kong's 衛) and 著 (Taiwan's 着) are found by the simplified and the standard
+    traditional forms, in titles, topics and page text, and are marked as written."""
+    satellite = "https://example.com/variants/satellite"
+    assert urls(library, "卫星图像") == urls(library, "衛星圖像") == [satellite]
+    assert urls(library, "topic:卫星通信") == [satellite, SHADER_PAGE]
+    assert urls(library, "着色器") == urls(library, "意味着") == [SHADER_PAGE]
+    (hit,) = search.search(library, "着色器").hits
+    assert hit.snippet == "這篇介紹«著色器»的原理，意味著你能自己寫渲染管線。"
+    (hit,) = search.search(library, "卫星图像").hits
+    assert hit.snippet == "«衞星圖像»的語義分割"
 
 
 def test_mixed_tokens_are_found_whole_and_by_their_parts(library: Path) -> None:

@@ -144,8 +144,8 @@ def base_dictionary(text: str) -> tuple[dict[str, int], int]:
 
 def folded_entries(text: str) -> list[tuple[str, int]]:
     """The entries of jieba's ``dict.txt`` (its text) that fold to another word (``B超`` ->
-    ``b超``, ``顯示`` -> ``显示``), folded, with their frequencies (the first entry wins
-    where two fold alike).
+    ``b超``, ``顯示`` -> ``显示``), folded, with their frequencies (the highest where two
+    fold alike: ``閱`` and ``閲`` are ``阅``).
 
     The originals never meet folded text. Only the ~2,000 lines that change are read (a
     fresh indexing process would otherwise spend most of a second on all 350,000).
@@ -156,8 +156,8 @@ def folded_entries(text: str) -> list[tuple[str, int]]:
         end = text.find("\n", start)
         word, freq, *_ = text[start : end if end >= 0 else len(text)].split(" ")
         folded = fold(word)
-        if folded != word:
-            found.setdefault(folded, int(freq))
+        if folded != word and int(freq) > found.get(folded, 0):
+            found[folded] = int(freq)
     return list(found.items())
 
 
@@ -195,7 +195,7 @@ _rjieba = cache(_load_rjieba)
 
 
 #: Bump when segmentation changes in a way that needs every document re-indexed.
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "4"
 
 
 def fingerprint(bundled: Mapping[str, int | None], extra_words: Sequence[str]) -> str:
@@ -255,7 +255,11 @@ class Segmenter:
         added: list[tuple[str, int]] = []
         seen: set[str] = set()
         for word, freq in folded:
-            if not self._jieba.has_word(word):
+            # A folded word weighs what its most frequent spelling does: 显著 (2,721) folds
+            # to 显着, an old spelling jieba also lists (3), which would cut it 显 着. The
+            # stored frequency is not exposed; suggest_freq is at least it, and below it
+            # the folded spelling would change little.
+            if not self._jieba.has_word(word) or freq > self._jieba.suggest_freq(word):
                 self._jieba.add_word(word, freq, None)
                 added.append((word, freq))
                 seen.add(word)

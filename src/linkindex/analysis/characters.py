@@ -4,7 +4,10 @@ Folding maps each character to one character (``str.translate``), so a folded te
 the original's length and offsets into it are offsets into the original: results,
 snippets and highlights show the text as written with the right characters marked.
 Traditional characters fold to simplified ones by OpenCC's character table (its first
-candidate of each), full-width letters and digits to ASCII, everything to lower case.
+candidate of each), after its Hong Kong and Taiwan variant tables (``衞`` is ``衛``, so
+``卫``; Taiwan's ``著`` is ``着``, and simplified text's ``著`` folds with it on both sides)
+and its compatibility ideographs; full-width letters and digits to ASCII, everything to
+lower case.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ _BEYOND_BASIC_PLANE = re.compile("[\U00010000-\U0010ffff]")
 def _fold_table() -> dict[int, int]:
     """Code point to code point: full-width ASCII and traditional characters.
 
-    The traditional-to-simplified pairs are OpenCC's character table as derived by
+    The traditional-to-simplified pairs are OpenCC's character tables as derived by
     ``scripts/fold_table.py`` into ``fold_pairs`` (its first candidate per character;
     Apache-2.0, see ``data/OpenCC-LICENSE.txt``).
     """
