@@ -203,7 +203,9 @@ def test_code_compounds_are_indexed_whole_and_in_parts(segmenter: analysis.Segme
     assert position["torch"] + 1 == position["cuda"] == position["memory"] - 1
     assert "torch.cuda.memory_allocated" in position
     assert position["2016"] + 1 == position["2017"]
-    assert segmenter.cut("torch.cuda") == ["torch", "cuda"]
+    # a query keeps a compound whole; its parts are the words of a phrase
+    assert segmenter.cut("torch.cuda 用法") == ["torch.cuda", "用法"]
+    assert analysis.in_parts(["torch.cuda", "用法"]) == ["torch", "cuda", "用法"]
 
 
 def test_a_compounds_mixed_parts_are_split_too(segmenter: analysis.Segmenter) -> None:
@@ -243,6 +245,49 @@ def test_mixed_tokens_are_indexed_whole_and_by_their_parts(
     assert analysis.parts("比特") == analysis.parts("pytorch") == analysis.parts("c++") == []
 
 
+def test_a_version_after_a_name_is_its_own_part(segmenter: analysis.Segmenter) -> None:
+    """``yolov8`` is ``yolo`` and ``v8`` (and ``v``, ``8``); its letters ``yolov`` stay a
+    token too, so ``csv2json`` is still found by ``csv``. A name of one letter is not cut."""
+    text = "YOLOv8n与MobileNetV3、csv2json和kv8"
+    tokens = segmenter.tokens(text)
+    at = {(word, pos) for word, pos, *_ in tokens}
+    first = dict((word, pos) for word, pos, *_ in tokens)["yolov8n"]
+    for word in ("yolo", "v8", "v", "8", "n", "yolov"):
+        assert (word, first) in at, word
+    found = {word for word, *_ in tokens}
+    assert {"mobilenet", "v3", "csv", "cs", "v2", "json", "kv", "8"} <= found
+    assert "k" not in found
+    for word, _, start, end in tokens:
+        assert analysis.fold(text[start:end]) == word
+    assert analysis.parts("yolov8") == ["yolo", "v8"] and analysis.parts("ipv6") == ["ip", "v6"]
+    assert analysis.parts("yolov8n") == ["yolo", "v8", "n"] and analysis.parts("kv8") == ["kv", "8"]
+
+
+def test_a_two_part_compound_is_also_its_parts_written_together(
+    segmenter: analysis.Segmenter,
+) -> None:
+    """``wi-fi`` is also ``wifi`` at its place, as people write it; a compound with a
+    number at the joint (``gpt-4``: ``gpt4`` is found by its parts) or of more parts (a
+    module path) is not."""
+    text = "Wi-Fi 6与Node.js，k-means和GPT-4，torch.nn.functional"
+    tokens = segmenter.tokens(text)
+    position = {word: pos for word, pos, *_ in tokens}
+    assert position["wifi"] == position["wi-fi"] == position["wi"] == position["fi"] - 1
+    assert position["nodejs"] == position["node"] and position["kmeans"] == position["k"]
+    assert "gpt4" not in position and "torchnnfunctional" not in position
+    for word, _, start, end in tokens:  # written together: the compound as written
+        written = analysis.fold(text[start:end])
+        assert word in (written, written.replace("-", "").replace(".", ""))
+    assert analysis.catenation("yolo-v5") == "yolov5" and analysis.catenation("e-mail") == "email"
+    assert analysis.catenation("gpt-4") is analysis.catenation("x86_64") is None
+
+
+def test_a_percentage_is_also_its_number(segmenter: analysis.Segmenter) -> None:
+    position = {word: pos for word, pos, *_ in segmenter.tokens("提升50%，误差3.5%")}
+    assert position["50%"] == position["50"] and position["3"] + 1 == position["5"]
+    assert analysis.parts("50%") == ["50"] and analysis.parts("c++") == []
+
+
 #: Text of every kind the analyzer meets: prose, traditional characters, code, mixed
 #: tokens, symbols, characters beyond the basic plane, odd spacing and punctuation.
 VARIED = [
@@ -253,6 +298,8 @@ VARIED = [
     "Qwen2.5-72B、Python3.11、ChatGLM3-6B、llama-3.1-8b-instruct与yolov8n.pt",
     "word2vec ... --- \r\n\t  \u3000 ！！ ?? 𠵾𠵾显存 㗲勣 İstanbul ＧＰＴ４ Ｃ＋＋",
     "深度学习框架：卷积神经网络、循环神经网络、图神经网络与NN中间语言",
+    "YOLOv8n与MobileNetV3、csv2json、IPv6、kv8，Wi-Fi 6与Node.js、k-means、t-SNE、yolo-v5",
+    "提升50%和3.5%，5%的RTX 4090与RTX4090，美图秀秀上手，衞星與著色器，显著提升，枱",
 ]
 
 

@@ -16,7 +16,9 @@ NOTES = Path(__file__).parent / "fixtures" / "search" / "chinese"
 SIMPLIFIED_PAGE = "https://example.com/memory/simplified-page"
 TRADITIONAL_PAGE = "https://example.com/memory/traditional-page"
 SHADER_PAGE = "https://example.com/variants/shader"
+MEITU_PAGE = "https://example.com/inner/meitu"
 PAGES = {
+    MEITU_PAGE: "深扒美图秀秀中的AI修图秘籍，如何上手。",
     SIMPLIFIED_PAGE: "本文介绍训练大模型时的显存优化技巧，包括梯度检查点与混合精度。",
     TRADITIONAL_PAGE: "本文介紹推論服務的顯存優化經驗，以及模型並行的設定。",
     SHADER_PAGE: "這篇介紹著色器的原理，意味著你能自己寫渲染管線。",  # Taiwan's 著 for 着
@@ -130,3 +132,56 @@ def test_highlights_cover_the_parts_of_a_mixed_token() -> None:
     terms = search.query_terms(search.parse_query("8比特 GPT4"), cut)
     assert terms == ["gpt4", "8比特", "gpt", "比特"]  # not a lone 8 or 4
     assert search.snippet("GPT 4 与 8 比特", terms) == "«GPT» 4 与 8 «比特»"
+
+
+def test_a_version_after_a_name_is_a_part(library: Path) -> None:
+    """``YOLOv8`` is ``yolo`` and ``v8``, not ``yolov`` and ``8``: ``yolo`` finds it, and
+    ``yolov8`` finds ``YOLO v8`` written apart."""
+    v8, v5 = "https://example.com/yolo/v8", "https://example.com/yolo/apart"
+    assert set(urls(library, "yolo")) == {v8, v5}
+    assert urls(library, "yolov8") == urls(library, "yolo v8") == [v8]
+    assert urls(library, "YOLOv5") == [v5]
+    hits = {hit.url: hit.snippet for hit in search.search(library, "yolo").hits}
+    assert hits[v8] == "«YOLO»v8目标检测实战"
+    assert search.snippet("YOLOv8与YOLOv5", ["v8"]) == "YOLO«v8»与YOLOv5"
+
+
+def test_a_compound_is_found_written_together_and_the_reverse(library: Path) -> None:
+    """``Wi-Fi`` is found by ``wifi``, ``Node.js`` by ``nodejs``; ``k-means`` finds
+    ``KMeans``; the snippet marks the word as written."""
+    wifi = "https://example.com/join/wifi"
+    kmeans = "https://example.com/join/kmeans"
+    nodejs = "https://example.com/join/nodejs"
+    assert urls(library, "wifi") == urls(library, "WiFi6") == urls(library, "wi-fi") == [wifi]
+    assert urls(library, "k-means") == urls(library, "kmeans") == [kmeans]
+    assert urls(library, "nodejs") == urls(library, "node.js") == [nodejs]
+    (hit,) = search.search(library, "wifi").hits
+    assert hit.snippet == "«Wi-Fi» 6路由器选购"
+    (hit,) = search.search(library, "k-means").hits
+    assert hit.snippet == "«KMeans»聚类算法的实现"
+
+
+def test_a_quoted_name_and_number_find_them_written_together(library: Path) -> None:
+    """A phrase whose words a text writes as one token (``"rtx 4090"``: ``RTX4090``,
+    ``"qwen 2.5"``: ``Qwen2.5``, ``"8 比特"``: ``8比特``) finds it."""
+    assert (
+        urls(library, '"rtx 4090"')
+        == urls(library, 'title:"RTX 4090"')
+        == ["https://example.com/gpu/4090"]
+    )
+    assert urls(library, '"qwen 2.5"') == ["https://example.com/model/qwen"]
+    assert urls(library, '"8 比特"') == ["https://example.com/quant/8bit"]
+
+
+def test_a_word_inside_a_longer_one_is_found_alone(library: Path) -> None:
+    """jieba cuts ``美图`` and ``上手`` apart when they stand alone, while search mode
+    indexes them inside ``美图秀秀`` and the page's cut: the query finds them as one word."""
+    for query in ("美图", '"美图"', "上手"):
+        assert urls(library, query) == [MEITU_PAGE], query
+    (hit,) = search.search(library, "美图").hits
+    assert hit.snippet == "深扒«美图»秀秀中的AI修图秘籍，如何上手。"
+
+
+def test_a_percentage_is_found_by_its_number(library: Path) -> None:
+    fifty = "https://example.com/percent/50"
+    assert urls(library, "50") == urls(library, "50%") == [fifty]

@@ -249,8 +249,12 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
     for group in spec.groups:
         for clause in group:
             if isinstance(clause, queries.Words):
-                for word in cut(analysis.fold(clause.text)):
+                # single characters in a row as one word (美图), as the query finds them
+                words = queries.joined_singles(cut(analysis.fold(clause.text)))
+                # a code compound (k-means) whole, by its parts, and written together
+                for word in [*words, *analysis.in_parts(words)]:
                     terms.add(word)
+                    terms.add(analysis.catenation(word) or word)
                     # a mixed token (8比特) matches by its parts too: mark those that say
                     # something (not a lone letter or digit)
                     terms.update(p for p in analysis.parts(word) if len(p) > 1 or not p.isascii())
@@ -263,7 +267,7 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> lis
     words = [c for g in spec.groups for c in g if isinstance(c, queries.Words)]
     fixed = text
     for clause in words:
-        for word in cut(analysis.fold(clause.text)):
+        for word in analysis.in_parts(cut(analysis.fold(clause.text))):
             if word.isascii() and len(word) > 2:
                 better = searching.spelling(searcher, word)
                 if better:
@@ -373,12 +377,12 @@ def _matches(text: str, terms: list[str], spelled: Spelled) -> tuple[list[Span],
     patterns = [spelled[term] for term in terms]
     if any(pattern is None for pattern in patterns):
         folded = analysis.fold(text)
-        found = [(start, term) for term in terms for start in _starts(folded, term)]
+        found = [(start, start + len(term)) for term in terms for start in _starts(folded, term)]
         spans = _merged(_whole(found, folded, lambda i: folded[i]))
         return spans, [folded[start:end] for start, end in spans]
     found = [
-        (match.start(), term)
-        for pattern, term in zip(patterns, terms, strict=True)
+        match.span()
+        for pattern in patterns
         if pattern is not None
         for match in _each(pattern, text)
     ]
@@ -386,6 +390,11 @@ def _matches(text: str, terms: list[str], spelled: Spelled) -> tuple[list[Span],
     # never to ASCII), and so do the characters of a match.
     spans = _merged(_whole(found, text, lambda i: analysis.fold(text[i])))
     return spans, [analysis.fold(text[start:end]) for start, end in spans]
+
+
+#: An English word this long may be written with a joint inside (``kmeans`` is found
+#: in ``k-means``, which the index also holds as ``kmeans``: ``analysis.catenation``).
+_JOINED_FROM = 4
 
 
 def _spelled(term: str) -> re.Pattern[str] | None:
@@ -396,7 +405,8 @@ def _spelled(term: str) -> re.Pattern[str] | None:
         if forms is None:
             return None
         parts.append(re.escape(forms) if len(forms) == 1 else f"[{re.escape(forms)}]")
-    return re.compile("".join(parts))
+    joint = "[-._]?" if len(term) >= _JOINED_FROM and term.isascii() and term.isalpha() else ""
+    return re.compile(joint.join(parts))
 
 
 def _each(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -414,20 +424,34 @@ def _starts(folded: str, term: str) -> Iterator[int]:
         start = folded.find(term, start + 1)
 
 
-def _whole(found: list[tuple[int, str]], text: str, folded_at: Callable[[int], str]) -> list[Span]:
-    """The matches (start, term) that are whole words: a term that begins (ends) with
-    letters or digits does not continue a run of them (``folded_at(i)``: character i
-    folded). Letters and digits meeting is a border, as in the index (``qwen`` is a
-    word of ``qwen2.5``, ``py`` none of ``python``)."""
+def _whole(found: list[Span], text: str, folded_at: Callable[[int], str]) -> list[Span]:
+    """The matches that are whole words: a match that begins (ends) with letters or
+    digits does not continue a run of them (``folded_at(i)``: character i folded).
+    Letters and digits meeting is a border, as in the index (``qwen`` is a word of
+    ``qwen2.5``, ``py`` none of ``python``)."""
     spans: list[Span] = []
-    for start, term in found:
-        end = start + len(term)
-        if start > 0 and _continues(folded_at(start - 1), term[0]):
+    for start, end in found:
+        if start > 0 and _joined_at(start, text, folded_at):
             continue
-        if end < len(text) and _continues(term[-1], folded_at(end)):
+        if end < len(text) and _joined_at(end, text, folded_at):
             continue
         spans.append((start, end))
     return spans
+
+
+def _joined_at(at: int, text: str, folded_at: Callable[[int], str]) -> bool:
+    """Whether the characters before and at ``at`` are in one word of the index: a run
+    of letters or of digits, except where a version follows a name (``yolo|v8``)."""
+    if not _continues(folded_at(at - 1), folded_at(at)):
+        return False
+    version = (
+        folded_at(at) == "v"
+        and at >= 2
+        and at + 1 < len(text)
+        and folded_at(at + 1) in "0123456789"
+        and _continues(folded_at(at - 2), "v")
+    )
+    return not version
 
 
 def _merged(spans: list[Span]) -> list[Span]:
@@ -504,7 +528,7 @@ def related(home: Path, url: str, *, limit: int = 10, catch_up: bool = True) -> 
             with folder.query_segmenter(dictionary) as segmenter:
                 page = record.page
                 body = (page.text if page else "")[:20000]
-                words = segmenter.cut(record.title) * 3 + segmenter.cut(body)
+                words = analysis.in_parts(segmenter.cut(record.title) * 3 + segmenter.cut(body))
                 terms = searching.key_terms(searcher, words)
                 wanted = queries.related_query(terms, topics.path_keys(record.topics))
                 found, _ = searching.best(searcher, wanted, limit + 1)

@@ -61,6 +61,9 @@ from linkindex.analysis.tokens import (
     Piece,
     Pieces,
     Token,
+    catenation,
+    compound_parts,
+    in_parts,
     is_compound,
     is_word,
     joins,
@@ -76,14 +79,17 @@ __all__ = [
     "Segmenter",
     "Token",
     "base_dictionary",
+    "catenation",
     "changed_words",
     "cjk_grams",
     "cjk_runs",
+    "compound_parts",
     "fingerprint",
     "fold",
     "folded_entries",
     "has_cjk",
     "heading_words",
+    "in_parts",
     "is_compound",
     "is_word",
     "parts",
@@ -283,7 +289,7 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         """The plain jieba cut of folded text as a query is cut: meaningful words only,
-        compounds in parts, mixed tokens joined (``query_words``)."""
+        mixed tokens joined, code compounds whole (``query_words``)."""
         return query_words(self._jieba.cut(fold(text)))
 
     # -- the reference: search mode, word by word -------------------------------------

@@ -1,9 +1,11 @@
 """What the words of a jieba cut become: tokens, compounds and mixed tokens.
 
 A code compound (``torch.cuda``) is indexed whole and by its parts at consecutive
-positions; a mixed token (``gpt4``, ``b超``, and ``8比特`` where jieba cuts ``8`` ``比特``)
-whole and by its parts at one position; a word of the plain cut with the dictionary
-words that search mode finds inside it at its position; punctuation not at all.
+positions, and one of two parts joined between letters (``wi-fi``) also as it is often
+written, without the joint (``wifi``); a mixed token (``gpt4``, ``b超``, ``yolov8``, and
+``8比特`` where jieba cuts ``8`` ``比特``) whole and by its parts at one position; a word of
+the plain cut with the dictionary words that search mode finds inside it at its
+position; punctuation not at all.
 """
 
 from __future__ import annotations
@@ -29,44 +31,103 @@ def is_compound(word: str) -> bool:
     return word.isascii() and any(c in "._-" for c in word) and len(COMPOUND_PART.findall(word)) > 1
 
 
+def compound_parts(word: str) -> list[str]:
+    """The parts of a code compound, in order (``torch.cuda`` -> ``torch`` ``cuda``)."""
+    return COMPOUND_PART.findall(word)
+
+
+def catenation(word: str) -> str | None:
+    """What a code compound of two parts joined between letters is also indexed as: the
+    parts written together, as many write it (``wi-fi`` -> ``wifi``, ``node.js`` ->
+    ``nodejs``, ``k-means`` -> ``kmeans``, ``yolo-v5`` -> ``yolov5``). None for other words:
+    ``gpt-4`` is found as ``gpt4`` by its parts already, and a longer compound is mostly a
+    module path (``torch.nn.functional``) nobody writes together."""
+    if not is_compound(word):
+        return None
+    pieces = COMPOUND_PART.findall(word)
+    if len(pieces) == 2 and pieces[0][-1].isalpha() and pieces[1][0].isalpha():
+        return pieces[0] + pieces[1]
+    return None
+
+
+def in_parts(words: Sequence[str]) -> list[str]:
+    """Words with each code compound replaced by its parts: the words of a phrase, which
+    the index holds at consecutive positions."""
+    return [
+        part for word in words for part in (compound_parts(word) if is_compound(word) else [word])
+    ]
+
+
 #: Runs of one script in a word: Latin letters and digits, or ideographs.
 _SCRIPT_RUN = re.compile(f"[0-9a-z]+|[{CJK_CHARS}]+")
 #: Runs of letters or of digits in a Latin word.
 _LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+#: A name of two letters or more, then a version: ``v`` and digits (``yolov8``, ``ipv6``,
+#: ``mobilenetv3``): the name is ``yolo``, not ``yolov``.
+_VERSIONED = re.compile(r"([a-z]{2,})(v[0-9]+)")
 #: An ideograph where a match begins (a run of them matches where one does).
 CJK_START = CJK_RUN
 
 
-def _part_spans(word: str) -> list[tuple[str, int, int]]:
+Span = tuple[str, int, int]  # a piece of a word and its offsets in the word
+
+
+def _runs(word: str, offset: int = 0) -> list[Span]:
+    return [
+        (m.group(), offset + m.start(), offset + m.end()) for m in _LETTERS_OR_DIGITS.finditer(word)
+    ]
+
+
+def _latin_parts(word: str) -> list[Span]:
+    """A Latin word's letters and digits apart, a version after a name as one part
+    (``yolov8n`` -> ``yolo`` ``v8`` ``n``)."""
+    pieces: list[Span] = []
+    at = 0
+    for match in _VERSIONED.finditer(word):
+        pieces += _runs(word[at : match.start()], at)
+        pieces += [(match.group(1), *match.span(1)), (match.group(2), *match.span(2))]
+        at = match.end()
+    return pieces + _runs(word[at:], at)
+
+
+def _part_spans(word: str) -> list[Span]:
     """The parts of a mixed token with their offsets in it (see ``parts``)."""
     runs = [(m.group(), m.start(), m.end()) for m in _SCRIPT_RUN.finditer(word)]
     if len(runs) > 1 and sum(end - begin for _, begin, end in runs) == len(word):
         return runs
     if len(runs) == 1 and len(runs[0][0]) == len(word) and word.isascii():
-        pieces = [(m.group(), m.start(), m.end()) for m in _LETTERS_OR_DIGITS.finditer(word)]
+        pieces = _latin_parts(word)
         if len(pieces) > 1:
             return pieces
+    if word[-1:] == "%" and word[:-1].isdigit() and word.isascii():
+        return [(word[:-1], 0, len(word) - 1)]  # 50%: the number, as 3.5% is 3 and 5
     return []
 
 
 def parts(word: str) -> list[str]:
-    """The words a mixed token is also indexed by, at its own position ([] for others).
+    """The words a mixed token is also indexed by, at its own position ([] for others):
+    a query for it finds them all, where they are not written together.
 
     A folded word of Latin letters or digits and ideographs splits by script (``8比特``
     -> ``8`` ``比特``, ``b超`` -> ``b`` ``超``), a Latin word by letters and digits
-    (``gpt4`` -> ``gpt`` ``4``); a part can be mixed itself (``gpt4模型`` -> ``gpt4``
-    ``模型``, and ``gpt4`` -> ``gpt`` ``4``).
+    (``gpt4`` -> ``gpt`` ``4``), a version after a name apart (``yolov8`` -> ``yolo``
+    ``v8``); a part can be mixed itself (``gpt4模型`` -> ``gpt4`` ``模型``, and ``gpt4`` ->
+    ``gpt`` ``4``). A percentage is its number too (``50%`` -> ``50``).
     """
     return [part for part, _, _ in _part_spans(word)]
 
 
-def mixed_pieces(word: str) -> list[tuple[str, int, int]]:
-    """Every part of a mixed token, parts of parts included, with offsets in it."""
-    found: list[tuple[str, int, int]] = []
+def mixed_pieces(word: str) -> list[Span]:
+    """Every part of a mixed token, parts of parts included, with offsets in it, once
+    each; a versioned name's letters and digits too (``csv2json``'s ``csv`` as well as
+    ``cs`` and ``v2``)."""
+    found: list[Span] = []
     for part, begin, end in _part_spans(word):
         found.append((part, begin, end))
         found.extend((inner, begin + b, begin + e) for inner, b, e in mixed_pieces(part))
-    return found
+    if found and word.isascii() and _VERSIONED.search(word) is not None:
+        found += _runs(word)
+    return list(dict.fromkeys(found))
 
 
 def joins(first: str, second: str) -> bool:
@@ -82,8 +143,8 @@ def joins(first: str, second: str) -> bool:
 
 
 def query_words(words: Sequence[str]) -> list[str]:
-    """Meaningful words of a cut: compounds replaced by their parts (all required), a
-    number or code written straight before ideographs joined to them (``8比特``)."""
+    """Meaningful words of a cut: a number or code written straight before ideographs
+    joined to them (``8比特``); code compounds whole (``in_parts`` splits them)."""
     found: list[str] = []
     index = 0
     while index < len(words):
@@ -92,9 +153,7 @@ def query_words(words: Sequence[str]) -> list[str]:
             found.append(word + words[index + 1])
             index += 2
             continue
-        if is_compound(word):
-            found.extend(COMPOUND_PART.findall(word))
-        elif is_word(word):
+        if is_word(word):
             found.append(word)
         index += 1
     return found
@@ -117,15 +176,19 @@ def search_tokens(
     """The tokens of one word of the cut at ``start`` and ``position``, given the
     dictionary words search mode found inside it; and the step to the next word.
 
-    A code compound is itself and its parts at consecutive positions; any other word
-    is the words inside it, itself and, for a mixed token, its parts, at its position;
-    punctuation is nothing.
+    A code compound is itself and its parts at consecutive positions (and written
+    together, ``catenation``, at its position, with the compound's offsets); any other
+    word is the words inside it, itself and, for a mixed token, its parts, at its
+    position; punctuation is nothing.
     """
     if not (word.isalnum() or is_word(word)):
         return [], 0
     end = start + len(word)
     if word.isascii() and not word.isalnum() and is_compound(word):
         tokens = [(word, position, start, end)]
+        joined = catenation(word)
+        if joined is not None:
+            tokens.append((joined, position, start, end))
         step = 0
         for step, piece in enumerate(COMPOUND_PART.finditer(word), 1):
             at, begin = position + step - 1, start + piece.start()

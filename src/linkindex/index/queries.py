@@ -85,12 +85,103 @@ def _gram_query(
 
 def _word_query(name: str, word: str) -> query.Query:
     """One word of a query; a mixed token (``8比特``, ``gpt4``) is found whole or by all
-    its parts (``8`` and ``比特`` apart), whole above apart (it then matches both)."""
+    its parts (``8`` and ``比特`` apart), whole above apart (it then matches both); a code
+    compound by all its parts, or written together (``k-means`` finds ``KMeans``)."""
+    if analysis.is_compound(word):
+        apart = query.And([_word_query(name, part) for part in analysis.compound_parts(word)])
+        joined = analysis.catenation(word)
+        return apart if joined is None else query.Or([apart, query.Term(name, joined)])
     pieces = analysis.parts(word)
     if not pieces:
         return query.Term(name, word)
     apart = query.And([_word_query(name, piece) for piece in pieces])
     return query.Or([query.Term(name, word), apart])
+
+
+#: Search mode indexes the dictionary words of 2 and 3 characters inside a longer word.
+_INNER_WORD = range(2, 4)
+
+
+def _single(word: str) -> bool:
+    return len(word) == 1 and analysis.has_cjk(word)
+
+
+def _grouped(words: list[str]) -> list[list[str]]:
+    """The words one by one, except single ideographs in a row, 2 or 3 of them, together:
+    jieba cuts a rare word apart where it stands alone (``美`` ``图``), and search mode
+    indexes it whole inside a longer word (``美图`` in ``美图秀秀``)."""
+    groups: list[list[str]] = []
+    for word in words:
+        last = groups[-1] if groups else None
+        if _single(word) and last and _single(last[-1]):
+            last.append(word)
+        else:
+            groups.append([word])
+    # a longer run is left as single characters (no word of the index holds it)
+    return [
+        group
+        for run in groups
+        for group in ([run] if len(run) in _INNER_WORD or len(run) == 1 else [[w] for w in run])
+    ]
+
+
+def joined_singles(words: list[str]) -> list[str]:
+    """The words with single ideographs in a row written together (``美`` ``图`` ->
+    ``美图``, see ``_grouped``): what a snippet marks."""
+    return ["".join(group) for group in _grouped(words)]
+
+
+def _word_terms(name: str, words: list[str]) -> list[query.Query]:
+    """The query of each word; single ideographs in a row are found apart or as one word
+    (``_grouped``)."""
+    terms: list[query.Query] = []
+    for group in _grouped(words):
+        if len(group) == 1:
+            terms.append(_word_query(name, group[0]))
+        else:
+            apart = query.And([query.Term(name, char) for char in group])
+            terms.append(query.Or([apart, query.Term(name, "".join(group))]))
+    return terms
+
+
+def _joinable(first: str, singles: int, second: str) -> bool:
+    """Whether two words of a query, written apart, are one word of the index where a
+    text writes them together: a name and its number (``rtx`` ``4090``, ``qwen`` ``2``),
+    a number and the Chinese word after it (``8`` ``比特``), single characters (``美``
+    ``图``, see ``_word_terms``; ``singles``: how many ``first`` joins, 0 if it is none)."""
+    if first.isascii() and second.isascii():
+        return first.isalnum() and second.isalnum() and first[-1].isdigit() != second[0].isdigit()
+    if _single(second) and 0 < singles < max(_INNER_WORD):
+        return True
+    return analysis.joins(first, second)
+
+
+#: A phrase is looked for in at most this many ways of writing its words.
+_PHRASE_WAYS = 8
+
+
+def _phrase(name: str, words: list[str], boost: float = 1.0) -> query.Query:
+    """The words in sequence, or with neighbours the index holds as one word where a
+    text writes them together (``"rtx 4090"`` finds ``RTX4090``, ``"qwen 2.5"``
+    ``Qwen2.5``, ``"8 比特"`` ``8比特``)."""
+    # each way: its words, and how many single characters its last word joins
+    ways: list[tuple[list[str], int]] = [([], 0)]
+    for word in words:
+        single = int(_single(word))
+        grown = [([*way, word], single) for way, _ in ways]
+        grown += [
+            ([*way[:-1], way[-1] + word], singles + single if singles else 0)
+            for way, singles in ways
+            if way and _joinable(way[-1], singles, word)
+        ]
+        ways = grown[:_PHRASE_WAYS]
+    found = [
+        query.Phrase(name, way, boost=boost)
+        if len(way) > 1
+        else query.Term(name, way[0], boost=boost)
+        for way, _ in ways
+    ]
+    return found[0] if len(found) == 1 else query.Or(found)
 
 
 def words_query(clause: Words, cut: Any, known: Any = None) -> query.Query:
@@ -103,27 +194,28 @@ def words_query(clause: Words, cut: Any, known: Any = None) -> query.Query:
     name = "title" if clause.field == "title" else "text"
     if not words:
         return query.NullQuery
-    if clause.phrase and len(words) > 1:
-        phrase = query.Phrase(name, words)
+    flat = analysis.in_parts(words)  # as a phrase: a compound's parts follow each other
+    if clause.phrase and len(flat) > 1:
+        phrase = _phrase(name, flat)
         if name == "title":
             return phrase
-        return query.AndMaybe(phrase, query.Phrase("title", words, boost=WEIGHTS["title_phrase"]))
-    terms = [_word_query(name, w) for w in words]
+        return query.AndMaybe(phrase, _phrase("title", flat, WEIGHTS["title_phrase"]))
+    terms = _word_terms(name, words)
     required: query.Query = terms[0] if len(terms) == 1 else query.And(terms)
     grams = (
         None
         if clause.phrase
-        else _gram_query(text, words, name == "title", known or (lambda _: False))
+        else _gram_query(text, flat, name == "title", known or (lambda _: False))
     )
     if grams is not None:
-        latin = [query.Term(name, w) for w in words if not analysis.has_cjk(w)]
+        latin = [query.Term(name, w) for w in flat if not analysis.has_cjk(w)]
         fallback = query.And([*latin, grams]) if latin else grams
         required = query.Or([required, fallback])
-    if len(words) > 1:
+    if len(flat) > 1:
         # The exact sequence counts in the title only: checking positions in the page
         # text of every match cost seconds on 25,000 links (whoosh decodes them in
         # Python); a quoted phrase does search the text.
-        return query.AndMaybe(required, query.Phrase("title", words, boost=WEIGHTS["title_phrase"]))
+        return query.AndMaybe(required, _phrase("title", flat, WEIGHTS["title_phrase"]))
     return required
 
 
