@@ -73,6 +73,12 @@ def test_hong_kong_and_taiwan_forms_fold_as_the_standard_ones() -> None:
     assert analysis.fold("\uf902\uf90a") == "车金"
 
 
+def test_radicals_copied_from_pdf_files_fold_to_the_ideographs() -> None:
+    """Kangxi radicals look like ideographs and come with text copied from PDF files."""
+    assert analysis.fold("\u2f64\u6237\u2f3f\u518c") == "用户手册"  # ⽤户⼿册
+    assert analysis.fold("\u2fa8") == "门"  # ⾨ is 門
+
+
 def test_a_folded_word_weighs_its_most_frequent_spelling(segmenter: analysis.Segmenter) -> None:
     """显著 folds to 显着, which jieba also lists as a rare old spelling: the folded word
     takes 显著's frequency, so simplified text keeps its words."""

@@ -185,3 +185,9 @@ def test_a_word_inside_a_longer_one_is_found_alone(library: Path) -> None:
 def test_a_percentage_is_found_by_its_number(library: Path) -> None:
     fifty = "https://example.com/percent/50"
     assert urls(library, "50") == urls(library, "50%") == [fifty]
+
+
+def test_radicals_from_a_pdf_are_marked_as_written() -> None:
+    """Text copied from a PDF file may carry Kangxi radicals (⽤ for 用): the snippet
+    finds the word through them."""
+    assert search.snippet("⽤户⼿册下载", ["用户手册"]) == "«⽤户⼿册»下载"

@@ -6,13 +6,15 @@ snippets and highlights show the text as written with the right characters marke
 Traditional characters fold to simplified ones by OpenCC's character table (its first
 candidate of each), after its Hong Kong and Taiwan variant tables (``衞`` is ``衛``, so
 ``卫``; Taiwan's ``著`` is ``着``, and simplified text's ``著`` folds with it on both sides)
-and its compatibility ideographs; full-width letters and digits to ASCII, everything to
-lower case.
+and its compatibility ideographs; Kangxi radicals (text copied from PDF files) to the
+ideographs they look like; full-width letters and digits to ASCII, everything to lower
+case.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from itertools import product
 
@@ -46,9 +48,15 @@ _CHARS_PER_RUN = 8
 _BEYOND_BASIC_PLANE = re.compile("[\U00010000-\U0010ffff]")
 
 
+#: Kangxi radicals (and the two supplement radicals with a compatibility form), which
+#: text copied from PDF files carries for the ideographs they look like (``⽤户`` for
+#: ``用户``): they fold to those ideographs, as Unicode's NFKC has them, and on.
+_RADICALS = range(0x2E80, 0x2FE0)
+
+
 @cache
 def _fold_table() -> dict[int, int]:
-    """Code point to code point: full-width ASCII and traditional characters.
+    """Code point to code point: full-width ASCII, radicals and traditional characters.
 
     The traditional-to-simplified pairs are OpenCC's character tables as derived by
     ``scripts/fold_table.py`` into ``fold_pairs`` (its first candidate per character;
@@ -56,6 +64,10 @@ def _fold_table() -> dict[int, int]:
     """
     table = dict(_FULL_WIDTH)
     table.update(zip(map(ord, PAIRS[0::2]), map(ord, PAIRS[1::2]), strict=True))
+    for code in _RADICALS:
+        ideograph = ord(unicodedata.normalize("NFKC", chr(code)))
+        if ideograph != code:
+            table[code] = table.get(ideograph, ideograph)  # ⾨ is 門, so 门
     return table
 
 
