@@ -17,8 +17,10 @@ SIMPLIFIED_PAGE = "https://example.com/memory/simplified-page"
 TRADITIONAL_PAGE = "https://example.com/memory/traditional-page"
 SHADER_PAGE = "https://example.com/variants/shader"
 MEITU_PAGE = "https://example.com/inner/meitu"
+RIGHTS_PAGE = "https://example.com/inner/rights"
 PAGES = {
     MEITU_PAGE: "深扒美图秀秀中的AI修图秘籍，如何上手。",
+    RIGHTS_PAGE: "本文讨论数据隐私与公民的政治权利。",
     SIMPLIFIED_PAGE: "本文介绍训练大模型时的显存优化技巧，包括梯度检查点与混合精度。",
     TRADITIONAL_PAGE: "本文介紹推論服務的顯存優化經驗，以及模型並行的設定。",
     SHADER_PAGE: "這篇介紹著色器的原理，意味著你能自己寫渲染管線。",  # Taiwan's 著 for 着
@@ -159,6 +161,11 @@ def test_a_compound_is_found_written_together_and_the_reverse(library: Path) -> 
     assert hit.snippet == "«Wi-Fi» 6路由器选购"
     (hit,) = search.search(library, "k-means").hits
     assert hit.snippet == "«KMeans»聚类算法的实现"
+    # two English words typed apart find them written as one
+    springboot = "https://example.com/join/springboot"
+    assert urls(library, "spring boot") == urls(library, "Spring Boot 缓存") == [springboot]
+    (hit,) = search.search(library, "spring boot").hits
+    assert hit.snippet == "«SpringBoot»整合Redis缓存"
 
 
 def test_a_quoted_name_and_number_find_them_written_together(library: Path) -> None:
@@ -174,10 +181,11 @@ def test_a_quoted_name_and_number_find_them_written_together(library: Path) -> N
 
 
 def test_a_word_inside_a_longer_one_is_found_alone(library: Path) -> None:
-    """jieba cuts ``美图`` and ``上手`` apart when they stand alone, while search mode
-    indexes them inside ``美图秀秀`` and the page's cut: the query finds them as one word."""
+    """jieba cuts ``美图``, ``上手`` and ``政治权`` apart when they stand alone, while search
+    mode indexes them inside a longer word (``美图秀秀``): the query finds them as one."""
     for query in ("美图", '"美图"', "上手"):
         assert urls(library, query) == [MEITU_PAGE], query
+    assert urls(library, "政治权") == [RIGHTS_PAGE]  # 政治 权 alone, inside 政治权利
     (hit,) = search.search(library, "美图").hits
     assert hit.snippet == "深扒«美图»秀秀中的AI修图秘籍，如何上手。"
 

@@ -249,8 +249,8 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
     for group in spec.groups:
         for clause in group:
             if isinstance(clause, queries.Words):
-                # single characters in a row as one word (美图), as the query finds them
-                words = queries.joined_singles(cut(analysis.fold(clause.text)))
+                # short words of ideographs in a row as one (美图), as the query finds them
+                words = queries.joined_runs(cut(analysis.fold(clause.text)))
                 # a code compound (k-means) whole, by its parts, and written together
                 for word in [*words, *analysis.in_parts(words)]:
                     terms.add(word)
@@ -258,6 +258,7 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
                     # a mixed token (8比特) matches by its parts too: mark those that say
                     # something (not a lone letter or digit)
                     terms.update(p for p in analysis.parts(word) if len(p) > 1 or not p.isascii())
+    terms.update(queries.written_together(spec).values())  # spring boot: SpringBoot
     return sorted(terms, key=lambda t: (-len(t), t))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from whoosh import query
@@ -102,57 +103,88 @@ def _word_query(name: str, word: str) -> query.Query:
 _INNER_WORD = range(2, 4)
 
 
-def _single(word: str) -> bool:
-    return len(word) == 1 and analysis.has_cjk(word)
+def _ideographs(word: str) -> bool:
+    return analysis.cjk_runs(word) == [word]
+
+
+def _letters(word: str) -> bool:
+    return word.isascii() and word.isalpha()
 
 
 def _grouped(words: list[str]) -> list[list[str]]:
-    """The words one by one, except single ideographs in a row, 2 or 3 of them, together:
-    jieba cuts a rare word apart where it stands alone (``美`` ``图``), and search mode
-    indexes it whole inside a longer word (``美图`` in ``美图秀秀``)."""
-    groups: list[list[str]] = []
+    """The words one by one, except words of ideographs in a row that make 2 or 3
+    characters together (``美`` ``图``, ``政治`` ``权``): jieba cuts such a rare word apart
+    where it stands alone, while search mode indexes it whole inside a longer word
+    (``美图`` in ``美图秀秀``, ``政治权`` in ``政治权利``)."""
+    runs: list[list[str]] = []
     for word in words:
-        last = groups[-1] if groups else None
-        if _single(word) and last and _single(last[-1]):
-            last.append(word)
+        if runs and _ideographs(word) and _ideographs(runs[-1][-1]):
+            runs[-1].append(word)
         else:
-            groups.append([word])
-    # a longer run is left as single characters (no word of the index holds it)
+            runs.append([word])
+    # a longer run is left as it is (no word of the index holds it)
     return [
         group
-        for run in groups
-        for group in ([run] if len(run) in _INNER_WORD or len(run) == 1 else [[w] for w in run])
+        for run in runs
+        for group in ([run] if sum(map(len, run)) in _INNER_WORD else [[w] for w in run])
     ]
 
 
-def joined_singles(words: list[str]) -> list[str]:
-    """The words with single ideographs in a row written together (``美`` ``图`` ->
-    ``美图``, see ``_grouped``): what a snippet marks."""
+def joined_runs(words: list[str]) -> list[str]:
+    """The words with each group of ``_grouped`` written together (``美`` ``图`` ->
+    ``美图``): what a snippet marks (not a lone ``图`` elsewhere)."""
     return ["".join(group) for group in _grouped(words)]
 
 
+def _bare_word(group: list[Clause]) -> tuple[str, str | None] | None:
+    """The English word a group is, and its field, if it is one typed alone (not
+    quoted, no OR)."""
+    if len(group) != 1 or not isinstance(group[0], Words) or group[0].phrase:
+        return None
+    word = analysis.fold(group[0].text)
+    return (word, group[0].field) if _letters(word) else None
+
+
+def written_together(spec: QuerySpec) -> dict[int, str]:
+    """Two English words typed apart that a text may write as one word (``spring boot``:
+    ``SpringBoot``, ``hugging face``: ``HuggingFace``): the first one's group, and the
+    word. Only a pair of them, in one field: in a longer run of English words
+    (``attention is all you need``) which two belong together is anyone's guess."""
+    found: dict[int, str] = {}
+    start = 0
+    bare = map(_bare_word, spec.groups)
+    for field_of, run in groupby(bare, key=lambda word: word and (word[1],)):
+        groups = list(run)
+        if field_of is not None and len(groups) == 2:
+            found[start] = "".join(word for word, _ in filter(None, groups))
+        start += len(groups)
+    return found
+
+
 def _word_terms(name: str, words: list[str]) -> list[query.Query]:
-    """The query of each word; single ideographs in a row are found apart or as one word
-    (``_grouped``)."""
+    """The query of each word; the words of a group (``_grouped``) are found apart or
+    written together."""
     terms: list[query.Query] = []
     for group in _grouped(words):
         if len(group) == 1:
             terms.append(_word_query(name, group[0]))
         else:
-            apart = query.And([query.Term(name, char) for char in group])
+            apart = query.And([_word_query(name, word) for word in group])
             terms.append(query.Or([apart, query.Term(name, "".join(group))]))
     return terms
 
 
-def _joinable(first: str, singles: int, second: str) -> bool:
-    """Whether two words of a query, written apart, are one word of the index where a
+def _joinable(first: str, second: str) -> bool:
+    """Whether two words of a query, written apart, may be one word of the index where a
     text writes them together: a name and its number (``rtx`` ``4090``, ``qwen`` ``2``),
-    a number and the Chinese word after it (``8`` ``比特``), single characters (``美``
-    ``图``, see ``_word_terms``; ``singles``: how many ``first`` joins, 0 if it is none)."""
+    English words (``spring`` ``boot``: ``SpringBoot``), a number and the Chinese word
+    after it (``8`` ``比特``), ideographs that make a word of 2 or 3 characters (``美``
+    ``图``, see ``_grouped``)."""
     if first.isascii() and second.isascii():
-        return first.isalnum() and second.isalnum() and first[-1].isdigit() != second[0].isdigit()
-    if _single(second) and 0 < singles < max(_INNER_WORD):
-        return True
+        border = first[-1:].isdigit() != second[:1].isdigit()
+        return first.isalnum() and second.isalnum() and (border or _letters(first + second))
+    if _ideographs(first) and _ideographs(second):
+        return len(first) + len(second) in _INNER_WORD
     return analysis.joins(first, second)
 
 
@@ -164,22 +196,16 @@ def _phrase(name: str, words: list[str], boost: float = 1.0) -> query.Query:
     """The words in sequence, or with neighbours the index holds as one word where a
     text writes them together (``"rtx 4090"`` finds ``RTX4090``, ``"qwen 2.5"``
     ``Qwen2.5``, ``"8 比特"`` ``8比特``)."""
-    # each way: its words, and how many single characters its last word joins
-    ways: list[tuple[list[str], int]] = [([], 0)]
+    ways: list[list[str]] = [[]]
     for word in words:
-        single = int(_single(word))
-        grown = [([*way, word], single) for way, _ in ways]
-        grown += [
-            ([*way[:-1], way[-1] + word], singles + single if singles else 0)
-            for way, singles in ways
-            if way and _joinable(way[-1], singles, word)
-        ]
+        grown = [[*way, word] for way in ways]
+        grown += [[*way[:-1], way[-1] + word] for way in ways if way and _joinable(way[-1], word)]
         ways = grown[:_PHRASE_WAYS]
     found = [
         query.Phrase(name, way, boost=boost)
         if len(way) > 1
         else query.Term(name, way[0], boost=boost)
-        for way, _ in ways
+        for way in ways
     ]
     return found[0] if len(found) == 1 else query.Or(found)
 
@@ -252,10 +278,24 @@ def to_whoosh(
     each search. The meta document has no words, so it never matches
     a query with words; a query of filters alone starts from every link.
     """
-    parts: list[query.Query] = []
+    groups: list[query.Query] = []
     for group in spec.groups:
         clauses = [clause_query(c, cut, known, headings=headings) for c in group]
-        parts.append(clauses[0] if len(clauses) == 1 else query.Or(clauses))
+        groups.append(clauses[0] if len(clauses) == 1 else query.Or(clauses))
+    parts: list[query.Query] = []
+    together = written_together(spec)
+    index = 0
+    while index < len(groups):
+        joined = together.get(index)
+        if joined is None:
+            parts.append(groups[index])
+            index += 1
+            continue
+        first = spec.groups[index][0]
+        name = "title" if isinstance(first, Words) and first.field == "title" else "text"
+        apart = query.And(groups[index : index + 2])
+        parts.append(query.Or([apart, query.Term(name, joined)]))
+        index += 2
     parts += [filter_term(f, headings, _FILTER_BOOST) for f in spec.filters]
     if spec.since:
         parts.append(query.TermRange("date", spec.since, None, boost=_FILTER_BOOST))
