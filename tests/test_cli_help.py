@@ -45,6 +45,8 @@ def test_no_command_shows_help(runner: CliRunner) -> None:
     ("args", "message"),
     [
         (["bogus"], "error: No such command 'bogus'; see `linkindex --help`"),
+        (["serach", "x"], "error: No such command 'serach'. Did you mean 'search'?; see"),
+        (["status"], "error: No such command 'status'. Did you mean 'stats'?; see"),
         (["due", "--limit", "-1"], "error: Invalid value for '--limit'"),
         (["search", "--nope", "x"], "error: No such option"),
     ],

@@ -38,12 +38,26 @@ class UsageProblem(ClickException):
     exit_code = 1
 
     def __init__(self, problem: Any) -> None:
-        super().__init__(problem.format_message())
+        super().__init__(_suggested_once(problem))
         self.command_path = problem.ctx.command_path if problem.ctx else "linkindex"
 
     def show(self, file: Any = None) -> None:
         """Print the one line on stderr."""
         say(f"error: {self.message.rstrip('.')}; see `{self.command_path} --help`", err=True)
+
+
+#: How typer appends its suggestion of a command to a usage error's message.
+_TYPER_SUGGESTION = ". Did you mean "
+
+
+def _suggested_once(problem: Any) -> str:
+    """The problem's message with one suggestion of a command: click 8.4 and later
+    suggest close commands themselves (``possibilities``), and typer appends its own."""
+    message = str(problem.format_message())
+    if not getattr(problem, "possibilities", None) or _TYPER_SUGGESTION not in problem.message:
+        return message
+    own = str(problem.message)
+    return own.split(_TYPER_SUGGESTION, 1)[0] + "." + message[len(own) :]
 
 
 class CommandGroup(TyperGroup):
