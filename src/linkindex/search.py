@@ -20,6 +20,7 @@ ranked below word matches.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -172,6 +173,13 @@ def _state(searcher: Any, home: Path) -> folder.IndexState:
         raise UserError(
             f"the search index in {home} was made by another version of linkindex; "
             "run `linkindex index` to rebuild it"
+        )
+    if state.links and state.analyzer and state.analyzer != analysis.ANALYZER_VERSION:
+        # Still searched: its words are this version's but for the newer rules' tokens.
+        logging.getLogger("linkindex").warning(
+            "the search index in %s was segmented by an older linkindex, so some words "
+            "are not found yet; `linkindex index` re-segments it",
+            home,
         )
     return state
 
