@@ -36,6 +36,14 @@ def test_readme_documents_the_command(name: str) -> None:
     assert f"$ linkindex {name}" in README
 
 
+def test_version_is_the_installed_one(runner: CliRunner) -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"linkindex {version('linkindex')}\n"
+
+
 def test_no_command_shows_help(runner: CliRunner) -> None:
     result = runner.invoke(app, [])
     assert "import" in result.output and "search" in result.output

@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,9 +113,16 @@ def parse_query(text: str) -> queries.QuerySpec:
 
 
 def _since(text: str) -> str:
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text.strip()):
-        raise QueryError(f"--since {text!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
-    return text.strip()
+    """The ``--since`` date as given, once it is a real one (``2020-13`` is not)."""
+    given = text.strip()
+    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", given):
+        try:
+            date.fromisoformat((given + "-01-01")[:10])
+        except ValueError:
+            pass
+        else:
+            return given
+    raise QueryError(f"--since {text!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
 
 
 # -- searching ---------------------------------------------------------------------------

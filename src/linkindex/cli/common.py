@@ -105,6 +105,15 @@ app = typer.Typer(
 )
 
 
+def _show_version(asked: bool) -> None:
+    """``--version``: the installed distribution's version, then exit 0."""
+    if asked:
+        from importlib.metadata import version
+
+        say(f"linkindex {version('linkindex')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main_options(
     home: Annotated[
@@ -115,6 +124,15 @@ def _main_options(
             show_default=False,
         ),
     ] = None,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print linkindex's version and exit.",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
 ) -> None:
     """Turn Markdown notes full of links into a searchable, living library."""
     home_before_command(home)
