@@ -41,8 +41,19 @@ class UsageProblem(ClickException):
         super().__init__(_suggested_once(problem))
         self.command_path = problem.ctx.command_path if problem.ctx else "linkindex"
 
+        option = str(getattr(problem, "option_name", "") or "")
+        # "-显存": a query word to leave out, read by click as the short option "-显"
+        self.word_not_option = option.startswith("-") and not option.isascii()
+
     def show(self, file: Any = None) -> None:
         """Print the one line on stderr."""
+        if self.word_not_option:
+            say(
+                f"error: {self.message.rstrip('.')}; a query that starts with `-` goes after "
+                f"the options and `--`: {self.command_path} [OPTIONS] -- -word",
+                err=True,
+            )
+            return
         say(f"error: {self.message.rstrip('.')}; see `{self.command_path} --help`", err=True)
 
 
