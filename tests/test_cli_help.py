@@ -57,7 +57,8 @@ def test_no_command_shows_help(runner: CliRunner) -> None:
         (["status"], "error: No such command 'status'. Did you mean 'stats'?; see"),
         (["due", "--limit", "-1"], "error: Invalid value for '--limit'"),
         (["search", "--nope", "x"], "error: No such option"),
-        (["search", "-显存", "优化"], "error: No such option '-显'; a query that starts with `-`"),
+        (["search", "-显存", "优化"], "error: No such option '-显'; a query with a -word to"),
+        (["search", "pytorch", "-tensorflow"], "error: No such option '-t'; a query with a -word"),
     ],
 )
 def test_a_bad_command_line_is_one_line_and_exit_1(

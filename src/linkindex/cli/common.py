@@ -42,15 +42,16 @@ class UsageProblem(ClickException):
         self.command_path = problem.ctx.command_path if problem.ctx else "linkindex"
 
         option = str(getattr(problem, "option_name", "") or "")
-        # "-显存": a query word to leave out, read by click as the short option "-显"
-        self.word_not_option = option.startswith("-") and not option.isascii()
+        # "-显存", "-tensorflow": a query word to leave out, read by click as a short
+        # option ("-显", "-t"); linkindex has no short options.
+        self.word_not_option = option.startswith("-") and not option.startswith("--")
 
     def show(self, file: Any = None) -> None:
         """Print the one line on stderr."""
         if self.word_not_option:
             say(
-                f"error: {self.message.rstrip('.')}; a query that starts with `-` goes after "
-                f"the options and `--`: {self.command_path} [OPTIONS] -- -word",
+                f"error: {self.message.rstrip('.')}; a query with a -word to leave out goes "
+                f"after the options and `--`: {self.command_path} [OPTIONS] -- WORDS -word",
                 err=True,
             )
             return
@@ -113,6 +114,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
