@@ -59,6 +59,7 @@ def test_no_command_shows_help(runner: CliRunner) -> None:
         (["search", "--nope", "x"], "error: No such option"),
         (["search", "-显存", "优化"], "error: No such option '-显'; a query with a -word to"),
         (["search", "pytorch", "-tensorflow"], "error: No such option '-t'; a query with a -word"),
+        (["export", "-x"], "error: No such option '-x'; see `linkindex export --help`"),
     ],
 )
 def test_a_bad_command_line_is_one_line_and_exit_1(

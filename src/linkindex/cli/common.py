@@ -43,8 +43,9 @@ class UsageProblem(ClickException):
 
         option = str(getattr(problem, "option_name", "") or "")
         # "-显存", "-tensorflow": a query word to leave out, read by click as a short
-        # option ("-显", "-t"); linkindex has no short options.
-        self.word_not_option = option.startswith("-") and not option.startswith("--")
+        # option ("-显", "-t"); search has no short options but -h.
+        searching = problem.ctx is not None and problem.ctx.info_name == "search"
+        self.word_not_option = searching and option[:1] == "-" and option[:2] != "--"
 
     def show(self, file: Any = None) -> None:
         """Print the one line on stderr."""
