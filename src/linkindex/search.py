@@ -269,8 +269,8 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
                 words = queries.joined_runs(cut(analysis.fold(clause.text)))
                 # a code compound (k-means) whole, by its parts, and written together
                 for word in [*words, *analysis.in_parts(words)]:
-                    terms.add(word)
-                    terms.add(analysis.catenation(word) or word)
+                    joined = analysis.catenation(word)
+                    terms.update([word, joined] if joined else [word])
                     # a mixed token (8比特) matches by its parts too: mark those that say
                     # something (not a lone letter or digit)
                     terms.update(p for p in analysis.parts(word) if len(p) > 1 or not p.isascii())

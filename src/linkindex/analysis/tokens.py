@@ -44,7 +44,7 @@ def catenation(word: str) -> str | None:
     module path (``torch.nn.functional``) nobody writes together."""
     if not is_compound(word):
         return None
-    pieces = COMPOUND_PART.findall(word)
+    pieces = compound_parts(word)
     if len(pieces) == 2 and pieces[0][-1].isalpha() and pieces[1][0].isalpha():
         return pieces[0] + pieces[1]
     return None
