@@ -162,7 +162,10 @@ def test_export_stopped_while_writing_the_book(
     # quiet fast machine: a stop that meets a finished export is tried again, sooner.
     for wait in (0.3, 0.1, 0.0):
         process = start(library, "export", "--format", "epub", "-o", str(book))
-        wait_for(lambda: holds_the_store(process.pid) or process.poll() is not None, 60, "store")
+        def busy() -> bool:  # (called in this iteration only)
+            return holds_the_store(process.pid) or process.poll() is not None  # noqa: B023
+
+        wait_for(busy, 60, "the store")
         time.sleep(wait)
         out, err = stop(process, sig if process.poll() is None else None)
         if process.returncode == 0:  # it ended first: the whole book, then nothing else
