@@ -162,6 +162,7 @@ def test_export_stopped_while_writing_the_book(
     # quiet fast machine: a stop that meets a finished export is tried again, sooner.
     for wait in (0.3, 0.1, 0.0):
         process = start(library, "export", "--format", "epub", "-o", str(book))
+
         def busy() -> bool:  # (called in this iteration only)
             return holds_the_store(process.pid) or process.poll() is not None  # noqa: B023
 
