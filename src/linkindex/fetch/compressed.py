@@ -204,11 +204,17 @@ def _brotli(data: bytes, cap: int) -> bytes | None:
     output = _Output(cap, "brotli")
     try:
         output.add(decoder.process(data, output_buffer_limit=STEP))
-        while not decoder.can_accept_more_data():
-            output.add(decoder.process(b"", output_buffer_limit=STEP))
+        # The input given once, the output is asked for until the stream is over.
+        # (``can_accept_more_data`` cannot say when: brotli 1.2.1's says True while
+        # output is still held.) Nothing more, and not over: the stream was cut.
+        while not decoder.is_finished():
+            chunk = decoder.process(b"", output_buffer_limit=STEP)
+            if not chunk:
+                return None
+            output.add(chunk)
     except module.error:
         return None
-    return output.joined() if decoder.is_finished() else None
+    return output.joined()
 
 
 def _zstd(data: bytes, cap: int) -> bytes | None:
