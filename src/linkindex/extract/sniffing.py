@@ -57,13 +57,12 @@ _HTML_START = re.compile(rf"<(?:!doctype\s+html\b|!--|(?:{_HTML_ELEMENTS})[\s/>]
 #: An XML declaration (XHTML pages start with one), and what may stand between it and
 #: the markup: whitespace, comments and processing instructions.
 _XML_PROLOGUE = re.compile(r"<\?xml\b[^>]*\?>(?:\s|<\?[^>]*\?>)*", re.IGNORECASE)
-#: Bytes no text holds (the standard's "binary data bytes", NUL aside: stray NULs before
-#: the markup are tolerated).
-_BINARY = re.compile("[\x01-\x08\x0b\x0e-\x1a\x1c-\x1f]")
-
-#: The standard's binary data bytes, NUL among them (ESC, 0x1B, is not one: ISO-2022-JP
-#: text is written with it).
+#: Bytes no text holds: the standard's "binary data bytes", NUL among them (ESC, 0x1B, is
+#: not one: ISO-2022-JP text is written with it).
 _BINARY_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+#: The same but NUL, in text read one byte a character: stray NULs before the markup
+#: are tolerated.
+_BINARY = re.compile("[" + re.escape(_BINARY_BYTES[1:].decode("latin-1")) + "]")
 #: How much of a body ``is_binary`` weighs (a fast C pass: 64 KB take ~20 µs).
 TEXT_SAMPLE = 64 * 1024
 #: The share of binary data bytes from which bytes are data, not text. Compressed data,
