@@ -17,12 +17,13 @@ from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 from werkzeug import Request, Response
 
-from crawl_servers import LOCAL_CONFIG, add_links, fast_settings
+from crawl_servers import LOCAL_CONFIG, add_links, fast_settings, fixture
 from image_bytes import png
 from linkindex import search
 from linkindex.cli import app
 from linkindex.crawl import CrawlSelection, CrawlSummary, crawl
 from linkindex.extract import extract_page
+from linkindex.fetch import compressed
 from linkindex.snapshots import Snapshots
 from linkindex.store import Store
 
@@ -145,7 +146,7 @@ def test_a_page_in_brotli_or_zstd_without_saying_so(
     """Read when the module httpx itself would use for the encoding is installed."""
     packer = pytest.importorskip(module)
     if module == "brotli":
-        body = packer.compress(ARTICLE)
+        body = fixture("blog_article.html.br")  # ARTICLE, as brotli -q 11 wrote it
     else:
         body = packer.ZstdCompressor().compress(ARTICLE)
     url = serve(server, "/packed", body)
@@ -153,6 +154,21 @@ def test_a_page_in_brotli_or_zstd_without_saying_so(
 
     assert run(db, home).counts == {"ok": 1}
     assert stored(db, url)["title"] == ARTICLE_TITLE
+
+
+def test_a_brotli_page_is_unreadable_without_a_brotli_module(
+    db: Store, home: Path, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """brotli has no magic number and no decoder in the standard library: without the
+    module, its bytes are recorded as what they are, never as an empty page."""
+    monkeypatch.setattr(compressed, "_module", lambda name: None)
+    url = serve(server, "/cuda.html.br", fixture("blog_article.html.br"))
+    add_links(db, [url])
+
+    assert run(db, home).counts == {"error": 1}
+    link = stored(db, url)
+    assert link["error"] == "unreadable body: served as text/html but it is binary data, not text"
+    assert link["text"] is None
 
 
 def test_a_gzip_bomb_is_a_body_over_the_size_cap(db: Store, home: Path, server: HTTPServer) -> None:
