@@ -143,6 +143,9 @@ def test_a_note_is_read_as_written(text: str, codec: str) -> None:
         # which only their language's odds (few kanji among kana, few hanja) rule out
         ("神经网络介绍", "gbk"),
         ("推断引擎", "gbk"),
+        # bytes that are partly valid UTF-8: 学习 in GBK is ѧϰ in UTF-8, 參考 in Big5 ѦҸ
+        ("emacs学习心得", "gbk"),
+        ("DL參考資源", "cp950"),
     ],
 )
 def test_a_note_of_one_title_is_read_as_written(title: str, codec: str) -> None:

@@ -12,12 +12,18 @@ random characters. It is told by what the text reads as (``_likeliest``): the ri
 reading is made of common characters of its language, a wrong one of characters picked
 nearly at random from a code page, rare ones for the most part. Each character costs
 bits, -log2 of its share of text in the language the encoding is for (the table of
-``char_frequency``), and the reading that costs the fewest bits wins. Measured on the
-title lines of ``data/notes`` written in GBK, and in Big5 in traditional characters, and
-on Japanese and Korean titles: from six characters on, every reading was right; on two
-to four characters, 1-15 % were wrong (most: pure-kanji EUC-JP titles read as GBK). On the
-same lines charset-normalizer's guess was wrong for 35 % of GBK lines, 28 % of Big5 and
-65 % of EUC-JP ones: its language checks need more text than a title.
+``char_frequency``), and the reading that costs the fewest bits wins.
+
+Measured by ``scripts/bench_decoding.py`` on the lines of ``data/notes`` with two CJK
+characters or more, in GBK (716) and in Big5 in traditional characters (605), and on 43
+Japanese titles in Shift_JIS and EUC-JP and 43 Korean ones in EUC-KR: every line is read
+right but three of two to four characters (替換 in Big5 as EUC-KR; 機械翻訳 and 画像認識
+in EUC-JP, whose kanji rows are GB2312's hanzi rows, as GBK). Of fragments of the same
+text cut at random, two characters are read wrong 1-3 % of the time in GBK, Big5 and
+Shift_JIS, 13 % in EUC-KR, 27 % in EUC-JP; four characters 0 %, 1 % and 8 %; six or more
+all but never. charset-normalizer's guess is wrong for 22 % of the GBK and of the Big5
+lines of 10-40 characters, 50 % of the EUC-JP ones, and 69 % of the GBK lines of 6-9
+characters: its language checks need more text than a title.
 """
 
 from __future__ import annotations
@@ -25,11 +31,15 @@ from __future__ import annotations
 import codecs
 import math
 import re
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, partial
+from operator import itemgetter
+from typing import TypeVar
 
 __all__ = ["ESCAPED", "Decoded", "decode"]
+
+_T = TypeVar("_T")
 
 #: Bytes looked at to tell a binary file from text.
 _SNIFF = 8192
@@ -86,13 +96,14 @@ def decode(data: bytes) -> Decoded:
 
     A UTF-16 or UTF-32 byte order mark (Windows Notepad's "Unicode") decides the
     encoding. One stray byte (a Latin-1 ``é`` pasted into a UTF-8 note, a character cut
-    at the end, a NUL) must not cost the note its links. A legacy encoding (GB18030,
-    Big5, Shift_JIS, EUC-JP or EUC-KR: the one whose reading is likeliest text,
-    ``_likeliest``) is chosen only when the bytes read as UTF-8 are mostly broken while it
-    reads them with fewer breaks: GBK or Big5 text read as UTF-8 breaks on nearly every
-    character, UTF-8 text with a stray byte breaks once; and it must read some text (two
-    characters or more), not one odd character in ASCII text. A binary file (``_binary``)
-    is skipped.
+    at the end, a NUL) must not cost the note its links. Bytes that are not all UTF-8 may
+    be in a legacy encoding (GB18030, Big5, Shift_JIS, EUC-JP or EUC-KR: the one whose
+    reading is likeliest text, ``_likeliest``). It is chosen only when its reading is
+    likelier text than the UTF-8 one, with fewer breaks: GBK or Big5 text read as UTF-8
+    breaks on most characters (a few of its byte pairs happen to be UTF-8: Cyrillic,
+    Greek), UTF-8 text with a stray byte breaks once and reads as gibberish in any legacy
+    encoding; and it must read some text (two characters or more), not one odd character
+    in ASCII text. A binary file (``_binary``) is skipped.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -105,11 +116,11 @@ def decode(data: bytes) -> Decoded:
     if not utf8_broken:
         return Decoded(as_utf8)
     text, broken, encoding = as_utf8, utf8_broken, "UTF-8"
-    if _characters_read(as_utf8) < utf8_broken:
-        reading = _likeliest(data[:_WEIGHED])
+    reading = _legacy_reading(_sample(data))
+    if reading:
         as_legacy = data.decode(reading.codec, reading.errors)
         legacy_broken = _escaped_bytes(as_legacy)
-        if legacy_broken < utf8_broken and _characters_read(as_legacy) >= 2:
+        if legacy_broken < utf8_broken:
             text, broken, encoding = as_legacy, legacy_broken, reading.name
     if not broken:
         return Decoded(text)
@@ -129,8 +140,7 @@ def _characters_read(text: str) -> int:
     Escaped bytes are not, nor control or private-use characters: CP932 reads any byte,
     ``\\x80`` as a control character and ``\\xff`` as a private-use one.
     """
-    counts = Counter(_NON_ASCII.findall(text))
-    return sum(count for char, count in counts.items() if _kind(char) != "broken")
+    return sum(map(_READ.__getitem__, _ASCII.sub("", text)))
 
 
 def _binary(head: bytes) -> bool:
@@ -175,11 +185,13 @@ def _escaped_bytes(text: str) -> int:
 
 # Which legacy encoding: the likeliest reading (see the module docstring).
 
-#: Bytes of a note weighed to choose its encoding: thousands of characters, far more than
-#: a choice needs, so that a long note is not decoded five times over.
-_WEIGHED = 16 * 1024
+#: Bytes of a note weighed to choose its encoding, from its first that is not ASCII: up
+#: to 500 characters, or half a dozen URL lines with their titles, where ten characters
+#: decide. A long note is not weighed whole: weighing costs 0.1 ms a reading per KiB, and
+#: 1 KiB keeps a GBK note as quick to read as before readings were weighed.
+_WEIGHED = 1024
 
-_NON_ASCII = re.compile("[^\x00-\x7f]")
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
 
 #: The error handler that reads Big5 as the web does (and Windows with Hong Kong's
 #: patch): CP950 (the Big5 of Taiwan's Windows: its ～ ‧ ﹑ €, which big5hkscs reads as
@@ -207,7 +219,7 @@ class _Reading:
     """A legacy encoding a note may be in, and the language of text written in it."""
 
     name: str  # as a warning names it
-    codec: str  # GBK, Shift_JIS, EUC-KR are read with their supersets, as pages are
+    codec: str  # GBK, Shift_JIS, EUC-KR read with their supersets, as extract.charset does
     language: str  # whose text it is: how its characters are weighed (_EXTRA_BITS)
     #: Bits against it before any character is read: Chinese notes are this tool's
     #: common case, so a tie goes to GB18030, then to Big5.
@@ -240,40 +252,68 @@ _OTHER_BITS = 16.0
 _BROKEN_BITS = 24.0
 
 
-def _likeliest(sample: bytes) -> _Reading:
-    """The legacy reading of ``sample`` that is likeliest text: the one costing fewest bits."""
-    return min(
-        _READINGS,
-        key=lambda reading: (
-            reading.prior
-            + _text_bits(sample.decode(reading.codec, reading.errors), reading.language)
-        ),
-    )
+def _sample(data: bytes) -> bytes:
+    """The bytes weighed: ``_WEIGHED`` of them from the first that is not ASCII.
+
+    No byte before it belongs to a multibyte character, so every reading starts in step.
+    """
+    first = _NOT_ASCII.search(data)
+    return data[first.start() : first.start() + _WEIGHED] if first else b""
+
+
+def _legacy_reading(sample: bytes) -> _Reading | None:
+    """The legacy encoding ``sample`` is in rather than UTF-8 (``decode``), or None.
+
+    Mostly broken as UTF-8, it is legacy text (the common case, and the quick one); else
+    only if the legacy reading is likelier text than the UTF-8 one (a short GBK title, of
+    which some byte pairs are UTF-8; not a UTF-8 note with a stray byte).
+    """
+    bits, reading, text = _likeliest(sample)
+    if _characters_read(text) < 2:
+        return None
+    as_utf8 = sample.decode("utf-8", "surrogateescape")
+    if _characters_read(as_utf8) < _escaped_bytes(as_utf8):
+        return reading
+    return reading if bits < min(_text_bits(as_utf8, language) for language in _LANGUAGES) else None
+
+
+def _likeliest(sample: bytes) -> tuple[float, _Reading, str]:
+    """The legacy reading of ``sample`` that is likeliest text (the fewest bits): its bits,
+    itself and its text. A tie goes to the first reading (``_READINGS``' order).
+    """
+    weighed = []
+    for reading in _READINGS:
+        text = sample.decode(reading.codec, reading.errors)
+        weighed.append((reading.prior + _text_bits(text, reading.language), reading, text))
+    return min(weighed, key=itemgetter(0))
 
 
 def _text_bits(text: str, language: str) -> float:
-    """What ``text``'s non-ASCII characters cost in bits as text of ``language``."""
-    counts = Counter(_NON_ASCII.findall(text))
-    return sum(count * _char_bits(char, language) for char, count in counts.items())
+    """What ``text``'s characters cost in bits as text of ``language`` (ASCII costs none)."""
+    return sum(map(_BITS[language].__getitem__, _ASCII.sub("", text)))
 
 
-@lru_cache(maxsize=1 << 16)
-def _char_bits(char: str, language: str) -> float:
-    """What one character costs in bits in text of ``language``."""
-    kind = _kind(char)
-    if kind == "hanzi":
-        return _hanzi_bits().get(char, _RARE_HANZI_BITS) + _EXTRA_BITS[language][kind]
-    if kind == "hangul":
-        return _syllable_bits(ord(char) - 0xAC00) + _EXTRA_BITS[language][kind]
-    if kind in ("kana", "punctuation"):
-        return _EXTRA_BITS[language][kind]
-    return _BROKEN_BITS if kind == "broken" else _OTHER_BITS
+class _Memo(dict[str, _T]):
+    """What ``compute`` gives for each character, computed when first asked for.
+
+    A note has a few hundred distinct characters, each asked for many times; there is at
+    most one entry per character ever read.
+    """
+
+    def __init__(self, compute: Callable[[str], _T]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, char: str) -> _T:
+        value = self[char] = self.compute(char)
+        return value
 
 
-@lru_cache(maxsize=1 << 16)
 def _kind(char: str) -> str:
     """Which kind of character ``char`` is, as ``_EXTRA_BITS`` weighs them."""
     code = ord(char)
+    if code < 0x80:
+        return "ascii"
     if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x3FFFF:
         return "hanzi"
     if 0xAC00 <= code <= 0xD7A3:
@@ -288,7 +328,7 @@ def _kind(char: str) -> str:
     ):
         return "punctuation"
     if (
-        0x80 <= code <= 0x9F  # control characters
+        code <= 0x9F  # control characters
         or 0xDC80 <= code <= 0xDCFF  # escaped bytes
         or 0xE000 <= code <= 0xF8FF  # private use
         or code == 0xFFFD
@@ -298,7 +338,33 @@ def _kind(char: str) -> str:
     return "other"
 
 
-#: A hanzi not in the table is rarer than its rarest band.
+_KINDS = _Memo(_kind)
+_READ = _Memo(lambda char: int(_KINDS[char] not in ("ascii", "broken")))
+
+#: Runs of ASCII, left out of the weighing: ASCII costs no bits.
+_ASCII = re.compile("[\x00-\x7f]+")
+
+
+def _char_bits(char: str, language: str) -> float:
+    """What one character costs in bits in text of ``language``."""
+    kind = _KINDS[char]
+    if kind == "hanzi":
+        return _hanzi_bits().get(char, _RARE_HANZI_BITS) + _EXTRA_BITS[language][kind]
+    if kind == "hangul":
+        return _syllable_bits(ord(char) - 0xAC00) + _EXTRA_BITS[language][kind]
+    if kind in ("kana", "punctuation"):
+        return _EXTRA_BITS[language][kind]
+    if kind == "ascii":
+        return 0.0
+    return _BROKEN_BITS if kind == "broken" else _OTHER_BITS
+
+
+_LANGUAGES = tuple(_EXTRA_BITS)
+_BITS = {language: _Memo(partial(_char_bits, language=language)) for language in _LANGUAGES}
+
+
+#: What a hanzi left out of the table costs: more than its last band (the table keeps the
+#: hanzi up to 21 bits, ``RARE_BITS`` in scripts/char_frequency.py).
 _RARE_HANZI_BITS = 22
 
 
