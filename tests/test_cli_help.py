@@ -36,6 +36,14 @@ def test_readme_documents_the_command(name: str) -> None:
     assert f"$ linkindex {name}" in README
 
 
+def test_version_is_the_installed_one(runner: CliRunner) -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"linkindex {version('linkindex')}\n"
+
+
 def test_no_command_shows_help(runner: CliRunner) -> None:
     result = runner.invoke(app, [])
     assert "import" in result.output and "search" in result.output
@@ -45,8 +53,13 @@ def test_no_command_shows_help(runner: CliRunner) -> None:
     ("args", "message"),
     [
         (["bogus"], "error: No such command 'bogus'; see `linkindex --help`"),
+        (["serach", "x"], "error: No such command 'serach'. Did you mean 'search'?; see"),
+        (["status"], "error: No such command 'status'. Did you mean 'stats'?; see"),
         (["due", "--limit", "-1"], "error: Invalid value for '--limit'"),
         (["search", "--nope", "x"], "error: No such option"),
+        (["search", "-显存", "优化"], "error: No such option '-显'; a query with a -word to"),
+        (["search", "pytorch", "-tensorflow"], "error: No such option '-t'; a query with a -word"),
+        (["export", "-x"], "error: No such option '-x'; see `linkindex export --help`"),
     ],
 )
 def test_a_bad_command_line_is_one_line_and_exit_1(

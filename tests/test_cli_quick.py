@@ -89,6 +89,9 @@ def test_a_plain_search_loads_neither_typer_nor_what_a_search_never_uses(library
         ["search", "pytorch", "--limit", "2", "--page", "2"],
         ["search", "显存", "--topic", "Pytorch", "--site", "wechat", "--status", "new"],
         ["search", "显存", "--since", "2018"],
+        ["search", "pytorch", "显存", "--limit", "3", "优化"],  # words: one query
+        ["search", "pytorch", "-tensorflow"],  # read as an option: the error says what to do
+        ["search", "显存", "--limit", "2", "优化"],
         ["search", "nothing-matches-this-zzqx"],  # no hits: exit 1
         ["search", "显存", "--site", "nowhere"],  # a bad value: one error line
         ["search", "显存", "--limit", "0"],
@@ -135,6 +138,8 @@ def test_what_the_quick_path_takes_and_leaves(tmp_path: Path) -> None:
     }
     assert quick.parameters(["search", "", "--page", "007"]) == {**found, "query": "", "page": 7,
         "limit": 20, "home": None, "json_output": False}  # fmt: skip
+    several = quick.parameters(["search", "显存", "--limit", "5", "优化", "--json"])
+    assert several is not None and several["query"] == "显存 优化"
     for line in (
         ["search", "显存", "--help"],
         ["search", "-h"],
@@ -145,7 +150,6 @@ def test_what_the_quick_path_takes_and_leaves(tmp_path: Path) -> None:
         ["search", "显存", "--topic", "--json"],  # typer takes --json for the topic
         ["search", "显存", "--page"],
         ["search", "显存", "--site", "a", "--site", "b"],
-        ["search", "显存", "other"],
         ["search", "--", "-显存"],
         ["search", "-显存"],
         ["search", "显存", "--verbose"],

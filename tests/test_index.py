@@ -255,6 +255,29 @@ def test_an_index_of_documents_made_another_way_is_rebuilt(
     assert indexing.refresh(library, home) == 0
 
 
+def test_an_index_segmented_by_an_older_analyzer_is_searched_with_a_warning_and_rebuilt(
+    library: Store, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
+        state = ix.state()
+        # as an older version wrote it: its analyzer, and so its dictionary, are others
+        state.analyzer = "2"
+        old_dictionary = folder.dictionary_path(ix.folder, "0123456789abcdef")
+        ix.dictionary_path(state).rename(old_dictionary)
+        state.vocabulary = "0123456789abcdef"
+        writer = ix.writer()
+        folder.write_state(writer, state)
+        writer.commit()
+    # still searched (its documents are this version's), with what to do said
+    assert urls(home, "大灯")[0] == LAMP
+    assert "segmented by an older linkindex" in caplog.text
+    assert "`linkindex index` re-segments it" in " ".join(indexing.check(library, home).problems)
+    assert indexing.refresh(library, home) == library.count_links()
+    caplog.clear()
+    assert urls(home, "大灯")[0] == LAMP and not caplog.text
+    assert indexing.check(library, home).ok
+
+
 def test_an_index_written_before_index_was_split_opens_and_is_rebuilt(
     library: Store, home: Path
 ) -> None:

@@ -70,6 +70,19 @@ def test_fields(library: tuple[Path, Store]) -> None:
         search.search(home, "site:myspace")
 
 
+def test_since_keeps_links_dated_on_or_after_a_real_date(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    everything = set(urls(home, "显存"))
+    # MEMORY is dated by its note, 2018-3-1-DL_framework.markdown (its page is not fetched)
+    assert MEMORY in set(urls(home, "显存", since="2018-03-01")) <= everything
+    assert MEMORY in set(urls(home, "显存", since="2018-03")) <= everything
+    assert MEMORY not in urls(home, "显存", since="2018-03-02")
+    assert urls(home, "显存", since="2099") == []
+    for wrong in ("2020-13", "2021-02-29", "2020-00", "2020-1", "yesterday"):
+        with pytest.raises(QueryError, match="is not a date"):
+            search.search(home, "显存", since=wrong)
+
+
 def test_topics_filter_at_any_level_case_insensitive(library: tuple[Path, Store]) -> None:
     home, _ = library
     under = search.search(home, "topic:pytorch", limit=200).hits

@@ -420,6 +420,11 @@ def check(store: Store, home: Path) -> IndexCheck:
             "the index's documents were made by another version of linkindex; "
             "`linkindex index` rebuilds it"
         )
+    elif state.analyzer and state.analyzer != analysis.ANALYZER_VERSION:
+        found.problems.append(
+            "the index was segmented by an older linkindex (some words are not found); "
+            "`linkindex index` re-segments it"
+        )
     if not dictionary.exists():
         found.problems.append(f"the query dictionary {dictionary.name} is missing")
     if state.change_seq > found.store_seq:

@@ -20,10 +20,12 @@ ranked below word matches.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,9 +113,16 @@ def parse_query(text: str) -> queries.QuerySpec:
 
 
 def _since(text: str) -> str:
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text.strip()):
-        raise QueryError(f"--since {text!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
-    return text.strip()
+    """The ``--since`` date as given, once it is a real one (``2020-13`` is not)."""
+    given = text.strip()
+    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", given):
+        try:
+            date.fromisoformat((given + "-01-01")[:10])
+        except ValueError:
+            pass
+        else:
+            return given
+    raise QueryError(f"--since {text!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
 
 
 # -- searching ---------------------------------------------------------------------------
@@ -172,6 +181,13 @@ def _state(searcher: Any, home: Path) -> folder.IndexState:
         raise UserError(
             f"the search index in {home} was made by another version of linkindex; "
             "run `linkindex index` to rebuild it"
+        )
+    if state.links and state.analyzer and state.analyzer != analysis.ANALYZER_VERSION:
+        # Still searched: its words are this version's but for the newer rules' tokens.
+        logging.getLogger("linkindex").warning(
+            "the search index in %s was segmented by an older linkindex, so some words "
+            "are not found yet; `linkindex index` re-segments it",
+            home,
         )
     return state
 

@@ -38,12 +38,39 @@ class UsageProblem(ClickException):
     exit_code = 1
 
     def __init__(self, problem: Any) -> None:
-        super().__init__(problem.format_message())
+        super().__init__(_suggested_once(problem))
         self.command_path = problem.ctx.command_path if problem.ctx else "linkindex"
+
+        option = str(getattr(problem, "option_name", "") or "")
+        # "-显存", "-tensorflow": a query word to leave out, read by click as a short
+        # option ("-显", "-t"); search has no short options but -h.
+        searching = problem.ctx is not None and problem.ctx.info_name == "search"
+        self.word_not_option = searching and option[:1] == "-" and option[:2] != "--"
 
     def show(self, file: Any = None) -> None:
         """Print the one line on stderr."""
+        if self.word_not_option:
+            say(
+                f"error: {self.message.rstrip('.')}; a query with a -word to leave out goes "
+                f"after the options and `--`: {self.command_path} [OPTIONS] -- WORDS -word",
+                err=True,
+            )
+            return
         say(f"error: {self.message.rstrip('.')}; see `{self.command_path} --help`", err=True)
+
+
+#: How typer appends its suggestion of a command to a usage error's message.
+_TYPER_SUGGESTION = ". Did you mean "
+
+
+def _suggested_once(problem: Any) -> str:
+    """The problem's message with one suggestion of a command: click 8.4 and later
+    suggest close commands themselves (``possibilities``), and typer appends its own."""
+    message = str(problem.format_message())
+    if not getattr(problem, "possibilities", None) or _TYPER_SUGGESTION not in problem.message:
+        return message
+    own = str(problem.message)
+    return own.split(_TYPER_SUGGESTION, 1)[0] + "." + message[len(own) :]
 
 
 class CommandGroup(TyperGroup):
@@ -88,7 +115,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(asked: bool) -> None:
+    """``--version``: the installed distribution's version, then exit 0."""
+    if asked:
+        from importlib.metadata import version
+
+        say(f"linkindex {version('linkindex')}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -101,6 +138,15 @@ def _main_options(
             show_default=False,
         ),
     ] = None,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print linkindex's version and exit.",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
 ) -> None:
     """Turn Markdown notes full of links into a searchable, living library."""
     home_before_command(home)

@@ -6,11 +6,12 @@ few options. When the line is plain, this reads it and runs the same function th
 command runs (``hits.search_and_show``), inside the same ``running.guarded``: the same
 values, the same lines printed, the same exit codes, the same handling of Ctrl-C.
 
-Plain means read here exactly as typer would read it: ``[--home DIR] search`` then one
-query and the options of ``search`` each at most once, as ``--option VALUE``, with
-values that do not start with ``-``, numbers written in digits, and a ``--home`` that
-typer's path check lets through. Anything else (``--help``, ``--opt=value``, ``--``, an
-unknown or repeated option, a missing or extra query, ``--limit x``) goes to typer,
+Plain means read here exactly as typer would read it: ``[--home DIR] search`` then the
+query's words (one query, joined by spaces) and the options of ``search`` each at most
+once, as ``--option VALUE``, with values that do not start with ``-``, numbers written
+in digits, and a ``--home`` that typer's path check lets through. Anything else
+(``--help``, ``--opt=value``, ``--``, an unknown or repeated option, no query,
+``--limit x``) goes to typer,
 which reads it and says what is wrong. So does a run where click would write to the
 streams its own way (an ASCII-only stream, Windows) or complete a shell's words.
 """
@@ -80,7 +81,7 @@ def parameters(args: Sequence[str]) -> dict[str, Any] | None:
         "topic": None, "site": None, "status": None, "since": None,
         "limit": LIMIT, "page": PAGE, "home": None, "json_output": False,
     }  # fmt: skip
-    query: str | None = None
+    words: list[str] = []
     seen: set[str] = set()
     for_option: str | None = None
     for token in rest[1:]:
@@ -91,9 +92,7 @@ def parameters(args: Sequence[str]) -> dict[str, Any] | None:
             found[name] = int(token) if number else token
             for_option = None
         elif not token.startswith("-"):
-            if query is not None:
-                return None
-            query = token
+            words.append(token)
         elif token in seen or (token not in _VALUED and token != "--json"):
             return None
         else:
@@ -102,13 +101,13 @@ def parameters(args: Sequence[str]) -> dict[str, Any] | None:
                 found["json_output"] = True
             else:
                 for_option = token
-    if query is None or for_option is not None or not rest:
+    if not words or for_option is not None or not rest:
         return None
     home = found["home"] if found["home"] is not None else home_before
     if home is not None and not _readable_path(home):
         return None
     found["home"] = None if home is None else Path(home)
-    return {"query": query, **found}
+    return {"query": " ".join(words), **found}
 
 
 def _value(tokens: Sequence[str]) -> bool:

@@ -23,7 +23,13 @@ from linkindex.cli.running import (
 
 @command("search")
 def search_command(
-    query: Annotated[str, typer.Argument(help='Words, "phrases", OR, -word, field:value.')],
+    query: Annotated[
+        list[str],
+        typer.Argument(
+            help='Words, "phrases", OR, -word, field:value (several words: one query).',
+            show_default=False,
+        ),
+    ],
     topic: Annotated[
         str | None, typer.Option("--topic", help="Only links under this heading (or A/B path).")
     ] = None,
@@ -51,7 +57,7 @@ def search_command(
         linkindex search 显存优化 --topic Pytorch --limit 5
     """
     hits.search_and_show(
-        query,
+        " ".join(query),
         topic=topic,
         site=site,
         status=status,
