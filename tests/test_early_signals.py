@@ -83,3 +83,53 @@ def test_an_early_stop_wrapped_by_python_while_loading_is_still_one(sig: int, co
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
     assert interrupted_says(done.stdout, done.stderr) == "nothing is changed"
+
+
+#: A command's process whose work has ended, then signalled as it exits.
+_ENDED_THEN_SIGNALLED = """
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from linkindex.cli import running
+running.own_process = True
+running.guarded(lambda: print("done", flush=True), "nothing is changed")
+os.kill(os.getpid(), signal.{name})
+print("exits as the command ended", flush=True)
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_signal_after_the_work_ended_changes_nothing(name: str) -> None:
+    """Once a command's work has ended (here: the export's book written), a Ctrl-C or
+    SIGTERM as its process exits is dropped: the command's exit code stands. Before, one
+    landing as typer and ``main`` wound up escaped as a KeyboardInterrupt (a traceback,
+    and the process killed by SIGINT)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _ENDED_THEN_SIGNALLED.replace("{name}", name)],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        "done\nexits as the command ended\n",
+        "",
+    )
+
+
+def test_a_ctrl_c_in_the_instant_the_work_ends_is_a_stop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C landing after the work returned but before its signals were set aside is
+    raised there, and ends the command as any stop does (one line, 130)."""
+    from linkindex.cli import running
+
+    def lands_now() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(running, "_command_ended", lands_now)
+    monkeypatch.setattr(running, "_stop_listening", lambda: None)  # (pytest's own process)
+    with pytest.raises(running.Exit) as ended:
+        running.guarded(lambda: None, "nothing is changed")
+    assert ended.value.exit_code == 130
+    assert interrupted_says("", capsys.readouterr().err) == "nothing is changed"

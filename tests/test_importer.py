@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from linkindex import importer
+from linkindex import importer, indexing, search
 from linkindex.errors import NotFoundError
 from linkindex.importer import import_paths, known_roots
 from linkindex.store import Store
@@ -231,6 +231,28 @@ def test_encodings_binary_and_unreadable_files(lib: Store, tmp_path: Path) -> No
     assert gbk.title == "简体中文标题"
     assert gbk.placements[0].note_title == "中文笔记"
     assert gbk.topics == [["参考"]]
+
+
+def test_a_big5_note_is_stored_as_written_and_found_in_simplified(
+    lib: Store, home: Path, tmp_path: Path
+) -> None:
+    # A Taiwanese Windows editor's note: Big5, traditional characters. Read as GB18030 (as
+    # before), its title was 陪纔てмォ and its topic 陪纔て (each with a private-use
+    # character), silently; only its URL survived.
+    note = (
+        "---\ntitle: 深度學習筆記\n---\n\n# 顯存優化\n\n"
+        "https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA\n顯存優化技巧\n"
+    )
+    (tmp_path / "big5.md").write_bytes(note.encode("cp950"))
+    summary = import_paths(lib, [tmp_path / "big5.md"])
+    assert (summary.notes_read, summary.warnings) == (1, [])
+    (record,) = lib.iter_link_records()
+    assert record.title == "顯存優化技巧"
+    assert record.topics == [["顯存優化"]]
+    assert record.placements[0].note_title == "深度學習筆記"
+    indexing.refresh(lib, home)
+    for query in ("显存优化技巧", "topic:显存优化", "顯存優化"):
+        assert [hit.url for hit in search.search(home, query).hits] == [MEMORY], query
 
 
 NOTE = (

@@ -156,7 +156,8 @@ class Page:
     """What an extractor made of a fetched body.
 
     ``verdict`` lets an extractor overrule an HTTP 200: a WeChat "deleted" page is
-    ``dead``, a verification page ``blocked``. ``moved_to`` is a link the page says
+    ``dead``, a verification page ``blocked``, bytes that are not the text their type
+    declares ``error`` (unreadable). ``moved_to`` is a link the page says
     the content moved to (WeChat's 该公众号已迁移).
     """
 
@@ -168,7 +169,7 @@ class Page:
     description: str = ""
     language: str = ""
     extractor: str = ""  # which extractor made it: wechat, zhihu, github, csdn, cnblogs, web, pdf
-    verdict: Literal["ok", "dead", "blocked"] = "ok"
+    verdict: Literal["ok", "dead", "blocked", "error"] = "ok"
     reason: str = ""  # why the verdict, in words (the page's own message)
     moved_to: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # stars, topics, archived…

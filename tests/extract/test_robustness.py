@@ -61,7 +61,9 @@ MARKUP = st.lists(
 def test_any_bytes(body: bytes, url: str, content_type: str | None) -> None:
     headers = {"Content-Type": content_type} if content_type else None
     page = extract_page(body, url=url, headers=headers)
-    assert page.verdict in ("ok", "dead", "blocked")
+    assert page.verdict in ("ok", "dead", "blocked", "error")
+    if page.verdict == "error":  # bytes that are not the text their type declares
+        assert page.reason.startswith("unreadable body: served as "), page.reason
 
 
 @settings(max_examples=100, deadline=None)

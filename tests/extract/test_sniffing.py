@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import json
+import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from image_bytes import jpeg_header, png
 from linkindex.extract import extract_page
-from linkindex.extract.sniffing import is_pdf, looks_like_html
+from linkindex.extract.sniffing import is_binary, is_pdf, is_text_type, looks_like_html
 
 Read = Callable[[str], bytes]
 
@@ -98,3 +102,106 @@ def test_a_real_picture_served_as_html_stays_a_picture() -> None:
         headers={"content-type": "image/png"},
     )
     assert page.extractor == "binary"
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+NOISE = random.Random(11).randbytes(8_000)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        str(path.relative_to(FIXTURES))
+        for folder in ("pages", "crawl")
+        for path in (FIXTURES / folder).iterdir()
+        if path.suffix in (".html", ".json", ".js")
+    ),
+)
+def test_every_fixture_page_is_text(path: str) -> None:
+    assert not is_binary((FIXTURES / path).read_bytes())
+
+
+def test_text_in_any_charset_is_text(page_bytes: Read) -> None:
+    article = page_bytes("blog_article.html").decode("utf-8")
+    for encoding in ("utf-8", "gb18030", "big5hkscs", "shift_jis", "iso2022_jp"):
+        body = article.encode(encoding, errors="ignore")
+        assert not is_binary(body), encoding
+    # Wide charsets are full of NULs; their byte order mark says they are text.
+    assert not is_binary(codecs.BOM_UTF16_LE + article.encode("utf-16-le"))
+    # Stray NULs before a page, NUL padding after it.
+    assert not is_binary(b"\x00\x00" + page_bytes("blog_article.html") + b"\x00" * 5_000)
+    assert not is_binary(b"\x01\x02\x03")  # too few to tell
+
+
+@pytest.mark.parametrize(
+    "body",
+    [NOISE, gzip.compress(b"page " * 2_000 + NOISE), png(40, 30) + NOISE, b"\x00\x01" * 200],
+    ids=["noise", "gzip", "png", "nul-and-soh"],
+)
+def test_data_is_binary(body: bytes) -> None:
+    assert is_binary(body)
+
+
+def test_text_types() -> None:
+    for media in (
+        "text/html; charset=gbk",
+        "TEXT/PLAIN",
+        "application/xhtml+xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/json",
+        "application/ld+json",
+        "application/xml",
+        "application/javascript",
+    ):
+        assert is_text_type(media), media
+    for media in (
+        "",
+        "application/octet-stream",
+        "application/pdf",
+        "image/png",
+        "application/gzip",
+    ):
+        assert not is_text_type(media), media
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "what"),
+    [
+        (NOISE, "text/html; charset=utf-8", "text/html but it is binary data"),
+        (NOISE, "text/plain", "text/plain but it is binary data"),
+        (NOISE, "application/json", "application/json but it is binary data"),
+        (png(40, 30) + NOISE, "text/html", "text/html but it is a PNG image"),
+        (gzip.compress(NOISE), "text/html", "text/html but it is gzip-compressed data"),
+        (b"PK\x03\x04" + NOISE, "application/xml", "application/xml but it is a ZIP archive"),
+    ],
+)
+def test_bytes_that_are_not_their_declared_text_are_unreadable(
+    body: bytes, content_type: str, what: str
+) -> None:
+    page = extract_page(body, url="https://x.example/post", headers={"Content-Type": content_type})
+    assert page.verdict == "error"
+    assert page.reason == f"unreadable body: served as {what}, not text"
+    assert (page.title, page.text) == ("", "")
+
+
+def test_an_unreadable_body_names_the_encoding_it_came_with() -> None:
+    page = extract_page(
+        NOISE,
+        url="https://x.example/post",
+        headers={"content-type": "text/html", "content-encoding": "br"},
+    )
+    assert page.reason == (
+        "unreadable body: served as text/html but it is binary data, not text "
+        "(sent with Content-Encoding: br)"
+    )
+
+
+def test_binary_bytes_without_a_type_are_a_file_and_a_pdf_is_a_pdf(page_bytes: Read) -> None:
+    untyped = extract_page(NOISE, url="https://x.example/files/model.bin")
+    assert (untyped.verdict, untyped.extractor, untyped.title) == ("ok", "binary", "model.bin")
+    assert untyped.extra["content_type"] == "application/octet-stream"
+    pdf = extract_page(
+        page_bytes("paper.pdf"), url="https://x.example/p", headers={"content-type": "text/html"}
+    )
+    assert (pdf.verdict, pdf.extractor) == ("ok", "pdf")

@@ -139,6 +139,9 @@ def main() -> None:
     # of a `linkindex search`). It is kept aside once loaded, and collecting resumes.
     gc.disable()
     try:
+        from linkindex.cli import running
+
+        running.own_process = True  # its signals end with the command (``guarded``)
         name = named_command(sys.argv[1:])
         quick = _quick_runner(sys.argv[1:]) if name == "search" else None
         if quick is None:

@@ -138,6 +138,19 @@ def threading_is_main() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+#: Set by the console script (``cli.main``): this process is the command's own, and its
+#: signals end with the command. Commands run in another program (tests) leave them be.
+own_process = False
+
+
+def _command_ended() -> None:
+    """The command has ended: Ctrl-C and SIGTERM are ignored from now on, in the
+    command's own process, so that one landing as the process exits cannot turn a
+    finished command into a traceback (or, inside typer, "Aborted!")."""
+    if own_process and threading_is_main():
+        _stop_listening()
+
+
 def guarded(
     func: Callable[..., Any],
     kept: str,
@@ -152,11 +165,17 @@ def guarded(
     Ctrl-C exits 130 and SIGTERM 143, after the command's own cleanup has run, with the
     one ``interrupted`` line and no traceback; ``kept`` is what that line says the
     library keeps when the command itself did not say more. ``Exit`` and the exceptions
-    ``passing`` names go through as they are.
+    ``passing`` names go through as they are. Once the work has ended, however it
+    ended, a signal changes nothing (``_command_ended``); one that lands in the instant
+    before is a stop like any other.
     """
     _prepare_process()
     try:
-        return func(*args, **kwargs)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            # A Ctrl-C landing before this call is raised here, and handled below.
+            _command_ended()
     except Exit:
         raise
     except passing:

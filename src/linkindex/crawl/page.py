@@ -2,7 +2,8 @@
 
 ``PageFetcher.fetch(link)`` returns a ``Fetched``: the fetch result with its outcome
 overruled by the page's own verdict (a WeChat "deleted" page served with HTTP 200 is
-``dead``, a verification page ``blocked``), the extracted page and the stored snapshot.
+``dead``, a verification page ``blocked``, bytes that are not the text their type
+declares an unreadable ``error``), the extracted page and the stored snapshot.
 A body whose hash equals the last one is not extracted again: nothing changed.
 Extraction and compression run off the event loop (see ``crawl.extraction``).
 

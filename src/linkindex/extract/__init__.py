@@ -6,7 +6,10 @@ it does not know, the site whose markup the page carries (a WeChat article copie
 another host still has ``#js_content``), and fills the fields every page should have.
 What a body is comes from its bytes before its Content-Type: a page that starts like
 HTML is HTML whatever the server called it, a body that starts with ``%PDF-`` is a PDF.
-PDFs go to ``pdf``; other non-text bodies become a title-only ``binary`` page. When a
+PDFs go to ``pdf``; other non-text bodies become a title-only ``binary`` page, except
+one whose type declares text (HTML, JSON, plain text, XML…): bytes that are not text
+(``sniffing.is_binary``) under a text type are unreadable, a page whose ``verdict`` is
+``error`` (the fetcher has already undone any compression they came in). When a
 site extractor finds the page but neither text nor figures in it, the generic extractor
 reads the text (unless all it finds is the site's frame, ``CHROME``), and
 ``Page.extractor`` says so (``web``). Every field leaves here ``printable``.
@@ -29,7 +32,13 @@ from linkindex.extract.document import (
     shorten,
     title_from_url,
 )
-from linkindex.extract.sniffing import is_pdf, looks_like_html
+from linkindex.extract.sniffing import (
+    binary_kind,
+    is_binary,
+    is_pdf,
+    is_text_type,
+    looks_like_html,
+)
 from linkindex.models import Page
 from linkindex.printable import printable
 from linkindex.urls import site_of
@@ -90,7 +99,8 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
 
     Returns:
         The Page; its ``verdict`` is ``dead`` or ``blocked`` when the page itself says
-        the content is gone or asks for verification, whatever the HTTP status was.
+        the content is gone or asks for verification, whatever the HTTP status was, and
+        ``error`` when its type declares text and its bytes are not.
     """
     # An archive copy is read as the page it copies: its site's extractor, and relative
     # addresses (figures) resolved against the original page.
@@ -104,6 +114,11 @@ def extract_page(body: bytes, *, url: str, headers: Mapping[str, str] | None = N
     html_bytes = media_type != "text/plain" and looks_like_html(body)
     if media_type == "application/pdf" and not html_bytes:
         return _finish(pdf.extract(body, url=url), url=url)
+    if not html_bytes and is_binary(body):
+        if is_text_type(media_type):
+            return _unreadable(body, media_type, headers, url=url)
+        if not media_type:  # a file sent without a type, as browsers download it
+            return _binary(url, "application/octet-stream")
     site = site_of_url(url)
     if not html_bytes and (
         media_type in _JSON_TYPES or (not media_type and body[:1].lstrip() in (b"{", b"["))
@@ -208,6 +223,18 @@ def _plain(text: str, *, url: str) -> Page:
 
 def _binary(url: str, media_type: str) -> Page:
     page = Page(title=title_from_url(url), extractor="binary", extra={"content_type": media_type})
+    return _finish(page, url=url)
+
+
+def _unreadable(
+    body: bytes, media_type: str, headers: Mapping[str, str] | None, *, url: str
+) -> Page:
+    """A body whose type declares text while its bytes are not: what it is instead."""
+    coding = header(headers, "content-encoding").strip().lower()
+    sent = f" (sent with Content-Encoding: {coding})" if coding not in ("", "identity") else ""
+    reason = f"unreadable body: served as {media_type} but it is {binary_kind(body)}, not text"
+    page = Page(extractor="binary", verdict="error", reason=reason + sent)
+    page.extra["content_type"] = media_type
     return _finish(page, url=url)
 
 

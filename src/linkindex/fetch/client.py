@@ -3,7 +3,8 @@
 The concerns run in this order for every hop of a redirect chain: scheme check →
 robots.txt → refused addresses (the name) → politeness (host turn, global slot) →
 request with timeout and size cap (a direct connection refused when the address it
-reached is private, ``connections``) → retry with back-off → redirect. A JavaScript
+reached is private, ``connections``; a text body's undeclared compression undone within
+the same cap, ``compressed``) → retry with back-off → redirect. A JavaScript
 challenge (``fetch.challenge``) is not retried: it is ``blocked`` with ``challenge`` set,
 for the crawl to hand the link to the browser engine. This module and ``connections``
 are the only users of httpx; the browser engine (``fetch.browser``) shares its
@@ -26,6 +27,7 @@ import httpx
 
 from linkindex.config import Settings
 from linkindex.fetch.challenge import CHALLENGE_BYTES, CHALLENGE_STATUSES, challenge, is_html
+from linkindex.fetch.compressed import TooLarge, compressed, uncompressed
 from linkindex.fetch.connections import Clients, RefusedConnection
 from linkindex.fetch.network import (
     proxies_from_environment,
@@ -82,10 +84,6 @@ class _Failure:
     error: str
     retry: bool = True
     outcome: Outcome = "error"
-
-
-class _TooLarge(Exception):
-    pass
 
 
 @dataclass(slots=True)
@@ -372,7 +370,7 @@ class Fetcher:
                     return await _send(client, target, headers, cap)
             except TimeoutError:
                 return _Failure(f"timeout after {self.crawl.timeout:g}s")
-            except _TooLarge as exc:
+            except TooLarge as exc:
                 return _Failure(str(exc), retry=False)
             except RefusedConnection as exc:  # the guard, on the address actually reached
                 return _Failure(str(exc), retry=False, outcome="skipped")
@@ -453,8 +451,11 @@ async def _send(
         if 200 <= status < 300:
             declared = found.get("content-length", "")
             if cap and declared.isdigit() and int(declared) > cap:
-                raise _TooLarge(f"body of {declared} bytes is over the {cap}-byte limit")
+                raise TooLarge(f"body of {declared} bytes is over the {cap}-byte limit")
             body = await _read(response, cap)
+            if compressed(body, found.get("content-type", "")):
+                # Off the event loop: up to ``cap`` bytes of output, a few layers deep.
+                body = await asyncio.to_thread(uncompressed, body, cap=cap)
         answer = _Answer(status, found, body, str(response.url), response.http_version)
         if body is not None:
             answer.challenge = challenge(status, found, body)
@@ -471,7 +472,7 @@ async def _read(response: httpx.Response, cap: int, *, cut: bool = False) -> byt
             if cut:
                 chunks.append(chunk[: cap - size + len(chunk)])
                 break
-            raise _TooLarge(f"body is over the {cap}-byte limit")
+            raise TooLarge(f"body is over the {cap}-byte limit")
         chunks.append(chunk)
     return b"".join(chunks)
 
