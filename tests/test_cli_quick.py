@@ -4,6 +4,7 @@ does exactly what the typer command does."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -95,6 +96,7 @@ def test_a_plain_search_loads_neither_typer_nor_what_a_search_never_uses(library
         ["search", "nothing-matches-this-zzqx"],  # no hits: exit 1
         ["search", "显存", "--site", "nowhere"],  # a bad value: one error line
         ["search", "显存", "--limit", "0"],
+        ["search", "显存", "--limit", "9" * 5000],  # too long for int(): typer's error line
         ["search", "显存", "--since", "yesterday"],
         ["search", "显存", "--home", "{missing}"],  # no library there
         ["--home", "{missing}", "search", "显存", "--home", "{home}"],  # the later one counts
@@ -120,6 +122,21 @@ def test_the_quick_path_does_what_typer_does(
         by_typer.stderr,
     )
     assert "Traceback" not in quickly.stderr
+
+
+def test_a_search_with_stdout_closed_ends_quietly(library: Path) -> None:
+    """``linkindex search x >&-``: nothing to write to, no "internal error"."""
+    for env in ({}, BY_TYPER):
+        done = subprocess.run(
+            [sys.executable, "-m", "linkindex", "search", "显存", "--home", str(library)],
+            stdout=None,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(**env),
+            timeout=60,
+            preexec_fn=lambda: os.close(1),
+        )
+        assert (done.returncode, done.stderr) == (0, ""), env
 
 
 def test_what_the_quick_path_takes_and_leaves(tmp_path: Path) -> None:

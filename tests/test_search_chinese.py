@@ -143,6 +143,7 @@ def test_a_version_after_a_name_is_a_part(library: Path) -> None:
     assert set(urls(library, "yolo")) == {v8, v5}
     assert urls(library, "yolov8") == urls(library, "yolo v8") == [v8]
     assert urls(library, "YOLOv5") == [v5]
+    assert urls(library, '"yolo v8"') == urls(library, 'title:"yolo v8"') == [v8]
     hits = {hit.url: hit.snippet for hit in search.search(library, "yolo").hits}
     assert hits[v8] == "«YOLO»v8目标检测实战"
     assert search.snippet("YOLOv8与YOLOv5", ["v8"]) == "YOLO«v8»与YOLOv5"
@@ -166,6 +167,14 @@ def test_a_compound_is_found_written_together_and_the_reverse(library: Path) -> 
     assert urls(library, "spring boot") == urls(library, "Spring Boot 缓存") == [springboot]
     (hit,) = search.search(library, "spring boot").hits
     assert hit.snippet == "«SpringBoot»整合Redis缓存"
+    (hit,) = search.search(library, '"spring boot"').hits  # quoted: the same marks
+    assert hit.snippet == "«SpringBoot»整合Redis缓存"
+    # a lone letter of a compound is no word to mark elsewhere (k-means: not every «k»)
+    cut = indexing.segmenter().cut
+    assert "k" not in search.query_terms(search.parse_query("k-means"), cut)
+    assert search.snippet("top k of k-means", ["k-means", "kmeans", "means"]) == (
+        "top k of «k-means»"
+    )
 
 
 def test_a_quoted_name_and_number_find_them_written_together(library: Path) -> None:

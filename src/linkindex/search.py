@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -267,8 +268,13 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
             if isinstance(clause, queries.Words):
                 # short words of ideographs in a row as one (美图), as the query finds them
                 words = queries.joined_runs(cut(analysis.fold(clause.text)))
-                # a code compound (k-means) whole, by its parts, and written together
-                for word in [*words, *analysis.in_parts(words)]:
+                flat = analysis.in_parts(words)
+                if clause.phrase:  # "spring boot" finds SpringBoot, "yolo v8" YOLOv8
+                    terms.update(a + b for a, b in pairwise(flat) if queries.joinable(a, b))
+                # a code compound (k-means) whole, by its parts (not a lone letter or digit
+                # of one: k-means would mark every «k»), and written together
+                parts_of = [p for p in flat if p not in words and (len(p) > 1 or not p.isascii())]
+                for word in [*words, *parts_of]:
                     joined = analysis.catenation(word)
                     terms.update([word, joined] if joined else [word])
                     # a mixed token (8比特) matches by its parts too: mark those that say

@@ -87,7 +87,7 @@ def parameters(args: Sequence[str]) -> dict[str, Any] | None:
     for token in rest[1:]:
         if for_option is not None:
             name, number = _VALUED[for_option]
-            if not _value([token]) or (number and not (token.isascii() and token.isdigit())):
+            if not _value([token]) or (number and not _digits(token)):
                 return None
             found[name] = int(token) if number else token
             for_option = None
@@ -108,6 +108,16 @@ def parameters(args: Sequence[str]) -> dict[str, Any] | None:
         return None
     found["home"] = None if home is None else Path(home)
     return {"query": " ".join(words), **found}
+
+
+#: Digits a number of the quick path may have: more are left to typer, which says they
+#: are not a valid integer (Python refuses to read an int of over 4,300 digits).
+_MOST_DIGITS = 18
+
+
+def _digits(token: str) -> bool:
+    """Whether an option's number is plain digits, short enough to read."""
+    return token.isascii() and token.isdigit() and len(token) <= _MOST_DIGITS
 
 
 def _value(tokens: Sequence[str]) -> bool:

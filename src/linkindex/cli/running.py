@@ -211,7 +211,8 @@ def fail(message: str, *, code: int = EXIT_USER) -> None:
 
 def is_tty() -> bool:
     """Whether stdout is a terminal (progress bars and colour only then)."""
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+    stdout = sys.stdout  # None when the shell closed it (`linkindex search x >&-`)
+    return stdout is not None and stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:

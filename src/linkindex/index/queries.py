@@ -174,15 +174,18 @@ def _word_terms(name: str, words: list[str]) -> list[query.Query]:
     return terms
 
 
-def _joinable(first: str, second: str) -> bool:
+def joinable(first: str, second: str) -> bool:
     """Whether two words of a query, written apart, may be one word of the index where a
-    text writes them together: a name and its number (``rtx`` ``4090``, ``qwen`` ``2``),
-    English words (``spring`` ``boot``: ``SpringBoot``), a number and the Chinese word
-    after it (``8`` ``比特``), ideographs that make a word of 2 or 3 characters (``美``
-    ``图``, see ``_grouped``)."""
+    text writes them together: a name and its number (``rtx`` ``4090``, ``qwen`` ``2``)
+    or version (``yolo`` ``v8``: ``YOLOv8``), English words (``spring`` ``boot``:
+    ``SpringBoot``), a number and the Chinese word after it (``8`` ``比特``), ideographs
+    that make a word of 2 or 3 characters (``美`` ``图``, see ``_grouped``)."""
     if first.isascii() and second.isascii():
         border = first[-1:].isdigit() != second[:1].isdigit()
-        return first.isalnum() and second.isalnum() and (border or _letters(first + second))
+        version = _letters(first) and second[:1] == "v" and second[1:].isdigit()
+        return (
+            first.isalnum() and second.isalnum() and (border or version or _letters(first + second))
+        )
     if _ideographs(first) and _ideographs(second):
         return len(first) + len(second) in _INNER_WORD
     return analysis.joins(first, second)
@@ -199,7 +202,7 @@ def _phrase(name: str, words: list[str], boost: float = 1.0) -> query.Query:
     ways: list[list[str]] = [[]]
     for word in words:
         grown = [[*way, word] for way in ways]
-        grown += [[*way[:-1], way[-1] + word] for way in ways if way and _joinable(way[-1], word)]
+        grown += [[*way[:-1], way[-1] + word] for way in ways if way and joinable(way[-1], word)]
         ways = grown[:_PHRASE_WAYS]
     found = [
         query.Phrase(name, way, boost=boost)
