@@ -18,6 +18,7 @@ from werkzeug import Response
 
 from crawl_servers import fast_settings
 from linkindex.fetch import Fetcher
+from linkindex.fetch import compressed as compressed_module
 from linkindex.fetch.compressed import TooLarge, uncompressed
 from linkindex.models import FetchResult
 
@@ -91,6 +92,18 @@ def test_gzip_members_and_padding() -> None:
     members = gzip.compress(PAGE[:2000]) + gzip.compress(PAGE[2000:])
     assert uncompressed(members, cap=0) == PAGE
     assert uncompressed(gzip.compress(PAGE) + b"\x00\x00\r\n", cap=0) == PAGE
+
+
+def test_a_body_of_countless_streams_is_left_as_it_came() -> None:
+    """A few members are a page; thousands of tiny ones (each stream's rest was copied:
+    minutes of CPU for 10 MB) are a body built to be slow, left as it came, at once."""
+    few = gzip.compress(PAGE[:100]) * compressed_module.MAX_STREAMS
+    assert uncompressed(few, cap=0) == PAGE[:100] * compressed_module.MAX_STREAMS
+    for body in (
+        gzip.compress(PAGE[:100]) * (compressed_module.MAX_STREAMS + 1),
+        gzip.compress(b"") * 500_000,  # 10 MB of empty members
+    ):
+        assert uncompressed(body, cap=10 << 20) is body
 
 
 def test_a_gzip_bomb_stops_at_the_cap_in_bounded_memory(server: HTTPServer) -> None:

@@ -191,3 +191,38 @@ def test_a_stray_byte_in_a_shift_jis_note_is_named_in_shift_jis_terms() -> None:
     decoded = decode(JAPANESE.encode("cp932") + "の".encode("cp932")[:1])  # a cut character
     assert decoded.text == JAPANESE + "\ufffd"
     assert decoded.warning.startswith("1 byte that is not Shift_JIS text replaced with U+FFFD")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "naïve https://example.com/a".encode() + b" caf\xe9s\n",
+        "Ελληνικά https://example.com/a".encode() + b" caf\xe9s\n",
+        "Café crème https://example.com/a".encode() + b" d\xe9j\xe0\n",
+    ],
+    ids=["latin", "greek", "two-bytes"],
+)
+def test_a_utf8_note_with_stray_bytes_stays_utf8(data: bytes) -> None:
+    """A stray Latin-1 byte does not make a UTF-8 note's other characters CJK: a legacy
+    reading of ``caf\\xe9s`` would take the ``s`` as half of 閟."""
+    decoded = decode(data)
+    assert decoded.text is not None
+    good = data.decode("utf-8", "replace")
+    assert decoded.text == good
+    assert "not UTF-8 text replaced with U+FFFD" in decoded.warning
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Links: “https://example.com/a” and “https://example.org/b”\n".encode("cp1252"),
+        b"see \xe9https://example.com/a\xe9b\n",
+    ],
+    ids=["cp1252-quotes", "stray-before-link"],
+)
+def test_no_reading_takes_a_links_first_letter(data: bytes) -> None:
+    """Bytes before a link that no CJK encoding reads as written: a reading that takes
+    the link's ``h`` as half of a character would lose the link; the note keeps it."""
+    decoded = decode(data)
+    assert decoded.text is not None
+    assert decoded.text.count("https://example.") == data.count(b"https://example.")

@@ -44,6 +44,9 @@ __all__ = ["TooLarge", "compressed", "uncompressed"]
 #: Layers undone at most: two are seen (a pre-compressed file gzipped again by a server
 #: that declares only its own layer); more is a pathological body, left as it is.
 MAX_LAYERS = 3
+#: Streams (gzip members, zstd frames) one after the other in a layer, at most: a page
+#: is one or a few; more is a body built to make the decompression slow, left as it came.
+MAX_STREAMS = 16
 #: Output produced per decompression step, so the cap is checked as the output grows.
 STEP = 256 * 1024
 #: Input handed to zlib at a time.
@@ -163,8 +166,12 @@ def _whole(
     padding. ``stream`` decompresses one stream into ``output`` and returns what follows
     it, or None when the input ends before the stream does."""
     rest = stream(data)
+    streams = 1
     while rest is not None and magic is not None and rest.startswith(magic):
+        if streams == MAX_STREAMS:
+            return None  # thousands of tiny streams: each one's rest is a copy (a bomb)
         rest = stream(rest)
+        streams += 1
     if rest is None or rest.strip(_PADDING):
         return None
     return output.joined()

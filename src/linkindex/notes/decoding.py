@@ -120,7 +120,11 @@ def decode(data: bytes) -> Decoded:
     if reading:
         as_legacy = data.decode(reading.codec, reading.errors)
         legacy_broken = _escaped_bytes(as_legacy)
-        if legacy_broken < utf8_broken:
+        # A reading that takes a link's first letter as half of a character ("\x93https"
+        # from cp1252's quotes) would cost the note that link; genuine legacy text never
+        # does (its lead bytes are followed by their own second byte).
+        keeps_links = len(_LINK_STARTS.findall(as_legacy)) == len(_LINK_BYTES.findall(data))
+        if legacy_broken < utf8_broken and keeps_links:
             text, broken, encoding = as_legacy, legacy_broken, reading.name
     if not broken:
         return Decoded(text)
@@ -192,6 +196,12 @@ def _escaped_bytes(text: str) -> int:
 _WEIGHED = 1024
 
 _NOT_ASCII = re.compile(rb"[\x80-\xff]")
+#: ASCII letters and digits, in bytes and in a reading's text.
+_ALNUM_BYTES = re.compile(rb"[0-9A-Za-z]")
+_ALNUM = re.compile("[0-9A-Za-z]")
+#: Where links start, in bytes and in a reading's text.
+_LINK_BYTES = re.compile(rb"(?i)(?:https?|ftp)://")
+_LINK_STARTS = re.compile(r"(?i)(?:https?|ftp)://")
 
 #: The error handler that reads Big5 as the web does (and Windows with Hong Kong's
 #: patch): CP950 (the Big5 of Taiwan's Windows: its ～ ‧ ﹑ €, which big5hkscs reads as
@@ -274,6 +284,10 @@ def _legacy_reading(sample: bytes) -> _Reading | None:
     as_utf8 = sample.decode("utf-8", "surrogateescape")
     if _characters_read(as_utf8) < _escaped_bytes(as_utf8):
         return reading
+    # Mostly UTF-8: a legacy reading must not take ASCII letters or digits as halves of
+    # characters (a stray Latin-1 byte in "caf\xe9s" would make 閟 of "\xe9s").
+    if len(_ALNUM_BYTES.findall(sample)) > len(_ALNUM.findall(text)):
+        return None
     return reading if bits < min(_text_bits(as_utf8, language) for language in _LANGUAGES) else None
 
 
