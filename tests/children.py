@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 #: The proxy variables, in both spellings: the lower-case ones win for most programs.
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
@@ -47,6 +48,17 @@ def child_env(**extra: str) -> dict[str, str]:
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env.update(extra)
     return env
+
+
+def run_python(
+    script: str, *, timeout: float = 120, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """A Python script run in a child that stays on this machine (``child_env``, unless
+    ``env`` says otherwise), its output captured as text."""
+    kwargs.setdefault("env", child_env())
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout, **kwargs
+    )
 
 
 def linkindex_env(home: Path) -> dict[str, str]:

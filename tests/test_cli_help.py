@@ -8,6 +8,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from children import run_python
 from linkindex.cli import app
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -106,8 +107,6 @@ def test_the_command_a_command_line_runs(args: list[str], name: str | None) -> N
 
 
 def test_a_run_of_one_command_loads_only_its_module() -> None:
-    import subprocess
-    import sys
 
     script = (
         "import sys\n"
@@ -120,7 +119,7 @@ def test_a_run_of_one_command_loads_only_its_module() -> None:
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('linkindex.cli'))),"
         " file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    done = run_python(script)
     assert "linkindex search" in done.stdout
     # hits, quick and running: the search command's own parts, and how every command runs
     assert done.stderr.split() == [

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from children import child_env, interrupted_says, signal_while_loading
+from children import child_env, interrupted_says, run_python, signal_while_loading
 from linkindex.cli import app, quick
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,9 +59,7 @@ def test_a_plain_search_loads_neither_typer_nor_what_a_search_never_uses(library
         "finally:\n"
         "    print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=child_env()
-    )
+    done = run_python(script)
     assert done.returncode == 0, done.stderr
     assert MEMORY in done.stdout
     modules = set(done.stderr.split())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from children import child_env
+from children import child_env, run_python
 from linkindex.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,13 +152,7 @@ def test_search_process_stays_small(home: Path) -> None:
         "    pass\n"
         "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=child_env(LINKINDEX_HOME=str(home)),
-    )
+    done = run_python(script, check=True, env=child_env(LINKINDEX_HOME=str(home)))
     assert MEMORY in done.stdout
     modules = set(done.stderr.split())
     for heavy in ("httpx", "bs4", "linkindex.crawl", "linkindex.fetch", "jieba", "trafilatura"):

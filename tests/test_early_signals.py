@@ -4,13 +4,12 @@ stops it like a running command: exit 130 or 143, one line, no traceback."""
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from children import child_env, interrupted_says, signal_while_loading
+from children import interrupted_says, run_python, signal_while_loading
 
 #: Moments after linkindex's own code began (None: as soon as the command's modules load,
 #: which map SQLite's library), in seconds: the load and around the time it ends. Before
@@ -77,9 +76,7 @@ def test_an_early_stop_wrapped_by_python_while_loading_is_still_one(sig: int, co
         "sys.argv = ['linkindex', 'search', 'x']\n"
         "cli.main()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=child_env()
-    )
+    done = run_python(script)
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
     assert interrupted_says(done.stdout, done.stderr) == "nothing is changed"
@@ -103,13 +100,7 @@ def test_a_signal_after_the_work_ended_changes_nothing(name: str) -> None:
     SIGTERM as its process exits is dropped: the command's exit code stands. Before, one
     landing as typer and ``main`` wound up escaped as a KeyboardInterrupt (a traceback,
     and the process killed by SIGINT)."""
-    done = subprocess.run(
-        [sys.executable, "-c", _ENDED_THEN_SIGNALLED.replace("{name}", name)],
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=60,
-    )
+    done = run_python(_ENDED_THEN_SIGNALLED.replace("{name}", name))
     assert (done.returncode, done.stdout, done.stderr) == (
         0,
         "done\nexits as the command ended\n",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import inspect
 import re
-import subprocess
 import sys
 import types
 from pathlib import Path
+
+from children import run_python
 
 
 def check_stand_ins() -> int:
@@ -39,12 +40,7 @@ def test_whoosh_uses_nothing_of_a_deferred_module_but_the_deferred_functions() -
         "held = test_index_import.check_stand_ins()\n"
         "assert held >= len(index._DEFERRED), held  # each is held (or useless)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parent,
-    )
+    done = run_python(script, cwd=Path(__file__).parent)
     assert done.returncode == 0, done.stderr
 
 
@@ -64,5 +60,5 @@ def test_the_deferred_functions_work_and_later_imports_get_the_real_modules() ->
         "compound.copyfileobj(io.BytesIO(b'segment'), out)\n"
         "assert out.getvalue() == b'segment'\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    done = run_python(script)
     assert done.returncode == 0, done.stderr
