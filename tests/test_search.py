@@ -11,6 +11,7 @@ import pytest
 
 from linkindex import importer, indexing, search
 from linkindex.errors import EmptyLibraryError, NotFoundError, QueryError
+from linkindex.index.queries import Exact, Words
 from linkindex.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -328,3 +329,8 @@ def test_query_language_parse() -> None:
     assert [c.text for c in spec.excluded] == ["tensorflow"]  # type: ignore[union-attr]
     assert [(f.field, f.value) for f in spec.filters] == [("site", "zhihu")]
     assert search.parse_query("https://x.org/a").groups[0][0].text == "https://x.org/a"  # type: ignore[union-attr]
+    # an OR after a filter makes it a group of alternatives: either site, and a word
+    either = search.parse_query("显存 site:zhihu OR site:wechat")
+    assert [[c.text for c in g if isinstance(c, Words)] for g in either.groups] == [["显存"], []]
+    assert either.groups[1] == [Exact("site", "zhihu"), Exact("site", "wechat")]
+    assert either.filters == []

@@ -88,6 +88,18 @@ def test_a_topic_heading_in_traditional_characters(library: Path) -> None:
     assert hit.topics == [["推荐系统", "协同过滤"]]  # shown as the notes write them
 
 
+def test_or_between_topics_is_either_topic(library: Path) -> None:
+    """``topic:A OR topic:B`` (in either script) finds the links under either heading,
+    and the OR joins the two topics, not the word before them with a topic."""
+    distill = {"https://example.com/distill/traditional", "https://example.com/distill/simplified"}
+    cf = {"https://example.com/cf/simplified", "https://example.com/cf/traditional"}
+    assert set(urls(library, "topic:機器學習 OR topic:推薦系統")) == distill | cf
+    assert urls(library, "(topic:知识蒸馏 OR topic:協同過濾) 矩陣") == [
+        "https://example.com/cf/traditional"
+    ]
+    assert set(urls(library, "知識 topic:机器学习 OR topic:推薦系統")) == distill
+
+
 def test_hong_kong_and_taiwan_forms_match_the_standard_ones(library: Path) -> None:
     """衞 (Hong Kong's 衛) and 著 (Taiwan's 着) are found by the simplified and the standard
     traditional forms, in titles, topics and page text, and are marked as written."""

@@ -82,10 +82,17 @@ def parse_query(text: str) -> queries.QuerySpec:
     """Parse the query language into groups (AND) of alternatives (OR) and exclusions."""
     spec = queries.QuerySpec()
     join_next = negate_next = False
+    # Where the clause before an OR went: a group (the OR joins it), a filter (the OR
+    # makes a group of it: site:wechat OR site:zhihu is either site), or nowhere.
+    last: list[queries.Clause] | queries.Filter | None = None
     for match in _TOKEN.finditer(text.replace("(", " ").replace(")", " ")):
         minus, name, quoted, bare = match.groups()
         if quoted is None and not name and not minus and bare in ("OR", "|", "AND", "NOT"):
-            join_next = bare in ("OR", "|") and bool(spec.groups)
+            join_next = bare in ("OR", "|") and last is not None
+            if isinstance(last, queries.Exact | queries.Topic) and join_next:
+                spec.filters.remove(last)
+                spec.groups.append([last])
+                last = spec.groups[-1]
             negate_next = bare == "NOT"
             continue
         field_name = name.lower() if name else None
@@ -102,13 +109,15 @@ def parse_query(text: str) -> queries.QuerySpec:
         if isinstance(clause, queries.Words) and not analysis.is_word(clause.text):
             continue
         if minus or negate_next:
-            spec.excluded.append(clause)
-        elif isinstance(clause, queries.Exact | queries.Topic) and not join_next:
+            spec.excluded.append(clause)  # (an OR after it joins the clause before it)
+        elif join_next and isinstance(last, list):
+            last.append(clause)
+        elif isinstance(clause, queries.Exact | queries.Topic):
             spec.filters.append(clause)
-        elif join_next:
-            spec.groups[-1].append(clause)
+            last = clause
         else:
             spec.groups.append([clause])
+            last = spec.groups[-1]
         join_next = negate_next = False
     return spec
 
