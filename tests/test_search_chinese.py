@@ -75,6 +75,16 @@ def test_highlights_mark_the_characters_as_written(library: Path) -> None:
     assert search.snippet("這是顯存的優化筆記", ["显存", "优化"]) == "這是«顯存»的«優化»筆記"
 
 
+def test_a_quoted_phrase_marks_its_one_character_words_only_inside_it(library: Path) -> None:
+    """A phrase's words of one character (的, 与) are marked where the phrase stands, not
+    wherever they occur: «的» alone all over a snippet says nothing."""
+    (hit,) = search.search(library, '"模型並行的設定"').hits
+    assert hit.snippet == "本文介紹推論服務的顯存優化經驗，以及«模型並行的設定»。"
+    cut = indexing.segmenter().cut
+    terms = search.query_terms(search.parse_query('"模型并行的设定" 本文'), cut)
+    assert "的" not in terms and "模型并行的设定" in terms and "本文" in terms
+
+
 def test_a_topic_heading_in_traditional_characters(library: Path) -> None:
     distill = ["https://example.com/distill/traditional", "https://example.com/distill/simplified"]
     assert sorted(urls(library, "topic:機器學習")) == sorted(distill)

@@ -278,12 +278,18 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
                 # short words of ideographs in a row as one (美图), as the query finds them
                 words = queries.joined_runs(cut(analysis.fold(clause.text)))
                 flat = analysis.in_parts(words)
-                if clause.phrase:  # "spring boot" finds SpringBoot, "yolo v8" YOLOv8
-                    terms.update(a + b for a, b in pairwise(flat) if queries.joinable(a, b))
                 # a code compound (k-means) whole, by its parts (not a lone letter or digit
                 # of one: k-means would mark every «k»), and written together
                 parts_of = [p for p in flat if p not in words and (len(p) > 1 or not p.isascii())]
-                for word in [*words, *parts_of]:
+                marked = [*words, *parts_of]
+                if clause.phrase and len(flat) > 1:
+                    # "spring boot" finds SpringBoot, "yolo v8" YOLOv8
+                    terms.update(a + b for a, b in pairwise(flat) if queries.joinable(a, b))
+                    # the phrase where it is written together; its words of one character
+                    # (的, 与 of "分析与优化") only there, not wherever they stand
+                    terms.add("".join(flat))
+                    marked = [word for word in marked if len(word) > 1]
+                for word in marked:
                     joined = analysis.catenation(word)
                     terms.update([word, joined] if joined else [word])
                     # a mixed token (8比特) matches by its parts too: mark those that say
