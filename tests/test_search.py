@@ -334,3 +334,8 @@ def test_query_language_parse() -> None:
     assert [[c.text for c in g if isinstance(c, Words)] for g in either.groups] == [["显存"], []]
     assert either.groups[1] == [Exact("site", "zhihu"), Exact("site", "wechat")]
     assert either.filters == []
+    # typed in full width (a Chinese input method): the same syntax
+    wide = search.parse_query(
+        "显存　ＯＲ　内存 －ｔｅｎｓｏｒｆｌｏｗ “分析与优化” ｔｉｔｌｅ：pytorch ｓｉｔｅ：zhihu"
+    )
+    assert (wide.groups, wide.excluded, wide.filters) == (spec.groups, spec.excluded, spec.filters)

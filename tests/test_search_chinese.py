@@ -85,6 +85,24 @@ def test_a_quoted_phrase_marks_its_one_character_words_only_inside_it(library: P
     assert "的" not in terms and "模型并行的设定" in terms and "本文" in terms
 
 
+def test_a_query_typed_in_full_width_keeps_its_syntax(library: Path) -> None:
+    """A Chinese input method in full-width mode types ``ｔｉｔｌｅ：``, ``－``, ``ＯＲ`` and
+    Chinese quotation marks: they are the query language's field, minus, OR and quotes
+    (``－矩陣`` had required 矩陣, ``title：`` the word title)."""
+    distill = {"https://example.com/distill/traditional", "https://example.com/distill/simplified"}
+    cf_traditional = "https://example.com/cf/traditional"
+    assert (
+        urls(library, "title：矩陣分解")
+        == urls(library, "ｔｉｔｌｅ：矩陣分解")
+        == [cf_traditional]
+    )
+    assert urls(library, "協同過濾 －矩陣") == ["https://example.com/cf/simplified"]
+    assert set(urls(library, "知識蒸餾　ＯＲ　矩陣分解")) == distill | {cf_traditional}
+    assert set(urls(library, "topic：機器學習")) == distill
+    for quoted in ("“模型壓縮”", "「模型壓縮」", "『模型压缩』", "＂模型壓縮＂"):
+        assert urls(library, quoted) == ["https://example.com/distill/traditional"], quoted
+
+
 def test_a_topic_heading_in_traditional_characters(library: Path) -> None:
     distill = ["https://example.com/distill/traditional", "https://example.com/distill/simplified"]
     assert sorted(urls(library, "topic:機器學習")) == sorted(distill)

@@ -50,6 +50,16 @@ Spelled = dict[str, re.Pattern[str] | None]
 FIELDS = ("title", "site", "topic", "status")
 
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|([^\s"]+))')
+#: A query typed with a Chinese input method in full-width mode: its syntax in ASCII.
+#: Full-width forms (``ｔｉｔｌｅ：``, ``－``, ``＂``, ``ＯＲ``, ``｜``) are their ASCII
+#: characters, the ideographic space a space, and Chinese quotation marks (“…”, 「…」,
+#: 『…』) quote a phrase. Words are folded anyway (``analysis.fold``), so only the
+#: syntax changes: ``title：顯存`` is the field, ``－訓練`` leaves 訓練 out.
+_QUERY_SYNTAX: dict[int, int] = {
+    **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)},
+    0x3000: ord(" "),
+    **dict.fromkeys(map(ord, "“”「」『』"), ord('"')),
+}
 
 
 @dataclass(slots=True)
@@ -85,6 +95,7 @@ def parse_query(text: str) -> queries.QuerySpec:
     # Where the clause before an OR went: a group (the OR joins it), a filter (the OR
     # makes a group of it: site:wechat OR site:zhihu is either site), or nowhere.
     last: list[queries.Clause] | queries.Filter | None = None
+    text = text.translate(_QUERY_SYNTAX)
     for match in _TOKEN.finditer(text.replace("(", " ").replace(")", " ")):
         minus, name, quoted, bare = match.groups()
         if quoted is None and not name and not minus and bare in ("OR", "|", "AND", "NOT"):
