@@ -248,3 +248,20 @@ def test_radicals_from_a_pdf_are_marked_as_written() -> None:
     """Text copied from a PDF file may carry Kangxi radicals (⽤ for 用): the snippet
     finds the word through them."""
     assert search.snippet("⽤户⼿册下载", ["用户手册"]) == "«⽤户⼿册»下载"
+
+
+def test_a_long_page_shows_the_passage_with_the_words_written_together() -> None:
+    """Of two passages with the query's words, the snippet shows the one where they are
+    written together (顯存優化, 3D打印, GPT4), not an earlier one where they stand apart or
+    only a part of the token is (GPT-3)."""
+    cut = indexing.segmenter().cut
+    filler = "无关的段落讲别的事情。" * 30
+    cases = {
+        "显存优化": ("显存不够时，先别急着优化代码。", "本文的主題是«顯存優化»。"),
+        "3D打印": ("3D建模之後再打印出來。", "桌面«3D打印»機評測。"),
+        "gpt4": ("GPT-3和4個模型", "«GPT4»的能力"),
+    }
+    for query, (apart, together) in cases.items():
+        terms = search.query_terms(search.parse_query(query), cut)
+        text = filler + apart + filler + together.replace("«", "").replace("»", "") + filler
+        assert together in search.snippet(text, terms), query

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -528,7 +529,8 @@ def _continues(before: str, after: str) -> bool:
 def snippet(
     text: str, terms: list[str], *, width: int = SNIPPET_CHARS, spelled: Spelled | None = None
 ) -> str:
-    """The passage of ``text`` with the most distinct query terms, matches in «…».
+    """The passage of ``text`` with the most distinct query terms, matches in «…»; of
+    passages with as many, the one with the longest match (the words written together).
 
     ``spelled`` keeps the words' patterns for the next snippet of the same words.
     """
@@ -536,16 +538,11 @@ def snippet(
     text = " ".join(text.split())
     spans, words = _matches(text, terms, spelled)
     if not spans:  # matched through the bigram shadow: show the bigrams
-        grams = {g for term in terms for g in analysis.cjk_grams(term) if len(g) > 1}
-        spans, words = _matches(text, sorted(grams), spelled)
+        terms = sorted({g for term in terms for g in analysis.cjk_grams(term) if len(g) > 1})
+        spans, words = _matches(text, terms, spelled)
     if not spans:
         return text[:width] + ("…" if len(text) > width else "")
-    best_start, best_score = 0, -1
-    for first, (start, _) in enumerate(spans):
-        inside = {words[i] for i in range(first, len(spans)) if spans[i][1] <= start + width}
-        if len(inside) > best_score:
-            best_start, best_score = start, len(inside)
-    begin = max(0, min(best_start - width // 4, len(text) - width))
+    begin = max(0, min(_best_passage(spans, words, terms, width) - width // 4, len(text) - width))
     end = min(len(text), begin + width)
     out = ["…" if begin > 0 else ""]
     cursor = begin
@@ -557,6 +554,28 @@ def snippet(
     out.append(text[cursor:end])
     out.append("…" if end < len(text) else "")
     return "".join(out)
+
+
+def _best_passage(spans: list[Span], words: list[str], terms: list[str], width: int) -> int:
+    """Where the passage of ``width`` characters with the most distinct ``terms`` in its
+    matches begins, the longest match breaking ties. A match counts every term in it:
+    «顯存優化» holds 显存 and 优化, «3D打印» 3d打印, 3d and 打印, so a passage with the
+    words written together beats one where they stand apart (a match found by its
+    spellings, k-means for kmeans, counts as itself)."""
+    held = [[t for t in terms if t in word] or [word] for word in words]
+    counts: Counter[str] = Counter()
+    best_start, best_score, last = 0, (0, 0), 0
+    for first, (start, _) in enumerate(spans):
+        while last < len(spans) and spans[last][1] <= start + width:
+            counts.update(held[last])
+            last += 1
+        longest = max(end - begin for begin, end in spans[first:last])
+        score = (len(counts), longest)
+        if score > best_score:
+            best_start, best_score = start, score
+        counts.subtract(held[first])
+        counts = +counts  # (drops the terms no longer in the passage)
+    return best_start
 
 
 # -- related links ------------------------------------------------------------------------
