@@ -265,3 +265,11 @@ def test_a_long_page_shows_the_passage_with_the_words_written_together() -> None
         terms = search.query_terms(search.parse_query(query), cut)
         text = filler + apart + filler + together.replace("«", "").replace("»", "") + filler
         assert together in search.snippet(text, terms), query
+
+
+def test_a_highlight_keeps_the_marks_on_its_last_character() -> None:
+    """A variation selector (an ideographic variant, U+E0100) or a combining accent on
+    the last character of a match stays inside the highlight, not after its «»."""
+    assert search.snippet("葛\U000e0100城的用户", ["葛"]) == "«葛\U000e0100»城的用户"
+    assert search.snippet("顯存\ufe00優化", ["显存"]) == "«顯存\ufe00»優化"
+    assert search.snippet("cafe\u0301 au lait", ["cafe"]) == "«cafe\u0301» au lait"

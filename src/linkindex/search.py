@@ -1,4 +1,4 @@
-"""Searching a library: the query language, queries to hits, snippets, related links.
+"""Searching a library: the query language, queries to hits, related links (a hit's snippet: ``snippets``).
 
 Query language (all terms required by default)::
 
@@ -22,8 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,18 +34,10 @@ from linkindex import analysis, topics
 from linkindex.errors import EmptyLibraryError, NotFoundError, QueryError, UserError
 from linkindex.index import folder, queries, searching
 from linkindex.models import SITES, STATUSES, Hit
+from linkindex.snippets import Spelled, snippet
 
 if TYPE_CHECKING:
     from linkindex.store import LinkRecord, Store
-
-#: Highlight markers around matched text in ``Hit.snippet``.
-MARK_OPEN = "«"
-MARK_CLOSE = "»"
-SNIPPET_CHARS = 120
-#: Where a word is in a snippet's text: (start, end).
-Span = tuple[int, int]
-#: Words and their patterns (``_spelled``; None: found by folding the text).
-Spelled = dict[str, re.Pattern[str] | None]
 
 FIELDS = ("title", "site", "topic", "status")
 
@@ -409,173 +400,6 @@ def hit_of(record: LinkRecord, *, score: float = 0.0, snippet: str = "") -> Hit:
         archive_url=record.archive_url,
         snippet=snippet,
     )
-
-
-def _matches(text: str, terms: list[str], spelled: Spelled) -> tuple[list[Span], list[str]]:
-    """Where the folded ``terms`` are in ``text`` (as whole words where they begin or end
-    with a letter or digit): merged spans, and the folded text of each.
-
-    Folding a whole page costs more than finding a few words in it: a word is found by
-    the spellings of its characters (``analysis.spellings``: ``学`` or ``學``, ``c`` or
-    ``C``) in the text as written. A word with a character whose spellings are not known
-    is found in the folded text.
-    """
-    terms = [term for term in terms if term]
-    for term in terms:
-        if term not in spelled:
-            spelled[term] = _spelled(term)
-    patterns = [spelled[term] for term in terms]
-    if any(pattern is None for pattern in patterns):
-        folded = analysis.fold(text)
-        found = [(start, start + len(term)) for term in terms for start in _starts(folded, term)]
-        spans = _merged(_whole(found, folded, lambda i: folded[i]))
-        return spans, [folded[start:end] for start, end in spans]
-    found = [
-        match.span()
-        for pattern in patterns
-        if pattern is not None
-        for match in _each(pattern, text)
-    ]
-    # A character folds alone as it does in the text (only Σ folds by its place, and
-    # never to ASCII), and so do the characters of a match.
-    spans = _merged(_whole(found, text, lambda i: analysis.fold(text[i])))
-    return spans, [analysis.fold(text[start:end]) for start, end in spans]
-
-
-#: An English word this long may be written with a joint inside (``kmeans`` is found
-#: in ``k-means``, which the index also holds as ``kmeans``: ``analysis.catenation``).
-_JOINED_FROM = 4
-
-
-def _spelled(term: str) -> re.Pattern[str] | None:
-    """A pattern matching every spelling of the folded ``term`` (None: not known)."""
-    parts = []
-    for char in term:
-        forms = analysis.spellings(char)
-        if forms is None:
-            return None
-        parts.append(re.escape(forms) if len(forms) == 1 else f"[{re.escape(forms)}]")
-    joint = "[-._]?" if len(term) >= _JOINED_FROM and term.isascii() and term.isalpha() else ""
-    return re.compile(joint.join(parts))
-
-
-def _each(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Every match, overlapping ones too (``哈哈`` twice in ``哈哈哈``), as ``_starts``."""
-    match = pattern.search(text)
-    while match is not None:
-        yield match
-        match = pattern.search(text, match.start() + 1)
-
-
-def _starts(folded: str, term: str) -> Iterator[int]:
-    start = folded.find(term)
-    while start != -1:
-        yield start
-        start = folded.find(term, start + 1)
-
-
-def _whole(found: list[Span], text: str, folded_at: Callable[[int], str]) -> list[Span]:
-    """The matches that are whole words: a match that begins (ends) with letters or
-    digits does not continue a run of them (``folded_at(i)``: character i folded).
-    Letters and digits meeting is a border, as in the index (``qwen`` is a word of
-    ``qwen2.5``, ``py`` none of ``python``)."""
-    spans: list[Span] = []
-    for start, end in found:
-        if start > 0 and _joined_at(start, text, folded_at):
-            continue
-        if end < len(text) and _joined_at(end, text, folded_at):
-            continue
-        spans.append((start, end))
-    return spans
-
-
-def _joined_at(at: int, text: str, folded_at: Callable[[int], str]) -> bool:
-    """Whether the characters before and at ``at`` are in one word of the index: a run
-    of letters or of digits, except where a version follows a name (``yolo|v8``)."""
-    if not _continues(folded_at(at - 1), folded_at(at)):
-        return False
-    version = (
-        folded_at(at) == "v"
-        and at >= 2
-        and at + 1 < len(text)
-        and folded_at(at + 1) in "0123456789"
-        and _continues(folded_at(at - 2), "v")
-    )
-    return not version
-
-
-def _merged(spans: list[Span]) -> list[Span]:
-    spans.sort()
-    merged: list[Span] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _continues(before: str, after: str) -> bool:
-    """Whether two folded characters are one run: both letters or both digits (ASCII)."""
-    return (
-        before.isascii()
-        and after.isascii()
-        and before.isalnum()
-        and after.isalnum()
-        and before.isdigit() == after.isdigit()
-    )
-
-
-def snippet(
-    text: str, terms: list[str], *, width: int = SNIPPET_CHARS, spelled: Spelled | None = None
-) -> str:
-    """The passage of ``text`` with the most distinct query terms, matches in «…»; of
-    passages with as many, the one with the longest match (the words written together).
-
-    ``spelled`` keeps the words' patterns for the next snippet of the same words.
-    """
-    spelled = {} if spelled is None else spelled
-    text = " ".join(text.split())
-    spans, words = _matches(text, terms, spelled)
-    if not spans:  # matched through the bigram shadow: show the bigrams
-        terms = sorted({g for term in terms for g in analysis.cjk_grams(term) if len(g) > 1})
-        spans, words = _matches(text, terms, spelled)
-    if not spans:
-        return text[:width] + ("…" if len(text) > width else "")
-    begin = max(0, min(_best_passage(spans, words, terms, width) - width // 4, len(text) - width))
-    end = min(len(text), begin + width)
-    out = ["…" if begin > 0 else ""]
-    cursor = begin
-    for start, stop in spans:
-        if start < begin or stop > end:
-            continue
-        out += [text[cursor:start], MARK_OPEN, text[start:stop], MARK_CLOSE]
-        cursor = stop
-    out.append(text[cursor:end])
-    out.append("…" if end < len(text) else "")
-    return "".join(out)
-
-
-def _best_passage(spans: list[Span], words: list[str], terms: list[str], width: int) -> int:
-    """Where the passage of ``width`` characters with the most distinct ``terms`` in its
-    matches begins, the longest match breaking ties. A match counts every term in it:
-    «顯存優化» holds 显存 and 优化, «3D打印» 3d打印, 3d and 打印, so a passage with the
-    words written together beats one where they stand apart (a match found by its
-    spellings, k-means for kmeans, counts as itself)."""
-    held = [[t for t in terms if t in word] or [word] for word in words]
-    counts: Counter[str] = Counter()
-    best_start, best_score, last = 0, (0, 0), 0
-    for first, (start, _) in enumerate(spans):
-        while last < len(spans) and spans[last][1] <= start + width:
-            counts.update(held[last])
-            last += 1
-        longest = max(end - begin for begin, end in spans[first:last])
-        score = (len(counts), longest)
-        if score > best_score:
-            best_start, best_score = start, score
-        counts.subtract(held[first])
-        counts = +counts  # (drops the terms no longer in the passage)
-    return best_start
 
 
 # -- related links ------------------------------------------------------------------------

@@ -179,7 +179,7 @@ def test_only_web_addresses_become_links(url: str | None, href: str) -> None:
 
 
 def test_snippets_mark_the_matches_and_escape_everything_else() -> None:
-    from linkindex.search import MARK_CLOSE, MARK_OPEN
+    from linkindex.snippets import MARK_CLOSE, MARK_OPEN
 
     marked = f"分析{MARK_OPEN}显存{MARK_CLOSE}与<img src=x onerror=alert(1)>{MARK_OPEN}优化"
     assert str(snippet_html(marked)) == (

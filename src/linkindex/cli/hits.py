@@ -105,7 +105,7 @@ def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
     """
     from linkindex import topics
     from linkindex.printable import terminal_text
-    from linkindex.search import MARK_CLOSE, MARK_OPEN
+    from linkindex.snippets import MARK_CLOSE, MARK_OPEN
 
     status = terminal_text(hit.status)
     if colour and status == "dead":

@@ -75,12 +75,12 @@ def safe_href(url: str | None) -> str:
 
 
 def snippet_html(snippet: str | None) -> Markup:
-    """A snippet (plain text, matches between ``search.MARK_OPEN``/``MARK_CLOSE``) as HTML.
+    """A snippet (plain text, matches between ``snippets.MARK_OPEN``/``MARK_CLOSE``) as HTML.
 
     The text is escaped first, so nothing in it can become markup; the markers become
     ``<mark>``; nh3 then balances the marks and guarantees no other tag survives.
     """
-    from linkindex.search import MARK_CLOSE, MARK_OPEN
+    from linkindex.snippets import MARK_CLOSE, MARK_OPEN
 
     text = html.escape(snippet or "", quote=False)
     text = text.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
