@@ -1,4 +1,6 @@
-"""Searching a library: the query language, queries to hits, related links (a hit's snippet: ``snippets``).
+"""Searching a library: the query language, queries to hits, related links.
+
+A hit's snippet is made by ``snippets``.
 
 Query language (all terms required by default)::
 
