@@ -334,6 +334,20 @@ def test_the_fast_path_gives_the_reference_tokens(segmenter: analysis.Segmenter)
         assert segmenter.positions(text, 3) == {w: sorted(p) for w, p in grouped.items()}
 
 
+def test_the_fast_path_keeps_a_bounded_memory_of_words(
+    segmenter: analysis.Segmenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The words' expansions the fast path remembers are forgotten past a bound (a long
+    indexing run meets millions), and the tokens stay the reference's meanwhile."""
+    monkeypatch.setattr(analysis, "_EXPANSIONS_KEPT", 5)
+    segmenter._expansions.clear()
+    for text in VARIED:
+        assert sorted(segmenter.analyze(text)) == sorted(segmenter.tokens(text)), text
+        assert len(segmenter._expansions) <= 5
+    monkeypatch.undo()
+    segmenter._expansions.clear()
+
+
 def test_rjieba_gives_jieba_tokens(segmenter: analysis.Segmenter, tmp_path: Path) -> None:
     """rjieba with our words segments prose exactly like pure-Python jieba with them.
 

@@ -39,9 +39,9 @@ import importlib.util
 import mmap
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
-from itertools import accumulate, compress
+from itertools import accumulate, compress, islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -230,8 +230,16 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
 
 #: Words this long may hold dictionary words inside (search mode looks at 2 and 3).
 _THREE_OR_MORE = (3).__le__
-#: Runs of Latin letters and digits (folded text), where mixed tokens can be.
-_LATIN_RUN = re.compile(r"[0-9a-z]+")
+#: A word's length (up to 255) to 1 if it is three characters or more, else to 0.
+_LONG = bytes(3) + b"\x01" * 253
+#: A Latin letter or digit where a word of two characters can be more than itself: next to
+#: a character of another kind that is not a space (``b超``, ``c#``, ``5%``, ``a1``), or
+#: ending a number or code written straight before ideographs (``8`` ``比特``). Every
+#: such character, not only the first of a run, so the scan skips ahead in C to Latin
+#: characters (the pattern begins with their class).
+_LATIN_EDGE = re.compile(
+    r"[0-9a-z](?:(?<=[a-z])(?=[^\sa-z])|(?<=[0-9])(?=[^\s0-9])|(?<=[^\s0-9a-z].))"
+)
 
 #: Distinct words whose expansion a segmenter keeps (words of three characters or more,
 #: symbols and mixed tokens; ~60 MB at most).
@@ -279,7 +287,7 @@ class Segmenter:
         self.added = added
         self.fingerprint = fingerprint(bundled, extra_words)
         self.extra = tuple(extra_words)
-        self._expansions: dict[str, Expansion] = {}
+        self._expansions = _Expansions(self._learn)
         self._joined: dict[tuple[str, str], Pieces] = {}
 
     @property
@@ -345,25 +353,18 @@ class Segmenter:
     def analyze(self, text: str, start: int = 0) -> list[Token]:
         """The tokens of ``tokens(text)`` (in another order), positions from ``start``.
 
-        Most words are indexed as themselves at one position; they become tokens in a
-        few passes in C over the cut (lengths, steps, running sums) rather than in one
-        Python step per word.
+        Every word of the cut that is indexed is a token as itself; the words indexed
+        by more than that (``Pieces``) add their other tokens after. The first become
+        tokens in a few passes in C over the cut (steps, running sums) rather than in
+        one Python step per word.
         """
-        words, lens, steps, odd = self._cut(fold(text))
-        if not odd:
-            # (running sums with ``initial`` are one longer than the cut: zip stops first)
-            numbered = zip(
-                words,
-                accumulate(steps, initial=start),
-                accumulate(lens, initial=0),
-                accumulate(lens),
-                strict=False,
-            )
-            return list(compress(numbered, steps))
-        emit = _odd_steps(steps, odd)
+        words, lens, steps, odd, starts = self._cut(fold(text))
         positions = list(accumulate(steps, initial=start))
-        starts = list(accumulate(lens, initial=0))
-        tokens = list(compress(zip(words, positions, starts, starts[1:], strict=False), emit))
+        if starts is None:
+            starts = list(accumulate(lens, initial=0))
+        # (the running sums are one longer than the cut: zip stops at its end)
+        numbered = zip(words, positions, starts, islice(starts, 1, None), strict=False)
+        tokens = list(compress(numbered, steps))
         append = tokens.append
         for index, (pieces, _) in odd.items():
             at, offset = positions[index], starts[index]
@@ -376,26 +377,18 @@ class Segmenter:
 
         Indexing uses this: the words of ``analyze`` without their offsets.
         """
-        words, _, steps, odd = self._cut(fold(text))
+        words, _, steps, odd, _ = self._cut(fold(text))
+        positions = list(accumulate(steps, initial=start))
         found: dict[str, list[int]] = {}
         get = found.get
-        if not odd:
-            numbered = zip(words, accumulate(steps, initial=start), strict=False)
-            for word, position in compress(numbered, steps):
-                at = get(word)
-                if at is None:
-                    found[word] = [position]
-                else:
-                    at.append(position)
-            return found
-        emit = _odd_steps(steps, odd)
-        positions = list(accumulate(steps, initial=start))
-        for word, position in compress(zip(words, positions, strict=False), emit):
+        for word, position in compress(zip(words, positions, strict=False), steps):
             at = get(word)
             if at is None:
                 found[word] = [position]
             else:
                 at.append(position)
+        if not odd:
+            return found
         touched: list[list[int]] = []
         for index, (pieces, _) in odd.items():
             base = positions[index]
@@ -410,99 +403,83 @@ class Segmenter:
             at.sort()
         return found
 
-    def _cut(self, folded: str) -> tuple[list[str], list[int], list[int], dict[int, Pieces]]:
-        """The plain cut of folded text; each word's length and step (1: letters, digits
-        or ideographs, indexed as itself; 0: punctuation); and the words indexed
-        otherwise, by their index in the cut (``Pieces``).
+    def _cut(
+        self, folded: str
+    ) -> tuple[list[str], list[int], list[int], dict[int, Pieces], list[int] | None]:
+        """The plain cut of folded text; each word's length and step (0 for words that
+        are not indexed: a word is a token as itself wherever its step is not 0); the
+        words indexed by more than themselves, by their index in the cut (``Pieces``);
+        and where each word starts, if it was worked out (else None).
 
-        Only words of three characters or more and words at the edges of Latin runs
-        (``b超``, ``a1``, ``c#``, ``8`` before ``比特``) can be indexed otherwise: the rest
-        are classified by ``str.isalnum`` in C.
+        Only words of three characters or more and words holding a Latin edge (``b超``,
+        ``a1``, ``c#``, ``8`` before ``比特``) can be indexed otherwise: the rest are
+        classified by ``str.isalnum`` in C.
         """
         words: list[str] = self._jieba.cut(folded)
         lens = list(map(len, words))
         steps: list[int] = list(map(str.isalnum, words))
-        odd: dict[int, Pieces] = {}
-        expansions = self._expansions
-        for index in compress(range(len(words)), map(_THREE_OR_MORE, lens)):
-            word = words[index]
-            expansion = expansions.get(word)
-            if expansion is None:
-                expansion = self._learn(word)
-            if expansion is True:
-                steps[index] = 1  # c++: a word, though not alphanumeric
-            elif expansion is not False:
-                odd[index] = expansion
-        if _LATIN_RUN.search(folded) is not None:
-            self._latin_edges(folded, words, lens, steps, odd)
-        return words, lens, steps, odd
+        longs = _long_words(lens)
+        found = list(map(self._expansions.__getitem__, map(words.__getitem__, longs)))
+        # the long words indexed by more than themselves: their expansions are tuples
+        pieces = compress(zip(longs, found, strict=True), map(isinstance, found, _TUPLES))
+        odd: dict[int, Pieces] = dict(pieces)  # type: ignore[arg-type]
+        starts = None
+        edge = _LATIN_EDGE.search(folded)
+        if edge is not None:
+            starts = list(accumulate(lens, initial=0))
+            self._latin_edges(folded, edge.start(), words, lens, starts, odd)
+        for index, (_, step) in odd.items():
+            steps[index] = step
+        return words, lens, steps, odd, starts
 
     def _latin_edges(
         self,
         folded: str,
+        first: int,
         words: list[str],
         lens: list[int],
-        steps: list[int],
+        starts: list[int],
         odd: dict[int, Pieces],
     ) -> None:
-        """Classify the words of two characters at the edges of Latin runs (``b超``,
-        ``a1``, ``c#``; inside a run that mixes letters and digits, every one) and join
-        a Latin word with a digit to the ideographs after it (``8`` ``比特``)."""
-        ends = list(accumulate(lens))
-        for run in _LATIN_RUN.finditer(folded):
-            first, end = run.span()
-            head = bisect_right(ends, first)
-            latin = run.group()
-            letters = latin.isalpha()
-            if letters and ends[head] >= end and lens[head] != 2:
-                continue  # letters inside one word (pytorch, c++): seen with the long words
-            tail = bisect_right(ends, end - 1)
-            inside = range(head, tail + 1) if not (letters or latin.isdigit()) else (head, tail)
-            for index in inside:
-                if lens[index] == 2 and index not in odd:
-                    expansion = self._expansion_of(words[index])
-                    if expansion is True:
-                        steps[index] = 1
-                    elif expansion is not False:
-                        odd[index] = expansion
-            if (
-                not letters
-                and ends[tail] == end
-                and tail + 1 < len(words)
-                and joins(words[tail], words[tail + 1])
-            ):
-                pair = (words[tail], words[tail + 1])
+        """Classify the words of two characters that hold a Latin edge (``b超``, ``a1``,
+        ``c#``) and join a Latin word with a digit to the ideographs after it (``8``
+        ``比特``), for the edges from character ``first`` on (``_LATIN_EDGE``)."""
+        expansions = self._expansions
+        last = len(words) - 1
+        for at in map(_match_start, _LATIN_EDGE.finditer(folded, first)):
+            index = bisect_right(starts, at) - 1
+            if lens[index] == 2 and index not in odd:
+                expansion = expansions[words[index]]
+                if expansion is not True and expansion is not False:
+                    odd[index] = expansion
+            if starts[index + 1] == at + 1 and index < last and joins(*words[index : index + 2]):
+                pair = (words[index], words[index + 1])
                 joined = self._joined.get(pair)
                 if joined is None:
                     joined = self._joined[pair] = self._join(*pair)
-                odd[tail] = joined
-                odd[tail + 1] = NOTHING
-
-    def _expansion_of(self, word: str) -> Expansion:
-        expansion = self._expansions.get(word)
-        return self._learn(word) if expansion is None else expansion
+                odd[index] = joined
+                odd[index + 1] = NOTHING
 
     def _learn(self, word: str) -> Expansion:
-        expansions = self._expansions
-        if len(expansions) >= _EXPANSIONS_KEPT:
-            expansions.clear()
+        """``_expansion``, for the words ``_expansions`` does not hold yet."""
+        if len(self._expansions) >= _EXPANSIONS_KEPT:
+            self._expansions.clear()
             self._joined.clear()
-        expansion = expansions[word] = self._expansion(word)
-        return expansion
+        return self._expansion(word)
 
     def _join(self, first: str, second: str) -> Pieces:
-        """The pieces of two words of the cut that form one mixed token (``joins``)."""
-        pieces: list[Piece] = []
-        offset = 0
-        for word in (first, second):
-            expansion = self._expansion_of(word)
-            if expansion is True:
-                pieces.append((word, 0, offset, offset + len(word)))
-            elif expansion is not False:
-                pieces += [(w, 0, offset + s, offset + e) for w, _, s, e in expansion[0]]
-            offset += len(word)
-        pieces.append((first + second, 0, 0, offset))
+        """The pieces of two words of the cut that form one mixed token (``joins``):
+        besides the first as itself, its pieces, the second and its pieces, and the two
+        written together."""
+        pieces = list(self._pieces(first))
+        pieces.append((second, 0, len(first), len(first) + len(second)))
+        pieces += [(w, 0, len(first) + s, len(first) + e) for w, _, s, e in self._pieces(second)]
+        pieces.append((first + second, 0, 0, len(first) + len(second)))
         return tuple(pieces), 1
+
+    def _pieces(self, word: str) -> tuple[Piece, ...]:
+        expansion = self._expansions[word]
+        return () if isinstance(expansion, bool) else expansion[0]
 
     def _expansion(self, word: str) -> Expansion:
         """What one word of the plain cut becomes (see ``Expansion``): the tokens
@@ -520,9 +497,11 @@ class Segmenter:
                         if self._jieba.has_word(gram):
                             inside.append((gram, begin, begin + size))
         tokens, step = search_tokens(word, 0, inside, 0)
-        if step == 1 and len(tokens) == 1:
+        itself = (word, 0, 0, len(word))
+        others = tuple(token for token in tokens if token != itself)
+        if step == 1 and not others and word.isalnum():
             return True
-        return tuple(tokens), step
+        return others, step
 
     def dictionary_lines(self, base: Mapping[str, int], total: int) -> list[str]:
         """The whole dictionary as ``QuerySegmenter`` reads it, given jieba's
@@ -536,13 +515,35 @@ class Segmenter:
         return [f"{_TOTAL_CARRIER}total\t{total}\n", *lines]
 
 
-def _odd_steps(steps: list[int], odd: dict[int, Pieces]) -> list[int]:
-    """Put the odd words' steps in ``steps``; return which words are tokens as such."""
-    emit = steps.copy()
-    for index, (_, step) in odd.items():
-        emit[index] = 0
-        steps[index] = step
-    return emit
+_match_start = re.Match.start
+_TUPLES = repeat(tuple)
+
+
+class _Expansions(dict[str, Expansion]):
+    """Each distinct word's ``Expansion``, worked out by ``learn`` when first asked for
+    (so a map over a cut's words looks them all up in C)."""
+
+    def __init__(self, learn: Callable[[str], Expansion]) -> None:
+        super().__init__()
+        self._learn = learn
+
+    def __missing__(self, word: str) -> Expansion:
+        expansion = self[word] = self._learn(word)
+        return expansion
+
+
+def _long_words(lens: list[int]) -> list[int]:
+    """The indexes of the words of three characters or more, given the words' lengths."""
+    try:
+        flags = bytes(lens).translate(_LONG)
+    except ValueError:  # a word of 256 characters or more
+        return list(compress(range(len(lens)), map(_THREE_OR_MORE, lens)))
+    found: list[int] = []
+    at = flags.find(1)
+    while at >= 0:
+        found.append(at)
+        at = flags.find(1, at + 1)
+    return found
 
 
 class QuerySegmenter:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
-from itertools import product
+from itertools import product, repeat
 
 from linkindex.analysis.fold_pairs import PAIRS
 
@@ -80,8 +80,8 @@ def _foldable() -> tuple[re.Pattern[str], re.Pattern[str]]:
     basic = "".join(ch for ch in chars if ch <= "\uffff")
     beyond = "".join(ch for ch in chars if ch > "\uffff")
     never = "(?!)"
-    return (
-        re.compile(f"[{re.escape(basic)}]+" if basic else never),
+    return (  # (the first captures its runs: ``fold`` splits text at them)
+        re.compile(f"([{re.escape(basic)}]+)" if basic else never),
         re.compile(f"[{re.escape(beyond)}]+" if beyond else never),
     )
 
@@ -120,11 +120,14 @@ def fold(text: str) -> str:
         folded = text.translate(_fold_table()).lower()
     else:
         basic, beyond = _foldable()
-        runs = len(basic.findall(text))
+        pieces = basic.split(text)  # the text between runs that fold, and those runs
+        runs = len(pieces) // 2
         if runs * _CHARS_PER_RUN > len(text):  # traditional text: translated whole
             folded = text.translate(_fold_table())
         else:
-            folded = basic.sub(_fold_run, text) if runs else text
+            if runs:
+                pieces[1::2] = map(str.translate, pieces[1::2], repeat(_fold_table()))
+            folded = "".join(pieces) if runs else text
             if _BEYOND_BASIC_PLANE.search(text) is not None:
                 folded = beyond.sub(_fold_run, folded)
         folded = folded.lower()

@@ -161,12 +161,15 @@ def query_words(words: Sequence[str]) -> list[str]:
 
 #: A token of a word: (token, position shift, start, end in the word).
 Piece = tuple[str, int, int, int]
-#: The tokens of a word of the cut and the step from its position to the next word's.
+#: The tokens of a word of the cut besides the word itself at its place, and the step
+#: from its position to the next word's (the word itself is a token unless it is 0).
 Pieces = tuple[tuple[Piece, ...], int]
 #: How a word of the plain cut is indexed: True, as itself at one position (the common
-#: case); False, not at all (punctuation); else by its pieces.
+#: case: letters, digits or ideographs and nothing inside); False, not at all
+#: (punctuation); else as itself and by its pieces (``c++``: no pieces, step 1).
 Expansion = Pieces | bool
 
+#: A word whose tokens are another's pieces: the second of a joined pair (``8`` ``比特``).
 NOTHING: Pieces = ((), 0)
 
 
