@@ -11,7 +11,7 @@ import pytest
 
 from linkindex import importer, indexing, search
 from linkindex.errors import EmptyLibraryError, NotFoundError, QueryError
-from linkindex.index.queries import Exact, Words
+from linkindex.index.queries import Exact, Topic, Words
 from linkindex.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -336,6 +336,9 @@ def test_query_language_parse() -> None:
     assert either.filters == []
     # typed in full width (a Chinese input method): the same syntax
     wide = search.parse_query(
-        "显存　ＯＲ　内存 －ｔｅｎｓｏｒｆｌｏｗ “分析与优化” ｔｉｔｌｅ：pytorch ｓｉｔｅ：zhihu"
+        "显存　ＯＲ　内存 －tensorflow “分析与优化” ｔｉｔｌｅ：pytorch ｓｉｔｅ：zhihu"
     )
     assert (wide.groups, wide.excluded, wide.filters) == (spec.groups, spec.excluded, spec.filters)
+    # the values as typed (folded when matched): a topic is shown as written
+    assert search.parse_query("ｔｏｐｉｃ：Ｃ／Ｃ＋＋ ＧＰＴ４").filters == [Topic("Ｃ／Ｃ＋＋")]
+    assert search.parse_query("－ＧＰＴ４").excluded == [Words("ＧＰＴ４")]

@@ -89,8 +89,10 @@ def parse_query(text: str) -> queries.QuerySpec:
     # Where the clause before an OR went: a group (the OR joins it), a filter (the OR
     # makes a group of it: site:wechat OR site:zhihu is either site), or nowhere.
     last: list[queries.Clause] | queries.Filter | None = None
-    text = text.translate(_QUERY_SYNTAX)
-    for match in _TOKEN.finditer(text.replace("(", " ").replace(")", " ")):
+    # The syntax is read in ASCII; the values are taken as typed (a topic shown in a
+    # suggestion as written), from the same places: each character maps to one.
+    syntax = text.translate(_QUERY_SYNTAX).replace("(", " ").replace(")", " ")
+    for match in _TOKEN.finditer(syntax):
         minus, name, quoted, bare = match.groups()
         if quoted is None and not name and not minus and bare in ("OR", "|", "AND", "NOT"):
             join_next = bare in ("OR", "|") and last is not None
@@ -101,7 +103,7 @@ def parse_query(text: str) -> queries.QuerySpec:
             negate_next = bare == "NOT"
             continue
         field_name = name.lower() if name else None
-        value = quoted if quoted is not None else bare
+        value = text[slice(*match.span(3 if quoted is not None else 4))]
         clause: queries.Clause
         if field_name in ("site", "status", "topic"):
             clause = _exact(field_name, value)
