@@ -82,6 +82,7 @@ def parse_query(text: str) -> queries.QuerySpec:
     """Parse the query language into groups (AND) of alternatives (OR) and exclusions."""
     spec = queries.QuerySpec()
     join_next = negate_next = False
+    unsearchable: list[str] = []  # text with no letter, digit or ideograph (😀, ...)
     for match in _TOKEN.finditer(text.replace("(", " ").replace(")", " ")):
         minus, name, quoted, bare = match.groups()
         if quoted is None and not name and not minus and bare in ("OR", "|", "AND", "NOT"):
@@ -100,6 +101,7 @@ def parse_query(text: str) -> queries.QuerySpec:
         else:
             clause = queries.Words(value, phrase=quoted is not None)
         if isinstance(clause, queries.Words) and not analysis.is_word(clause.text):
+            unsearchable.append(match.group().strip())
             continue
         if minus or negate_next:
             spec.excluded.append(clause)
@@ -110,6 +112,12 @@ def parse_query(text: str) -> queries.QuerySpec:
         else:
             spec.groups.append([clause])
         join_next = negate_next = False
+    if unsearchable and not (spec.groups or spec.filters or spec.excluded):
+        # (else a query of nothing but 😀 would list, or export, the whole library)
+        raise QueryError(
+            f"nothing to search for in {' '.join(unsearchable)!r}: a query needs letters, "
+            "digits or Chinese characters (or only filters, such as site:github)"
+        )
     return spec
 
 
