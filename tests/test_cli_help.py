@@ -61,6 +61,15 @@ def test_no_command_shows_help(runner: CliRunner) -> None:
         (["search", "-显存", "优化"], "error: No such option '-显'; a query with a -word to"),
         (["search", "pytorch", "-tensorflow"], "error: No such option '-t'; a query with a -word"),
         (["export", "-x"], "error: No such option '-x'; see `linkindex export --help`"),
+        (
+            ["search", "x", "--limit"],
+            "error: Option '--limit' requires an argument; see `linkindex search --help`",
+        ),
+        (
+            ["export", "--format"],
+            "error: Option '--format' requires an argument; see `linkindex export --help`",
+        ),
+        (["--home"], "error: Option '--home' requires an argument; see `linkindex --help`"),
     ],
 )
 def test_a_bad_command_line_is_one_line_and_exit_1(

@@ -103,6 +103,26 @@ def test_no_match_prints_suggestions_and_exits_1(runner: CliRunner, home: Path) 
     assert bad.exit_code == 1 and "unknown status" in bad.output
 
 
+def test_a_query_with_nothing_to_search_for_is_refused_not_answered_with_everything(
+    runner: CliRunner, home: Path, tmp_path: Path
+) -> None:
+    """A query of nothing but an emoji or dots says so; it neither lists nor exports the
+    whole library (an empty query and a query of filters alone still list links)."""
+    fill(home)
+    runner.invoke(app, ["index", "--home", str(home)])
+    for query in ("😀", "...", '"…"', "title:--"):
+        result = runner.invoke(app, ["search", query, "--home", str(home)])
+        assert result.exit_code == 1, (query, result.output)
+        assert "nothing to search for" in result.output and "Traceback" not in result.output
+    out = tmp_path / "all.md"
+    exported = runner.invoke(app, ["export", "-q", "😀", "-o", str(out), "--home", str(home)])
+    assert exported.exit_code == 1 and "nothing to search for" in exported.output
+    assert not out.exists()
+    for listing in (["site:wechat"], ["显存 ..."], ["--", "-显存", "..."]):
+        result = runner.invoke(app, ["search", "--limit", "1", "--home", str(home), *listing])
+        assert result.exit_code == 0, (listing, result.output)
+
+
 def test_related_and_doctor(runner: CliRunner, home: Path) -> None:
     fill(home)
     doctor = runner.invoke(app, ["doctor", "--home", str(home)])

@@ -89,6 +89,7 @@ def parse_query(text: str) -> queries.QuerySpec:
     # Where the clause before an OR went: a group (the OR joins it), a filter (the OR
     # makes a group of it: site:wechat OR site:zhihu is either site), or nowhere.
     last: list[queries.Clause] | queries.Filter | None = None
+    unsearchable: list[str] = []  # text with no letter, digit or ideograph (😀, ...)
     # The syntax is read in ASCII; the values are taken as typed (a topic shown in a
     # suggestion as written), from the same places: each character maps to one.
     syntax = text.translate(_QUERY_SYNTAX).replace("(", " ").replace(")", " ")
@@ -114,6 +115,7 @@ def parse_query(text: str) -> queries.QuerySpec:
         else:
             clause = queries.Words(value, phrase=quoted is not None)
         if isinstance(clause, queries.Words) and not analysis.is_word(clause.text):
+            unsearchable.append(text[slice(*match.span())].strip())
             continue
         if minus or negate_next:
             spec.excluded.append(clause)  # (an OR after it joins the clause before it)
@@ -126,6 +128,12 @@ def parse_query(text: str) -> queries.QuerySpec:
             spec.groups.append([clause])
             last = spec.groups[-1]
         join_next = negate_next = False
+    if unsearchable and not (spec.groups or spec.filters or spec.excluded):
+        # (else a query of nothing but 😀 would list, or export, the whole library)
+        raise QueryError(
+            f"nothing to search for in {' '.join(unsearchable)!r}: a query needs letters, "
+            "digits or Chinese characters (or only filters, such as site:github)"
+        )
     return spec
 
 

@@ -8,6 +8,7 @@ digit. Pure: strings in, a string out.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -52,8 +53,12 @@ def _matches(text: str, terms: list[str], spelled: Spelled) -> tuple[list[Span],
     ]
     # A character folds alone as it does in the text (only Σ folds by its place, and
     # never to ASCII), and so do the characters of a match.
-    spans = _merged(_whole(found, text, lambda i: analysis.fold(text[i])))
+    spans = _merged(_whole(found, text, lambda i: _folded_char(text[i])))
     return spans, [analysis.fold(text[start:end]) for start, end in spans]
+
+
+#: One character folded: looked up at both ends of every match (a few distinct ones).
+_folded_char = functools.cache(analysis.fold)
 
 
 #: An English word this long may be written with a joint inside (``kmeans`` is found

@@ -37,9 +37,11 @@ class UsageProblem(ClickException):
 
     exit_code = 1
 
-    def __init__(self, problem: Any) -> None:
+    def __init__(self, problem: Any, command_path: str = "linkindex") -> None:
+        """``command_path`` is where to look when click did not say (an option's
+        missing value is found before the command's context is)."""
         super().__init__(_suggested_once(problem))
-        self.command_path = problem.ctx.command_path if problem.ctx else "linkindex"
+        self.command_path = problem.ctx.command_path if problem.ctx else command_path
 
         option = str(getattr(problem, "option_name", "") or "")
         # "-显存", "-tensorflow": a query word to leave out, read by click as a short
@@ -97,14 +99,16 @@ class CommandGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except UsageError as problem:
-            raise _one_line(problem) from problem
+            command = ctx.invoked_subcommand  # resolved before its options are read
+            path = f"{ctx.command_path} {command}" if command else ctx.command_path
+            raise _one_line(problem, path) from problem
 
 
-def _one_line(problem: Any) -> Any:
+def _one_line(problem: Any, command_path: str = "linkindex") -> Any:
     # "linkindex" alone prints the help (click raises it as a usage error): keep that.
     if type(problem).__name__ == "NoArgsIsHelpError":
         return problem
-    return UsageProblem(problem)
+    return UsageProblem(problem, command_path)
 
 
 app = typer.Typer(
