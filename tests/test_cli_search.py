@@ -123,6 +123,19 @@ def test_a_query_with_nothing_to_search_for_is_refused_not_answered_with_everyth
         assert result.exit_code == 0, (listing, result.output)
 
 
+def test_options_alone_list_the_links_they_pass(runner: CliRunner, home: Path) -> None:
+    """``search --topic X`` (no words) lists the links under X, as ``topic:X`` does; with
+    neither words nor a filter it says what to give."""
+    fill(home)
+    runner.invoke(app, ["index", "--home", str(home)])
+    alone = runner.invoke(app, ["search", "--topic", "Pytorch", "--json", "--home", str(home)])
+    query = runner.invoke(app, ["search", "topic:Pytorch", "--json", "--home", str(home)])
+    assert alone.exit_code == 0, alone.output
+    assert json.loads(alone.output)["total"] == json.loads(query.output)["total"] > 1
+    bare = runner.invoke(app, ["search", "--limit", "3", "--home", str(home)])
+    assert bare.exit_code == 1 and "no words to search for" in bare.output
+
+
 def test_related_and_doctor(runner: CliRunner, home: Path) -> None:
     fill(home)
     doctor = runner.invoke(app, ["doctor", "--home", str(home)])

@@ -19,17 +19,19 @@ from linkindex.cli.running import (
     resolve_home,
     say,
 )
+from linkindex.errors import QueryError
 
 
 @command("search")
 def search_command(
     query: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
-            help='Words, "phrases", OR, -word, field:value (several words: one query).',
+            help='Words, "phrases", OR, -word, field:value (several words: one query; '
+            "none, with --topic, --site, --status or --since: every link they pass).",
             show_default=False,
         ),
-    ],
+    ] = None,
     topic: Annotated[
         str | None, typer.Option("--topic", help="Only links under this heading (or A/B path).")
     ] = None,
@@ -56,8 +58,13 @@ def search_command(
 
         linkindex search 显存优化 --topic Pytorch --limit 5
     """
+    if not query and not (topic or site or status or since):
+        raise QueryError(
+            "no words to search for; give some, or list links by --topic, --site, --status "
+            "or --since alone"
+        )
     hits.search_and_show(
-        " ".join(query),
+        " ".join(query or []),
         topic=topic,
         site=site,
         status=status,
