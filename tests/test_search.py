@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from linkindex import importer, indexing, search
+from linkindex import importer, indexing, search, snippets
 from linkindex.errors import EmptyLibraryError, NotFoundError, QueryError
 from linkindex.index.queries import Exact, Topic, Words
 from linkindex.store import Store
@@ -124,6 +124,16 @@ def test_snippet_highlights_the_right_characters(library: tuple[Path, Store]) ->
     assert search.snippet("用PyTorch和pytorch-lightning，不是torchvision", ["pytorch"]) == (
         "用«PyTorch»和«pytorch»-lightning，不是torchvision"
     )
+
+
+def test_a_match_longer_than_a_snippet_is_shown_marked_to_its_end() -> None:
+    """A quoted sentence pasted whole is a match longer than the passage: the snippet
+    begins at it and marks what fits (it raised ValueError)."""
+    sentence = "显存不足时可以减小批大小并使用梯度累积" * 8  # 152 characters
+    text = "前言" * 50 + sentence + "后记" * 50
+    shown = search.snippet(text, [sentence, "显存", "梯度"])
+    assert shown.startswith("…前言") and "«" + sentence[:60] in shown and shown.endswith("»…")
+    assert len(shown) <= snippets.SNIPPET_CHARS + 4
 
 
 def test_snippets_find_every_spelling_without_folding_the_page() -> None:

@@ -167,8 +167,9 @@ def snippet(
     out = ["…" if begin > 0 else ""]
     cursor = begin
     for start, stop in spans:
-        if start < begin or stop > end:
-            continue
+        if start < begin or start >= end or (stop > end and stop - start <= width):
+            continue  # (a match the passage cuts is not marked, unless none could hold it)
+        stop = min(stop, end)
         out += [text[cursor:start], MARK_OPEN, text[start:stop], MARK_CLOSE]
         cursor = stop
     out.append(text[cursor:end])
@@ -195,7 +196,8 @@ def _best_passage(spans: list[Span], words: list[str], terms: list[str], width: 
     counts: Counter[str] = Counter()
     best_start, best_score, last = 0, (0, 0), 0
     for first, (start, _) in enumerate(spans):
-        while last < len(spans) and spans[last][1] <= start + width:
+        # (a passage holds at least its first match, even one longer than the passage)
+        while last < len(spans) and (last == first or spans[last][1] <= start + width):
             counts.update(held[last])
             last += 1
         longest = max(end - begin for begin, end in spans[first:last])
