@@ -136,6 +136,12 @@ def test_a_match_longer_than_a_snippet_is_shown_marked_to_its_end() -> None:
     assert len(shown) <= snippets.SNIPPET_CHARS + 4
 
 
+def test_guillemets_in_the_text_are_never_taken_for_marks() -> None:
+    shown = search.snippet("他说«显存»不够，见《手册》", ["显存"])
+    assert shown == "他说‹«显存»›不够，见《手册》"
+    assert search.snippet("«引言»没有匹配", ["显存"]) == "‹引言›没有匹配"
+
+
 def test_snippets_find_every_spelling_without_folding_the_page() -> None:
     terms = ["pytorch", "显存", "k8s", "哈哈"]
     text = "ＰｙＴｏｒｃｈ的顯存，\u212a8S与K8s；xpytorch不算，哈哈哈"
