@@ -306,6 +306,7 @@ VARIED = [
     "深度学习框架：卷积神经网络、循环神经网络、图神经网络与NN中间语言",
     "YOLOv8n与MobileNetV3、csv2json、IPv6、kv8，Wi-Fi 6与Node.js、k-means、t-SNE、yolo-v5",
     "提升50%和3.5%，5%的RTX 4090与RTX4090，美图秀秀上手，衞星與著色器，显著提升，枱",
+    "南汉刘䶮.与刘䶮-南汉，+𠮷与𠀀.，Version 𠮷.",  # ideographs jieba does not know
 ]
 
 
@@ -337,13 +338,19 @@ def test_the_fast_path_gives_the_reference_tokens(segmenter: analysis.Segmenter)
 def test_the_fast_path_keeps_a_bounded_memory_of_words(
     segmenter: analysis.Segmenter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The words' expansions the fast path remembers are forgotten past a bound (a long
-    indexing run meets millions), and the tokens stay the reference's meanwhile."""
+    """The words' expansions and the joined pairs the fast path remembers are forgotten
+    past a bound (a long indexing run meets millions), and the tokens stay the
+    reference's meanwhile."""
     monkeypatch.setattr(analysis, "_EXPANSIONS_KEPT", 5)
+    monkeypatch.setattr(analysis, "_JOINED_KEPT", 5)
     segmenter._expansions.clear()
     for text in VARIED:
         assert sorted(segmenter.analyze(text)) == sorted(segmenter.tokens(text)), text
         assert len(segmenter._expansions) <= 5
+    monkeypatch.setattr(analysis, "_EXPANSIONS_KEPT", 1000)
+    joins = "，".join(f"{number}比特" for number in range(40))  # 40 joined pairs
+    assert sorted(segmenter.analyze(joins)) == sorted(segmenter.tokens(joins))
+    assert len(segmenter._joined) <= 5
     monkeypatch.undo()
     segmenter._expansions.clear()
 

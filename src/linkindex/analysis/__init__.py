@@ -232,18 +232,21 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
 _THREE_OR_MORE = (3).__le__
 #: A word's length (up to 255) to 1 if it is three characters or more, else to 0.
 _LONG = bytes(3) + b"\x01" * 253
-#: A Latin letter or digit where a word of two characters can be more than itself: next to
-#: a character of another kind that is not a space (``b超``, ``c#``, ``5%``, ``a1``), or
-#: ending a number or code written straight before ideographs (``8`` ``比特``). Every
-#: such character, not only the first of a run, so the scan skips ahead in C to Latin
-#: characters (the pattern begins with their class).
+#: A character where a word of two characters can be more than itself: a Latin letter or
+#: digit next to a character of another kind that is not a space (``b超``, ``c#``, ``5%``,
+#: ``a1``), or ending a number or code written straight before ideographs (``8``
+#: ``比特``); one of the symbols jieba keeps inside words next to an ideograph (``䶮.``,
+#: ``+𠮷``: ideographs jieba does not know). Every such character, not only the first of
+#: a run, so the scan skips ahead in C to those characters (the pattern begins with them).
 _LATIN_EDGE = re.compile(
     r"[0-9a-z](?:(?<=[a-z])(?=[^\sa-z])|(?<=[0-9])(?=[^\s0-9])|(?<=[^\s0-9a-z].))"
+    r"|[+\-._&#%](?:(?<=[^\s0-9a-z+\-._&#%].)|(?=[^\s0-9a-z+\-._&#%]))"
 )
 
 #: Distinct words whose expansion a segmenter keeps (words of three characters or more,
-#: symbols and mixed tokens; ~60 MB at most).
+#: symbols and mixed tokens; ~60 MB at most), and joined pairs (``8`` ``比特``; ~20 MB).
 _EXPANSIONS_KEPT = 400_000
+_JOINED_KEPT = 40_000
 
 
 class Segmenter:
@@ -456,6 +459,8 @@ class Segmenter:
                 pair = (words[index], words[index + 1])
                 joined = self._joined.get(pair)
                 if joined is None:
+                    if len(self._joined) >= _JOINED_KEPT:
+                        self._joined.clear()
                     joined = self._joined[pair] = self._join(*pair)
                 odd[index] = joined
                 odd[index + 1] = NOTHING
@@ -478,6 +483,7 @@ class Segmenter:
         return tuple(pieces), 1
 
     def _pieces(self, word: str) -> tuple[Piece, ...]:
+        """A word's tokens besides itself (``Pieces``; none for a plain word)."""
         expansion = self._expansions[word]
         return () if isinstance(expansion, bool) else expansion[0]
 
@@ -515,6 +521,8 @@ class Segmenter:
         return [f"{_TOTAL_CARRIER}total\t{total}\n", *lines]
 
 
+#: Helpers of passes in C: a match's start (``map`` over ``finditer``), and ``tuple`` as
+#: many times as asked (``map(isinstance, found, _TUPLES)``: which expansions are Pieces).
 _match_start = re.Match.start
 _TUPLES = repeat(tuple)
 
