@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -134,6 +135,27 @@ def test_options_alone_list_the_links_they_pass(runner: CliRunner, home: Path) -
     assert json.loads(alone.output)["total"] == json.loads(query.output)["total"] > 1
     bare = runner.invoke(app, ["search", "--limit", "3", "--home", str(home)])
     assert bare.exit_code == 1 and "no words to search for" in bare.output
+
+
+def test_queries_a_review_found_wrong(runner: CliRunner, home: Path) -> None:
+    """A spelling fix leaves a filter's value alone; 😀 with a filter option lists what the
+    option passes, as 😀 with the filter in the query does; a NOT before a dropped word
+    goes with it; bytes that are not UTF-8 get one line, not an internal error."""
+    fill(home)
+    runner.invoke(app, ["index", "--home", str(home)])
+
+    def search(*args: str) -> Any:
+        return runner.invoke(app, ["search", "--home", str(home), "--json", *args])
+
+    typo = search("site:github githu")
+    assert "unknown site" not in typo.output
+    assert json.loads(typo.output)["suggestions"][0] == "site:github github"
+    both = json.loads(search("😀 site:github").output)["total"]
+    assert json.loads(search("--site", "github", "😀").output)["total"] == both > 0
+    everything = json.loads(search("python").output)["total"]
+    assert json.loads(search("NOT 😀 python").output)["total"] == everything
+    broken = search("python\udcff")
+    assert broken.exit_code == 1 and "not UTF-8" in broken.output
 
 
 def test_related_and_doctor(runner: CliRunner, home: Path) -> None:

@@ -142,6 +142,23 @@ def test_guillemets_in_the_text_are_never_taken_for_marks() -> None:
     assert search.snippet("«引言»没有匹配", ["显存"]) == "‹引言›没有匹配"
 
 
+def test_a_snippet_shows_every_word_its_passage_was_chosen_for() -> None:
+    """Words 97 characters apart do not fit in the part of a snippet after its first
+    match; a later passage with both close together is the one shown."""
+    text = "甲" * 200 + "显存" + "乙" * 95 + "优化" + "丙" * 200 + "显存与优化" + "丁" * 200
+    shown = search.snippet(text, ["显存", "优化"])
+    assert "«显存»与«优化»" in shown
+
+
+def test_a_quoted_phrase_marks_its_letters_and_digits_apart_but_not_lone_ideographs() -> None:
+    def cut(text: str) -> list[str]:
+        return text.split()
+
+    assert "c" in search.query_terms(search.parse_query('"c 语言"'), cut)
+    assert "3" in search.query_terms(search.parse_query('"python 3"'), cut)
+    assert "的" not in search.query_terms(search.parse_query('"模型 的 设定"'), cut)
+
+
 def test_snippets_find_every_spelling_without_folding_the_page() -> None:
     terms = ["pytorch", "显存", "k8s", "哈哈"]
     text = "ＰｙＴｏｒｃｈ的顯存，\u212a8S与K8s；xpytorch不算，哈哈哈"

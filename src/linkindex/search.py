@@ -82,8 +82,16 @@ def _exact(name: str, value: str) -> queries.Filter:
     return queries.Exact(name, folded)
 
 
-def parse_query(text: str) -> queries.QuerySpec:
-    """Parse the query language into groups (AND) of alternatives (OR) and exclusions."""
+def parse_query(text: str, *, filtered: bool = False) -> queries.QuerySpec:
+    """Parse the query language into groups (AND) of alternatives (OR) and exclusions.
+
+    ``filtered``: filters come with it from elsewhere (options), so a query with nothing
+    to search for (``😀``) lists what they pass, as ``😀 site:github`` does.
+    """
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        raise QueryError(
+            "the query has bytes that are not UTF-8 text; type it again in a UTF-8 terminal"
+        )
     spec = queries.QuerySpec()
     join_next = negate_next = False
     # Where the clause before an OR went: a group (the OR joins it), a filter (the OR
@@ -116,6 +124,7 @@ def parse_query(text: str) -> queries.QuerySpec:
             clause = queries.Words(value, phrase=quoted is not None)
         if isinstance(clause, queries.Words) and not analysis.is_word(clause.text):
             unsearchable.append(text[slice(*match.span())].strip())
+            join_next = negate_next = False  # (NOT 😀 python: the NOT was 😀's)
             continue
         if minus or negate_next:
             spec.excluded.append(clause)  # (an OR after it joins the clause before it)
@@ -128,7 +137,7 @@ def parse_query(text: str) -> queries.QuerySpec:
             spec.groups.append([clause])
             last = spec.groups[-1]
         join_next = negate_next = False
-    if unsearchable and not (spec.groups or spec.filters or spec.excluded):
+    if unsearchable and not (spec.groups or spec.filters or spec.excluded or filtered):
         # (else a query of nothing but 😀 would list, or export, the whole library)
         raise QueryError(
             f"nothing to search for in {' '.join(unsearchable)!r}: a query needs letters, "
@@ -259,7 +268,7 @@ def search(
     """
     if limit < 1 or page < 1:
         raise QueryError("--limit and --page must be 1 or more")
-    spec = parse_query(query)
+    spec = parse_query(query, filtered=any((topic, site, status, since)))
     _filters(spec, topic=topic, site=site, status=status, since=since)
     with ExitStack() as closing:
         if store is None:
@@ -300,10 +309,11 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
                 if clause.phrase and len(flat) > 1:
                     # "spring boot" finds SpringBoot, "yolo v8" YOLOv8
                     terms.update(a + b for a, b in pairwise(flat) if queries.joinable(a, b))
-                    # the phrase where it is written together; its words of one character
-                    # (的, 与 of "分析与优化") only there, not wherever they stand
+                    # the phrase where it is written together; its ideographs standing
+                    # alone (的, 与 of "分析与优化") only there, not wherever they stand
+                    # (a letter or digit is marked as a whole word: "c 语言", "python 3")
                     terms.add("".join(flat))
-                    marked = [word for word in marked if len(word) > 1]
+                    marked = [word for word in marked if len(word) > 1 or word.isascii()]
                 for word in marked:
                     joined = analysis.catenation(word)
                     terms.update([word, joined] if joined else [word])
@@ -323,8 +333,9 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> lis
         for word in analysis.in_parts(cut(analysis.fold(clause.text))):
             if word.isascii() and len(word) > 2:
                 better = searching.spelling(searcher, word)
-                if better:
-                    fixed = re.sub(re.escape(word), better, fixed, flags=re.IGNORECASE)
+                if better:  # the word where it stands whole (not githu in site:github)
+                    alone = rf"(?<![0-9a-z]){re.escape(word)}(?![0-9a-z])"
+                    fixed = re.sub(alone, better, fixed, flags=re.IGNORECASE)
     if fixed != text and searching.matches(searcher, _respec(parse_query(fixed), spec), cut):
         suggestions.append(fixed)
     if len(spec.groups) > 1:

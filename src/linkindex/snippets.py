@@ -165,7 +165,10 @@ def snippet(
     if not spans:
         return text[:width] + ("…" if len(text) > width else "")
     spans = [(start, _marks_end(text, end)) for start, end in spans]
-    begin = max(0, min(_best_passage(spans, words, terms, width) - width // 4, len(text) - width))
+    # a passage shows a quarter of its width before its first match: it is chosen for
+    # the matches in the rest
+    lead = width // 4
+    begin = max(0, min(_best_passage(spans, words, terms, width - lead) - lead, len(text) - width))
     end = min(len(text), begin + width)
     out = ["…" if begin > 0 else ""]
     cursor = begin
@@ -189,9 +192,10 @@ def _marks_end(text: str, end: int) -> int:
     return end
 
 
-def _best_passage(spans: list[Span], words: list[str], terms: list[str], width: int) -> int:
-    """Where the passage of ``width`` characters with the most distinct ``terms`` in its
-    matches begins, the longest match breaking ties. A match counts every term in it:
+def _best_passage(spans: list[Span], words: list[str], terms: list[str], reach: int) -> int:
+    """Where the first match of the passage with the most distinct ``terms`` in its
+    matches (those ending within ``reach`` characters of it) begins, the longest match
+    breaking ties. A match counts every term in it:
     «顯存優化» holds 显存 and 优化, «3D打印» 3d打印, 3d and 打印, so a passage with the
     words written together beats one where they stand apart (a match found by its
     spellings, k-means for kmeans, counts as itself)."""
@@ -200,7 +204,7 @@ def _best_passage(spans: list[Span], words: list[str], terms: list[str], width: 
     best_start, best_score, last = 0, (0, 0), 0
     for first, (start, _) in enumerate(spans):
         # (a passage holds at least its first match, even one longer than the passage)
-        while last < len(spans) and (last == first or spans[last][1] <= start + width):
+        while last < len(spans) and (last == first or spans[last][1] <= start + reach):
             counts.update(held[last])
             last += 1
         longest = max(end - begin for begin, end in spans[first:last])
