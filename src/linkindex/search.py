@@ -82,11 +82,19 @@ def _exact(name: str, value: str) -> queries.Filter:
     return queries.Exact(name, folded)
 
 
-def parse_query(text: str, *, filtered: bool = False) -> queries.QuerySpec:
-    """Parse the query language into groups (AND) of alternatives (OR) and exclusions.
+def parse_query(
+    text: str,
+    *,
+    topic: str | None = None,
+    site: str | None = None,
+    status: str | None = None,
+    since: str | None = None,
+) -> queries.QuerySpec:
+    """Parse the query language into groups (AND) of alternatives (OR) and exclusions,
+    with the filters given as options (``--topic`` …) added to the query's own.
 
-    ``filtered``: filters come with it from elsewhere (options), so a query with nothing
-    to search for (``😀``) lists what they pass, as ``😀 site:github`` does.
+    A query with nothing to search for (``😀``) and no filter is refused; with a filter
+    it lists what the filter passes (``😀 site:github``, ``😀 --site github``).
     """
     if any("\ud800" <= char <= "\udfff" for char in text):
         raise QueryError(
@@ -137,7 +145,8 @@ def parse_query(text: str, *, filtered: bool = False) -> queries.QuerySpec:
             spec.groups.append([clause])
             last = spec.groups[-1]
         join_next = negate_next = False
-    if unsearchable and not (spec.groups or spec.filters or spec.excluded or filtered):
+    _filters(spec, topic=topic, site=site, status=status, since=since)
+    if unsearchable and not (spec.groups or spec.filters or spec.excluded or spec.since):
         # (else a query of nothing but 😀 would list, or export, the whole library)
         raise QueryError(
             f"nothing to search for in {' '.join(unsearchable)!r}: a query needs letters, "
@@ -268,8 +277,7 @@ def search(
     """
     if limit < 1 or page < 1:
         raise QueryError("--limit and --page must be 1 or more")
-    spec = parse_query(query, filtered=any((topic, site, status, since)))
-    _filters(spec, topic=topic, site=site, status=status, since=since)
+    spec = parse_query(query, topic=topic, site=site, status=status, since=since)
     with ExitStack() as closing:
         if store is None:
             from linkindex.store import Store
