@@ -19,7 +19,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.writing import SegmentWriter
 
 from linkindex import analysis, indexing
-from linkindex.index import blocks, documents, engine, folder, layout, topk
+from linkindex.index import blocks, documents, engine, folder, layout, postings, topk
 
 WORDS = ["显存", "优化", "深度", "学习", "深度学习", "模型", "量化", "推理", "pytorch", "cuda"]
 WORDS += ["卷积", "网络", "神经", "神经网络", "注意力", "机制", "灯", "大灯", "改装", "数据"]
@@ -374,4 +374,49 @@ def test_the_best_without_scoring_every_match_are_the_best_of_all(
             for top in (1, 3, 10, 25):
                 assert engine.best(searcher, wanted, top) == (topk.first(every, top), len(every))
     assert any(found is not None for found in pruned)  # the bound did cut short
+    ix.close()
+
+
+def _described(info: Any) -> tuple[Any, ...]:
+    where = info.inlined_postings() if info.is_inlined() else info.extent()
+    lengths = (info.min_length(), info.max_length(), info.max_weight())
+    return (info.doc_frequency(), info.weight(), *lengths, info.min_id(), info.max_id(), where)
+
+
+@pytest.mark.parametrize("stock", [False, True])
+def test_a_term_is_looked_up_in_memory_as_whoosh_looks_it_up(tmp_path: Path, stock: bool) -> None:
+    """``postings.TermIndex`` walks whoosh's hash tables itself: every term of a segment
+    (bulk- or whoosh-written) has the same information, a word not there none."""
+    ix = _build(tmp_path / "ix", _documents(300), stock=stock, per_segment=300)
+    with ix._ix.reader() as reader:
+        (leaf, _), *_ = reader.leaf_readers()
+        terms = postings.open_terms(leaf)
+        assert terms is not None
+        checked = 0
+        for fieldname, text in leaf.all_terms():
+            ours = terms.info(fieldname, text)
+            theirs = leaf.term_info(fieldname, text)
+            assert ours is not None and _described(ours) == _described(theirs), (fieldname, text)
+            checked += 1
+        assert checked > 500
+        assert leaf.doc_frequency("text", "没有这个词") == 0
+        for fieldname, text in [("text", "没有这个词"), ("site", "显存"), ("nofield", "显存")]:
+            assert terms.info(fieldname, text.encode()) is None
+        terms.close()
+    ix.close()
+
+
+def test_a_compound_segment_s_terms_are_left_to_whoosh(tmp_path: Path) -> None:
+    folder.create(tmp_path / "ix")
+    ix = folder.LinkIndex(tmp_path / "ix")
+    writer = SegmentWriter(ix._ix, compound=True)
+    for doc in _documents(50):
+        writer.add_document(**doc)
+    writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        (leaf, _), *_ = searcher.reader().leaf_readers()
+        assert postings.open_terms(leaf) is None
+        wanted = query.Term("text", "显存")
+        theirs = {hit.docnum for hit in searcher.search(wanted, limit=None)}
+        assert theirs and set(engine.evaluate(searcher, wanted)) == theirs
     ix.close()

@@ -201,12 +201,23 @@ class _Segment:
             return self._infos[key]
         info = None
         if fieldname in self.schema:
-            try:
-                info = self.reader.term_info(fieldname, text)
-            except Exception:  # whoosh's TermNotFound (a KeyError for some readers)
-                info = None
+            terms = self._term_index()
+            if terms is not None:
+                info = terms.info(fieldname, self.schema[fieldname].to_bytes(text))
+            else:
+                try:
+                    info = self.reader.term_info(fieldname, text)
+                except Exception:  # whoosh's TermNotFound (a KeyError for some readers)
+                    info = None
         self._infos[key] = info
         return info
+
+    def _term_index(self) -> postings.TermIndex | None:
+        """The segment's term index mapped in memory (None: whoosh looks terms up)."""
+        if "terms" not in self._kept:
+            self._kept["terms"] = postings.open_terms(self.reader)
+        terms: postings.TermIndex | None = self._kept["terms"]
+        return terms
 
     def frequency(self, fieldname: str, text: str) -> int:
         """In how many of the segment's documents the term is (its postings' length)."""
@@ -548,6 +559,8 @@ def release(reader: Any) -> None:
     """Close what the evaluator keeps open for a segment reader."""
     kept = reader.__dict__.pop(_KEPT, {})
     postings.close_common(kept.get("common"))
+    if kept.get("terms") is not None:
+        kept["terms"].close()
 
 
 def _boosted(scores: Scores, q: query.Query) -> Scores:
