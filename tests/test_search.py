@@ -150,6 +150,14 @@ def test_a_snippet_shows_every_word_its_passage_was_chosen_for() -> None:
     assert "«显存»与«优化»" in shown
 
 
+def test_of_passages_as_good_the_first_is_shown() -> None:
+    """Both passages hold the three words and a match of four characters; in the first
+    that match is not its last: the first is shown, not the one after it."""
+    text = "显存优化，显存" + "。" * 200 + "显存优化" + "。" * 100
+    shown = search.snippet(text, ["显存优化", "显存", "优化"])
+    assert shown.startswith("«显存优化»，«显存»。")
+
+
 def test_a_quoted_phrase_marks_its_letters_and_digits_apart_but_not_lone_ideographs() -> None:
     def cut(text: str) -> list[str]:
         return text.split()

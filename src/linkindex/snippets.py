@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections import Counter
+from collections import deque
 from collections.abc import Callable, Iterator
 
 from linkindex import analysis
@@ -48,16 +48,33 @@ def _matches(text: str, terms: list[str], spelled: Spelled) -> tuple[list[Span],
         found = [(start, start + len(term)) for term in terms for start in _starts(folded, term)]
         spans = _merged(_whole(found, folded, lambda i: folded[i]))
         return spans, [folded[start:end] for start, end in spans]
-    found = [
-        match.span()
-        for pattern in patterns
-        if pattern is not None
-        for match in _each(pattern, text)
-    ]
-    # A character folds alone as it does in the text (only Σ folds by its place, and
-    # never to ASCII), and so do the characters of a match.
-    spans = _merged(_whole(found, text, lambda i: _folded_char(text[i])))
-    return spans, [analysis.fold(text[start:end]) for start, end in spans]
+    known = [pattern for pattern in patterns if pattern is not None]
+    matched: list[Span] = []
+    for term, pattern in zip(terms, known, strict=True):
+        matches = _each(pattern, text) if _overlaps(term) else pattern.finditer(text)
+        spans = [match.span() for match in matches]
+        if _word_edge(term[0]) or _word_edge(term[-1]):
+            # A character folds alone as it does in the text (only Σ folds by its place,
+            # and never to ASCII), and so do the characters of a match.
+            spans = _whole(spans, text, lambda i: _folded_char(text[i]))
+        matched += spans
+    spans = _merged(matched)
+    # (a page shows the same few spellings of its words again and again)
+    folded_of: dict[str, str] = {}
+    words = []
+    for start, end in spans:
+        shown = text[start:end]
+        word = folded_of.get(shown)
+        if word is None:
+            word = folded_of[shown] = analysis.fold(shown)
+        words.append(word)
+    return spans, words
+
+
+def _word_edge(char: str) -> bool:
+    """Whether a word beginning (ending) with the folded ``char`` may continue a run of
+    letters or digits in the text (``_whole``): a match that does is not the word."""
+    return char.isascii() and char.isalnum()
 
 
 #: One character folded: looked up at both ends of every match (a few distinct ones).
@@ -73,7 +90,7 @@ def _spelled(term: str) -> re.Pattern[str] | None:
     """A pattern matching every spelling of the folded ``term`` (None: not known)."""
     parts = []
     for char in term:
-        forms = analysis.spellings(char)
+        forms = _spellings_of(char)
         if forms is None:
             return None
         parts.append(re.escape(forms) if len(forms) == 1 else f"[{re.escape(forms)}]")
@@ -87,6 +104,18 @@ def _each(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     while match is not None:
         yield match
         match = pattern.search(text, match.start() + 1)
+
+
+def _overlaps(term: str) -> bool:
+    """Whether two matches of the folded ``term`` may overlap: only where the word
+    begins as it ends (``哈哈`` in ``哈哈哈``). Each character of a match folds to one of
+    the word's (a joint between letters is no letter), so matches that overlap make the
+    word's end its beginning; any other word's matches are found one after the other."""
+    return any(term[:size] == term[-size:] for size in range(1, len(term)))
+
+
+#: A character's spellings: the same few letters and ideographs come back in every query.
+_spellings_of = functools.cache(analysis.spellings)
 
 
 def _starts(folded: str, term: str) -> Iterator[int]:
@@ -201,18 +230,36 @@ def _best_passage(spans: list[Span], words: list[str], terms: list[str], reach: 
     «顯存優化» holds 显存 and 优化, «3D打印» 3d打印, 3d and 打印, so a passage with the
     words written together beats one where they stand apart (a match found by its
     spellings, k-means for kmeans, counts as itself)."""
-    held = [[t for t in terms if t in word] or [word] for word in words]
-    counts: Counter[str] = Counter()
+    held_by: dict[str, list[str]] = {}  # (a page's matches are a few words again and again)
+    for word in words:
+        if word not in held_by:
+            held_by[word] = [t for t in terms if t in word] or [word]
+    held = [held_by[word] for word in words]
+    lengths = [end - begin for begin, end in spans]
+    # The passages slide along the matches: the terms in the passage with how many of
+    # its matches hold each, and its matches longest first (a sliding maximum).
+    counts: dict[str, int] = {}
+    distinct = 0
+    longest: deque[int] = deque()
     best_start, best_score, last = 0, (0, 0), 0
     for first, (start, _) in enumerate(spans):
         # (a passage holds at least its first match, even one longer than the passage)
         while last < len(spans) and (last == first or spans[last][1] <= start + reach):
-            counts.update(held[last])
+            for term in held[last]:
+                count = counts.get(term, 0)
+                distinct += count == 0
+                counts[term] = count + 1
+            while longest and lengths[longest[-1]] <= lengths[last]:
+                longest.pop()
+            longest.append(last)
             last += 1
-        longest = max(end - begin for begin, end in spans[first:last])
-        score = (len(counts), longest)
+        while longest[0] < first:
+            longest.popleft()
+        score = (distinct, lengths[longest[0]])
         if score > best_score:
             best_start, best_score = start, score
-        counts.subtract(held[first])
-        counts = +counts  # (drops the terms no longer in the passage)
+        for term in held[first]:
+            count = counts[term] - 1
+            distinct -= count == 0
+            counts[term] = count
     return best_start
