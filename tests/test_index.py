@@ -278,6 +278,22 @@ def test_an_index_segmented_by_an_older_analyzer_is_searched_with_a_warning_and_
     assert indexing.check(library, home).ok
 
 
+def test_an_index_with_other_fields_is_not_searched_until_rebuilt(
+    library: Store, home: Path
+) -> None:
+    from whoosh import fields, index
+
+    shutil.rmtree(folder.index_dir(home))
+    folder.index_dir(home).mkdir()
+    index.create_in(str(folder.index_dir(home)), fields.Schema(id=fields.ID(stored=True)))
+    with folder.LinkIndex(folder.index_dir(home)) as ix:
+        assert not ix.is_current()
+    with pytest.raises(UserError, match="another version of linkindex; run `linkindex index --"):
+        search.search(home, "大灯")
+    assert indexing.refresh(library, home) == library.count_links()
+    assert urls(home, "大灯")[0] == LAMP
+
+
 def test_an_index_written_before_index_was_split_opens_and_is_rebuilt(
     library: Store, home: Path
 ) -> None:

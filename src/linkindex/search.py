@@ -178,20 +178,13 @@ def _open(home: Path, store: Store | None) -> folder.LinkIndex:
     (its table of contents read again, ~0.3 ms of a search).
     """
     try:
-        opened = folder.LinkIndex(folder.index_dir(home))
+        return folder.LinkIndex(folder.index_dir(home))
     except EmptyLibraryError:
         if store is not None and store.count_links(include_removed=True):
             raise EmptyLibraryError(
                 f"the library at {home} has no search index yet; run `linkindex index`"
             ) from None
         raise EmptyLibraryError(_EMPTY.format(home=home)) from None
-    if not opened.is_current():
-        opened.close()
-        raise UserError(
-            f"the search index in {home} was written by another version of linkindex; "
-            "run `linkindex index --rebuild`"
-        )
-    return opened
 
 
 _EMPTY = "nothing to search in {home}; fill it with `linkindex import NOTES_DIR`"
@@ -206,6 +199,11 @@ def _searching(
     (``indexing.catch_up``)."""
     for first in (catch_up, False):
         with _open(home, store) as ix, ix.searcher() as searcher:
+            if not ix.is_current(searcher):  # (its fields as the searcher read them)
+                raise UserError(
+                    f"the search index in {home} was written by another version of "
+                    "linkindex; run `linkindex index --rebuild`"
+                )
             state = _state(searcher, home)
             if first and state.change_seq < store.change_seq():
                 from linkindex import indexing
