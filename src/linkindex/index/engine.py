@@ -23,7 +23,6 @@ within it, a phrase reads positions only for the documents that have all its wor
 
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Sequence
 from itertools import compress
@@ -240,7 +239,7 @@ class _Segment:
             found.update({d: v for d, v in zip(ids, values, strict=True) if d in docs})
         return found
 
-    def _common_postings(self, key: tuple[str, str]) -> tuple[array[int], array[float]] | None:
+    def _common_postings(self, key: tuple[str, str]) -> tuple[list[int], list[float]] | None:
         common = self._kept.get("common")
         if common is None:
             common = self._kept["common"] = postings.open_common(self.reader)

@@ -93,31 +93,24 @@ def _decoder(
     return decode
 
 
-class TermIndex:
-    """A segment's term index (whoosh's W3 ``.trm`` hash file), looked up in a memory map.
+class HashFile:
+    """A whoosh hash file (``filetables.HashWriter``'s: a segment's term index, its
+    common-term table) looked up in a memory map.
 
-    whoosh looks a term up by seek and read on the file: a system call and a buffer
-    fill for each of the 3-5 reads one look-up takes, ~35 µs, and a search looks up each
-    of its words in every segment (~40 look-ups). The same walk of the same hash table
-    over the mapped file takes ~7 µs. The table's directory and hash function are the
-    ones whoosh read when it opened the segment.
+    whoosh looks a key up by seek and read on the file: a system call and a buffer fill
+    for each of the 3-5 reads one look-up takes, ~35 µs, and a search looks up each of
+    its words in every segment (~40 look-ups). The same walk of the same hash table over
+    the mapped file takes ~7 µs. The table's directory and hash function are the ones
+    whoosh read when it opened the file.
     """
 
-    def __init__(self, terms: Any, data: mmap.mmap) -> None:
+    def __init__(self, table: Any, data: mmap.mmap) -> None:
         self._map = data
-        self._tables: list[tuple[int, int]] = terms._tindex.tables
-        self._hash: Callable[[bytes], int] = terms._tindex.hashfn
-        self._fields: dict[str, int] = terms._fieldmap
+        self._tables: list[tuple[int, int]] = table.tables
+        self._hash: Callable[[bytes], int] = table.hashfn
 
-    def info(self, fieldname: str, term: bytes) -> Any:
-        """whoosh's information on ``term`` (its bytes) in ``fieldname``; None: not here."""
-        from whoosh.codec.whoosh3 import W3TermInfo
-
-        value = self._value(fieldname, term)
-        return None if value is None else W3TermInfo.from_bytes(value)
-
-    def _value(self, fieldname: str, term: bytes) -> bytes | None:
-        key = _FIELD_NUMBER.pack(self._fields.get(fieldname, 65535)) + term
+    def get(self, key: bytes) -> bytes | None:
+        """The value stored under ``key``; None: not there."""
         keyhash = self._hash(key)
         start, slots = self._tables[keyhash & 255]
         if not slots:
@@ -145,16 +138,9 @@ class TermIndex:
         self._map.close()
 
 
-def open_terms(reader: Any) -> TermIndex | None:
-    """The term index of a segment reader; None where the segment's terms are not a W3
-    hash file of their own (a compound segment's are inside another file: whoosh reads
-    them)."""
-    from whoosh.codec.whoosh3 import W3TermsReader
-
-    terms = getattr(reader, "_terms", None)
-    if not isinstance(terms, W3TermsReader):
-        return None
-    table = terms._tindex
+def mapped(table: Any) -> HashFile | None:
+    """A whoosh ``HashReader``'s file mapped in memory; None where it is not a file of
+    its own (a compound segment's files are inside another: whoosh reads them)."""
     dbfile = table.dbfile
     if table.startoffset or not dbfile.is_real:
         return None
@@ -165,11 +151,45 @@ def open_terms(reader: Any) -> TermIndex | None:
     if data[: len(_HASH_MAGIC)] != _HASH_MAGIC or len(data) < table.endofdata:
         data.close()
         return None
-    return TermIndex(terms, data)
+    return HashFile(table, data)
+
+
+class TermIndex:
+    """A segment's term index (whoosh's W3 ``.trm`` hash file) in a memory map."""
+
+    def __init__(self, terms: Any, file: HashFile) -> None:
+        self._file = file
+        self._fields: dict[str, int] = terms._fieldmap
+
+    def info(self, fieldname: str, term: bytes) -> Any:
+        """whoosh's information on ``term`` (its bytes) in ``fieldname``; None: not here."""
+        from whoosh.codec.whoosh3 import W3TermInfo
+
+        key = _FIELD_NUMBER.pack(self._fields.get(fieldname, 65535)) + term
+        value = self._file.get(key)
+        return None if value is None else W3TermInfo.from_bytes(value)
+
+    def close(self) -> None:
+        """Unmap the file."""
+        self._file.close()
+
+
+def open_terms(reader: Any) -> TermIndex | None:
+    """The term index of a segment reader; None where the segment's terms are not a W3
+    hash file of their own (whoosh looks them up)."""
+    from whoosh.codec.whoosh3 import W3TermsReader
+
+    terms = getattr(reader, "_terms", None)
+    if not isinstance(terms, W3TermsReader):
+        return None
+    file = mapped(terms._tindex)
+    return None if file is None else TermIndex(terms, file)
 
 
 def open_common(reader: Any) -> Common:
-    """A segment's common-term arrays (``bulk.write_common``), or (None, {}) if it has none."""
+    """A segment's common-term arrays (``bulk.write_common``), or (None, {}) if it has
+    none: the table, and what looks its keys up (the table mapped in memory, or whoosh's
+    reader of it)."""
     from whoosh.filedb.filetables import HashReader
 
     try:
@@ -180,11 +200,16 @@ def open_common(reader: Any) -> Common:
         table = HashReader.open(storage, name)
     except (AttributeError, OSError):
         return None, {}
-    return table, table
+    return table, mapped(table) or table
 
 
-def common(table: Common, key: tuple[str, str]) -> tuple[array[int], array[float]] | None:
-    """A term's documents and weights from a common-term table (None: not there)."""
+def common(table: Common, key: tuple[str, str]) -> tuple[list[int], list[float]] | None:
+    """A term's documents and weights from a common-term table (None: not there).
+
+    As lists: a common word's postings are gone through several times by a search
+    (its matches, its heaviest documents, its scores), and an array makes a new
+    Python number of each element each time.
+    """
     value = table[1].get(layout.common_key(*key))
     if value is None:
         return None
@@ -192,10 +217,12 @@ def common(table: Common, key: tuple[str, str]) -> tuple[array[int], array[float
     ids, weights = array("I"), array("f")
     ids.frombytes(value[:half])
     weights.frombytes(value[half:])
-    return ids, weights
+    return ids.tolist(), weights.tolist()
 
 
 def close_common(table: Common | None) -> None:
     """Close a common-term table ``open_common`` opened (None: none was)."""
     if table is not None and table[0] is not None:
+        if isinstance(table[1], HashFile):
+            table[1].close()
         table[0].close()

@@ -18,6 +18,11 @@ their whole score). The candidates are scored exactly (the evaluator, within the
 the ``top``-th best of them scores more than ``rest``, no other document can take its
 place, not even on a tie (ties go to the lower document number). Otherwise the bars
 are lowered, and in the end every match is scored.
+
+Weights come in steps (an occurrence weighs 4 in a title, 2.5 in a topic heading, 2 in
+the notes, 1 in the page): many documents may tie at the bar, all of them candidates,
+and then the top-th best ties with the bound at the bar. The others weigh a step less:
+their bound at the most any of them weighs is the one tried next.
 """
 
 from __future__ import annotations
@@ -109,7 +114,7 @@ def _pruned(
     for _ in range(TRIES):
         rest = 0.0
         candidates: set[int] = set()
-        narrowed: list[tuple[str, str, float, float]] = []
+        narrowed: list[tuple[str, str, float, float, Sequence[float]]] = []
         for fieldname, text, boost in leaves:
             if fieldname is None:
                 rest += boost
@@ -127,15 +132,20 @@ def _pruned(
             picked = list(compress(ids, map(bar.__le__, weights)))
             candidates.update(picked)
             if len(picked) < len(ids):
-                narrowed.append((fieldname, text, bar, boost))
+                narrowed.append((fieldname, text, bar, boost, weights))
         if not narrowed:
             return None  # every document that has a word is a candidate
         within = set(filter(matched.__contains__, candidates))
         found = first(segment.evaluate(wanted, within), top)
         if len(found) == top:
-            # the segment's shortest document first; the words' own shortest if need be
-            for closely in (False, True):
-                ceiling = _ceiling(segment, narrowed, closely)
+            # Each word at its bar in the segment's shortest document first; if need be
+            # at the most any other document's weight is (the many that tie at the bar
+            # are all candidates), then in the word's own shortest document.
+            words = [(f, t, bar, b) for f, t, bar, b, _ in narrowed]
+            for below, closely in ((False, False), (True, False), (True, True)):
+                if below and not closely:
+                    words = [(f, t, max(filter(bar.__gt__, w)), b) for f, t, bar, b, w in narrowed]
+                ceiling = _ceiling(segment, words, closely)
                 if ceiling is None:
                     return None
                 if found[-1][1] > (rest + ceiling) * (1 + MARGIN):
@@ -147,11 +157,11 @@ def _pruned(
 def _ceiling(
     segment: Any, narrowed: list[tuple[str, str, float, float]], closely: bool
 ) -> float | None:
-    """The most the ``narrowed`` words (field, text, bar, boost) add up to in a document
-    where each weighs less than its bar (None: no bound)."""
+    """The most the ``narrowed`` words (field, text, weight, boost) add up to in a
+    document where each weighs its weight or less (None: no bound)."""
     total = 0.0
-    for fieldname, text, bar, boost in narrowed:
-        bound = segment.bound(fieldname, text, bar, closely=closely)
+    for fieldname, text, weight, boost in narrowed:
+        bound = segment.bound(fieldname, text, weight, closely=closely)
         if bound is None:
             return None
         total += bound * boost
