@@ -377,6 +377,58 @@ def test_the_best_without_scoring_every_match_are_the_best_of_all(
     ix.close()
 
 
+def _stepped_documents(count: int, *, short: bool) -> list[dict[str, Any]]:
+    """Pages where a word weighs in steps: two thirds weigh it 4 (a title's weight) on
+    pages of one length, all tied; the others weigh it 1. With ``short``, every 25th page
+    is very short and weighs it 2.5: those outscore the tied pages."""
+    docs = []
+    for number in range(count):
+        if short and number % 25 == 7:
+            weight, filler = 2.5, 9
+        else:
+            weight, filler = (4.0 if number % 3 else 1.0), 99
+        positions = {"stepped": [0], "filler": list(range(1, filler + 1))}
+        docs.append(
+            {
+                "id": str(number + 1),
+                "kind": ["link"],
+                "text": (positions, {"stepped": weight}),
+                "title": ({}, None),
+                "site": ["zhihu"],
+                "status": ["ok"],
+                "topic": ["数学"],
+            }
+        )
+    return docs
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_pages_tied_at_the_bar_are_bounded_at_the_weight_below_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, short: bool
+) -> None:
+    """Many pages tie at the bar, so the top-th best ties with the bar's bound: the
+    others weigh less, and the bound at the most they weigh shows that. Where short pages
+    weighing less outscore the tied ones, that bound is no lower than their score."""
+    monkeypatch.setattr(topk, "SCORE_ALL_BELOW", 2)
+    monkeypatch.setattr(topk, "PRUNE_FROM", 2)
+    docs = _stepped_documents(300, short=short)
+    ix = _build(tmp_path / "ix", docs, stock=False, per_segment=300)
+    pruned = []
+    real = topk._pruned
+    monkeypatch.setattr(topk, "_pruned", lambda *a: pruned.append(real(*a)) or pruned[-1])
+    wanted = query.Term("text", "stepped")
+    with ix.searcher() as searcher:
+        every = engine.evaluate(searcher, wanted)
+        for top in (1, 3, 10, 25):
+            assert engine.best(searcher, wanted, top) == (topk.first(every, top), len(every))
+        best = [searcher.stored_fields(d)["id"] for d, _ in engine.best(searcher, wanted, 12)[0]]
+    if short:
+        assert best == [str(number + 1) for number in range(300) if number % 25 == 7]
+    else:
+        assert any(found is not None for found in pruned)  # the bound did cut short
+    ix.close()
+
+
 def _described(info: Any) -> tuple[Any, ...]:
     where = info.inlined_postings() if info.is_inlined() else info.extent()
     lengths = (info.min_length(), info.max_length(), info.max_weight())
