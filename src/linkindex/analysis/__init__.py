@@ -554,6 +554,10 @@ def _long_words(lens: list[int]) -> list[int]:
     return found
 
 
+#: The query segmenter's first stride from its last place, in bytes (a few lines).
+_FIRST_STRIDE = 32
+
+
 class QuerySegmenter:
     """The plain cut of short queries, from a dictionary written by ``Segmenter``.
 
@@ -569,39 +573,57 @@ class QuerySegmenter:
         self._start = header_end + 1
 
     def _line_at(self, offset: int) -> tuple[bytes, int, int]:
-        """The entry of the line containing ``offset``: (word, frequency, next offset)."""
+        """The line containing ``offset``: (its word, where it begins, where the next
+        begins)."""
         data = self._map
         begin = data.rfind(b"\n", self._start - 1, offset) + 1
         end = data.find(b"\n", begin)
-        word, _, freq = data[begin:end].partition(b"\t")
-        return word, int(freq), end + 1
+        return data[begin:end].partition(b"\t")[0], begin, end + 1
 
-    def _ceiling(self, key: bytes) -> tuple[bytes, int] | None:
-        """The first entry whose word is >= key (UTF-8 byte order is code point order)."""
-        low, high = self._start, len(self._map)
+    def _ceiling(self, key: bytes, low: int) -> int:
+        """Where the first line whose word is >= ``key`` begins (the data's length: none),
+        given a line's beginning ``low`` that every line before has a word below ``key``
+        (UTF-8 byte order is code point order).
+
+        After the query's shorter piece, its next longer one is usually a few lines on:
+        the search first steps ahead from ``low`` by doubling strides, then halves the
+        stride it overshot (where there is no shorter piece, it halves the whole file).
+        """
+        data = self._map
+        high = size = len(data)
+        stride = _FIRST_STRIDE if low > self._start else size
+        while low + stride < size:
+            word, begin, after = self._line_at(low + stride)
+            if word >= key:
+                high = begin
+                break
+            low = after
+            stride *= 2
         while low < high:
-            middle = (low + high) // 2
-            word, _, after = self._line_at(middle)
+            word, begin, after = self._line_at((low + high) // 2)
             if word < key:
                 low = after
             else:
-                high = self._map.rfind(b"\n", self._start - 1, middle) + 1
-        if low >= len(self._map):
-            return None
-        word, freq, _ = self._line_at(low)
-        return word, freq
+                high = begin
+        return low
 
     def words_in(self, text: str) -> dict[str, int]:
         """Every dictionary word that occurs in ``text``, with its frequency."""
         found: dict[str, int] = {}
+        data = self._map
         for begin in range(len(text)):
+            at = self._start
             for end in range(begin + 1, len(text) + 1):
                 piece = text[begin:end]
-                entry = self._ceiling(piece.encode("utf-8"))
-                if entry is None or not entry[0].startswith(piece.encode("utf-8")):
+                key = piece.encode("utf-8")
+                at = self._ceiling(key, at)  # (a longer piece's words come later)
+                if at >= len(data):
+                    break
+                word, _, after = self._line_at(at)
+                if not word.startswith(key):
                     break  # no word starts with this piece: longer pieces neither
-                if entry[0] == piece.encode("utf-8"):
-                    found[piece] = entry[1]
+                if word == key:
+                    found[piece] = int(data[at : after - 1].partition(b"\t")[2])
         return found
 
     def cut(self, text: str) -> list[str]:
