@@ -58,7 +58,7 @@ Leaf = tuple[str | None, str, float]
 def first(scores: dict[int, float], top: int) -> list[tuple[int, float]]:
     """The ``top`` best (docnum, score) pairs: best first, equal scores by docnum."""
     if len(scores) > top * 4:
-        # the top-th best score, by a sort in C, keeps the Python work to a few pairs
+        # the top-th best score first keeps the sort to a few pairs
         bar = heapq.nlargest(top, scores.values())[-1] if top else float("inf")
         scores = {d: s for d, s in scores.items() if s >= bar}
     return sorted(scores.items(), key=_best_first)[:top]
@@ -85,8 +85,12 @@ def best(segment: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, f
     else:
         scores = segment.evaluate(wanted, None)
         if segment.reader.has_deletions():
-            deleted = segment.reader.deleted_docs_set
-            scores = {d: s for d, s in scores.items() if d not in deleted}
+            # (a segment's deletions are a few: each looked up, not every match)
+            gone = [d for d in segment.reader.deleted_docs_set if d in scores]
+            if gone:
+                scores = dict(scores)
+                for docnum in gone:
+                    del scores[docnum]
     return first(scores, top), len(scores)
 
 
