@@ -7,9 +7,11 @@ finds the same documents with the same scores as whoosh's matchers.
 
 from __future__ import annotations
 
+import gc
 import pickle
 import random
 import struct
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -471,4 +473,21 @@ def test_a_compound_segment_s_terms_are_left_to_whoosh(tmp_path: Path) -> None:
         wanted = query.Term("text", "显存")
         theirs = {hit.docnum for hit in searcher.search(wanted, limit=None)}
         assert theirs and set(engine.evaluate(searcher, wanted)) == theirs
+    ix.close()
+
+
+def test_what_a_search_read_is_freed_with_its_searcher(tmp_path: Path) -> None:
+    """The postings a search read go when its searcher does, by reference counts: left
+    in reference cycles, Python's cycle collector walked them again and again."""
+    ix = _build(tmp_path / "ix", _documents(50), stock=False, per_segment=20)
+    gc.collect()
+    gc.disable()
+    try:
+        with ix.searcher() as searcher:
+            assert engine.best(searcher, query.Term("text", "显存"), 5)[0]
+            kept = weakref.ref(engine._search(searcher))
+        del searcher
+        assert kept() is None
+    finally:
+        gc.enable()
     ix.close()
