@@ -24,6 +24,7 @@ within it, a phrase reads positions only for the documents that have all its wor
 from __future__ import annotations
 
 import weakref
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Sequence
 from itertools import compress
@@ -199,6 +200,16 @@ class _Segment:
             self._postings[key] = found
         return found
 
+    def listed(self, fieldname: str, text: str) -> tuple[Sequence[int], Sequence[float]]:
+        """A term's postings (``weighted``) as lists, kept for the rest of the search:
+        for what goes through them several times (an array of a common term's makes a
+        new Python number of each element each time it is read)."""
+        ids, weights = self.weighted(fieldname, text)
+        if isinstance(ids, array) and isinstance(weights, array):
+            ids, weights = ids.tolist(), weights.tolist()
+            self._postings[(fieldname, text)] = ids, weights
+        return ids, weights
+
     def info(self, fieldname: str, text: str) -> Any:
         """whoosh's information on a term (None: not in this segment)."""
         key = (fieldname, text)
@@ -245,7 +256,7 @@ class _Segment:
             found.update({d: v for d, v in zip(ids, values, strict=True) if d in docs})
         return found
 
-    def _common_postings(self, key: tuple[str, str]) -> tuple[list[int], list[float]] | None:
+    def _common_postings(self, key: tuple[str, str]) -> tuple[array[int], array[float]] | None:
         common = self._kept.get("common")
         if common is None:
             common = self._kept["common"] = postings.open_common(self.reader)

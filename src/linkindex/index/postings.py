@@ -203,13 +203,8 @@ def open_common(reader: Any) -> Common:
     return table, mapped(table) or table
 
 
-def common(table: Common, key: tuple[str, str]) -> tuple[list[int], list[float]] | None:
-    """A term's documents and weights from a common-term table (None: not there).
-
-    As lists: a common word's postings are gone through several times by a search
-    (its matches, its heaviest documents, its scores), and an array makes a new
-    Python number of each element each time.
-    """
+def common(table: Common, key: tuple[str, str]) -> tuple[array[int], array[float]] | None:
+    """A term's documents and weights from a common-term table (None: not there)."""
     value = table[1].get(layout.common_key(*key))
     if value is None:
         return None
@@ -217,7 +212,7 @@ def common(table: Common, key: tuple[str, str]) -> tuple[list[int], list[float]]
     ids, weights = array("I"), array("f")
     ids.frombytes(value[:half])
     weights.frombytes(value[half:])
-    return ids.tolist(), weights.tolist()
+    return ids, weights
 
 
 def close_common(table: Common | None) -> None:

@@ -77,6 +77,12 @@ def best(segment: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, f
         matched = segment.matching(wanted)
         if len(matched) > top * PRUNE_FROM:
             leaves = _leaves(wanted, 1.0)
+            if leaves is not None:
+                # (gone through again and again below: their matches, their heaviest
+                # documents, the candidates' weights)
+                for fieldname, text, _ in leaves:
+                    if fieldname is not None:
+                        segment.listed(fieldname, text)
             found = None if leaves is None else _pruned(segment, wanted, top, matched, leaves)
             if found is not None:
                 return found, len(matched)
