@@ -278,22 +278,6 @@ def test_an_index_segmented_by_an_older_analyzer_is_searched_with_a_warning_and_
     assert indexing.check(library, home).ok
 
 
-def test_an_index_with_other_fields_is_not_searched_until_rebuilt(
-    library: Store, home: Path
-) -> None:
-    from whoosh import fields, index
-
-    shutil.rmtree(folder.index_dir(home))
-    folder.index_dir(home).mkdir()
-    index.create_in(str(folder.index_dir(home)), fields.Schema(id=fields.ID(stored=True)))
-    with folder.LinkIndex(folder.index_dir(home)) as ix:
-        assert not ix.is_current()
-    with pytest.raises(UserError, match="another version of linkindex; run `linkindex index --"):
-        search.search(home, "大灯")
-    assert indexing.refresh(library, home) == library.count_links()
-    assert urls(home, "大灯")[0] == LAMP
-
-
 def test_an_index_written_before_index_was_split_opens_and_is_rebuilt(
     library: Store, home: Path
 ) -> None:
@@ -411,6 +395,23 @@ def test_an_index_from_another_version_is_rebuilt_not_a_crash(library: Store, ho
         search.search(home, "大灯", store=library)
     assert indexing.refresh(library, home) == library.count_links()
     assert urls(home, "大灯") == before
+
+
+def test_a_process_searching_again_finds_its_index_damaged_or_gone(
+    library: Store, home: Path
+) -> None:
+    from linkindex.errors import EmptyLibraryError, StoreError
+
+    assert LAMP in urls(home, "大灯")  # the index opened, and kept for the next search
+    (toc,) = folder.index_dir(home).glob("_MAIN_*.toc")
+    damaged = toc.with_name("damaged")
+    damaged.write_bytes(b"no table of contents")
+    damaged.replace(toc)
+    with pytest.raises(StoreError, match="damaged"):
+        search.search(home, "大灯", store=library)
+    shutil.rmtree(folder.index_dir(home))
+    with pytest.raises(EmptyLibraryError, match="no search index yet; run `linkindex index`"):
+        search.search(home, "大灯", store=library)
 
 
 def test_searches_share_an_open_reader_and_see_every_commit(library: Store, home: Path) -> None:

@@ -171,7 +171,7 @@ class LinkIndex:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         try:
-            self._ix = whoosh_index.open_dir(str(self.folder))
+            self._ix = _whoosh_index(folder)
         except (whoosh_index.EmptyIndexError, OSError) as exc:
             raise EmptyLibraryError(
                 f"no search index in {folder} yet; run `linkindex index`"
@@ -274,13 +274,50 @@ _SHARED_KEPT = 2
 _SHARED_LOCK = threading.RLock()
 
 
-def _shared_reader(folder: Path, ix: Any) -> Any:
-    """The open reader of ``folder``'s current generation (call with ``_SHARED_LOCK``)."""
+#: whoosh's index object of each folder a process opened, and the table of contents it
+#: read then: whoosh reads the table again whenever it opens an index (~0.2 ms of a
+#: search), and the object holds nothing else (its reader, schema and writer read the
+#: table anew), so a process searching again reuses it while the table is unchanged.
+_OPENED: dict[str, tuple[tuple[int, ...], Any]] = {}
+
+
+def _whoosh_index(folder: Path) -> Any:
+    """whoosh's index in ``folder`` (raises as ``whoosh.index.open_dir``)."""
+    key = str(folder)
+    with _SHARED_LOCK:
+        kept = _OPENED.get(key)
+    if kept is not None:
+        try:
+            if _stamp(folder, kept[1]) == kept[0]:
+                return kept[1]
+        except OSError:
+            pass  # gone or changing: opened again below, which says what is wrong
+    ix = whoosh_index.open_dir(key)
+    try:
+        stamp = _stamp(folder, ix)
+    except OSError:
+        return ix
+    with _SHARED_LOCK:
+        _OPENED.pop(key, None)
+        _OPENED[key] = (stamp, ix)
+        while len(_OPENED) > _SHARED_KEPT:
+            _OPENED.pop(next(iter(_OPENED)))
+    return ix
+
+
+def _stamp(folder: Path, ix: Any) -> tuple[int, ...]:
+    """What identifies the state of the index in ``folder``: its generation's table of
+    contents (raises OSError when there is none)."""
     generation = ix.latest_generation()
     toc = os.stat(folder / f"_{ix.indexname}_{generation}.toc")
     # a rebuilt folder may get the old one's inode back and restarts at generation 1:
     # the table of contents' own inode and time tell them apart
-    stamp = (os.stat(folder).st_ino, generation, toc.st_ino, toc.st_mtime_ns)
+    return (os.stat(folder).st_ino, generation, toc.st_ino, toc.st_mtime_ns)
+
+
+def _shared_reader(folder: Path, ix: Any) -> Any:
+    """The open reader of ``folder``'s current generation (call with ``_SHARED_LOCK``)."""
+    stamp = _stamp(folder, ix)
     key = str(folder)
     kept = _SHARED.pop(key, None)
     if kept is not None and kept[0] == stamp:
