@@ -274,35 +274,25 @@ _SHARED_KEPT = 2
 _SHARED_LOCK = threading.RLock()
 
 
-#: whoosh's index object of each folder a process opened, and the table of contents it
-#: read then: whoosh reads the table again whenever it opens an index (~0.2 ms of a
-#: search), and the object holds nothing else (its reader, schema and writer read the
-#: table anew), so a process searching again reuses it while the table is unchanged.
+#: whoosh's index object of each folder a process searched, and the table of contents
+#: its reader was opened at: whoosh reads the table again whenever it opens an index
+#: (~0.2 ms of a search), and the object holds nothing else (its reader, schema and
+#: writer read the table anew), so a process searching again reuses it while the table
+#: is unchanged.
 _OPENED: dict[str, tuple[tuple[int, ...], Any]] = {}
 
 
 def _whoosh_index(folder: Path) -> Any:
     """whoosh's index in ``folder`` (raises as ``whoosh.index.open_dir``)."""
-    key = str(folder)
     with _SHARED_LOCK:
-        kept = _OPENED.get(key)
+        kept = _OPENED.get(str(folder))
     if kept is not None:
         try:
             if _stamp(folder, kept[1]) == kept[0]:
                 return kept[1]
         except OSError:
             pass  # gone or changing: opened again below, which says what is wrong
-    ix = whoosh_index.open_dir(key)
-    try:
-        stamp = _stamp(folder, ix)
-    except OSError:
-        return ix
-    with _SHARED_LOCK:
-        _OPENED.pop(key, None)
-        _OPENED[key] = (stamp, ix)
-        while len(_OPENED) > _SHARED_KEPT:
-            _OPENED.pop(next(iter(_OPENED)))
-    return ix
+    return whoosh_index.open_dir(str(folder))
 
 
 def _stamp(folder: Path, ix: Any) -> tuple[int, ...]:
@@ -321,14 +311,18 @@ def _shared_reader(folder: Path, ix: Any) -> Any:
     key = str(folder)
     kept = _SHARED.pop(key, None)
     if kept is not None and kept[0] == stamp:
-        _SHARED[key] = kept  # most recently used last
-        return kept[1]
-    if kept is not None:
-        _close_reader(kept[1])
-    reader = ix.reader()
-    _SHARED[key] = (stamp, reader)
+        reader = kept[1]
+    else:
+        if kept is not None:
+            _close_reader(kept[1])
+        reader = ix.reader()
+    _SHARED[key] = (stamp, reader)  # (most recently used last)
     while len(_SHARED) > _SHARED_KEPT:
         _close_reader(_SHARED.pop(next(iter(_SHARED)))[1])
+    _OPENED.pop(key, None)
+    _OPENED[key] = (stamp, ix)  # (its table of contents read: the index may be reused)
+    while len(_OPENED) > _SHARED_KEPT:
+        _OPENED.pop(next(iter(_OPENED)))
     return reader
 
 
