@@ -22,7 +22,7 @@ are lowered, and in the end every match is scored.
 Weights come in steps (an occurrence weighs 4 in a title, 2.5 in a topic heading, 2 in
 the notes, 1 in the page): many documents may tie at the bar, all of them candidates,
 and then the top-th best ties with the bound at the bar. The others weigh a step less:
-their bound at the most any of them weighs is the one tried next.
+their bound at the most any of them weighs is the last one tried.
 """
 
 from __future__ import annotations
@@ -149,11 +149,11 @@ def _pruned(
         found = first(segment.evaluate(wanted, within), top)
         if len(found) == top:
             # Each word at its bar in the segment's shortest document first; if need be
-            # at the most any other document's weight is (the many that tie at the bar
-            # are all candidates), then in the word's own shortest document.
+            # in the word's own shortest document, then at the most any other document's
+            # weight is (the many that tie at the bar are all candidates).
             words = [(f, t, bar, b) for f, t, bar, b, _ in narrowed]
-            for below, closely in ((False, False), (True, False), (True, True)):
-                if below and not closely:
+            for below, closely in ((False, False), (False, True), (True, True)):
+                if below:
                     words = [(f, t, max(filter(bar.__gt__, w)), b) for f, t, bar, b, w in narrowed]
                 ceiling = _ceiling(segment, words, closely)
                 if ceiling is None:
