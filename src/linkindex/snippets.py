@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from linkindex import analysis
 
@@ -25,8 +26,21 @@ SNIPPET_CHARS = 120
 _NOT_MARKS = ((MARK_OPEN, "\u2039"), (MARK_CLOSE, "\u203a"))
 #: Where a word is in a snippet's text: (start, end).
 Span = tuple[int, int]
-#: Words and their patterns (``_spelled``; None: found by folding the text).
-Spelled = dict[str, re.Pattern[str] | None]
+
+
+class _Spelling(NamedTuple):
+    """How a folded word is found in text as written (``_spelled``)."""
+
+    pattern: re.Pattern[str]  # every spelling of it
+    #: the characters that spell its characters besides their own (None: only the
+    #: pattern finds it, as where it may be written with joints, ``k-means``)
+    others: str | None
+    overlaps: bool  # whether two of its matches may overlap (``_overlaps``)
+    edges: bool  # whether it begins or ends with a letter or digit (``_whole``)
+
+
+#: Words and how they are found (``_spelled``; None: by folding the text).
+Spelled = dict[str, _Spelling | None]
 
 
 def _matches(text: str, terms: list[str], spelled: Spelled) -> tuple[list[Span], list[str]]:
@@ -42,18 +56,23 @@ def _matches(text: str, terms: list[str], spelled: Spelled) -> tuple[list[Span],
     for term in terms:
         if term not in spelled:
             spelled[term] = _spelled(term)
-    patterns = [spelled[term] for term in terms]
-    if any(pattern is None for pattern in patterns):
+    spellings = [spelled[term] for term in terms]
+    if any(spelling is None for spelling in spellings):
         folded = analysis.fold(text)
         found = [(start, start + len(term)) for term in terms for start in _starts(folded, term)]
         spans = _merged(_whole(found, folded, lambda i: folded[i]))
         return spans, [folded[start:end] for start, end in spans]
-    known = [pattern for pattern in patterns if pattern is not None]
     matched: list[Span] = []
-    for term, pattern in zip(terms, known, strict=True):
-        matches = _each(pattern, text) if _overlaps(term) else pattern.finditer(text)
-        spans = [match.span() for match in matches]
-        if _word_edge(term[0]) or _word_edge(term[-1]):
+    for term, spelling in zip(terms, filter(None, spellings), strict=True):
+        if spelling.others is not None and not any(map(text.__contains__, spelling.others)):
+            # written only as itself here (a page in simplified characters, a word in
+            # lower case): found by plain string search, far quicker than the pattern
+            spans = [(start, start + len(term)) for start in _starts(text, term)]
+        else:
+            pattern = spelling.pattern
+            matches = _each(pattern, text) if spelling.overlaps else pattern.finditer(text)
+            spans = [match.span() for match in matches]
+        if spelling.edges:
             # A character folds alone as it does in the text (only Σ folds by its place,
             # and never to ASCII), and so do the characters of a match.
             spans = _whole(spans, text, lambda i: _folded_char(text[i]))
@@ -86,16 +105,25 @@ _folded_char = functools.cache(analysis.fold)
 _JOINED_FROM = 4
 
 
-def _spelled(term: str) -> re.Pattern[str] | None:
-    """A pattern matching every spelling of the folded ``term`` (None: not known)."""
+def _spelled(term: str) -> _Spelling | None:
+    """How the folded ``term`` is found: a pattern matching every spelling of it, and the
+    other characters that spell it (None: a character's spellings are not known)."""
     parts = []
+    others = []
     for char in term:
         forms = _spellings_of(char)
         if forms is None:
             return None
         parts.append(re.escape(forms) if len(forms) == 1 else f"[{re.escape(forms)}]")
-    joint = "[-._]?" if len(term) >= _JOINED_FROM and term.isascii() and term.isalpha() else ""
-    return re.compile(joint.join(parts))
+        others += [form for form in forms if form != char]
+    joined = len(term) >= _JOINED_FROM and term.isascii() and term.isalpha()
+    plain = not joined and all(char in _spellings_of(char) for char in term)  # (as folding is)
+    return _Spelling(
+        re.compile(("[-._]?" if joined else "").join(parts)),
+        "".join(dict.fromkeys(others)) if plain else None,
+        _overlaps(term),
+        _word_edge(term[0]) or _word_edge(term[-1]),
+    )
 
 
 def _each(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
