@@ -110,14 +110,15 @@ def _spelled(term: str) -> _Spelling | None:
     other characters that spell it (None: a character's spellings are not known)."""
     parts = []
     others = []
+    joined = len(term) >= _JOINED_FROM and term.isascii() and term.isalpha()
+    plain = not joined
     for char in term:
         forms = _spellings_of(char)
         if forms is None:
             return None
         parts.append(re.escape(forms) if len(forms) == 1 else f"[{re.escape(forms)}]")
         others += [form for form in forms if form != char]
-    joined = len(term) >= _JOINED_FROM and term.isascii() and term.isalpha()
-    plain = not joined and all(char in _spellings_of(char) for char in term)  # (as folding is)
+        plain = plain and char in forms  # (a folded character spells itself)
     return _Spelling(
         re.compile(("[-._]?" if joined else "").join(parts)),
         "".join(dict.fromkeys(others)) if plain else None,
