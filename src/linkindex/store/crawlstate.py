@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from linkindex.store.core import _chunks
 from linkindex.store.figures import FiguresMixin
 
 if TYPE_CHECKING:
-    from linkindex.models import FetchResult, Page
+    from linkindex.models.pages import FetchResult, Page
     from linkindex.store.rows import ArchiveRecord, DueLink, FetchRecord, SnapshotRow
     from linkindex.topics import Key, Names
 
 
-@dataclass(slots=True)
 class _Filter:
-    clauses: list[str] = field(default_factory=list)
-    params: list[Any] = field(default_factory=list)
+    """The WHERE clauses of a query being built, and their parameters."""
+
+    __slots__ = ("clauses", "params")
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
 
     def add(self, clause: str, *params: Any) -> None:
         self.clauses.append(clause)
