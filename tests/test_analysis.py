@@ -203,6 +203,18 @@ def test_query_dictionary_cuts_like_the_full_one(
         assert query_segmenter.cut(piece) == segmenter.cut(piece), piece
 
 
+def test_a_long_word_apart_is_the_words_it_is_made_of(
+    query_segmenter: analysis.QuerySegmenter,
+) -> None:
+    assert query_segmenter.cut("卷积神经网络") == ["卷积神经网络"]
+    assert query_segmenter.apart("卷积神经网络") == ["卷积", "神经网络"]
+    assert query_segmenter.apart("卷積神經網絡") == ["卷积", "神经网络"]  # folded
+    assert query_segmenter.apart("中华人民共和国") == ["中华", "人民共和国"]
+    # words no smaller words make up
+    for word in ["显存", "pytorch", "c++", "gpt4", "的"]:
+        assert query_segmenter.apart(word) == [], word
+
+
 def test_code_compounds_are_indexed_whole_and_in_parts(segmenter: analysis.Segmenter) -> None:
     tokens = segmenter.tokens("调用 torch.cuda.memory_allocated() 看 2016-2017")
     position = {word: pos for word, pos, *_ in tokens}

@@ -607,7 +607,19 @@ class QuerySegmenter:
     def cut(self, text: str) -> list[str]:
         """The same cut as ``Segmenter.cut`` gives, meaningful words only."""
         folded = fold(text).replace(_TOTAL_CARRIER, " ")
+        return self._cut(folded, self.words_in(folded))
+
+    def apart(self, word: str) -> list[str]:
+        """The smaller dictionary words one word of a cut is made of (``卷积神经网络`` ->
+        ``卷积`` ``神经网络``), as jieba cuts it without the word itself; [] if none."""
+        folded = fold(word).replace(_TOTAL_CARRIER, " ")
         words = self.words_in(folded)
+        words.pop(folded, None)  # (the total stays: the rest carries its frequency)
+        found = self._cut(folded, words)
+        return found if len(found) > 1 else []
+
+    def _cut(self, folded: str, words: dict[str, int]) -> list[str]:
+        """The plain cut of folded text with ``words`` and the dictionary's total."""
         jieba = _rjieba().Jieba.empty()
         for word, freq in words.items():
             jieba.add_word(word, freq, None)
