@@ -408,7 +408,9 @@ def _matching(
 ) -> str | None:
     """A query of ``groups`` of words (each group: any of its words; every group
     required), with the query's exclusions and filters, as typed if it matches, else None."""
-    clauses = [[queries.Words(word, field) for word in group] for group in groups]
+    clauses: list[list[queries.Clause]] = [
+        [queries.Words(word, field) for word in group] for group in groups
+    ]
     wider = queries.QuerySpec(clauses, spec.excluded, spec.filters, spec.since)
     if not searching.matches(searcher, wider, cut):
         return None
