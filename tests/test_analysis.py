@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from linkindex import analysis
-from linkindex.analysis import characters
+from linkindex.analysis import characters, extension
 from linkindex.index import folder
 
 SAMPLE_NOTES = Path(__file__).resolve().parent.parent / "data" / "notes"
@@ -406,7 +406,7 @@ def test_a_missing_jieba_is_an_install_error(monkeypatch: pytest.MonkeyPatch) ->
         folder.jieba_dictionary_path()
     assert isinstance(raised.value, LinkindexError)
     with pytest.raises(InstallError, match="rjieba"):
-        analysis._load_rjieba()
+        extension.load()
 
 
 PURE_RUN = """
