@@ -29,10 +29,14 @@ class _Filter:
         self.params.extend(params)
 
 
+#: ``DueLink``'s columns. A page counts as held (``has_page``) when it has a title or
+#: text: an empty one (a body an older version could not read, gzip bytes say) is not
+#: worth a conditional request, whose 304 would keep it empty for good; it is fetched
+#: and extracted again.
 _DUE_COLUMNS = (
     "l.id, l.url, l.canonical_url, l.site, l.host, l.status, l.etag, l.last_modified, "
     "l.content_hash, l.fail_count, l.unchanged_count, l.dead_count, l.archive_url, "
-    "l.fetched_at, p.link_id IS NOT NULL, COALESCE(p.from_archive, 0)"
+    "l.fetched_at, COALESCE(p.title != '' OR p.text != '', 0), COALESCE(p.from_archive, 0)"
 )
 
 
