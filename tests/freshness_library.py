@@ -195,7 +195,7 @@ def add_figures(
     """Give a link's page these figures, stored as a crawl stores them: each
     ``(address, paragraphs before it, bytes, alt)``. Returns their sha256, in order."""
     from linkindex.extract.imagefile import read_image
-    from linkindex.models import Figure
+    from linkindex.models.pages import Figure
     from linkindex.snapshots import Images, content_hash
     from linkindex.store.rows import FigureOutcome, StoredImage
 

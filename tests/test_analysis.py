@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from linkindex import analysis
-from linkindex.analysis import characters
+from linkindex.analysis import characters, extension
 from linkindex.index import folder
 
 SAMPLE_NOTES = Path(__file__).resolve().parent.parent / "data" / "notes"
@@ -201,6 +201,18 @@ def test_query_dictionary_cuts_like_the_full_one(
     pieces += ["显存优化", "NN中间语言 ONNX", "B超和T恤", "深度学习框架"]
     for piece in pieces:
         assert query_segmenter.cut(piece) == segmenter.cut(piece), piece
+
+
+def test_a_long_word_apart_is_the_words_it_is_made_of(
+    query_segmenter: analysis.QuerySegmenter,
+) -> None:
+    assert query_segmenter.cut("卷积神经网络") == ["卷积神经网络"]
+    assert query_segmenter.apart("卷积神经网络") == ["卷积", "神经网络"]
+    assert query_segmenter.apart("卷積神經網絡") == ["卷积", "神经网络"]  # folded
+    assert query_segmenter.apart("中华人民共和国") == ["中华", "人民共和国"]
+    # words no smaller words make up
+    for word in ["显存", "pytorch", "c++", "gpt4", "的"]:
+        assert query_segmenter.apart(word) == [], word
 
 
 def test_code_compounds_are_indexed_whole_and_in_parts(segmenter: analysis.Segmenter) -> None:
@@ -394,7 +406,7 @@ def test_a_missing_jieba_is_an_install_error(monkeypatch: pytest.MonkeyPatch) ->
         folder.jieba_dictionary_path()
     assert isinstance(raised.value, LinkindexError)
     with pytest.raises(InstallError, match="rjieba"):
-        analysis._load_rjieba()
+        extension.load()
 
 
 PURE_RUN = """

@@ -25,7 +25,7 @@ from browser_sites import ZHIHU_TITLE, ChallengeSite, browser_tests, serve_scrip
 from crawl_servers import Proxy, Recorder, fast_settings
 from linkindex.config import BrowserSettings, Settings, SiteSettings
 from linkindex.fetch import BrowserFetcher, Conditional, Fetcher
-from linkindex.models import FetchResult
+from linkindex.models.pages import FetchResult
 from linkindex.urls import site_of
 
 pytestmark = browser_tests

@@ -145,6 +145,30 @@ def test_304_on_recrawl_is_not_modified(db: Store, home: Path, server: HTTPServe
     assert len(db.snapshot_versions(link_id)) == 1
 
 
+def test_an_empty_page_is_fetched_whole_again(db: Store, home: Path, server: HTTPServer) -> None:
+    """A page stored empty (a body an older version could not read) is not validated:
+    the server's 304 would keep it empty; the page is fetched and read again."""
+
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return html(ARTICLE, ETag='"v1"')
+
+    server.expect_request("/a").respond_with_handler(handler)
+    (link_id,) = add_links(db, [server.url_for("/a")])
+    run(db, home)
+    with db.transaction():  # what the older version left
+        db.conn.execute("UPDATE pages SET title = '', text = '' WHERE link_id = ?", (link_id,))
+        db.conn.execute("UPDATE links SET content_hash = 'gzip bytes' WHERE id = ?", (link_id,))
+    summary = run(db, home, due_only=False)
+    assert summary.counts == {"ok": 1}
+    assert "If-None-Match" not in server.log[1][0].headers
+    page = db.conn.execute("SELECT title, text FROM pages WHERE link_id = ?", (link_id,)).fetchone()
+    assert page[0] and page[1]
+    # a page with text is validated as before
+    assert run(db, home, due_only=False).counts == {"not_modified": 1}
+
+
 def test_changed_content_keeps_versions(db: Store, home: Path, server: HTTPServer) -> None:
     bodies = itertools.chain(
         [ARTICLE, ARTICLE], itertools.repeat(ARTICLE.replace(b"thirty", b"forty"))

@@ -589,7 +589,7 @@ def test_figures_left_by_an_interrupted_crawl_are_fetched_next_time(
     gallery(web, "http://news.example.com/gallery", [("/p.png", png(12, 12))])
     (link_id,) = add_links(db, ["http://news.example.com/gallery"])
     run(db, home, settings(enabled=False))  # the page is kept; stand in for a crash:
-    from linkindex.models import Figure
+    from linkindex.models.pages import Figure
 
     with db.transaction():
         db.save_figures(link_id, [Figure("http://cdn.example.org/p.png", 1)], archived=False)

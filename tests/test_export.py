@@ -335,6 +335,12 @@ def test_select_by_search_query(library: tuple[Store, dict[str, int]], home: Pat
     assert [r.id for r in found] == [ids["pytorch_mem"]]
     assert export.select(store, home, query="显存", site="github") == []
     assert ids["onnx"] in {r.id for r in export.select(store, home, query="ONNX")}
+    # nothing to search for but the options: their links, as search lists them
+    github = {r.id for r in export.select(store, home, site="github")}
+    assert github
+    assert {r.id for r in export.select(store, home, query="😀", site="github")} == github
+    with pytest.raises(UserError, match="nothing to search for"):
+        export.select(store, home, query="😀")
 
 
 # -- hostile text: every format stays valid --------------------------------------------

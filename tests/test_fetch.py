@@ -28,7 +28,7 @@ from linkindex.errors import ConfigError
 from linkindex.fetch import Conditional, Fetcher, retry_after
 from linkindex.fetch.network import is_public_address
 from linkindex.fetch.politeness import HostLimits
-from linkindex.models import FetchResult
+from linkindex.models.pages import FetchResult
 from linkindex.urls import site_of
 
 HTML = "<html><head><title>t</title></head><body><p>hello</p></body></html>"

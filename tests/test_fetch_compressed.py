@@ -20,7 +20,7 @@ from crawl_servers import fast_settings
 from linkindex.fetch import Fetcher
 from linkindex.fetch import compressed as compressed_module
 from linkindex.fetch.compressed import TooLarge, uncompressed
-from linkindex.models import FetchResult
+from linkindex.models.pages import FetchResult
 
 PAGE = (Path(__file__).resolve().parent / "fixtures" / "pages" / "blog_article.html").read_bytes()
 

@@ -26,7 +26,7 @@ from linkindex.fetch.network import (
     url_refusal,
     written_host,
 )
-from linkindex.models import FetchResult
+from linkindex.models.pages import FetchResult
 
 HTML = "<html><head><title>t</title></head><body><p>secret</p></body></html>"
 GUARDED = fast_settings(allow_private_networks=False, retries=0)

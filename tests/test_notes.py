@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from linkindex.models import NoteLink, ParsedNote
+from linkindex.models.notes import NoteLink, ParsedNote
 from linkindex.notes import parse_note
 from linkindex.printable import printable
 from linkindex.urls import normalize

@@ -187,6 +187,44 @@ def test_a_stray_byte_in_a_big5_note_is_named_in_big5_terms() -> None:
     )
 
 
+#: A note in Big5 as Taiwan's and Hong Kong's editors write it: Windows's ～ ‧ €, ETEN's ①
+#: (C6A1, which Python's cp950 reads as ヾ) and Hong Kong's Cantonese.
+BIG5_NOTE = """\
+# 顯存優化
+
+https://mp.weixin.qq.com/s/KNaFelqk9UO6JYjbPTQohA
+① 梯度檢查點：節省 30～50% 顯存，雲端 GPU 每小時約 €2.5
+
+https://www.cse.cuhk.edu.hk/course/
+約翰‧陳：佢哋話用咗梯度累積之後，批次大小可以開大好多
+"""
+
+
+def big5(text: str) -> bytes:
+    """``text`` in Big5: Big5-HKSCS's codes, and Windows's (CP950) for ～ ‧ € it lacks."""
+    encoded = bytearray()
+    for char in text:
+        try:
+            encoded += char.encode("big5hkscs")
+        except UnicodeEncodeError:
+            encoded += char.encode("cp950")
+    return bytes(encoded)
+
+
+def test_a_big5_note_is_read_as_browsers_read_big5() -> None:
+    assert decode(big5(BIG5_NOTE)) == decode(BIG5_NOTE.encode())  # the text, with no warning
+
+
+def test_a_big5_character_python_lacks_costs_its_own_two_bytes() -> None:
+    # HKSCS-2008's 𥣞 (87 A1), in no table of Python's: its two bytes are replaced and the
+    # text after it is read as written (with 87 alone replaced, A1 paired with 約's first
+    # byte, and 約翰‧ came out as ′钂哄E).
+    name = "約翰".encode("cp950")
+    decoded = decode(big5(BIG5_NOTE).replace(name, b"\x87\xa1" + name))
+    assert decoded.text == BIG5_NOTE.replace("約翰", "\ufffd\ufffd約翰")
+    assert decoded.warning.startswith("2 bytes that are not Big5 text replaced with U+FFFD")
+
+
 def test_a_stray_byte_in_a_shift_jis_note_is_named_in_shift_jis_terms() -> None:
     decoded = decode(JAPANESE.encode("cp932") + "の".encode("cp932")[:1])  # a cut character
     assert decoded.text == JAPANESE + "\ufffd"

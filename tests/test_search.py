@@ -217,6 +217,22 @@ def test_suggestions_when_nothing_matches(library: tuple[Path, Store]) -> None:
     assert search.search(home, "显存 不存在的词汇xyz").suggestions
 
 
+def test_a_chinese_query_without_matches_is_loosened(library: tuple[Path, Store]) -> None:
+    home, _ = library
+    # a long word of the dictionary that no link has: the words it is made of, all of
+    # them where some link has them all, else any of them
+    assert search.search(home, "模型压缩").suggestions == ["模型 压缩"]
+    assert search.search(home, "模型压缩").total == 0
+    assert search.search(home, "模型 压缩").total > 0
+    assert search.search(home, "卷积神经网络").suggestions == ["卷积 OR 神经网络"]
+    assert search.search(home, "卷積神經網絡").suggestions == ["卷积 OR 神经网络"]
+    assert search.search(home, "title:卷积神经网络").suggestions == ["title:卷积 OR title:神经网络"]
+    # two words written together: any of them
+    assert search.search(home, "显存推理").suggestions == ["显存 OR 推理"]
+    # a phrase asks for its words in sequence: not loosened into other words
+    assert search.search(home, '"卷积神经网络"').suggestions == []
+
+
 def test_content_only_match_after_a_crawl(tmp_path: Path) -> None:
     from linkindex.extract import extract_page
 

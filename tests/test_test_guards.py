@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from children import child_env, closed_port
 from crawl_servers import fast_settings
 from linkindex.fetch import Fetcher
-from linkindex.models import FetchResult
+from linkindex.models.pages import FetchResult
 
 
 @pytest.mark.parametrize("name", ["example.com", "mp.weixin.qq.com", "site-a.test"])

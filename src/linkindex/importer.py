@@ -25,7 +25,8 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
 from linkindex.errors import NotFoundError
-from linkindex.models import Clock, Note, ParsedNote, to_iso, utc_now
+from linkindex.models import Clock, to_iso, utc_now
+from linkindex.models.notes import Note, ParsedNote
 from linkindex.notes import parse_note
 from linkindex.notes.decoding import ESCAPED, decode
 from linkindex.store.library import PlacementRow

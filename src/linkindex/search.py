@@ -288,7 +288,9 @@ def search(
                 # the same words are cut for the query, its highlights and suggestions
                 cut = functools.cache(segmenter.cut)
                 found = searching.run(searcher, spec, cut, limit=limit, page=page)
-                suggestions = [] if found.total else _suggest(searcher, spec, cut, query)
+                suggestions = (
+                    [] if found.total else _suggest(searcher, spec, cut, query, segmenter.apart)
+                )
                 terms = query_terms(spec, cut)
         records = store.link_records(found.ids)
         spelled: Spelled = {}  # each word's pattern, made once for the page's hits
@@ -330,8 +332,10 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
     return sorted(terms, key=lambda t: (-len(t), t))
 
 
-def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> list[str]:
-    """What to try when nothing matched: a spelling fix, any word instead of all, no filter."""
+def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str, apart: Any) -> list[str]:
+    """What to try when nothing matched: a spelling fix, any word instead of all, a long
+    Chinese word by the words it is made of, no filter (``apart``:
+    ``QuerySegmenter.apart``)."""
     suggestions: list[str] = []
     words = [c for g in spec.groups for c in g if isinstance(c, queries.Words)]
     fixed = text
@@ -351,15 +355,7 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> lis
         if searching.matches(searcher, loose, cut):
             suggestions.append(" OR ".join(_show(c) for g in spec.groups for c in g))
     elif len(words) == 1 and analysis.has_cjk(words[0].text):
-        # one word with nothing: its characters anywhere (the widest bigram fallback)
-        chars = [
-            queries.Words(ch)
-            for ch in dict.fromkeys(analysis.cjk_grams(analysis.fold(words[0].text), unigrams=True))
-            if len(ch) == 1
-        ]
-        loose = queries.QuerySpec([[c] for c in chars], spec.excluded, spec.filters, spec.since)
-        if len(chars) > 1 and searching.matches(searcher, loose, cut):
-            suggestions.append(" ".join(c.text for c in chars))
+        suggestions += _loosened(searcher, spec, cut, words[0], apart)
     for position, dropped in enumerate(spec.filters):
         fewer = [f for i, f in enumerate(spec.filters) if i != position]
         wider = queries.QuerySpec(spec.groups, spec.excluded, fewer, spec.since)
@@ -375,6 +371,49 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str) -> lis
         if searching.matches(searcher, wider, cut):
             suggestions.append(f"without since:{spec.since}")
     return suggestions
+
+
+def _loosened(
+    searcher: Any, spec: queries.QuerySpec, cut: Any, clause: queries.Words, apart: Any
+) -> list[str]:
+    """The query's one Chinese clause loosened, the first way that matches: its long words
+    by the words they are made of, all required (模型压缩: 模型 压缩); its characters
+    anywhere (the widest bigram fallback); any of its words (显存推理: 显存 OR 推理; a
+    word of one character only if no two longer ones remain). None for a phrase's words."""
+    pieces: list[str] = []
+    if not clause.phrase:
+        words = cut(analysis.fold(clause.text))
+        pieces = [piece for word in words for piece in (apart(word) or [word])]
+        if len(pieces) > len(words):  # (else: all of the words is the query itself)
+            found = _matching(searcher, spec, cut, [[piece] for piece in pieces], clause.field)
+            if found:
+                return [found]
+    chars = list(dict.fromkeys(analysis.cjk_grams(analysis.fold(clause.text), unigrams=True)))
+    chars = [ch for ch in chars if len(ch) == 1]
+    if len(chars) > 1 and _matching(searcher, spec, cut, [[ch] for ch in chars], None):
+        return [" ".join(chars)]
+    longer = [piece for piece in pieces if len(piece) > 1]
+    anyone = longer if len(longer) > 1 else pieces
+    if len(anyone) > 1:
+        found = _matching(searcher, spec, cut, [anyone], clause.field)
+        if found:
+            return [found]
+    return []
+
+
+def _matching(
+    searcher: Any, spec: queries.QuerySpec, cut: Any, groups: list[list[str]], field: str | None
+) -> str | None:
+    """A query of ``groups`` of words (each group: any of its words; every group
+    required), with the query's exclusions and filters, as typed if it matches, else None."""
+    clauses: list[list[queries.Clause]] = [
+        [queries.Words(word, field) for word in group] for group in groups
+    ]
+    wider = queries.QuerySpec(clauses, spec.excluded, spec.filters, spec.since)
+    if not searching.matches(searcher, wider, cut):
+        return None
+    prefix = "title:" if field == "title" else ""
+    return " ".join(" OR ".join(prefix + word for word in group) for group in groups)
 
 
 def _respec(parsed: queries.QuerySpec, options: queries.QuerySpec) -> queries.QuerySpec:

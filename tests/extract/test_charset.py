@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+from linkindex import legacy_cjk
 from linkindex.extract import decode_body, extract_page
-from linkindex.extract.charset import chinese_share
+from linkindex.extract.charset import chinese_share, detect_charset
 
 Read = Callable[[str], bytes]
 # 堃 and 镕 are in GBK but not in GB2312: real "gb2312" pages contain them all the time.
@@ -194,3 +195,95 @@ def test_the_share_of_everyday_chinese_tells_text_from_mojibake(page_bytes: Read
     assert chinese_share(utf8.decode("gb18030", errors="replace")) < 0.4
     assert chinese_share(page_bytes("gbk_meta.html").decode("gb18030")) > 0.95
     assert chinese_share("plain ASCII") == 0.0
+
+
+# Big5: one reading for every label (legacy_cjk.BIG5), as browsers read it.
+
+#: What the Big5 fixture pages say: Taiwan's punctuation (～ ‧ ﹑), the euro sign, ETEN's
+#: ①, Hong Kong's Cantonese (哋 咗 嘅 嘢 are Big5-HKSCS's), ordinary traditional text.
+BIG5_META_TITLE = "顯存優化技巧～訓練大模型不再爆顯存"
+BIG5_META_WORDS = [
+    "作者：約翰‧陳",
+    "梯度檢查點﹑混合精度﹑梯度累積",
+    "① 梯度檢查點",
+    "通常可以節省 30～50% 的顯存",
+    "每小時約 €2.5",
+    "「佢哋話用咗梯度累積之後",
+]
+BIG5_HEADER_TITLE = "深度學習入門課程心得～中大暑期班"
+BIG5_HEADER_WORDS = [
+    "上個暑假修咗中大嘅深度學習課程",
+    "佢哋仲會提供 GPU 伺服器",
+    "每星期有 3～4 小時實驗課",
+    "教科書喺網上書店賣 €45",
+    "呢啲嘢對初學者嚟講非常有用",
+]
+
+
+@pytest.mark.parametrize(
+    "label", ["big5", "BIG5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5", "cp950"]
+)
+def test_a_big5_header_label_reads_taiwan_and_hong_kong_alike(page_bytes: Read, label: str) -> None:
+    body = page_bytes("big5_header.html")
+    assert b"charset" not in body.lower()
+    headers = {"content-type": f"text/html; charset={label}"}
+    text = decode_body(body, headers)
+    assert all(words in text for words in BIG5_HEADER_WORDS) and "\ufffd" not in text
+    page = extract_page(body, url="http://forum.example.hk/t/1", headers=headers)
+    assert page.title == BIG5_HEADER_TITLE
+
+
+@pytest.mark.parametrize("headers", [{}, {"content-type": "text/html"}, UTF8_HEADER])
+def test_a_big5_meta_label_reads_as_browsers_do(page_bytes: Read, headers: dict[str, str]) -> None:
+    # Also under a wrong utf-8 header: the page's own <meta charset="big5"> is tried next.
+    body = page_bytes("big5_meta.html")
+    text = decode_body(body, headers)
+    assert all(words in text for words in BIG5_META_WORDS) and "\ufffd" not in text
+    page = extract_page(body, url="http://blog.example.tw/p/1", headers=headers)
+    assert page.title == BIG5_META_TITLE
+
+
+def test_an_undeclared_page_detected_as_big5_is_read_as_browsers_do() -> None:
+    # Taiwanese Big5 that charset-normalizer tells as "big5" (it tells none of the fixture
+    # pages: no Python codec reads all of either, and ～ in a short page puts it off).
+    text = (
+        "<html><head><title>知識蒸餾入門：從教師到學生</title></head><body><article>"
+        "<h1>知識蒸餾入門：從教師到學生</h1><p class='author'>作者：約翰‧陳</p>"
+        "<p>知識蒸餾是一種模型壓縮方法：先訓練一個較大的教師模型，再讓較小的學生模型學習教師的"
+        "輸出分佈。溫度參數通常設為二到五，學生模型的準確率往往只比教師低一兩個百分點。</p>"
+        "<p>本文以影像分類為例，說明損失函數的設計、溫度的選擇，以及訓練時常見的問題與解決方法。"
+        "</p></article></body></html>"
+    )
+    body = text.encode("cp950")
+    assert detect_charset(body) == legacy_cjk.BIG5
+    assert decode_body(body) == text  # 約翰‧陳, not 約翰•陳
+
+
+def test_a_stray_byte_in_a_big5_page_is_one_replacement_character(page_bytes: Read) -> None:
+    # A byte no character starts with, and a character Python's tables lack (HKSCS-2008's
+    # 𥣞, 87 A1) cost one U+FFFD each: the page stays Big5 (MISFITS_TOLERATED), and the
+    # character after them is read whole.
+    body = page_bytes("big5_header.html")
+    at = body.index("教科書".encode("cp950"))
+    broken = body[:at] + b"\xff" + body[at:].replace("嘢".encode("big5hkscs"), b"\x87\xa1")
+    text = decode_body(broken, {"content-type": "text/html; charset=big5"})
+    expected = decode_body(body, {"content-type": "text/html; charset=big5"})
+    assert text == expected.replace("教科書", "\ufffd教科書").replace("嘢", "\ufffd")
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "codec"),
+    [
+        # 똠 is a syllable of Windows's Unified Hangul Code (CP949), not of EUC-KR
+        ("ks_c_5601-1987", "똠방각하의 메모리 최적화 기법", "cp949"),
+        ("windows-949", "똠방각하의 메모리 최적화 기법", "cp949"),
+        # ① is Windows's (CP932) in Shift_JIS; a short page, too short to detect
+        ("windows-31j", "第①章 はじめに", "cp932"),
+        ("x-sjis", "第①章 はじめに", "cp932"),
+    ],
+)
+def test_legacy_cjk_labels_are_read_as_browsers_read_them(
+    label: str, text: str, codec: str
+) -> None:
+    body = f"<html><title>{text}</title><p>{text}</p></html>".encode(codec)
+    assert text in decode_body(body, {"content-type": f"text/html; charset={label}"})

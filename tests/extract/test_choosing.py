@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from linkindex.extract import extract_page
-from linkindex.models import Figure
+from linkindex.models.pages import Figure
 
 Read = Callable[[str], bytes]
 ZVIDEO = "https://www.zhihu.com/zvideo/1623456789012345678"

@@ -12,7 +12,8 @@ from linkindex.extract import extract_page
 from linkindex.extract.document import block_text, by_id, parse_html
 from linkindex.extract.figures import figure_url, mark, place
 from linkindex.extract.github import page_from_api
-from linkindex.models import Page, paragraphs
+from linkindex.models import paragraphs
+from linkindex.models.pages import Page
 from linkindex.printable import printable
 
 FIGURES = Path(__file__).resolve().parents[1] / "fixtures" / "figures"

@@ -352,7 +352,7 @@ def build_from_fixtures(home: Path, notes: Path, *, bulk: int = 0) -> dict[str, 
     """
     from linkindex.extract import extract_page
     from linkindex.importer import import_paths
-    from linkindex.models import FetchResult
+    from linkindex.models.pages import FetchResult
     from linkindex.store.rows import FetchRecord
     from linkindex.urls import normalize
 

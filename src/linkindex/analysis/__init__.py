@@ -10,13 +10,9 @@ import). Two segmenters share one dictionary:
   with the position of the word it belongs to, so phrase queries and highlights work.
   ``tokens`` reads rjieba's search mode (the reference); ``analyze`` and ``positions``
   (indexing) give the same tokens from the plain cut several times faster.
-* ``QuerySegmenter`` (searching): the plain cut of a short query, computed with a tiny
-  dictionary holding only the words that occur inside the query, looked up in the sorted
-  dictionary ``dictionary_lines`` gives (``index.folder`` keeps it as a file next to the
-  index and maps it into memory). jieba's choice between segmentations only
-  depends on the frequencies of the words inside the text and on the dictionary's total,
-  so the cut is the same as with the full dictionary, without the ~0.15-0.9 s it takes to
-  load 350,000 words into a short ``linkindex search`` process.
+* ``QuerySegmenter`` (searching, ``analysis.query``): the plain cut of a short query,
+  computed with a tiny dictionary holding only the words that occur inside the query,
+  the same cut as with the full dictionary.
 
 Text is folded before segmentation (``characters.fold``: traditional characters to
 simplified, full-width letters and digits to ASCII, lower case; length preserving, so
@@ -27,25 +23,19 @@ mixed tokens (``8比特``, ``gpt4``) included, is ``tokens``'.
 Pure logic: nothing here reads a file or keeps what it read. The dictionaries' texts
 (jieba's ``dict.txt``, the bundled ``userdict.txt``) are read and kept per process by the
 index folder (``index.folder.segmenter``), which also writes and maps the query
-dictionary; here is what they hold. Only the rjieba extension is loaded here, as an
-import is.
+dictionary; here is what they hold. Only the rjieba extension is loaded
+(``analysis.extension``), as an import is.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.machinery
-import importlib.util
-import mmap
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import cache
 from itertools import accumulate, compress, islice, repeat
-from pathlib import Path
-from typing import Any
 
-from linkindex.analysis import characters
+from linkindex.analysis import characters, query
 from linkindex.analysis.characters import (
     CJK_CHARS,
     cjk_grams,
@@ -55,6 +45,8 @@ from linkindex.analysis.characters import (
     spellings,
     telltales,
 )
+from linkindex.analysis.extension import rjieba as _rjieba
+from linkindex.analysis.query import QuerySegmenter
 from linkindex.analysis.tokens import (
     NOTHING,
     Expansion,
@@ -71,7 +63,6 @@ from linkindex.analysis.tokens import (
     query_words,
     search_tokens,
 )
-from linkindex.errors import InstallError
 
 __all__ = [
     "ANALYZER_VERSION",
@@ -97,10 +88,6 @@ __all__ = [
     "telltales",
     "user_words",
 ]
-
-#: A word that never occurs in folded text; its frequency carries the dictionary total.
-_TOTAL_CARRIER = "\ue000"
-
 
 # -- dictionaries ----------------------------------------------------------------------
 # What the dictionaries hold; reading them (jieba's dict.txt, the bundled words) and keeping
@@ -167,41 +154,10 @@ def folded_entries(text: str) -> list[tuple[str, int]]:
     return list(found.items())
 
 
-def _load_rjieba() -> Any:
-    """The rjieba extension module, without running ``rjieba/__init__.py``.
-
-    The package's ``__init__`` builds a default segmenter with the whole dictionary at
-    import (~0.15 s); a search process only needs an empty one.
-    """
-    spec = importlib.util.find_spec("rjieba")
-    if spec is None or not spec.submodule_search_locations:
-        raise InstallError("the rjieba package is not installed; reinstall linkindex")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    library = next(
-        (
-            p
-            for p in folder.iterdir()
-            if p.name.startswith("rjieba.") and p.suffix in (".so", ".pyd")
-        ),
-        None,
-    )
-    if library is None:
-        raise InstallError("the rjieba package has no extension module; reinstall linkindex")
-    loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(library))
-    module_spec = importlib.util.spec_from_file_location(
-        "rjieba.rjieba", str(library), loader=loader
-    )
-    assert module_spec is not None
-    module = importlib.util.module_from_spec(module_spec)
-    loader.exec_module(module)
-    return module
-
-
-_rjieba = cache(_load_rjieba)
-
-
 #: Bump when segmentation changes in a way that needs every document re-indexed.
-ANALYZER_VERSION = "4"
+#: 5: the fast path indexes a word of an ideograph jieba does not know and a symbol
+#: (``䶮.``), which version 4 dropped, shifting the positions after it.
+ANALYZER_VERSION = "5"
 
 
 def fingerprint(bundled: Mapping[str, int | None], extra_words: Sequence[str]) -> str:
@@ -517,8 +473,7 @@ class Segmenter:
         for word, freq in self.added:
             total += freq - merged.get(word, 0)
             merged[word] = freq
-        lines = [f"{word}\t{freq}\n" for word, freq in sorted(merged.items())]
-        return [f"{_TOTAL_CARRIER}total\t{total}\n", *lines]
+        return query.dictionary_lines(merged, total)
 
 
 #: Helpers of passes in C: a match's start (``map`` over ``finditer``), and ``tuple`` as
@@ -552,88 +507,3 @@ def _long_words(lens: list[int]) -> list[int]:
         found.append(at)
         at = flags.find(1, at + 1)
     return found
-
-
-#: The query segmenter's first stride from its last place, in bytes (a few lines).
-_FIRST_STRIDE = 32
-
-
-class QuerySegmenter:
-    """The plain cut of short queries, from a dictionary written by ``Segmenter``.
-
-    ``data`` holds ``Segmenter.dictionary_lines()`` as UTF-8 bytes: bytes, or a memory
-    map of the file (``index.folder.query_segmenter``), searched in place.
-    """
-
-    def __init__(self, data: bytes | mmap.mmap) -> None:
-        self._map = data
-        header_end = data.find(b"\n")
-        header = bytes(data[:header_end]).decode("utf-8")
-        self._total = int(header.split("\t")[1])
-        self._start = header_end + 1
-
-    def _line_at(self, offset: int) -> tuple[bytes, int, int]:
-        """The line containing ``offset``: (its word, where it begins, where the next
-        begins)."""
-        data = self._map
-        begin = data.rfind(b"\n", self._start - 1, offset) + 1
-        end = data.find(b"\n", begin)
-        return data[begin:end].partition(b"\t")[0], begin, end + 1
-
-    def _ceiling(self, key: bytes, low: int) -> int:
-        """Where the first line whose word is >= ``key`` begins (the data's length: none),
-        given a line's beginning ``low`` that every line before has a word below ``key``
-        (UTF-8 byte order is code point order).
-
-        After the query's shorter piece, its next longer one is usually a few lines on:
-        the search first steps ahead from ``low`` by doubling strides, then halves the
-        stride it overshot (where there is no shorter piece, it halves the whole file).
-        """
-        data = self._map
-        high = size = len(data)
-        stride = _FIRST_STRIDE if low > self._start else size
-        while low + stride < size:
-            word, begin, after = self._line_at(low + stride)
-            if word >= key:
-                high = begin
-                break
-            low = after
-            stride *= 2
-        while low < high:
-            word, begin, after = self._line_at((low + high) // 2)
-            if word < key:
-                low = after
-            else:
-                high = begin
-        return low
-
-    def words_in(self, text: str) -> dict[str, int]:
-        """Every dictionary word that occurs in ``text``, with its frequency."""
-        found: dict[str, int] = {}
-        data = self._map
-        for begin in range(len(text)):
-            at = self._start
-            for end in range(begin + 1, len(text) + 1):
-                piece = text[begin:end]
-                key = piece.encode("utf-8")
-                at = self._ceiling(key, at)  # (a longer piece's words come later)
-                if at >= len(data):
-                    break
-                word, _, after = self._line_at(at)
-                if not word.startswith(key):
-                    break  # no word starts with this piece: longer pieces neither
-                if word == key:
-                    found[piece] = int(data[at : after - 1].partition(b"\t")[2])
-        return found
-
-    def cut(self, text: str) -> list[str]:
-        """The same cut as ``Segmenter.cut`` gives, meaningful words only."""
-        folded = fold(text).replace(_TOTAL_CARRIER, " ")
-        words = self.words_in(folded)
-        jieba = _rjieba().Jieba.empty()
-        for word, freq in words.items():
-            jieba.add_word(word, freq, None)
-        rest = self._total - sum(words.values())
-        if rest > 0:
-            jieba.add_word(_TOTAL_CARRIER, rest, None)
-        return query_words(jieba.cut(folded))

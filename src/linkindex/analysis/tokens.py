@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from linkindex.analysis.characters import CJK_CHARS, CJK_RUN
+from linkindex.analysis.characters import CJK_RUN
 
 Token = tuple[str, int, int, int]  # folded word, position, start char, end char
 
@@ -58,8 +58,10 @@ def in_parts(words: Sequence[str]) -> list[str]:
     ]
 
 
-#: Runs of one script in a word: Latin letters and digits, or ideographs.
-_SCRIPT_RUN = re.compile(f"[0-9a-z]+|[{CJK_CHARS}]+")
+#: Runs of Latin letters and digits in a word (captured: a split keeps them); a mixed
+#: token's other runs are ideographs (``CJK_RUN``, whose class is not compiled twice: a
+#: class of the ideographs takes a process ~2 ms to compile).
+_LATIN_RUN = re.compile("([0-9a-z]+)")
 #: Runs of letters or of digits in a Latin word.
 _LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
 #: A name of two letters or more, then a version: ``v`` and digits (``yolov8``, ``ipv6``,
@@ -90,12 +92,27 @@ def _latin_parts(word: str) -> list[Span]:
     return pieces + _runs(word[at:], at)
 
 
+def _script_runs(word: str) -> list[Span] | None:
+    """A word's runs of one script, Latin letters and digits or ideographs, with their
+    offsets in it; None if it holds any other character."""
+    runs: list[Span] = []
+    at = 0
+    for index, piece in enumerate(_LATIN_RUN.split(word)):  # other, Latin, other, ...
+        if not piece:
+            continue
+        if index % 2 == 0 and CJK_RUN.fullmatch(piece) is None:
+            return None
+        runs.append((piece, at, at + len(piece)))
+        at += len(piece)
+    return runs
+
+
 def _part_spans(word: str) -> list[Span]:
     """The parts of a mixed token with their offsets in it (see ``parts``)."""
-    runs = [(m.group(), m.start(), m.end()) for m in _SCRIPT_RUN.finditer(word)]
-    if len(runs) > 1 and sum(end - begin for _, begin, end in runs) == len(word):
+    runs = _script_runs(word)
+    if runs is not None and len(runs) > 1:
         return runs
-    if len(runs) == 1 and len(runs[0][0]) == len(word) and word.isascii():
+    if runs is not None and len(runs) == 1 and word.isascii():
         pieces = _latin_parts(word)
         if len(pieces) > 1:
             return pieces

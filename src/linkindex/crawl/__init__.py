@@ -32,7 +32,8 @@ from linkindex.crawl.figures import Figures, FigureSummary, figures_of, image_fe
 from linkindex.crawl.page import Fetched, PageFetcher
 from linkindex.fetch import BrowserFetcher, Fetcher
 from linkindex.fetch.browser import check_engines
-from linkindex.models import Clock, FetchResult, from_iso, to_iso, utc_now
+from linkindex.models import Clock, from_iso, to_iso, utc_now
+from linkindex.models.pages import FetchResult
 from linkindex.schedule import next_check
 from linkindex.snapshots import Images, Snapshots
 from linkindex.store import Store

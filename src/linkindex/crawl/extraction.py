@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from linkindex.models import Page
+from linkindex.models.pages import Page
 from linkindex.snapshots import Snapshots
 from linkindex.store.rows import SnapshotRow
 from linkindex.workers import start_pool, stop_pool

@@ -39,7 +39,8 @@ from linkindex.crawl.recover import archived_image_url
 from linkindex.errors import LinkindexError, StoreError
 from linkindex.extract.imagefile import is_svg, read_image
 from linkindex.fetch import Fetcher
-from linkindex.models import Clock, FetchResult, Figure, Page, to_iso
+from linkindex.models import Clock, to_iso
+from linkindex.models.pages import FetchResult, Figure, Page
 from linkindex.snapshots import Images, Snapshots, content_hash
 from linkindex.store import Store
 from linkindex.store.rows import FigureOutcome, FigureTask, SnapshotPage, StoredImage

@@ -26,7 +26,8 @@ from linkindex.config import Settings
 from linkindex.crawl.extraction import Extraction, scripted
 from linkindex.crawl.recover import find_copy, raw_copy_url
 from linkindex.fetch import BrowserFetcher, Conditional, Fetcher
-from linkindex.models import FetchResult, Page, Redirect, from_iso
+from linkindex.models import from_iso
+from linkindex.models.pages import FetchResult, Page, Redirect
 from linkindex.snapshots import Snapshots, content_hash
 from linkindex.store.rows import ArchiveRecord, DueLink, SnapshotRow
 from linkindex.urls import host_of, site_of

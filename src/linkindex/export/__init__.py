@@ -109,17 +109,31 @@ def select(
     ids = _matching_ids(store, topic=wanted, site=site, status=status)
     if query is not None and query.strip():
         kept = set(ids)
-        ids = [link_id for link_id in _search_ids(store, home, query) if link_id in kept]
+        found = _search_ids(store, home, query, topic=topic, site=site, status=status)
+        ids = [link_id for link_id in found if link_id in kept]
     return store.link_records(ids)
 
 
-def _search_ids(store: Store, home: Path, query: str) -> list[int]:
+def _search_ids(
+    store: Store, home: Path, query: str, *, topic: str | None, site: str | None, status: str | None
+) -> list[int]:
+    """The links the query finds, best first (with the topic, site and status options, so
+    a query of nothing to search for but them lists their links, as search does)."""
     from linkindex import search
 
     ids: list[int] = []
     page = 1
     while len(ids) < _QUERY_MAX:
-        results = search.search(home, query, store=store, limit=_QUERY_PAGE, page=page)
+        results = search.search(
+            home,
+            query,
+            store=store,
+            topic=topic,
+            site=site,
+            status=status,
+            limit=_QUERY_PAGE,
+            page=page,
+        )
         ids.extend(hit.link_id for hit in results.hits if hit.link_id not in ids)
         if len(results.hits) < _QUERY_PAGE or len(ids) >= results.total:
             break

@@ -39,7 +39,7 @@ from linkindex.extract.sniffing import (
     is_text_type,
     looks_like_html,
 )
-from linkindex.models import Page
+from linkindex.models.pages import Page
 from linkindex.printable import printable
 from linkindex.urls import site_of
 

@@ -2,8 +2,11 @@
 
 The order follows the HTML standard's encoding sniffing (BOM, transport layer, meta
 prescan) with charset-normalizer standing in for the browser's locale guess. Labels that
-the standard maps to a superset are decoded with the superset: GBK and GB2312 pages
-routinely contain characters only GB18030 defines, and "latin-1" pages are windows-1252.
+the standard maps to a superset are decoded with the superset: "latin-1" pages are
+windows-1252, and legacy CJK labels are read as ``legacy_cjk`` reads them, for notes too:
+GBK and GB2312 pages routinely contain characters only GB18030 defines, and every Big5
+label (big5, big5-hkscs, cp950…) is Big5 with Hong Kong's characters and Windows's
+punctuation (1～3, 佢哋, €).
 
 Two labels are weighed against the bytes, since Chinese servers get them wrong:
 
@@ -27,6 +30,8 @@ from collections.abc import Mapping
 
 from charset_normalizer import from_bytes
 
+from linkindex import legacy_cjk
+
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same bytes
@@ -35,23 +40,13 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-#: Labels decoded with a superset, as browsers do.
+#: Labels decoded with a superset, as browsers do (legacy CJK ones: ``legacy_cjk``).
 _SUPERSETS = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "cp936": "gb18030",
-    "euc-cn": "gb18030",
-    "x-gbk": "gb18030",
-    "gb_2312-80": "gb18030",
-    "hz-gb-2312": "gb18030",
     "iso-8859-1": "cp1252",
     "latin-1": "cp1252",
     "latin1": "cp1252",
     "us-ascii": "cp1252",
     "ascii": "cp1252",
-    "big5": "big5hkscs",
-    "shift_jis": "cp932",
-    "euc-kr": "cp949",
     # A page cannot really be UTF-16 if an ASCII meta tag could be read from it.
     "utf-16": "utf-8",
     "utf-16le": "utf-8",
@@ -81,11 +76,8 @@ _DETECT = 64 * 1024
 #: Labels that fit any bytes (every byte is a character in them).
 _SINGLE_BYTE = frozenset({"cp1252", "latin_1", "iso8859-1", "ascii"})
 
-#: Legacy multibyte CJK codecs (as ``codecs.lookup`` names them).
-_LEGACY_CJK = frozenset(
-    {"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "cp932", "shift_jis", "euc_jp"}
-    | {"cp949", "euc_kr", "iso2022_jp", "hz"}
-)
+#: Legacy multibyte CJK codecs (as ``codec_for`` names them).
+_LEGACY_CJK = legacy_cjk.CODECS
 
 #: The share of common Chinese characters (``chinese_share``) from which GB18030 text is
 #: taken for Chinese: pages score 0.99+, a title full of rare names ~0.8, mojibake <= 0.3.
@@ -116,12 +108,14 @@ def codec_for(label: str) -> str | None:
     label = label.strip().strip("\"'").lower()
     if not label:
         return None
-    label = _SUPERSETS.get(label, label)
+    label = legacy_cjk.codec_for(label) or _SUPERSETS.get(label, label)
+    if label in legacy_cjk.CODECS:  # its Big5 is no codec of Python's
+        return label
     try:
         name = codecs.lookup(label).name
     except LookupError:
         return None
-    return _SUPERSETS.get(name, name)
+    return legacy_cjk.codec_for(name) or _SUPERSETS.get(name, name)
 
 
 def declared_charset(body: bytes, headers: Mapping[str, str] | None = None) -> str | None:
@@ -232,11 +226,11 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> str:
     The charset comes from a BOM, then the Content-Type header, then ``<meta charset>`` /
     ``<meta http-equiv>``, then detection. A declared charset the bytes do not fit is a
     wrong label (a GBK page served as ``charset=utf-8``): the next declaration is tried,
-    then detection. GBK/GB2312 decode as GB18030. A single-byte label on UTF-8 or
-    Chinese GB18030 text, and a legacy CJK label on UTF-8 text it would garble, give way
-    to what the bytes are (see the module docstring). When nothing fits cleanly, the first
-    declared charset (else the detected one) is used, and bytes that do not fit it become
-    U+FFFD rather than an error.
+    then detection. GBK/GB2312 decode as GB18030, Big5 as browsers read it. A single-byte
+    label on UTF-8 or Chinese GB18030 text, and a legacy CJK label on UTF-8 text it would
+    garble, give way to what the bytes are (see the module docstring). When nothing fits
+    cleanly, the first declared charset (else the detected one) is used, and bytes that do
+    not fit it become U+FFFD rather than an error.
     """
     declared = _declared(body, headers)
     for bom, bom_codec in _BOMS:
@@ -256,7 +250,7 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> str:
     if text is not None:
         return text
     # Nothing fits: the page's own word wins over a guess.
-    return body.decode(declared[0] if declared else detected, errors="replace")
+    return legacy_cjk.decode(body, declared[0] if declared else detected, "replace")
 
 
 def _decode_if_it_fits(body: bytes, codec: str) -> str | None:
@@ -268,7 +262,7 @@ def _decode_if_it_fits(body: bytes, codec: str) -> str | None:
     UTF-8 fails on most of its two-byte characters.
     """
     try:
-        text = body.decode(codec, errors="replace")
+        text = legacy_cjk.decode(body, codec, "replace")
     except LookupError:
         return None
     broken = text.count("\ufffd")

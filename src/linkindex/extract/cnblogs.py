@@ -23,7 +23,7 @@ from linkindex.extract.document import (
     title_tag,
 )
 from linkindex.extract.figures import place
-from linkindex.models import Page
+from linkindex.models.pages import Page
 
 DEAD_MESSAGES: tuple[str, ...] = (
     "您访问的页面不存在",

@@ -24,7 +24,7 @@ from linkindex.extract.document import (
     title_tag,
 )
 from linkindex.extract.figures import place
-from linkindex.models import Page
+from linkindex.models.pages import Page
 
 DEAD_MESSAGES: tuple[str, ...] = (
     "文章不存在",

@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml.html import HtmlElement
 
-from linkindex.models import Figure
+from linkindex.models.pages import Figure
 from linkindex.printable import printable
 
 #: Private-use characters around a figure's number in marked text; page text never

@@ -27,7 +27,7 @@ from linkindex.extract.document import (
     title_tag,
 )
 from linkindex.extract.figures import mark, place
-from linkindex.models import Page
+from linkindex.models.pages import Page
 
 if TYPE_CHECKING:
     from trafilatura.settings import Document

@@ -31,7 +31,7 @@ from linkindex.extract.document import (
     title_tag,
 )
 from linkindex.extract.figures import place
-from linkindex.models import Page
+from linkindex.models.pages import Page
 
 #: First path segments that are GitHub's own pages, not users or organisations.
 RESERVED_OWNERS = frozenset(

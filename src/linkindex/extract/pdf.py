@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from linkindex.extract.document import normalise_line
-from linkindex.models import Page, to_iso
+from linkindex.models import to_iso
+from linkindex.models.pages import Page
 
 if TYPE_CHECKING:
     from pypdf import PdfReader

@@ -27,7 +27,7 @@ from linkindex.extract.document import (
     title_tag,
 )
 from linkindex.extract.figures import place
-from linkindex.models import Page
+from linkindex.models.pages import Page
 
 #: Messages of pages whose article is gone for good (or moved, see ``moved_to``).
 #: They are only looked for on pages without article text, so an article that quotes

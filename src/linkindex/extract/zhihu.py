@@ -29,7 +29,7 @@ from linkindex.extract.document import (
     title_tag,
 )
 from linkindex.extract.figures import place
-from linkindex.models import Page
+from linkindex.models.pages import Page
 
 #: Messages of pages whose content is gone.
 DEAD_MESSAGES: tuple[str, ...] = (

@@ -2,7 +2,7 @@
 
 Two engines behind one interface: ``Fetcher.fetch(url)`` (plain HTTP, ``fetch.client``)
 and ``BrowserFetcher.fetch(url)`` (headless Chromium, ``fetch.browser``) each return a
-``models.FetchResult`` whatever happens. The browser shares the HTTP engine's
+``models.pages.FetchResult`` whatever happens. The browser shares the HTTP engine's
 robots.txt rules, politeness and address checks.
 """
 

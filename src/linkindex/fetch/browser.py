@@ -51,7 +51,8 @@ from linkindex.fetch.chromium import (
 from linkindex.fetch.client import Conditional, Fetcher, judge
 from linkindex.fetch.interception import NOT_A_PAGE, UNKNOWN_ROBOTS, Interception, Load
 from linkindex.fetch.tlscheck import TlsCheck
-from linkindex.models import FetchResult, Outcome, Redirect
+from linkindex.models import Outcome
+from linkindex.models.pages import FetchResult, Redirect
 from linkindex.store.core import process_alive
 
 #: Longest wait between two looks at a page that is still a challenge or still loading

@@ -37,7 +37,8 @@ from linkindex.fetch.network import (
 )
 from linkindex.fetch.politeness import HostLimits, Politeness
 from linkindex.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules
-from linkindex.models import FetchResult, Outcome, Redirect, utc_now
+from linkindex.models import Outcome, utc_now
+from linkindex.models.pages import FetchResult, Redirect
 
 #: Statuses worth another try after a pause.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})

@@ -34,7 +34,7 @@ from linkindex.config import Settings
 from linkindex.fetch.challenge import is_html
 from linkindex.fetch.client import REDIRECT_STATUSES, Conditional, Fetcher, origin_of
 from linkindex.fetch.tlscheck import TlsCheck
-from linkindex.models import Redirect
+from linkindex.models.pages import Redirect
 
 #: Resource types never downloaded: what a page's text does not need.
 SKIPPED_TYPES = frozenset(

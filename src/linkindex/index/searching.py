@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import collectors, query
+from whoosh import query
 from whoosh.reading import TermNotFound
 
 from linkindex.index.queries import QuerySpec, to_whoosh
@@ -32,6 +32,8 @@ def _collect(searcher: Any, wanted: query.Query, top: int) -> Any:
     Used for queries ``engine`` does not handle. whoosh's default skips blocks that
     cannot reach the top and then miscounts, so block quality is off (one exact pass).
     """
+    from whoosh import collectors  # (here: with its sorting module, ~2 ms a search never needs)
+
     collector = collectors.TopCollector(top, usequality=False, replace=0)
     searcher.search_with_collector(wanted, collector)
     return collector

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from linkindex.models import Note, ParsedNote
+from linkindex.models.notes import Note, ParsedNote
 from linkindex.notes.frontmatter import JEKYLL_DATE, front_matter, note_date, strings
 from linkindex.notes.placing import (
     DESCRIPTION_MIN_CHARS,

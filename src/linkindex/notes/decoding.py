@@ -37,6 +37,8 @@ from functools import cache, partial
 from operator import itemgetter
 from typing import TypeVar
 
+from linkindex import legacy_cjk
+
 __all__ = ["ESCAPED", "Decoded", "decode"]
 
 _T = TypeVar("_T")
@@ -118,7 +120,7 @@ def decode(data: bytes) -> Decoded:
     text, broken, encoding = as_utf8, utf8_broken, "UTF-8"
     reading = _legacy_reading(_sample(data))
     if reading:
-        as_legacy = data.decode(reading.codec, reading.errors)
+        as_legacy = legacy_cjk.decode(data, reading.codec, "surrogateescape")
         legacy_broken = _escaped_bytes(as_legacy)
         # A reading that takes a link's first letter as half of a character ("\x93https"
         # from cp1252's quotes) would cost the note that link; genuine legacy text never
@@ -203,46 +205,27 @@ _ALNUM = re.compile("[0-9A-Za-z]")
 _LINK_BYTES = re.compile(rb"(?i)(?:https?|ftp)://")
 _LINK_STARTS = re.compile(r"(?i)(?:https?|ftp)://")
 
-#: The error handler that reads Big5 as the web does (and Windows with Hong Kong's
-#: patch): CP950 (the Big5 of Taiwan's Windows: its ～ ‧ ﹑ €, which big5hkscs reads as
-#: ∼ • ､ or not at all), and what CP950 cannot read as Big5-HKSCS (佢 哋 嘅 嘢, the 4,700
-#: Hong Kong characters).
-_BIG5_HKSCS = "linkindex.big5hkscs"
-
-
-def _hkscs_or_escape(error: UnicodeError) -> tuple[str, int]:
-    """Bytes CP950 cannot read: a Big5-HKSCS character, else one byte escaped."""
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    start = error.start
-    try:
-        return error.object[start : start + 2].decode("big5hkscs"), start + 2
-    except UnicodeDecodeError:
-        return chr(0xDC00 + error.object[start]), start + 1  # as surrogateescape does
-
-
-codecs.register_error(_BIG5_HKSCS, _hkscs_or_escape)
-
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
     """A legacy encoding a note may be in, and the language of text written in it."""
 
     name: str  # as a warning names it
-    codec: str  # GBK, Shift_JIS, EUC-KR read with their supersets, as extract.charset does
+    #: As web pages are read (``legacy_cjk``): GBK, Shift_JIS and EUC-KR with their
+    #: supersets, Big5 as browsers read it (Taiwan's ～ ‧ €, Hong Kong's 佢 哋 嘅 嘢).
+    codec: str
     language: str  # whose text it is: how its characters are weighed (_EXTRA_BITS)
     #: Bits against it before any character is read: Chinese notes are this tool's
     #: common case, so a tie goes to GB18030, then to Big5.
     prior: float
-    errors: str = "surrogateescape"
 
 
 _READINGS = (
-    _Reading("GB18030", "gb18030", "zh", 0.0),
-    _Reading("Big5", "cp950", "zh", 1.0, errors=_BIG5_HKSCS),
-    _Reading("Shift_JIS", "cp932", "ja", 2.0),
-    _Reading("EUC-JP", "euc_jp", "ja", 3.0),
-    _Reading("EUC-KR", "cp949", "ko", 3.0),
+    _Reading("GB18030", legacy_cjk.GB18030, "zh", 0.0),
+    _Reading("Big5", legacy_cjk.BIG5, "zh", 1.0),
+    _Reading("Shift_JIS", legacy_cjk.SHIFT_JIS, "ja", 2.0),
+    _Reading("EUC-JP", legacy_cjk.EUC_JP, "ja", 3.0),
+    _Reading("EUC-KR", legacy_cjk.EUC_KR, "ko", 3.0),
 )
 
 #: The bits a character costs in each language's text, by kind, on top of its own (a
@@ -297,7 +280,7 @@ def _likeliest(sample: bytes) -> tuple[float, _Reading, str]:
     """
     weighed = []
     for reading in _READINGS:
-        text = sample.decode(reading.codec, reading.errors)
+        text = legacy_cjk.decode(sample, reading.codec, "surrogateescape")
         weighed.append((reading.prior + _text_bits(text, reading.language), reading, text))
     return min(weighed, key=itemgetter(0))
 

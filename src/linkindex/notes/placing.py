@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from linkindex.models import NoteLink, Placement
+from linkindex.models.notes import NoteLink, Placement
 from linkindex.notes.rows import Break, Heading, Line, Link, Row, without_ignorables
 from linkindex.urls import normalize
 

@@ -4,32 +4,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from linkindex.store.core import _chunks
 from linkindex.store.figures import FiguresMixin
 
 if TYPE_CHECKING:
-    from linkindex.models import FetchResult, Page
+    from linkindex.models.pages import FetchResult, Page
     from linkindex.store.rows import ArchiveRecord, DueLink, FetchRecord, SnapshotRow
     from linkindex.topics import Key, Names
 
 
-@dataclass(slots=True)
 class _Filter:
-    clauses: list[str] = field(default_factory=list)
-    params: list[Any] = field(default_factory=list)
+    """The WHERE clauses of a query being built, and their parameters."""
+
+    __slots__ = ("clauses", "params")
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
 
     def add(self, clause: str, *params: Any) -> None:
         self.clauses.append(clause)
         self.params.extend(params)
 
 
+#: ``DueLink``'s columns. A page counts as held (``has_page``) when it has a title or
+#: text: an empty one (a body an older version could not read, gzip bytes say) is not
+#: worth a conditional request, whose 304 would keep it empty for good; it is fetched
+#: and extracted again.
 _DUE_COLUMNS = (
     "l.id, l.url, l.canonical_url, l.site, l.host, l.status, l.etag, l.last_modified, "
     "l.content_hash, l.fail_count, l.unchanged_count, l.dead_count, l.archive_url, "
-    "l.fetched_at, p.link_id IS NOT NULL, COALESCE(p.from_archive, 0)"
+    "l.fetched_at, COALESCE(p.title != '' OR p.text != '', 0), COALESCE(p.from_archive, 0)"
 )
 
 

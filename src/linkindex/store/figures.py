@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from linkindex.store.core import StoreBase
 
 if TYPE_CHECKING:
-    from linkindex.models import Figure
+    from linkindex.models.pages import Figure
     from linkindex.store.rows import FigureOutcome, FigureTask, SnapshotPage, StoredImage
 
 #: Figure states: to fetch; kept; failed in a way a later crawl may mend; refused for good.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from linkindex.store.core import StoreBase, _chunks
 
 if TYPE_CHECKING:
+    from linkindex.store.rows import NoteState, NoteWrite
     from linkindex.topics import TopicNode
 
 #: meta key holding the files and folders imported so far (JSON list of paths)
@@ -17,18 +17,6 @@ ROOTS_KEY = "import_roots"
 
 #: The topic of placements that stand before a note's first heading.
 NO_TOPIC = "(no heading)"
-
-
-@dataclass(slots=True)
-class NoteState:
-    """What the store remembers of a note file, to tell whether it changed."""
-
-    id: int
-    path: str
-    size: int | None
-    mtime_ns: int | None
-    sha256: str | None
-    removed: bool
 
 
 class PlacementRow(NamedTuple):
@@ -52,16 +40,6 @@ class PlacementRow(NamedTuple):
         return (self.line, list(self.topic), self.title, self.description, self.label)
 
 
-@dataclass(slots=True)
-class NoteWrite:
-    """The outcome of writing one note's placements."""
-
-    note_id: int
-    new_links: list[int] = field(default_factory=list)
-    changed_links: list[int] = field(default_factory=list)  # existing links, placements changed
-    restored_links: list[int] = field(default_factory=list)  # were removed, placed again
-
-
 class LibraryMixin(StoreBase):
     """Notes, links and placements: what import writes, and topics/stats queries."""
 
@@ -69,6 +47,8 @@ class LibraryMixin(StoreBase):
 
     def note_states(self) -> dict[str, NoteState]:
         """Every note the library has seen, by path."""
+        from linkindex.store.rows import NoteState
+
         return {
             row[1]: NoteState(row[0], row[1], row[2], row[3], row[4], row[5] is not None)
             for row in self.conn.execute(
@@ -121,6 +101,8 @@ class LibraryMixin(StoreBase):
         no longer places are left for ``sweep_removed_links``. Every link whose
         placements changed is touched for the index. Call inside a transaction.
         """
+        from linkindex.store.rows import NoteWrite
+
         result = NoteWrite(note_id)
         known = self._links_by_url({row.canonical_url for row in rows})
         fresh: dict[str, PlacementRow] = {}

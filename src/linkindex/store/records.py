@@ -54,7 +54,7 @@ class ImageRecord:
     bytes: int
     width: int | None
     height: int | None
-    paragraph: int  # paragraphs of the page text before it (models.Figure.after)
+    paragraph: int  # paragraphs of the page text before it (models.pages.Figure.after)
     alt: str
 
     def to_json(self) -> dict[str, Any]:

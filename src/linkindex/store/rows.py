@@ -1,17 +1,17 @@
-"""The rows the crawl's store methods take and give: due links, fetch records, snapshots,
-figures and stored images.
+"""The rows the crawl's and the import's store methods take and give: due links, fetch
+records, snapshots, figures, stored images; note states and what writing a note did.
 
-Plain data, in a module of its own: a search process opens the store without the
-crawl's rows (a dataclass costs ~0.5-1 ms to make when its module loads).
+Plain data, in a module of its own: a search process opens the store without these
+rows (a dataclass costs ~0.5-1 ms to make when its module loads).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from linkindex.models import FetchResult, Figure, Page
+    from linkindex.models.pages import FetchResult, Figure, Page
 
 
 @dataclass(slots=True)
@@ -127,3 +127,25 @@ class FigureOutcome:
     state: str
     image: StoredImage | None = None
     error: str = ""
+
+
+@dataclass(slots=True)
+class NoteState:
+    """What the store remembers of a note file, to tell whether it changed."""
+
+    id: int
+    path: str
+    size: int | None
+    mtime_ns: int | None
+    sha256: str | None
+    removed: bool
+
+
+@dataclass(slots=True)
+class NoteWrite:
+    """The outcome of writing one note's placements."""
+
+    note_id: int
+    new_links: list[int] = field(default_factory=list)
+    changed_links: list[int] = field(default_factory=list)  # existing links, placements changed
+    restored_links: list[int] = field(default_factory=list)  # were removed, placed again
