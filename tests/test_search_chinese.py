@@ -209,6 +209,15 @@ def test_a_compound_is_found_written_together_and_the_reverse(library: Path) -> 
     assert hit.snippet == "«SpringBoot»整合Redis缓存"
     (hit,) = search.search(library, '"spring boot"').hits  # quoted: the same marks
     assert hit.snippet == "«SpringBoot»整合Redis缓存"
+    # and one English word typed finds two written apart (words the index has, of
+    # three letters or more each)
+    tensorflow = "https://example.com/join/tensorflow"
+    assert urls(library, "tensorflow") == urls(library, "TensorFlow") == [tensorflow]
+    (hit,) = search.search(library, "tensorflow").hits
+    assert hit.snippet == "«Tensor Flow»入门笔记"
+    (hit,) = search.search(library, '"tensorflow"').hits
+    assert hit.snippet == "«Tensor Flow»入门笔记"
+    assert urls(library, "tensorflow -flow") == []
     # a lone letter of a compound is no word to mark elsewhere (k-means: not every «k»)
     cut = indexing.segmenter().cut
     assert "k" not in search.query_terms(search.parse_query("k-means"), cut)

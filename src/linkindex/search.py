@@ -291,7 +291,7 @@ def search(
                 suggestions = (
                     [] if found.total else _suggest(searcher, spec, cut, query, segmenter.apart)
                 )
-                terms = query_terms(spec, cut)
+                terms = query_terms(spec, cut, searching.known(searcher))
         records = store.link_records(found.ids)
         spelled: Spelled = {}  # each word's pattern, made once for the page's hits
         hits = [
@@ -301,8 +301,9 @@ def search(
     return SearchResults(hits, found.total, page, limit, suggestions, terms)
 
 
-def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
-    """The folded words a query looks for (what a snippet highlights), longest first."""
+def query_terms(spec: queries.QuerySpec, cut: Any, known: Any = None) -> list[str]:
+    """The folded words a query looks for (what a snippet highlights), longest first
+    (``known``: whether the index has a word, for ``queries.written_apart``)."""
     terms: set[str] = set()
     for group in spec.groups:
         for clause in group:
@@ -325,6 +326,8 @@ def query_terms(spec: queries.QuerySpec, cut: Any) -> list[str]:
                 for word in marked:
                     joined = analysis.catenation(word)
                     terms.update([word, joined] if joined else [word])
+                    if not (clause.phrase and len(flat) > 1):  # springboot: Spring Boot
+                        terms.update(f"{a} {b}" for a, b in queries.written_apart(word, known))
                     # a mixed token (8比特) matches by its parts too: mark those that say
                     # something (not a lone letter or digit)
                     terms.update(p for p in analysis.parts(word) if len(p) > 1 or not p.isascii())

@@ -161,13 +161,37 @@ def written_together(spec: QuerySpec) -> dict[int, str]:
     return found
 
 
-def _word_terms(name: str, words: list[str]) -> list[query.Query]:
+#: Each of the two words ``written_apart`` finds in one has this many letters at least.
+_APART_LETTERS = 3
+#: ``written_apart`` gives at most this many ways.
+_APART_WAYS = 2
+
+
+def written_apart(word: str, known: Any) -> list[tuple[str, str]]:
+    """The ways an English word typed as one may be two words of the index written apart
+    (``springboot``: ``spring`` ``boot``, as in ``Spring Boot``; ``tensorflow``: ``tensor``
+    ``flow``): both words the index has (``known``), of three letters or more."""
+    if known is None or not _letters(word) or len(word) < 2 * _APART_LETTERS:
+        return []
+    found: list[tuple[str, str]] = []
+    for at in range(_APART_LETTERS, len(word) - _APART_LETTERS + 1):
+        if known(word[:at]) and known(word[at:]):
+            found.append((word[:at], word[at:]))
+            if len(found) == _APART_WAYS:
+                break
+    return found
+
+
+def _word_terms(name: str, words: list[str], known: Any = None) -> list[query.Query]:
     """The query of each word; the words of a group (``_grouped``) are found apart or
-    written together."""
+    written together; an English word also as two words written apart (``written_apart``:
+    ``springboot`` finds ``Spring Boot``)."""
     terms: list[query.Query] = []
     for group in _grouped(words):
         if len(group) == 1:
-            terms.append(_word_query(name, group[0]))
+            found = _word_query(name, group[0])
+            apart = [query.Phrase(name, list(way)) for way in written_apart(group[0], known)]
+            terms.append(query.Or([found, *apart]) if apart else found)
         else:
             apart = query.And([_word_query(name, word) for word in group])
             terms.append(query.Or([apart, query.Term(name, "".join(group))]))
@@ -229,7 +253,7 @@ def words_query(clause: Words, cut: Any, known: Any = None) -> query.Query:
         if name == "title":
             return phrase
         return query.AndMaybe(phrase, _phrase("title", flat, WEIGHTS["title_phrase"]))
-    terms = _word_terms(name, words)
+    terms = _word_terms(name, words, known)
     required: query.Query = terms[0] if len(terms) == 1 else query.And(terms)
     grams = (
         None

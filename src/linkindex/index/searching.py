@@ -57,7 +57,7 @@ def best(searcher: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, 
 
 def run(searcher: Any, spec: QuerySpec, cut: Any, *, limit: int, page: int) -> Found:
     """Search: the page ``page`` (1-based) of ``limit`` links, and how many match."""
-    wanted = to_whoosh(spec, cut, _known(searcher), headings=Headings(searcher))
+    wanted = to_whoosh(spec, cut, known(searcher), headings=Headings(searcher))
     hits, total = best(searcher, wanted, limit * page)
     shown = hits[limit * (page - 1) :]
     return Found(ids=[i for i, _ in shown], scores=[s for _, s in shown], total=total)
@@ -67,14 +67,15 @@ def matches(searcher: Any, spec: QuerySpec, cut: Any) -> bool:
     """Whether any link matches (what a suggestion needs: not how many)."""
     from linkindex.index import engine
 
-    wanted = to_whoosh(spec, cut, _known(searcher), headings=Headings(searcher))
+    wanted = to_whoosh(spec, cut, known(searcher), headings=Headings(searcher))
     try:
         return engine.matches(searcher, wanted)
     except engine.Unsupported:
         return bool(_collect(searcher, wanted, 1).total)
 
 
-def _known(searcher: Any) -> Any:
+def known(searcher: Any) -> Any:
+    """Whether the index has a word (in any document's text): ``known(searcher)(word)``."""
     from linkindex.index import engine
 
     # the evaluator looks the word up in each segment anyway: once for both
