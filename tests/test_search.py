@@ -229,6 +229,8 @@ def test_a_chinese_query_without_matches_is_loosened(library: tuple[Path, Store]
     assert search.search(home, "title:卷积神经网络").suggestions == ["title:卷积 OR title:神经网络"]
     # two words written together: any of them
     assert search.search(home, "显存推理").suggestions == ["显存 OR 推理"]
+    # each word once (a query repeating a word is not a longer suggestion)
+    assert search.search(home, "显存推理显存").suggestions == ["显存 OR 推理"]
     # a phrase asks for its words in sequence: not loosened into other words
     assert search.search(home, '"卷积神经网络"').suggestions == []
 

@@ -218,6 +218,8 @@ def test_a_compound_is_found_written_together_and_the_reverse(library: Path) -> 
     (hit,) = search.search(library, '"tensorflow"').hits
     assert hit.snippet == "«Tensor Flow»入门笔记"
     assert urls(library, "tensorflow -flow") == []
+    assert tensorflow in urls(library, "入门")
+    assert tensorflow not in urls(library, "入门 -tensorflow")
     # a lone letter of a compound is no word to mark elsewhere (k-means: not every «k»)
     cut = indexing.segmenter().cut
     assert "k" not in search.query_terms(search.parse_query("k-means"), cut)

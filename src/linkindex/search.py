@@ -385,8 +385,8 @@ def _loosened(
     word of one character only if no two longer ones remain). None for a phrase's words."""
     pieces: list[str] = []
     if not clause.phrase:
-        words = cut(analysis.fold(clause.text))
-        pieces = [piece for word in words for piece in (apart(word) or [word])]
+        words = list(dict.fromkeys(cut(analysis.fold(clause.text))))
+        pieces = list(dict.fromkeys(piece for word in words for piece in (apart(word) or [word])))
         if len(pieces) > len(words):  # (else: all of the words is the query itself)
             found = _matching(searcher, spec, cut, [[piece] for piece in pieces], clause.field)
             if found:

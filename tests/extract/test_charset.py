@@ -271,6 +271,18 @@ def test_a_stray_byte_in_a_big5_page_is_one_replacement_character(page_bytes: Re
     assert text == expected.replace("教科書", "\ufffd教科書").replace("嘢", "\ufffd")
 
 
+def test_a_gbk_page_served_as_big5_is_read_as_gbk() -> None:
+    # GBK's bytes are nearly all Big5 codes too (rare characters, few misfits): its
+    # GB18030 reading, everyday Chinese, tells it apart
+    title = "OpenVINO视觉加速库使用六：模型量化与推理优化的实践经验"
+    body = f"<html><body><p>{title}</p></body></html>".encode("gbk")
+    assert decode_body(body, {"content-type": "text/html; charset=big5"}).count(title) == 1
+    # a line of a few characters is no proof: Big5 text reads as common GB2312 hanzi
+    # now and then; a Big5 page stays Big5 (the Big5 pages above, long and short)
+    short = "<p>繁體中文</p>".encode("big5")
+    assert "繁體中文" in decode_body(short, {"content-type": "text/html; charset=big5"})
+
+
 @pytest.mark.parametrize(
     ("label", "text", "codec"),
     [

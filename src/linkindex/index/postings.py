@@ -158,16 +158,17 @@ class TermIndex:
     """A segment's term index (whoosh's W3 ``.trm`` hash file) in a memory map."""
 
     def __init__(self, terms: Any, file: HashFile) -> None:
+        from whoosh.codec.whoosh3 import W3TermInfo
+
         self._file = file
         self._fields: dict[str, int] = terms._fieldmap
+        self._read_info: Callable[[bytes], Any] = W3TermInfo.from_bytes
 
     def info(self, fieldname: str, term: bytes) -> Any:
         """whoosh's information on ``term`` (its bytes) in ``fieldname``; None: not here."""
-        from whoosh.codec.whoosh3 import W3TermInfo
-
         key = _FIELD_NUMBER.pack(self._fields.get(fieldname, 65535)) + term
         value = self._file.get(key)
-        return None if value is None else W3TermInfo.from_bytes(value)
+        return None if value is None else self._read_info(value)
 
     def close(self) -> None:
         """Unmap the file."""

@@ -237,10 +237,12 @@ def _phrase(name: str, words: list[str], boost: float = 1.0) -> query.Query:
     return found[0] if len(found) == 1 else query.Or(found)
 
 
-def words_query(clause: Words, cut: Any, known: Any = None) -> query.Query:
+def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None) -> query.Query:
     """The whoosh query of one free-text clause.
 
-    ``cut`` segments query text; ``known(word)`` says whether the index has the word.
+    ``cut`` segments query text; ``known(word)`` says whether the index has the word
+    (``apart``: for ``written_apart`` only, where the character fallback is not to use
+    it: an excluded word's; by default ``known``).
     """
     text = analysis.fold(clause.text)
     words = cut(text)
@@ -253,7 +255,7 @@ def words_query(clause: Words, cut: Any, known: Any = None) -> query.Query:
         if name == "title":
             return phrase
         return query.AndMaybe(phrase, _phrase("title", flat, WEIGHTS["title_phrase"]))
-    terms = _word_terms(name, words, known)
+    terms = _word_terms(name, words, apart or known)
     required: query.Query = terms[0] if len(terms) == 1 else query.And(terms)
     grams = (
         None
@@ -280,11 +282,12 @@ def filter_term(clause: Filter, headings: topics.Known, boost: float = 1.0) -> q
 
 
 def clause_query(
-    clause: Clause, cut: Any, known: Any = None, *, headings: topics.Known
+    clause: Clause, cut: Any, known: Any = None, *, headings: topics.Known, apart: Any = None
 ) -> query.Query:
-    """The whoosh query of a clause (``headings``: the heading keys a topic resolves by)."""
+    """The whoosh query of a clause (``headings``: the heading keys a topic resolves by;
+    ``known`` and ``apart``: as ``words_query``'s)."""
     if isinstance(clause, Words):
-        return words_query(clause, cut, known)
+        return words_query(clause, cut, known, apart=apart)
     return filter_term(clause, headings)
 
 
@@ -330,7 +333,8 @@ def to_whoosh(
         parts.append(query.Term("kind", "link", boost=_FILTER_BOOST))
     main: query.Query = parts[0] if len(parts) == 1 else query.And(parts)
     if spec.excluded:
-        excluded = [clause_query(c, cut, headings=headings) for c in spec.excluded]
+        # (what a word finds written apart is excluded too: -springboot, Spring Boot)
+        excluded = [clause_query(c, cut, headings=headings, apart=known) for c in spec.excluded]
         main = query.AndNot(main, query.Or(excluded))
     return main
 
