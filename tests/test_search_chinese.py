@@ -284,3 +284,14 @@ def test_a_highlight_keeps_the_marks_on_its_last_character() -> None:
     assert search.snippet("葛\U000e0100城的用户", ["葛"]) == "«葛\U000e0100»城的用户"
     assert search.snippet("顯存\ufe00優化", ["显存"]) == "«顯存\ufe00»優化"
     assert search.snippet("cafe\u0301 au lait", ["cafe"]) == "«cafe\u0301» au lait"
+
+
+def test_a_query_of_radicals_from_a_pdf_is_searched(library: Path) -> None:
+    """A query copied from a PDF file may be Kangxi radicals alone (``⼊⾨`` for 入门):
+    it is searched as the ideographs they fold to, not refused, nor dropped beside
+    other words, as if it said nothing."""
+    both = {"https://example.com/distill/traditional", "https://example.com/join/tensorflow"}
+    assert set(urls(library, "入门")) == both
+    assert set(urls(library, "\u2f0a\u2fa8")) == both  # ⼊⾨
+    assert urls(library, "\u2f0a\u2fa8 蒸馏") == ["https://example.com/distill/traditional"]
+    assert urls(library, "tensor -\u2fa8") == []  # ⾨, excluded

@@ -130,7 +130,8 @@ def parse_query(
             clause = queries.Words(f"{name}:{value}", phrase=quoted is not None)
         else:
             clause = queries.Words(value, phrase=quoted is not None)
-        if isinstance(clause, queries.Words) and not analysis.is_word(clause.text):
+        # (folded: Kangxi radicals from a PDF file, ⼊⾨, are the ideographs 入门)
+        if isinstance(clause, queries.Words) and not analysis.is_word(analysis.fold(clause.text)):
             unsearchable.append(text[slice(*match.span())].strip())
             join_next = negate_next = False  # (NOT 😀 python: the NOT was 😀's)
             continue
