@@ -384,16 +384,24 @@ def _loosened(
     by the words they are made of, all required (模型压缩: 模型 压缩); its characters
     anywhere (the widest bigram fallback); any of its words (显存推理: 显存 OR 推理; a
     word of one character only if no two longer ones remain). None for a phrase's words."""
+    folded = analysis.fold(clause.text)
+
+    def typed(piece: str) -> str:
+        """The piece as the query writes it (顯存, not 显存; folding keeps offsets)."""
+        at = folded.find(piece)
+        return clause.text[at : at + len(piece)] if at >= 0 else piece
+
     pieces: list[str] = []
     if not clause.phrase:
-        words = list(dict.fromkeys(cut(analysis.fold(clause.text))))
+        words = list(dict.fromkeys(cut(folded)))
         pieces = list(dict.fromkeys(piece for word in words for piece in (apart(word) or [word])))
+        pieces = list(map(typed, pieces))
         if len(pieces) > len(words):  # (else: all of the words is the query itself)
             found = _matching(searcher, spec, cut, [[piece] for piece in pieces], clause.field)
             if found:
                 return [found]
-    chars = list(dict.fromkeys(analysis.cjk_grams(analysis.fold(clause.text), unigrams=True)))
-    chars = [ch for ch in chars if len(ch) == 1]
+    chars = list(dict.fromkeys(analysis.cjk_grams(folded, unigrams=True)))
+    chars = [typed(ch) for ch in chars if len(ch) == 1]
     if len(chars) > 1 and _matching(searcher, spec, cut, [[ch] for ch in chars], None):
         return [" ".join(chars)]
     longer = [piece for piece in pieces if len(piece) > 1]
