@@ -156,6 +156,17 @@ def test_mixed_tokens_are_found_whole_and_by_their_parts(library: Path) -> None:
     assert hit.snippet == "«GPT4»技术报告解读"
 
 
+def test_the_character_fallback_keeps_the_number_of_a_mixed_token(library: Path) -> None:
+    """The title character fallback stands in for a mixed token's ideographs only:
+    ``H100显卡`` is not found by any ``显卡`` (``RTX4090显卡``), ``4比特`` not by ``8比特``,
+    nor does ``-H100显卡`` exclude every ``显卡``."""
+    gpu = "https://example.com/gpu/4090"
+    assert urls(library, "H100显卡") == urls(library, "title:H100显卡") == []
+    assert urls(library, "4090显卡") == [gpu]
+    assert urls(library, "4比特") == ["https://example.com/quant/apart"]
+    assert urls(library, "显卡 -H100显卡") == [gpu]
+
+
 def test_versioned_names_are_found_by_name_and_by_version(library: Path) -> None:
     """``Qwen2.5``, ``Python3.11``: a code compound whose parts are mixed tokens is
     found by the name alone, with or without a space before the version."""

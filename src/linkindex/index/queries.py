@@ -237,6 +237,18 @@ def _phrase(name: str, words: list[str], boost: float = 1.0) -> query.Query:
     return found[0] if len(found) == 1 else query.Or(found)
 
 
+def _latin_pieces(words: Sequence[str]) -> list[str]:
+    """The parts of letters and digits of the mixed tokens among ``words`` (``h100`` of
+    ``h100显卡``, ``3`` of ``3代``)."""
+    return [
+        piece
+        for word in words
+        if analysis.has_cjk(word)
+        for piece in analysis.parts(word)
+        if not analysis.has_cjk(piece)
+    ]
+
+
 def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None) -> query.Query:
     """The whoosh query of one free-text clause.
 
@@ -264,6 +276,11 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
     )
     if grams is not None:
         latin = [query.Term(name, w) for w in flat if not analysis.has_cjk(w)]
+        # a mixed token's letters and digits are required too, not scored twice: the
+        # fallback stands for its ideographs (else h100显卡 finds any 显卡, 4比特 8比特)
+        numbers = [_word_query(name, piece) for piece in _latin_pieces(flat)]
+        if numbers:
+            latin.append(query.And(numbers, boost=_FILTER_BOOST))
         fallback = query.And([*latin, grams]) if latin else grams
         required = query.Or([required, fallback])
     if len(flat) > 1:
