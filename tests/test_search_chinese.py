@@ -306,3 +306,28 @@ def test_a_query_of_radicals_from_a_pdf_is_searched(library: Path) -> None:
     assert set(urls(library, "\u2f0a\u2fa8")) == both  # ⼊⾨
     assert urls(library, "\u2f0a\u2fa8 蒸馏") == ["https://example.com/distill/traditional"]
     assert urls(library, "tensor -\u2fa8") == []  # ⾨, excluded
+
+
+def test_a_quoted_mixed_token_is_the_token_or_its_parts_in_sequence(tmp_path: Path) -> None:
+    """``"4比特"`` quoted finds the token, or ``4 比特`` written apart in sequence (ranked
+    below); not ``比特`` and ``4`` anywhere, as the token unquoted does."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "2024-1-1-quant.markdown").write_text(
+        "---\ntitle: 量化\n---\n\n# 量化\n\n"
+        "https://example.com/whole\n4比特量化实战\n\n"
+        "https://example.com/sequence\n用 4 比特整数做推理\n\n"
+        "https://example.com/anywhere\n比特币暴跌，4家交易所暂停提现\n\n"
+        "https://example.com/gpt\nGPT-4 Turbo发布\n",
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+    store = Store(home)
+    importer.import_paths(store, [notes])
+    indexing.refresh(store, home)
+    store.close()
+    whole, sequence = "https://example.com/whole", "https://example.com/sequence"
+    assert urls(home, '"4比特"') == [whole, sequence]
+    assert set(urls(home, "4比特")) == {whole, sequence, "https://example.com/anywhere"}
+    assert urls(home, '"gpt4"') == ["https://example.com/gpt"]
+    assert urls(home, '"50%"') == []  # a token of one part: only the token

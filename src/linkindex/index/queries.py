@@ -237,6 +237,21 @@ def _phrase(name: str, words: list[str], boost: float = 1.0) -> query.Query:
     return found[0] if len(found) == 1 else query.Or(found)
 
 
+#: A quoted mixed token's parts written apart in sequence weigh this much of the token.
+_PARTS_IN_SEQUENCE = 0.5
+
+
+def _quoted_token(name: str, word: str) -> query.Query:
+    """A quoted mixed token (``"4比特"``, ``"gpt4"``): the token, or its parts in
+    sequence where a text writes them apart (``4 比特``, ``GPT-4``), ranked below; not its
+    parts anywhere (``比特币…4家`` is not ``"4比特"``)."""
+    pieces = analysis.parts(word)
+    whole = query.Term(name, word)
+    if len(pieces) < 2:  # (50%: only the token)
+        return whole
+    return query.Or([whole, query.Phrase(name, pieces, boost=_PARTS_IN_SEQUENCE)])
+
+
 def _latin_pieces(words: Sequence[str]) -> list[str]:
     """The parts of letters and digits of the mixed tokens among ``words`` (``h100`` of
     ``h100显卡``, ``3`` of ``3代``)."""
@@ -267,6 +282,8 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
         if name == "title":
             return phrase
         return query.AndMaybe(phrase, _phrase("title", flat, WEIGHTS["title_phrase"]))
+    if clause.phrase and analysis.parts(flat[0]):
+        return _quoted_token(name, flat[0])
     terms = _word_terms(name, words, apart or known)
     required: query.Query = terms[0] if len(terms) == 1 else query.And(terms)
     grams = (
