@@ -331,3 +331,32 @@ def test_a_quoted_mixed_token_is_the_token_or_its_parts_in_sequence(tmp_path: Pa
     assert set(urls(home, "4比特")) == {whole, sequence, "https://example.com/anywhere"}
     assert urls(home, '"gpt4"') == ["https://example.com/gpt"]
     assert urls(home, '"50%"') == []  # a token of one part: only the token
+
+
+def test_words_typed_apart_rank_their_sequence_in_a_title_first(tmp_path: Path) -> None:
+    """``rtx 4090`` and ``显存 优化``, typed apart, rank a title with the words in that
+    sequence (or written as one: ``RTX4090``) above one with them scattered, as
+    ``显存优化`` typed together does."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "2024-1-1-gpu.markdown").write_text(
+        "---\ntitle: 显卡\n---\n\n# 显卡\n\n"
+        "https://example.com/scattered\nRTX 3090与4090对比评测\n\n"
+        "https://example.com/together\nRTX4090显卡评测报告\n\n"
+        "https://example.com/memory/apart\n显存使用与模型优化\n\n"
+        "https://example.com/memory/sequence\n模型训练的显存优化\n",
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+    store = Store(home)
+    importer.import_paths(store, [notes])
+    indexing.refresh(store, home)
+    store.close()
+    assert urls(home, "rtx 4090") == [
+        "https://example.com/together",
+        "https://example.com/scattered",
+    ]
+    assert urls(home, "显存 优化") == [
+        "https://example.com/memory/sequence",
+        "https://example.com/memory/apart",
+    ]

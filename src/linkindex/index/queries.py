@@ -325,6 +325,31 @@ def clause_query(
     return filter_term(clause, headings)
 
 
+#: A run of words typed apart has its sequence looked for in titles up to this length.
+_RUN_WORDS = 8
+
+
+def _typed_runs(spec: QuerySpec, cut: Any) -> list[list[str]]:
+    """The words of each run of two or more words typed apart (not quoted, no OR, not
+    ``title:``), whose sequence in a title ranks a link higher, as a word cut in two
+    does (``rtx 4090`` puts ``RTX4090…`` and ``RTX 4090…`` above ``RTX 3090与4090``,
+    ``显存 优化`` ``显存优化`` above ``显存…优化``)."""
+    runs: list[list[str]] = [[]]
+    for group in spec.groups:
+        (clause, *others) = group
+        if others or not isinstance(clause, Words) or clause.phrase or clause.field:
+            runs.append([])
+            continue
+        runs[-1].append(clause.text)
+    found: list[list[str]] = []
+    for texts in runs:
+        if len(texts) > 1:
+            words = analysis.in_parts([w for text in texts for w in cut(analysis.fold(text))])
+            if 1 < len(words) <= _RUN_WORDS:
+                found.append(words)
+    return found
+
+
 #: Filters score (almost) nothing; zero would break whoosh's block-quality skipping.
 _FILTER_BOOST = 1e-6
 
@@ -366,6 +391,9 @@ def to_whoosh(
     if not spec.groups:
         parts.append(query.Term("kind", "link", boost=_FILTER_BOOST))
     main: query.Query = parts[0] if len(parts) == 1 else query.And(parts)
+    bonus = [_phrase("title", words, WEIGHTS["title_phrase"]) for words in _typed_runs(spec, cut)]
+    if bonus:
+        main = query.AndMaybe(main, bonus[0] if len(bonus) == 1 else query.Or(bonus))
     if spec.excluded:
         # (what a word finds written apart is excluded too: -springboot, Spring Boot)
         excluded = [clause_query(c, cut, headings=headings, apart=known) for c in spec.excluded]
