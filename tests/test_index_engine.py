@@ -329,7 +329,7 @@ def _skewed_documents(count: int, seed: int) -> list[dict[str, Any]]:
                 "id": str(number + 1),
                 "kind": ["link"],
                 "text": (positions, None),
-                "title": ({"common": [0]} if rng.random() < 0.1 else {}, None),
+                "title": (_title(number, rng.random() < 0.1), None),
                 "site": [rng.choice(SITES)],
                 "status": ["ok"],
                 "topic": ["数学"],
@@ -338,7 +338,22 @@ def _skewed_documents(count: int, seed: int) -> list[dict[str, Any]]:
     return docs
 
 
+def _title(number: int, common: bool) -> dict[str, list[int]]:
+    """A title's words: ``common`` in a tenth of them, ``other`` in a third of the rest;
+    in a fifth of the titles with ``common``, ``other`` right after it (the phrase)."""
+    if common:
+        return {"common": [0], "other": [1]} if number % 5 == 0 else {"common": [0]}
+    return {"other": [5]} if number % 3 == 0 else {}
+
+
+#: A title phrase of two words many titles have, few together (``rtx 4090`` typed apart).
+TITLE_PHRASE = query.AndMaybe(
+    query.And([query.Term("text", "common"), query.Term("text", "other")]),
+    query.Phrase("title", ["common", "other"], boost=3.0),
+)
+
 PRUNED = [
+    TITLE_PHRASE,
     query.Term("text", "common"),
     query.And([query.Term("text", "common"), query.Term("text", "other")]),
     query.Or([query.Term("text", "common"), query.Term("text", "other", boost=0.5)]),
@@ -490,4 +505,23 @@ def test_what_a_search_read_is_freed_with_its_searcher(tmp_path: Path) -> None:
         assert kept() is None
     finally:
         gc.enable()
+    ix.close()
+
+
+def test_a_title_phrase_of_common_words_is_bounded_by_the_titles_having_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phrase matches only where all its words are: where those titles are few, they
+    are all candidates and the phrase adds nothing to the bound, so a query with a title
+    phrase of two words many titles have (``rtx 4090`` typed apart) is still pruned."""
+    monkeypatch.setattr(topk, "SCORE_ALL_BELOW", 2)
+    monkeypatch.setattr(topk, "PRUNE_FROM", 2)
+    ix = _build(tmp_path / "ix", _skewed_documents(600, seed=3), stock=False, per_segment=600)
+    pruned = []
+    real = topk._pruned
+    monkeypatch.setattr(topk, "_pruned", lambda *a: pruned.append(real(*a)) or pruned[-1])
+    with ix.searcher() as searcher:
+        every = engine.evaluate(searcher, TITLE_PHRASE)
+        assert engine.best(searcher, TITLE_PHRASE, 10) == (topk.first(every, 10), len(every))
+    assert pruned and pruned[-1] is not None
     ix.close()

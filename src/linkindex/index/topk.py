@@ -28,6 +28,7 @@ their bound at the most any of them weighs is the last one tried.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Sequence
 from itertools import compress
 from typing import Any
@@ -53,6 +54,8 @@ MARGIN = 1e-9
 #: A word of a query: field, text, the product of the boosts over it. A range or a
 #: constant is (None, "", its score).
 Leaf = tuple[str | None, str, float]
+#: A phrase of a query: field, words, the product of the boosts over it.
+Phrase = tuple[str, tuple[str, ...], float]
 
 
 def first(scores: dict[int, float], top: int) -> list[tuple[int, float]]:
@@ -76,14 +79,17 @@ def best(segment: Any, wanted: query.Query, top: int) -> tuple[list[tuple[int, f
     if top and (size > top * SCORE_ALL_BELOW or (size > top * PRUNE_FROM and _intersects(wanted))):
         matched = segment.matching(wanted)
         if len(matched) > top * PRUNE_FROM:
-            leaves = _leaves(wanted, 1.0)
+            phrases: list[Phrase] = []
+            leaves = _leaves(wanted, 1.0, phrases)
             if leaves is not None:
                 # (gone through again and again below: their matches, their heaviest
                 # documents, the candidates' weights)
                 for fieldname, text, _ in leaves:
                     if fieldname is not None:
                         segment.listed(fieldname, text)
-            found = None if leaves is None else _pruned(segment, wanted, top, matched, leaves)
+            found = (
+                None if leaves is None else _pruned(segment, wanted, top, matched, leaves, phrases)
+            )
             if found is not None:
                 return found, len(matched)
     if matched is not None and len(matched) * _FEW < size:
@@ -109,12 +115,29 @@ def _intersects(q: query.Query) -> bool:
 
 
 def _pruned(
-    segment: Any, wanted: query.Query, top: int, matched: set[int], leaves: list[Leaf]
+    segment: Any,
+    wanted: query.Query,
+    top: int,
+    matched: set[int],
+    leaves: list[Leaf],
+    phrases: Sequence[Phrase] = (),
 ) -> list[tuple[int, float]] | None:
-    """The best by their bounds (the module's docstring); None: every match must be scored."""
+    """The best by their bounds (the module's docstring); None: every match must be scored.
+
+    A phrase (``phrases``, whose words are among ``leaves``) matches only where all its
+    words are: where those documents are few, they are all candidates, and its words add
+    nothing to a bound (a title phrase of two common words ranks ``rtx 4090``)."""
+    allowance = top * FIRST_CANDIDATES
+    phrased: set[int] = set()
+    bounded = Counter(leaves)
+    for in_field, in_sequence, times in phrases:
+        ids = _together(segment, in_field, in_sequence)
+        if len(ids) <= allowance:
+            phrased |= ids
+            bounded.subtract((in_field, word, times) for word in in_sequence)
+    leaves = list(bounded.elements())
     # BM25 saturates: the more words with many documents add up, the deeper the
     # candidates must go (filters are never candidates)
-    allowance = top * FIRST_CANDIDATES
     large = sum(
         1
         for f, t, _ in leaves
@@ -123,7 +146,7 @@ def _pruned(
     allowance *= WIDER ** max(0, large - 1)
     for _ in range(TRIES):
         rest = 0.0
-        candidates: set[int] = set()
+        candidates = set(phrased)
         narrowed: list[tuple[str, str, float, float, Sequence[float]]] = []
         for fieldname, text, boost in leaves:
             if fieldname is None:
@@ -164,6 +187,17 @@ def _pruned(
     return None
 
 
+def _together(segment: Any, fieldname: str, words: Sequence[str]) -> set[int]:
+    """The documents that have every one of ``words`` in the field."""
+    lists = sorted((segment.weighted(fieldname, word)[0] for word in words), key=len)
+    found = set(lists[0]) if lists else set()
+    for ids in lists[1:]:
+        if not found:
+            break
+        found.intersection_update(ids)
+    return found
+
+
 def _ceiling(
     segment: Any, narrowed: list[tuple[str, str, float, float]], closely: bool
 ) -> float | None:
@@ -185,9 +219,10 @@ def _bar(weights: Sequence[float], allowance: int) -> float:
     return heapq.nlargest(max(1, allowance // step), weights[::step])[-1]
 
 
-def _leaves(q: query.Query, boost: float) -> list[Leaf] | None:
+def _leaves(q: query.Query, boost: float, phrases: list[Phrase] | None = None) -> list[Leaf] | None:
     """The words whose scores make up ``q``'s, with their boosts (None: not a sum of
-    words' scores with boosts of 0 or more, which ``_pruned`` could not bound)."""
+    words' scores with boosts of 0 or more, which ``_pruned`` could not bound); each
+    phrase's field, words and boost also go to ``phrases``."""
     boost *= getattr(q, "boost", 1.0)
     if boost < 0:
         return None
@@ -196,11 +231,13 @@ def _leaves(q: query.Query, boost: float) -> list[Leaf] | None:
     if isinstance(q, query.Term):
         return [(q.fieldname, q.text, boost)]
     if isinstance(q, query.Phrase):
+        if phrases is not None:
+            phrases.append((q.fieldname, tuple(q.words), boost))
         return [(q.fieldname, word, boost) for word in q.words]
     if isinstance(q, query.TermRange):
         return [(None, "", boost)]
     if isinstance(q, query.AndNot):
-        return _leaves(q.a, boost)
+        return _leaves(q.a, boost, phrases)
     if isinstance(q, query.AndMaybe):
         parts = [q.a, q.b]
     elif isinstance(q, query.And | query.Or):
@@ -209,7 +246,7 @@ def _leaves(q: query.Query, boost: float) -> list[Leaf] | None:
         return None
     leaves: list[Leaf] = []
     for part in parts:
-        found = _leaves(part, boost)
+        found = _leaves(part, boost, phrases)
         if found is None:
             return None
         leaves += found
