@@ -333,6 +333,27 @@ def test_a_quoted_mixed_token_is_the_token_or_its_parts_in_sequence(tmp_path: Pa
     assert urls(home, '"50%"') == []  # a token of one part: only the token
 
 
+def test_a_quoted_mixed_token_ranks_the_token_above_its_parts_apart(tmp_path: Path) -> None:
+    """The token whole ranks above its parts written apart, however short the title
+    with them apart is (the parts in sequence weigh half; the token whole counts its
+    parts too, as unquoted)."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "2024-1-1-quant.markdown").write_text(
+        "---\ntitle: 量化\n---\n\n# 量化\n\n"
+        "https://example.com/whole\n4比特量化在手机端大模型部署中的实践与思考总结\n\n"
+        "https://example.com/apart\n4 比特\n",
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+    store = Store(home)
+    importer.import_paths(store, [notes])
+    indexing.refresh(store, home)
+    store.close()
+    ranked = ["https://example.com/whole", "https://example.com/apart"]
+    assert urls(home, '"4比特"') == urls(home, 'title:"4比特"') == ranked
+
+
 def test_words_typed_apart_rank_their_sequence_in_a_title_first(tmp_path: Path) -> None:
     """``rtx 4090`` and ``显存 优化``, typed apart, rank a title with the words in that
     sequence (or written as one: ``RTX4090``) above one with them scattered, as

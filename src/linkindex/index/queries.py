@@ -246,9 +246,13 @@ def _quoted_token(name: str, word: str) -> query.Query:
     sequence where a text writes them apart (``4 比特``, ``GPT-4``), ranked below; not its
     parts anywhere (``比特币…4家`` is not ``"4比特"``)."""
     pieces = analysis.parts(word)
-    whole = query.Term(name, word)
+    whole: query.Query = query.Term(name, word)
     if len(pieces) < 2:  # (50%: only the token)
         return whole
+    # the token scores its parts too (the index holds them at its position), as unquoted:
+    # else a short title with the parts apart outranks a long one with the token
+    parts = [query.Term(name, piece) for piece in pieces]
+    whole = query.AndMaybe(whole, query.And(parts))
     return query.Or([whole, query.Phrase(name, pieces, boost=_PARTS_IN_SEQUENCE)])
 
 
