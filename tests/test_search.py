@@ -229,6 +229,9 @@ def test_a_chinese_query_without_matches_is_loosened(library: tuple[Path, Store]
     assert search.search(home, "卷積神經網絡").suggestions == ["卷積 OR 神經網絡"]
     assert search.search(home, "模型壓縮").suggestions == ["模型 壓縮"]
     assert search.search(home, "PyTorch顯存推理").suggestions == ["PyTorch OR 顯存 OR 推理"]
+    # but a word typed as an operator is shown as it was searched (retyped, OR is OR)
+    assert search.search(home, "OR显存推理").suggestions == ["or OR 显存 OR 推理"]
+    assert search.search(home, "ＮＯＴ显存推理").suggestions == ["not OR 显存 OR 推理"]
     assert search.search(home, "title:卷积神经网络").suggestions == ["title:卷积 OR title:神经网络"]
     # two words written together: any of them
     assert search.search(home, "显存推理").suggestions == ["显存 OR 推理"]

@@ -82,6 +82,10 @@ def _exact(name: str, value: str) -> queries.Filter:
     return queries.Exact(name, folded)
 
 
+#: The words a query reads as operators (in ASCII: ＯＲ is OR).
+_OPERATORS = ("OR", "|", "AND", "NOT")
+
+
 def parse_query(
     text: str,
     *,
@@ -111,7 +115,7 @@ def parse_query(
     syntax = text.translate(_QUERY_SYNTAX).replace("(", " ").replace(")", " ")
     for match in _TOKEN.finditer(syntax):
         minus, name, quoted, bare = match.groups()
-        if quoted is None and not name and not minus and bare in ("OR", "|", "AND", "NOT"):
+        if quoted is None and not name and not minus and bare in _OPERATORS:
             join_next = bare in ("OR", "|") and last is not None
             if isinstance(last, queries.Exact | queries.Topic) and join_next:
                 spec.filters.remove(last)
@@ -387,9 +391,11 @@ def _loosened(
     folded = analysis.fold(clause.text)
 
     def typed(piece: str) -> str:
-        """The piece as the query writes it (顯存, not 显存; folding keeps offsets)."""
+        """The piece as the query writes it (顯存, not 显存; folding keeps offsets), but
+        never an operator (OR of OR显存推理 is shown or, as it was searched)."""
         at = folded.find(piece)
-        return clause.text[at : at + len(piece)] if at >= 0 else piece
+        written = clause.text[at : at + len(piece)] if at >= 0 else piece
+        return piece if written.translate(_QUERY_SYNTAX) in _OPERATORS else written
 
     pieces: list[str] = []
     if not clause.phrase:
