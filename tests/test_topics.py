@@ -169,6 +169,52 @@ def test_the_tree_counts_distinct_links_and_finds_a_path() -> None:
         assert (found.path if found else None) == path
 
 
+def test_a_heading_in_either_script_or_case_is_one_node_of_the_tree() -> None:
+    """``深度學習`` and ``深度学习`` (and ``PyTorch``, ``Pytorch``) are one topic to every
+    selection, so one heading of the tree: named as first written, its counts those of
+    every spelling (not a facet of 5 whose selection gives 6)."""
+    roots = topics.tree(
+        [
+            (1, ["深度學習", "框架"]),
+            (2, ["深度学习"]),
+            (3, ["深度学习", "框架"]),
+            (4, ["PyTorch"]),
+            (5, ["Pytorch"]),
+            (6, ["ｐｙｔｏｒｃｈ", "参考"]),
+        ]
+    )
+    assert [(n.name, n.links, n.own) for n in roots] == [("深度學習", 3, 1), ("PyTorch", 3, 2)]
+    (framework,) = roots[0].children
+    assert (framework.path, framework.links) == (("深度學習", "框架"), 2)
+    assert [c.path for c in roots[1].children] == [("PyTorch", "参考")]
+    found = topics.find(roots, key("深度学习 > 框架"))
+    assert found is framework
+
+
+def test_topics_and_a_reading_list_show_a_heading_in_either_script_once(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for day, (heading, first, second) in enumerate(
+        [("深度學習", "a", "b"), ("深度学习", "c", "d")], start=1
+    ):
+        (notes / f"2024-1-{day}-n.md").write_text(
+            f"---\ntitle: n\n---\n\n# {heading}\n\nhttps://example.com/{first}\n第{first}篇\n"
+            f"\n## 框架\n\nhttps://example.com/{second}\n第{second}篇\n",
+            encoding="utf-8",
+        )
+    home = ["--home", str(tmp_path / "home")]
+    assert runner.invoke(app, ["import", str(notes), *home]).exit_code == 0
+    listed = runner.invoke(app, ["topics", *home])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.split() == ["深度學習", "4", "框架", "2"]
+    exported = runner.invoke(app, ["export", "--format", "md", *home])
+    assert exported.exit_code == 0, exported.output
+    headings = [line for line in exported.output.splitlines() if line.startswith("#")]
+    assert headings == ["# linkindex", "## 深度學習", "### 框架"]
+
+
 # -- every surface agrees --------------------------------------------------------------------
 
 NOTE = """---

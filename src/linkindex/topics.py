@@ -261,35 +261,45 @@ class TopicNode(Generic[E]):
         }
 
 
-def node_at(nodes: dict[tuple[str, ...], TopicNode[E]], path: tuple[str, ...]) -> TopicNode[E]:
-    """The node of ``path`` in ``nodes`` (every node by path, the root at ``()``).
+def node_key(path: Sequence[str]) -> tuple[str, ...]:
+    """The key of a heading path's node in a tree: each heading's key (``name_key``), so
+    headings written in either script or case (``深度學習``, ``深度学习``) are one node,
+    as they are one topic to every selection."""
+    return tuple(map(name_key, path))
 
-    Missing nodes are made, parents first; a new node is its parent's last child.
+
+def node_at(nodes: dict[tuple[str, ...], TopicNode[E]], path: tuple[str, ...]) -> TopicNode[E]:
+    """The node of ``path`` in ``nodes`` (every node by ``node_key``, the root at ``()``).
+
+    Missing nodes are made, parents first, named as ``path`` first writes them; a new
+    node is its parent's last child.
     """
-    node = nodes.get(path)
+    wanted = node_key(path)
+    node = nodes.get(wanted)
     if node is None:
         parent = node_at(nodes, path[:-1])
-        node = TopicNode(name=path[-1], path=path)
+        node = TopicNode(name=path[-1], path=(*parent.path, path[-1]))
         parent.children.append(node)
-        nodes[path] = node
+        nodes[wanted] = node
     return node
 
 
 def tree(placements: Iterable[tuple[Any, Sequence[str]]]) -> list[TopicNode[Any]]:
     """The tree of ``(link, path)`` placements with distinct link counts.
 
-    Children keep the order in which their headings first appear.
+    Children keep the order in which their headings first appear; a heading written in
+    another script or case is the same node (``node_key``), named as first written.
     """
     root: TopicNode[Any] = TopicNode(name="")
     nodes: dict[tuple[str, ...], TopicNode[Any]] = {(): root}
     direct: dict[tuple[str, ...], set[Any]] = {}
     for link, written in placements:
-        path = tuple(written)
-        if not path:
+        if not written:
             continue
+        path = node_key(written)
         found = direct.get(path)
         if found is None:
-            node_at(nodes, path)
+            node_at(nodes, tuple(written))
             found = direct[path] = set()
         found.add(link)
     # Per distinct path, not per placement: the unions run in C (25,000 links: ~10 ms).

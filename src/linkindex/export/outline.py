@@ -66,13 +66,19 @@ def outline(records: Iterable[LinkRecord]) -> TopicNode:
             path = tuple(entry.placement.topic) if entry.placement else ()
             node = topics.node_at(nodes, path)
             node.entries.append(entry)
+            folded = topics.node_key(path)
             for depth in range(len(path) + 1):
-                key = path[:depth]
+                key = folded[:depth]
                 if key not in firsts or entry.position < firsts[key]:
                     firsts[key] = entry.position
     for node in nodes.values():
         node.entries.sort(key=lambda e: e.position)
-        node.children.sort(key=lambda child: (firsts.get(child.path, ("\uffff", 0, 0)), child.name))
+        node.children.sort(
+            key=lambda child: (
+                firsts.get(topics.node_key(child.path), ("\uffff", 0, 0)),
+                child.name,
+            )
+        )
     return root
 
 
