@@ -300,6 +300,20 @@ def test_a_two_part_compound_is_also_its_parts_written_together(
     assert analysis.catenation("gpt-4") is analysis.catenation("x86_64") is None
 
 
+def test_a_compound_with_a_version_after_the_joint_is_also_its_name_written_together(
+    segmenter: analysis.Segmenter,
+) -> None:
+    """``Wi-Fi6`` is ``wifi6`` written together, and so ``wifi`` as well (a search for
+    ``wifi`` finds it), at its place and with its offsets; ``yolo-v5``'s name is its
+    first part already."""
+    text = "Wi-Fi6路由器，YOLO-v5"
+    tokens = segmenter.tokens(text)
+    found = {(word, pos, text[start:end]) for word, pos, start, end in tokens}
+    assert {("wifi6", 0, "Wi-Fi6"), ("wifi", 0, "Wi-Fi6"), ("wi", 0, "Wi")} <= found
+    assert [word for word, *_ in tokens].count("yolo") == 1
+    assert sorted(segmenter.analyze(text)) == sorted(tokens)
+
+
 def test_a_percentage_is_also_its_number(segmenter: analysis.Segmenter) -> None:
     position = {word: pos for word, pos, *_ in segmenter.tokens("提升50%，误差3.5%")}
     assert position["50%"] == position["50"] and position["3"] + 1 == position["5"]

@@ -381,3 +381,20 @@ def test_words_typed_apart_rank_their_sequence_in_a_title_first(tmp_path: Path) 
         "https://example.com/memory/sequence",
         "https://example.com/memory/apart",
     ]
+
+
+def test_a_compound_with_a_version_after_the_joint_is_found_by_its_name(tmp_path: Path) -> None:
+    """``Wi-Fi6`` is found by ``wifi`` (and ``wifi6``, ``wi-fi``), as ``Wi-Fi 6`` is."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "2024-1-1-net.markdown").write_text(
+        "---\ntitle: 网络\n---\n\n# 网络\n\nhttps://example.com/wifi6\nWi-Fi6路由器怎么选\n",
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+    store = Store(home)
+    importer.import_paths(store, [notes])
+    indexing.refresh(store, home)
+    store.close()
+    for query in ("wifi", "WiFi6", "wi-fi", "wifi 6", "Wi-Fi6"):
+        assert urls(home, query) == ["https://example.com/wifi6"], query

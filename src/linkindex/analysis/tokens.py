@@ -209,6 +209,11 @@ def search_tokens(
         joined = catenation(word)
         if joined is not None:
             tokens.append((joined, position, start, end))
+            # with a version after the joint, the name written together too: wi-fi6
+            # (wifi6) is wifi, mobile-netv3 mobilenet (yolo-v5's yolo is a part already)
+            name = _part_spans(joined)[:1]
+            if name and not word.startswith(name[0][0]):
+                tokens.append((name[0][0], position, start, end))
         step = 0
         for step, piece in enumerate(COMPOUND_PART.finditer(word), 1):
             at, begin = position + step - 1, start + piece.start()
