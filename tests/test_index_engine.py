@@ -152,10 +152,17 @@ def _crafted(count: int, *, long_value: bool = False) -> list[dict[str, Any]]:
     return docs
 
 
-@pytest.mark.parametrize("long_value", [False, True])
-def test_a_crafted_segment_reads_back_through_whoosh(tmp_path: Path, long_value: bool) -> None:
+@pytest.mark.parametrize(("long_value", "read_at_once"), [(False, None), (True, None), (False, 40)])
+def test_a_crafted_segment_reads_back_through_whoosh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, long_value: bool, read_at_once: int | None
+) -> None:
     """(With ``long_value``, the words field's one-posting terms are not made together:
-    ``Blocks.singles``.)"""
+    ``Blocks.singles``; with ``read_at_once``, the records of terms of several postings
+    are read a term or two at a time.)"""
+    from linkindex.index import bulk
+
+    if read_at_once is not None:
+        monkeypatch.setattr(bulk, "READ_AT_ONCE", read_at_once)
     docs = _crafted(300, long_value=long_value)
     ours = _build(tmp_path / "ours", docs, stock=False, per_segment=300)
     theirs = _build(tmp_path / "theirs", docs, stock=True, per_segment=300)

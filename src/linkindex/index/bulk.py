@@ -18,12 +18,13 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from hashlib import md5
-from itertools import accumulate, chain, compress, repeat
-from operator import add, is_, itemgetter, methodcaller, ne, not_
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import add, is_, itemgetter, methodcaller, ne, not_, sub
 from typing import Any
 
 from whoosh.filedb.filetables import HashWriter, OrderedHashWriter
@@ -381,17 +382,23 @@ def _recorded_terms(
     deque(map(written.__setitem__, places, made), 0)
     several: list[tuple[int, tuple[Any, ...]]] = []
     several_ids = []
-    # the other terms' records too, read all at once and cut at each term's
-    many = list(map(not_, ones))
-    all_ids, all_weights, all_values = pool.records(b"".join(compress(helds, many)))
-    ends = list(accumulate(map(_RECORDS, map(len, compress(helds, many)))))
-    others = compress(range(len(helds)), many)
-    for index, begin, end in zip(others, [0, *ends], ends, strict=False):
-        ids, weighs = all_ids[begin:end], all_weights[begin:end]
-        block, info = out.term_blocks(ids, weighs, all_values[begin:end])
-        written[index] = block
-        several.append((index, info))
-        several_ids.append((index, ids, weighs))
+    # the other terms' records too, read a group of terms at once (up to READ_AT_ONCE
+    # bytes of records, or one term) and cut at each term's
+    others = list(compress(range(len(helds)), map(not_, ones)))
+    ends = list(accumulate(map(len, map(helds.__getitem__, others)), initial=0))
+    first = 0
+    while first < len(others):
+        last = max(bisect_right(ends, ends[first] + READ_AT_ONCE, first + 1) - 1, first + 1)
+        group = others[first:last]
+        all_ids, all_weights, all_values = pool.records(b"".join(map(helds.__getitem__, group)))
+        cuts = list(map(_RECORDS, map(sub, ends[first : last + 1], repeat(ends[first]))))
+        for index, begin, end in zip(group, cuts, islice(cuts, 1, None), strict=False):
+            ids, weighs = all_ids[begin:end], all_weights[begin:end]
+            block, info = out.term_blocks(ids, weighs, all_values[begin:end])
+            written[index] = block
+            several.append((index, info))
+            several_ids.append((index, ids, weighs))
+        first = last
     sizes = list(map(len, written))
     offsets = list(accumulate(sizes, initial=out.out.offset))
     out.out.write_all(written, offsets[-1])
@@ -424,6 +431,9 @@ def _recorded_terms(
 
 #: Records in so many bytes of them.
 _RECORDS = _RECORD_SIZE.__rfloordiv__
+#: Bytes of records of several terms read at once when a segment is written (as Python
+#: objects, some 8 times as much).
+READ_AT_ONCE = 1 << 18
 
 
 class _Output:
