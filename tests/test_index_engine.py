@@ -8,6 +8,7 @@ finds the same documents with the same scores as whoosh's matchers.
 from __future__ import annotations
 
 import gc
+import itertools
 import pickle
 import random
 import struct
@@ -122,7 +123,7 @@ def test_segments_merged_by_a_bulk_writer_read_like_whoosh_segments(tmp_path: Pa
     theirs.close()
 
 
-def _crafted(count: int) -> list[dict[str, Any]]:
+def _crafted(count: int, *, long_value: bool = False) -> list[dict[str, Any]]:
     """Documents whose words take every path of the bulk writer: one posting with one
     position or several (kept in the pool's blob), a few postings, and more than one
     block's worth (some with several positions), in documents numbered past 255."""
@@ -136,6 +137,8 @@ def _crafted(count: int) -> list[dict[str, Any]]:
         }
         if number % 40 == 0:
             positions["稀有"] = [11 + number]  # a few documents
+        if long_value and number == 99:  # one document, a value too long for a template
+            positions["长"] = list(range(20, 120))
         weights = {"常见": 0.5 + number % 5, "偶尔": 4.0 * len(positions["偶尔"])}
         docs.append(
             {
@@ -149,8 +152,18 @@ def _crafted(count: int) -> list[dict[str, Any]]:
     return docs
 
 
-def test_a_crafted_segment_reads_back_through_whoosh(tmp_path: Path) -> None:
-    docs = _crafted(300)
+@pytest.mark.parametrize(("long_value", "read_at_once"), [(False, None), (True, None), (False, 40)])
+def test_a_crafted_segment_reads_back_through_whoosh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, long_value: bool, read_at_once: int | None
+) -> None:
+    """(With ``long_value``, the words field's one-posting terms are not made together:
+    ``Blocks.singles``; with ``read_at_once``, the records of terms of several postings
+    are read a term or two at a time.)"""
+    from linkindex.index import bulk
+
+    if read_at_once is not None:
+        monkeypatch.setattr(bulk, "READ_AT_ONCE", read_at_once)
+    docs = _crafted(300, long_value=long_value)
     ours = _build(tmp_path / "ours", docs, stock=False, per_segment=300)
     theirs = _build(tmp_path / "theirs", docs, stock=True, per_segment=300)
     mine = _postings(ours)
@@ -171,6 +184,24 @@ def test_a_crafted_segment_reads_back_through_whoosh(tmp_path: Path) -> None:
     assert decode(rows[258][2]) == list(range(1, 2 + 258 % 7))
     ours.close()
     theirs.close()
+
+
+def test_positions_are_encoded_as_their_count_and_an_array_of_deltas() -> None:
+    """``CompactPositions.encode`` packs two and three positions itself: the same bytes
+    as the count (``pack_uint``) and ``array("I")`` of the deltas, for every count."""
+    from array import array
+
+    from whoosh.system import pack_uint
+
+    rng = random.Random(3)
+    compact = documents.CompactPositions()
+    for count in [*range(1, 10), 255, 256, 300]:
+        for _ in range(20):
+            start = rng.choice([0, 1, documents.PART_GAP, 3 * documents.PART_GAP])
+            found = sorted(rng.sample(range(start, start + 5 * count + 10), count))
+            deltas = array("I", [found[0]] + [b - a for a, b in itertools.pairwise(found)])
+            assert compact.encode(found) == pack_uint(count) + deltas.tobytes()
+            assert compact.decode_positions(compact.encode(found)) == found
 
 
 def _whoosh_block(ids: list[int], weights: list[float], values: Any, code: int) -> bytes:
@@ -215,6 +246,46 @@ def test_one_posting_blocks_are_what_pickle_writes(fixed: int | None) -> None:
                 assert info == W3TermInfo._struct.pack(
                     False, weight, 1, code, code, weight, docnum, docnum
                 ) + struct.pack("!qi", 1000 + len(out.written), len(out.written[-1]))
+
+
+@pytest.mark.parametrize("fixed", [None, -1, 0, 4])
+@pytest.mark.parametrize("lengths", [True, False])
+def test_one_posting_blocks_made_together_are_those_made_one_by_one(
+    fixed: int | None, lengths: bool
+) -> None:
+    """``Blocks.singles`` (the words fields' one-posting terms, in passes in C) makes
+    the bytes ``Blocks.single`` writes, shape by shape; for a value too long for its
+    templates, or a format without a tuple of values, it leaves them to ``single``."""
+
+    class Out:
+        def __init__(self) -> None:
+            self.written: list[bytes] = []
+
+        def write(self, data: bytes) -> int:
+            self.written.append(data)
+            return 0
+
+    rng = random.Random(9)
+    codes = bytes(rng.randrange(256) for _ in range(70_000)) if lengths else None
+    numbers = blocks.pickled_numbers(70_000)
+    docnums, weights, values = [], [], []
+    for docnum in [0, 1, 37, 255, 256, 0x2525, 65535, 65536, 69_999]:
+        for weight in (1.0, 0.5, 3.0, 37.0):
+            for size in [0, 1, 8, 37, 100, 255]:
+                docnums.append(docnum)
+                weights.append(weight)
+                values.append(bytes(rng.randrange(256) for _ in range(size)))
+    out = Out()
+    one_by_one = blocks.Blocks(out, codes, fixed, numbers)
+    for docnum, weight, value in zip(docnums, weights, values, strict=True):
+        one_by_one.single(docnum, weight, value)
+    together = blocks.Blocks(out, codes, fixed, numbers)
+    made = together.singles(docnums, weights, values)
+    if fixed is None or fixed < 0:
+        assert made == out.written
+        assert together.singles([5], [1.0], [bytes(256)]) is None
+    else:
+        assert made is None
 
 
 def test_positions_are_the_tokens_of_search_mode() -> None:

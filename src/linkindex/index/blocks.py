@@ -38,6 +38,8 @@ _pack_frame = struct.Struct("<Q").pack  # pickle's FRAME length
 #: A term info (``W3TermInfo.to_bytes``): flags, weight, doc frequency, lengths, max
 #: weight, first and last id, then the extent of its blocks (offset, length).
 _pack_term_info = struct.Struct(W3TermInfo._struct.format + "qi").pack
+#: (``Blocks.term_blocks`` gives the fields of a term info but its extent.)
+term_info = _pack_term_info
 
 # Pickle opcodes (protocol 5) of the shapes ``Blocks`` fills in itself.
 _HEAD = b"\x80\x05\x95"  # PROTO 5, FRAME (then the frame's length, 8 bytes)
@@ -78,6 +80,7 @@ class Blocks:
         self.fixed = fixed
         self.numbers = numbers
         self._singles: dict[tuple[int, bool, int], bytes] = {}
+        self._uniform = _Templates(self._uniform_template)
 
     def single(self, docnum: int, weight: float, value: bytes) -> bytes:
         """Write a term with one posting; return its term info (``W3TermInfo.to_bytes``)."""
@@ -102,10 +105,19 @@ class Blocks:
             False, weight, 1, code, code, weight, docnum, docnum, offset, len(written)
         )
 
-    def _single_template(self, number_size: int, weighs_one: bool, value_size: int) -> bytes:
+    def _uniform_template(self, shape: tuple[int, bool, int]) -> bytes:
+        """``_single_template`` filled by the same eight fields whatever the shape:
+        number, weight, code, code, number, weight, value size, value (``singles``;
+        formats with a tuple of values)."""
+        return self._single_template(*shape, uniform=True)
+
+    def _single_template(
+        self, number_size: int, weighs_one: bool, value_size: int, *, uniform: bool = False
+    ) -> bytes:
         """The bytes of a one-posting term's block, as a ``bytes % (...)`` template:
         ``pickle.dumps((1, id, weight, 0, code, code))`` (the block info) and
-        ``pickle.dumps(((id,), weight or None, values))`` (the block)."""
+        ``pickle.dumps(((id,), weight or None, values))`` (the block). ``uniform``: a
+        weight of 1 takes its field too, as nothing (``%.0b``)."""
 
         def literal(data: bytes) -> bytes:
             return data.replace(b"%", b"%%")
@@ -113,7 +125,12 @@ class Blocks:
         info = [(_MARK + b"K\x01", 0), (b"%b", number_size), (_FLOAT + b"%b", 9)]
         info += [(b"K\x00", 0), (b"K%c", 2), (b"K%c", 2), (_TUPLE + _STOP, 0)]
         data = [(b"%b", number_size), (_TUPLE1, 0)]
-        data.append((_NONE, 0) if weighs_one else (_FLOAT + b"%b", 9))
+        if not weighs_one:
+            data.append((_FLOAT + b"%b", 9))
+        elif uniform:
+            data.append((_NONE + b"%.0b", 1))
+        else:
+            data.append((_NONE, 0))
         if self.fixed is None or self.fixed < 0:
             data += [(b"C%c%b\x94", 2 + value_size + 1), (_TUPLE1, 0)]
         elif self.fixed == 0:
@@ -134,39 +151,66 @@ class Blocks:
     def term(self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes]) -> bytes:
         """Write a term's blocks as ``W3PostingsWriter`` does; return its term info bytes
         (``W3TermInfo.to_bytes``). Weights may be int or float."""
+        written, info = self.term_blocks(ids, weights, values)
+        return _pack_term_info(*info, self.out.write(written), len(written))
+
+    def term_blocks(
+        self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes]
+    ) -> tuple[bytes, tuple[Any, ...]]:
+        """A term's blocks (``term``) and its term info's fields but its blocks' extent."""
         total = len(ids)
         if total <= BLOCK:  # one block (most terms of several postings)
-            block, low, high = self._block(ids, weights, values, True)
-            written = WHOOSH3_HEADER_MAGIC + block
+            written, low, high, top = self._block(ids, weights, values, True, WHOOSH3_HEADER_MAGIC)
+            return written, (False, sum(weights), total, low, high, top, ids[0], ids[-1])
+        chunks = []
+        low, high = 255, 0
+        head = WHOOSH3_HEADER_MAGIC
+        for begin in range(0, total, BLOCK):
+            end = begin + BLOCK
+            block, block_low, block_high, _ = self._block(
+                ids[begin:end], weights[begin:end], values[begin:end], end >= total, head
+            )
+            chunks.append(block)
+            low, high = min(low, block_low), max(high, block_high)
+            head = b""
+        written = b"".join(chunks)
+        return written, (False, sum(weights), total, low, high, max(weights), ids[0], ids[-1])
+
+    def singles(
+        self, docnums: Sequence[int], weights: Sequence[float], values: Sequence[bytes]
+    ) -> list[bytes] | None:
+        """The blocks ``single`` writes for each of these one-posting terms, made in a few
+        passes in C (a template per shape filled by ``map``); None if a value is too
+        long for ``single``'s templates (it writes such a term with ``term``).
+
+        Their term infos are ``single``'s: ``term_info`` of each with its extent.
+        """
+        if not (self.fixed is None or self.fixed < 0):
+            return None  # (for formats with a tuple of values: the words fields')
+        sizes = list(map(len, values))
+        if sizes and max(sizes) > _SHORT_BYTES_MAX:
+            return None
+        numbers = list(map(self.numbers.__getitem__, docnums))
+        if self.codes is None:
+            codes: Any = [0] * len(docnums)
         else:
-            chunks = [WHOOSH3_HEADER_MAGIC]
-            low, high = 255, 0
-            for begin in range(0, total, BLOCK):
-                end = begin + BLOCK
-                block, block_low, block_high = self._block(
-                    ids[begin:end], weights[begin:end], values[begin:end], end >= total
-                )
-                chunks.append(block)
-                low, high = min(low, block_low), max(high, block_high)
-            written = b"".join(chunks)
-        offset = self.out.write(written)
-        return _pack_term_info(
-            False,
-            sum(weights),
-            total,
-            low,
-            high,
-            max(weights),
-            ids[0],
-            ids[-1],
-            offset,
-            len(written),
-        )
+            codes = list(map(self.codes.__getitem__, docnums))
+        packed = list(map(_pack_double, weights))
+        shapes = zip(map(len, numbers), map(_IS_ONE, weights), sizes, strict=True)
+        templates = map(self._uniform.__getitem__, shapes)
+        fields = zip(numbers, packed, codes, codes, numbers, packed, sizes, values, strict=True)
+        return list(map(bytes.__mod__, templates, fields))
 
     def _block(
-        self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes], last: bool
-    ) -> tuple[bytes, int, int]:
-        """One block: its length, block info and data; and its lowest and highest length byte."""
+        self,
+        ids: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes],
+        last: bool,
+        head: bytes,
+    ) -> tuple[bytes, int, int, float]:
+        """One block after ``head``: its length, block info and data; and its lowest and
+        highest length byte and its highest weight."""
         count = len(ids)
         if self.codes is None:
             low = high = 0
@@ -195,7 +239,24 @@ class Blocks:
         number = self.numbers[ids[-1]]
         info = _BLOCK_INFO[len(number)] % (count, number, _pack_double(top), compression, low, high)
         size = len(info) + len(data)
-        return _pack_int(-size if last else size) + info + data, low, high
+        return b"".join((head, _pack_int(-size if last else size), info, data)), low, high, top
+
+
+#: Whether a weight is 1 (a one-posting block then stores None for its weights).
+_IS_ONE = (1.0).__eq__
+
+
+class _Templates(dict[tuple[int, bool, int], bytes]):
+    """``Blocks._uniform_template`` by shape, made when first asked for (so ``map``
+    looks them up in C)."""
+
+    def __init__(self, make: Any) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, shape: tuple[int, bool, int]) -> bytes:
+        template = self[shape] = self._make(shape)
+        return template
 
 
 def _block_info(number_size: int) -> bytes:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from hashlib import md5
-from itertools import accumulate, chain, compress, repeat
-from operator import add, methodcaller, ne
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import add, is_, itemgetter, methodcaller, ne, not_, sub
 from typing import Any
 
 from whoosh.filedb.filetables import HashWriter, OrderedHashWriter
@@ -31,7 +32,7 @@ from whoosh.system import pack_uint, pack_ushort
 from whoosh.writing import SegmentWriter, UnknownFieldError
 
 from linkindex.index import layout
-from linkindex.index.blocks import Blocks, pickled_numbers
+from linkindex.index.blocks import Blocks, pickled_numbers, term_info
 
 #: Rough bytes of memory one posting takes here and one term (its key, dict entry and
 #: container), measured with the process's resident size on CPython 3.11 (a listed
@@ -50,8 +51,11 @@ _RECORD_SIZE = _RECORD.size
 _ONE_COUNT = pack_uint(1)
 _ONE_NATIVE = int.from_bytes(_ONE_COUNT, sys.byteorder)
 _RECORD_HEAD = struct.Struct("=If")
-#: How ``struct.iter_unpack`` reads records back: number, weight, the value's 8 bytes.
+#: How ``struct.iter_unpack`` reads records back: number, weight, the value's 8 bytes;
+#: and the values alone (the numbers and weights are read as arrays).
 _READ_RECORD = struct.Struct("=If8s")
+_READ_VALUE = struct.Struct("=8x8s").iter_unpack
+_first = itemgetter(0)
 #: Byte of a record that is 1 for a value in place (the last byte of its count 1) and
 #: never 1 for a value in the blob (a byte of its size, a multiple of 4 under 16 MB).
 _INLINE_FLAG = 11
@@ -177,7 +181,14 @@ class MemoryPool:
         if held.__class__ is bytes:  # one record
             docnum, weight, value = self.one(held)
             return (docnum,), (weight,), (value,)
-        ids, weights, values = zip(*_READ_RECORD.iter_unpack(held), strict=True)
+        return self.records(held)
+
+    def records(self, held: Any) -> tuple[list[int], Sequence[float], list[bytes]]:
+        """The document numbers, weights and values of records (bytes or bytearray)."""
+        # each column read straight out of the records (no tuple per record)
+        ids = memoryview(held).cast("I")[0::4].tolist()
+        weights = memoryview(held).cast("f")[1::4].tolist()
+        values: list[bytes] = list(map(_first, _READ_VALUE(held)))
         flags = held[_INLINE_FLAG::_RECORD_SIZE]
         if flags.count(1) == len(flags):
             return ids, weights, values
@@ -186,10 +197,9 @@ class MemoryPool:
         spans = array("I", b"".join(map(values.__getitem__, elsewhere)))
         starts, sizes = spans[1::2], spans[0::2]
         blob = memoryview(self.blob)
-        found = list(values)
         pieces = map(blob.__getitem__, map(slice, starts, map(add, starts, sizes)))
-        deque(map(found.__setitem__, elsewhere, map(bytes, pieces)), 0)
-        return ids, weights, found
+        deque(map(values.__setitem__, elsewhere, map(bytes, pieces)), 0)
+        return ids, weights, values
 
     def one(self, held: bytes) -> tuple[int, float, bytes]:
         """The document number, weight and value of a term's one record."""
@@ -314,6 +324,19 @@ def write_postings(
         ordered = sorted(terms)  # code point order is UTF-8 byte order
         for begin in range(0, len(ordered), _TermIndex.CHUNK):
             texts = ordered[begin : begin + _TermIndex.CHUNK]
+            if fieldname in pool.recorded_fields:
+                recorded = _recorded_terms(out, pool, texts, list(map(terms.__getitem__, texts)))
+                if recorded is not None:
+                    infos, several_ids = recorded
+                    if codes is not None:
+                        for index, term_ids, term_weights in several_ids:
+                            if len(term_ids) >= layout.COMMON_FROM:
+                                common[(fieldname, texts[index])] = (
+                                    array("I", term_ids).tobytes(),
+                                    array("f", term_weights).tobytes(),
+                                )
+                    terms_out.add(prefix, texts, infos)
+                    continue
             infos = []
             for term, held in zip(texts, map(terms.__getitem__, texts), strict=True):
                 if held.__class__ is bytes:  # one record: a word of one document (most words)
@@ -337,6 +360,82 @@ def write_postings(
     return common
 
 
+def _recorded_terms(
+    out: Blocks, pool: MemoryPool, texts: Sequence[str], helds: list[Any]
+) -> tuple[list[bytes], list[tuple[int, list[int], Sequence[float]]]] | None:
+    """Write the blocks of terms of a words field (``texts``, whose records are
+    ``helds``) in order; return their term infos, and the index, document numbers and
+    weights of each term of several postings. None if ``Blocks.singles`` cannot make
+    the one-posting terms' blocks (nothing is written then).
+
+    The terms of one posting (most) are read and written together: their records
+    joined and read as columns (``MemoryPool.records``), their blocks made by
+    ``Blocks.singles`` and their term infos packed by ``map``.
+    """
+    ones = list(map(is_, map(type, helds), repeat(bytes)))  # one record: bytes
+    docnums, weights, values = pool.records(b"".join(compress(helds, ones)))
+    written: list[Any] = helds[:]
+    made = out.singles(docnums, weights, values)
+    if made is None:
+        return None
+    places = list(compress(range(len(helds)), ones))
+    deque(map(written.__setitem__, places, made), 0)
+    several: list[tuple[int, tuple[Any, ...]]] = []
+    several_ids = []
+    # the other terms' records too, read a group of terms at once (up to READ_AT_ONCE
+    # bytes of records, or one term) and cut at each term's
+    others = list(compress(range(len(helds)), map(not_, ones)))
+    ends = list(accumulate(map(len, map(helds.__getitem__, others)), initial=0))
+    first = 0
+    while first < len(others):
+        last = max(bisect_right(ends, ends[first] + READ_AT_ONCE, first + 1) - 1, first + 1)
+        group = others[first:last]
+        all_ids, all_weights, all_values = pool.records(b"".join(map(helds.__getitem__, group)))
+        cuts = list(map(_RECORDS, map(sub, ends[first : last + 1], repeat(ends[first]))))
+        for index, begin, end in zip(group, cuts, islice(cuts, 1, None), strict=False):
+            ids, weighs = all_ids[begin:end], all_weights[begin:end]
+            block, info = out.term_blocks(ids, weighs, all_values[begin:end])
+            written[index] = block
+            several.append((index, info))
+            several_ids.append((index, ids, weighs))
+        first = last
+    sizes = list(map(len, written))
+    offsets = list(accumulate(sizes, initial=out.out.offset))
+    out.out.write_all(written, offsets[-1])
+    infos: list[Any] = written  # (reused: the blocks were handed over)
+    codes = [0] * len(docnums) if out.codes is None else bytes(map(out.codes.__getitem__, docnums))
+    deque(
+        map(
+            infos.__setitem__,
+            places,
+            map(
+                term_info,
+                repeat(False),
+                weights,
+                repeat(1),
+                codes,
+                codes,
+                weights,
+                docnums,
+                docnums,
+                compress(offsets, ones),
+                compress(sizes, ones),
+            ),
+        ),
+        0,
+    )
+    for index, info in several:
+        infos[index] = term_info(*info, offsets[index], sizes[index])
+    return infos, several_ids
+
+
+#: Records in so many bytes of them.
+_RECORDS = _RECORD_SIZE.__rfloordiv__
+#: Bytes of records of several terms read at once when a segment is written (as Python
+#: objects, some 8 times as much).
+READ_AT_ONCE = 1 << 18
+
+
 class _Output:
     """Writes to a whoosh file in large pieces, counting the offset itself."""
 
@@ -358,6 +457,14 @@ class _Output:
         if self._held >= self.CHUNK:
             self.flush()
         return at
+
+    def write_all(self, pieces: list[bytes], end: int) -> None:
+        """Queue ``pieces`` one after the other; ``end``: the offset after the last."""
+        self._pieces += pieces
+        self._held += end - self.offset
+        self.offset = end
+        if self._held >= self.CHUNK:
+            self.flush()
 
     def flush(self) -> None:
         if self._pieces:

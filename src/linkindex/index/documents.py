@@ -38,16 +38,29 @@ FORMAT = "3"
 
 _ONE_POSITION = pack_uint(1)
 _NATIVE_UINT = struct.Struct("=I")  # array("I") bytes on every platform CPython runs on
+#: The counts of positions most words have, packed (``pack_uint``), by count.
+_COUNTS = [pack_uint(count) for count in range(256)]
+#: Two and three positions' deltas, as ``array("I")`` holds them (most words that occur
+#: more than once in a page occur two or three times: packed without making an array).
+_NATIVE_TWO = struct.Struct("=II").pack
+_NATIVE_THREE = struct.Struct("=III").pack
 
 
 class CompactPositions(Positions):
     """Positions stored as a plain array of deltas: whoosh pickles a list per posting."""
 
     def encode(self, poslist: Any) -> bytes:
-        if len(poslist) == 1:
+        count = len(poslist)
+        if count == 1:
             return _ONE_POSITION + _NATIVE_UINT.pack(poslist[0])
+        if count == 2:
+            first, second = poslist
+            return _COUNTS[2] + _NATIVE_TWO(first, second - first)
+        if count == 3:
+            first, second, third = poslist
+            return _COUNTS[3] + _NATIVE_THREE(first, second - first, third - second)
         deltas = array("I", map(sub, poslist, chain((0,), poslist)))
-        return pack_uint(len(deltas)) + deltas.tobytes()
+        return (_COUNTS[count] if count < 256 else pack_uint(count)) + deltas.tobytes()
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
         deltas = array("I")
