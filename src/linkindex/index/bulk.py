@@ -325,16 +325,13 @@ def write_postings(
         for begin in range(0, len(ordered), _TermIndex.CHUNK):
             texts = ordered[begin : begin + _TermIndex.CHUNK]
             if fieldname in pool.recorded_fields:
-                recorded = _recorded_terms(out, pool, texts, list(map(terms.__getitem__, texts)))
+                keep = None if codes is None else layout.COMMON_FROM
+                helds = list(map(terms.__getitem__, texts))
+                recorded = _recorded_terms(out, pool, texts, helds, keep)
                 if recorded is not None:
-                    infos, several_ids = recorded
-                    if codes is not None:
-                        for index, term_ids, term_weights in several_ids:
-                            if len(term_ids) >= layout.COMMON_FROM:
-                                common[(fieldname, texts[index])] = (
-                                    array("I", term_ids).tobytes(),
-                                    array("f", term_weights).tobytes(),
-                                )
+                    infos, kept = recorded
+                    for index, listed in kept:
+                        common[(fieldname, texts[index])] = listed
                     terms_out.add(prefix, texts, infos)
                     continue
             infos = []
@@ -361,12 +358,13 @@ def write_postings(
 
 
 def _recorded_terms(
-    out: Blocks, pool: MemoryPool, texts: Sequence[str], helds: list[Any]
-) -> tuple[list[bytes], list[tuple[int, list[int], Sequence[float]]]] | None:
+    out: Blocks, pool: MemoryPool, texts: Sequence[str], helds: list[Any], keep: int | None
+) -> tuple[list[bytes], list[tuple[int, tuple[bytes, bytes]]]] | None:
     """Write the blocks of terms of a words field (``texts``, whose records are
     ``helds``) in order; return their term infos, and the index, document numbers and
-    weights of each term of several postings. None if ``Blocks.singles`` cannot make
-    the one-posting terms' blocks (nothing is written then).
+    weights (as arrays' bytes) of each term of ``keep`` postings or more (none if
+    ``keep`` is None). None if ``Blocks.singles`` cannot make the one-posting terms'
+    blocks (nothing is written then).
 
     The terms of one posting (most) are read and written together: their records
     joined and read as columns (``MemoryPool.records``), their blocks made by
@@ -381,7 +379,7 @@ def _recorded_terms(
     places = list(compress(range(len(helds)), ones))
     deque(map(written.__setitem__, places, made), 0)
     several: list[tuple[int, tuple[Any, ...]]] = []
-    several_ids = []
+    kept: list[tuple[int, tuple[bytes, bytes]]] = []
     # the other terms' records too, read a group of terms at once (up to READ_AT_ONCE
     # bytes of records, or one term) and cut at each term's
     others = list(compress(range(len(helds)), map(not_, ones)))
@@ -397,7 +395,8 @@ def _recorded_terms(
             block, info = out.term_blocks(ids, weighs, all_values[begin:end])
             written[index] = block
             several.append((index, info))
-            several_ids.append((index, ids, weighs))
+            if keep is not None and len(ids) >= keep:
+                kept.append((index, (array("I", ids).tobytes(), array("f", weighs).tobytes())))
         first = last
     sizes = list(map(len, written))
     offsets = list(accumulate(sizes, initial=out.out.offset))
@@ -426,7 +425,7 @@ def _recorded_terms(
     )
     for index, info in several:
         infos[index] = term_info(*info, offsets[index], sizes[index])
-    return infos, several_ids
+    return infos, kept
 
 
 #: Records in so many bytes of them.
