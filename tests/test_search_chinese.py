@@ -311,21 +311,14 @@ def test_a_query_of_radicals_from_a_pdf_is_searched(library: Path) -> None:
 def test_a_quoted_mixed_token_is_the_token_or_its_parts_in_sequence(tmp_path: Path) -> None:
     """``"4比特"`` quoted finds the token, or ``4 比特`` written apart in sequence (ranked
     below); not ``比特`` and ``4`` anywhere, as the token unquoted does."""
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "2024-1-1-quant.markdown").write_text(
+    home = _library(
+        tmp_path,
         "---\ntitle: 量化\n---\n\n# 量化\n\n"
         "https://example.com/whole\n4比特量化实战\n\n"
         "https://example.com/sequence\n用 4 比特整数做推理\n\n"
         "https://example.com/anywhere\n比特币暴跌，4家交易所暂停提现\n\n"
         "https://example.com/gpt\nGPT-4 Turbo发布\n",
-        encoding="utf-8",
     )
-    home = tmp_path / "home"
-    store = Store(home)
-    importer.import_paths(store, [notes])
-    indexing.refresh(store, home)
-    store.close()
     whole, sequence = "https://example.com/whole", "https://example.com/sequence"
     assert urls(home, '"4比特"') == [whole, sequence]
     assert set(urls(home, "4比特")) == {whole, sequence, "https://example.com/anywhere"}
@@ -337,19 +330,12 @@ def test_a_quoted_mixed_token_ranks_the_token_above_its_parts_apart(tmp_path: Pa
     """The token whole ranks above its parts written apart, however short the title
     with them apart is (the parts in sequence weigh half; the token whole counts its
     parts too, as unquoted)."""
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "2024-1-1-quant.markdown").write_text(
+    home = _library(
+        tmp_path,
         "---\ntitle: 量化\n---\n\n# 量化\n\n"
         "https://example.com/whole\n4比特量化在手机端大模型部署中的实践与思考总结\n\n"
         "https://example.com/apart\n4 比特\n",
-        encoding="utf-8",
     )
-    home = tmp_path / "home"
-    store = Store(home)
-    importer.import_paths(store, [notes])
-    indexing.refresh(store, home)
-    store.close()
     ranked = ["https://example.com/whole", "https://example.com/apart"]
     assert urls(home, '"4比特"') == urls(home, 'title:"4比特"') == ranked
 
@@ -358,21 +344,14 @@ def test_words_typed_apart_rank_their_sequence_in_a_title_first(tmp_path: Path) 
     """``rtx 4090`` and ``显存 优化``, typed apart, rank a title with the words in that
     sequence (or written as one: ``RTX4090``) above one with them scattered, as
     ``显存优化`` typed together does."""
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "2024-1-1-gpu.markdown").write_text(
+    home = _library(
+        tmp_path,
         "---\ntitle: 显卡\n---\n\n# 显卡\n\n"
         "https://example.com/scattered\nRTX 3090与4090对比评测\n\n"
         "https://example.com/together\nRTX4090显卡评测报告\n\n"
         "https://example.com/memory/apart\n显存使用与模型优化\n\n"
         "https://example.com/memory/sequence\n模型训练的显存优化\n",
-        encoding="utf-8",
     )
-    home = tmp_path / "home"
-    store = Store(home)
-    importer.import_paths(store, [notes])
-    indexing.refresh(store, home)
-    store.close()
     assert urls(home, "rtx 4090") == [
         "https://example.com/together",
         "https://example.com/scattered",
@@ -385,16 +364,22 @@ def test_words_typed_apart_rank_their_sequence_in_a_title_first(tmp_path: Path) 
 
 def test_a_compound_with_a_version_after_the_joint_is_found_by_its_name(tmp_path: Path) -> None:
     """``Wi-Fi6`` is found by ``wifi`` (and ``wifi6``, ``wi-fi``), as ``Wi-Fi 6`` is."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 网络\n---\n\n# 网络\n\nhttps://example.com/wifi6\nWi-Fi6路由器怎么选\n",
+    )
+    for query in ("wifi", "WiFi6", "wi-fi", "wifi 6", "Wi-Fi6"):
+        assert urls(home, query) == ["https://example.com/wifi6"], query
+
+
+def _library(tmp_path: Path, note: str) -> Path:
+    """A library of one note (its text), imported and indexed: its home."""
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "2024-1-1-net.markdown").write_text(
-        "---\ntitle: 网络\n---\n\n# 网络\n\nhttps://example.com/wifi6\nWi-Fi6路由器怎么选\n",
-        encoding="utf-8",
-    )
+    (notes / "2024-1-1-note.markdown").write_text(note, encoding="utf-8")
     home = tmp_path / "home"
     store = Store(home)
     importer.import_paths(store, [notes])
     indexing.refresh(store, home)
     store.close()
-    for query in ("wifi", "WiFi6", "wi-fi", "wifi 6", "Wi-Fi6"):
-        assert urls(home, query) == ["https://example.com/wifi6"], query
+    return home
