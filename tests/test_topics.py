@@ -215,6 +215,26 @@ def test_topics_and_a_reading_list_show_a_heading_in_either_script_once(
     assert headings == ["# linkindex", "## 深度學習", "### 框架"]
 
 
+def test_a_link_under_a_heading_in_either_script_is_listed_once_in_its_section(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """One section for both spellings, and the link filed under each once in it."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for day, heading in enumerate(["深度學習", "深度学习"], start=1):
+        (notes / f"2024-1-{day}-n.md").write_text(
+            f"---\ntitle: n\n---\n\n# {heading}\n\nhttps://example.com/x\n第{day}篇\n",
+            encoding="utf-8",
+        )
+    home = ["--home", str(tmp_path / "home")]
+    assert runner.invoke(app, ["import", str(notes), *home]).exit_code == 0
+    exported = runner.invoke(app, ["export", "--format", "md", *home])
+    assert exported.exit_code == 0, exported.output
+    listed = [line for line in exported.output.splitlines() if line.startswith("- ")]
+    assert len(listed) == 1, exported.output
+    assert listed[0].startswith("- [第1篇](https://example.com/x)")
+
+
 # -- every surface agrees --------------------------------------------------------------------
 
 NOTE = """---

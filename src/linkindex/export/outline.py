@@ -83,11 +83,12 @@ def outline(records: Iterable[LinkRecord]) -> TopicNode:
 
 
 def _entries(record: LinkRecord) -> list[Entry]:
-    """One entry per distinct topic path of the record (its first placement there)."""
+    """One entry per distinct node of the record's topic paths (its first placement
+    there): a path written in another script or case is the same node (``node_key``)."""
     seen: set[tuple[str, ...]] = set()
     entries: list[Entry] = []
     for placement in record.placements:
-        key = tuple(placement.topic)
+        key = topics.node_key(placement.topic)
         if key not in seen:
             seen.add(key)
             entries.append(Entry(record, placement))
