@@ -171,22 +171,24 @@ def test_the_tree_counts_distinct_links_and_finds_a_path() -> None:
 
 def test_a_heading_in_either_script_or_case_is_one_node_of_the_tree() -> None:
     """``深度學習`` and ``深度学习`` (and ``PyTorch``, ``Pytorch``) are one topic to every
-    selection, so one heading of the tree: named as first written, its counts those of
-    every spelling (not a facet of 5 whose selection gives 6)."""
-    roots = topics.tree(
-        [
-            (1, ["深度學習", "框架"]),
-            (2, ["深度学习"]),
-            (3, ["深度学习", "框架"]),
-            (4, ["PyTorch"]),
-            (5, ["Pytorch"]),
-            (6, ["ｐｙｔｏｒｃｈ", "参考"]),
-        ]
-    )
-    assert [(n.name, n.links, n.own) for n in roots] == [("深度學習", 3, 1), ("PyTorch", 3, 2)]
+    selection, so one heading of the tree: named by its spelling with the most links (on
+    a tie the lowest in code point order), in whatever order they come, its counts those
+    of every spelling (not a facet of 5 whose selection gives 6)."""
+    placements = [
+        (1, ["深度學習", "框架"]),
+        (2, ["深度学习"]),
+        (3, ["深度学习", "框架"]),
+        (4, ["PyTorch"]),
+        (5, ["Pytorch"]),
+        (6, ["ｐｙｔｏｒｃｈ", "参考"]),
+    ]
+    roots = topics.tree(placements)
+    assert [(n.name, n.links, n.own) for n in roots] == [("深度学习", 3, 1), ("PyTorch", 3, 2)]
     (framework,) = roots[0].children
-    assert (framework.path, framework.links) == (("深度學習", "框架"), 2)
+    assert (framework.path, framework.links) == (("深度学习", "框架"), 2)
     assert [c.path for c in roots[1].children] == [("PyTorch", "参考")]
+    backwards = topics.tree(reversed(placements))
+    assert sorted(n.name for n in backwards) == ["PyTorch", "深度学习"]
     found = topics.find(roots, key("深度学习 > 框架"))
     assert found is framework
 
@@ -208,11 +210,18 @@ def test_topics_and_a_reading_list_show_a_heading_in_either_script_once(
     assert runner.invoke(app, ["import", str(notes), *home]).exit_code == 0
     listed = runner.invoke(app, ["topics", *home])
     assert listed.exit_code == 0, listed.output
-    assert listed.output.split() == ["深度學習", "4", "框架", "2"]
+    assert listed.output.split() == ["深度学习", "4", "框架", "2"]  # (2 links each: a tie)
     exported = runner.invoke(app, ["export", "--format", "md", *home])
     assert exported.exit_code == 0, exported.output
     headings = [line for line in exported.output.splitlines() if line.startswith("#")]
-    assert headings == ["# linkindex", "## 深度學習", "### 框架"]
+    assert headings == ["# linkindex", "## 深度学习", "### 框架"]
+    with web_client(tmp_path / "home") as client:  # (the web reads the newest links first)
+        (tree,) = client.get("/api/topics").json()["topics"]
+        assert (tree["name"], tree["count"], tree["children"][0]["path"]) == (
+            "深度学习",
+            4,
+            ["深度学习", "框架"],
+        )
 
 
 def test_a_link_under_a_heading_in_either_script_is_listed_once_in_its_section(

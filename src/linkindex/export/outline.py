@@ -8,6 +8,7 @@ with no heading above it sits at the top level.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -61,7 +62,10 @@ def outline(records: Iterable[LinkRecord]) -> TopicNode:
     root: TopicNode = TopicNode(name="")
     nodes: dict[tuple[str, ...], TopicNode] = {(): root}
     firsts: dict[tuple[str, ...], tuple[str, int, int]] = {}
+    spelled: Counter[tuple[str, ...]] = Counter()
     for record in records:
+        # (each spelling its links, as topics.tree counts them)
+        spelled.update({tuple(placement.topic) for placement in record.placements})
         for entry in _entries(record):
             path = tuple(entry.placement.topic) if entry.placement else ()
             node = topics.node_at(nodes, path)
@@ -71,6 +75,7 @@ def outline(records: Iterable[LinkRecord]) -> TopicNode:
                 key = folded[:depth]
                 if key not in firsts or entry.position < firsts[key]:
                     firsts[key] = entry.position
+    topics.spell(nodes, spelled)  # (named as linkindex topics and the web name them)
     for node in nodes.values():
         node.entries.sort(key=lambda e: e.position)
         node.children.sort(
