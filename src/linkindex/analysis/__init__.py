@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate, compress, islice, repeat
 
 from linkindex.analysis import characters, query
@@ -63,6 +63,7 @@ from linkindex.analysis.tokens import (
     query_words,
     search_tokens,
 )
+from linkindex.memo import Memo
 
 __all__ = [
     "ANALYZER_VERSION",
@@ -247,7 +248,7 @@ class Segmenter:
         self.added = added
         self.fingerprint = fingerprint(bundled, extra_words)
         self.extra = tuple(extra_words)
-        self._expansions = _Expansions(self._learn)
+        self._expansions: Memo[str, Expansion] = Memo(self._learn)
         self._joined: dict[tuple[str, str], Pieces] = {}
 
     @property
@@ -481,19 +482,6 @@ class Segmenter:
 #: many times as asked (``map(isinstance, found, _TUPLES)``: which expansions are Pieces).
 _match_start = re.Match.start
 _TUPLES = repeat(tuple)
-
-
-class _Expansions(dict[str, Expansion]):
-    """Each distinct word's ``Expansion``, worked out by ``learn`` when first asked for
-    (so a map over a cut's words looks them all up in C)."""
-
-    def __init__(self, learn: Callable[[str], Expansion]) -> None:
-        super().__init__()
-        self._learn = learn
-
-    def __missing__(self, word: str) -> Expansion:
-        expansion = self[word] = self._learn(word)
-        return expansion
 
 
 def _long_words(lens: list[int]) -> list[int]:

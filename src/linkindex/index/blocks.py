@@ -22,6 +22,8 @@ from typing import Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 
+from linkindex.memo import Memo
+
 #: Pickle protocol of blocks. whoosh writes protocol 2, which stores each bytes value
 #: as a call to ``codecs.encode`` (slow to write and to read); whoosh reads any protocol.
 PICKLE = 5
@@ -80,7 +82,7 @@ class Blocks:
         self.fixed = fixed
         self.numbers = numbers
         self._singles: dict[tuple[int, bool, int], bytes] = {}
-        self._uniform = _Templates(self._uniform_template)
+        self._uniform: Memo[tuple[int, bool, int], bytes] = Memo(self._uniform_template)
 
     def single(self, docnum: int, weight: float, value: bytes) -> bytes:
         """Write a term with one posting; return its term info (``W3TermInfo.to_bytes``)."""
@@ -244,19 +246,6 @@ class Blocks:
 
 #: Whether a weight is 1 (a one-posting block then stores None for its weights).
 _IS_ONE = (1.0).__eq__
-
-
-class _Templates(dict[tuple[int, bool, int], bytes]):
-    """``Blocks._uniform_template`` by shape, made when first asked for (so ``map``
-    looks them up in C)."""
-
-    def __init__(self, make: Any) -> None:
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, shape: tuple[int, bool, int]) -> bytes:
-        template = self[shape] = self._make(shape)
-        return template
 
 
 def _block_info(number_size: int) -> bytes:

@@ -31,17 +31,15 @@ from __future__ import annotations
 import codecs
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, partial
 from operator import itemgetter
-from typing import TypeVar
 
 from linkindex import legacy_cjk
+from linkindex.memo import Memo
 
 __all__ = ["ESCAPED", "Decoded", "decode"]
 
-_T = TypeVar("_T")
 
 #: Bytes looked at to tell a binary file from text.
 _SNIFF = 8192
@@ -290,22 +288,6 @@ def _text_bits(text: str, language: str) -> float:
     return sum(map(_BITS[language].__getitem__, _ASCII.sub("", text)))
 
 
-class _Memo(dict[str, _T]):
-    """What ``compute`` gives for each character, computed when first asked for.
-
-    A note has a few hundred distinct characters, each asked for many times; there is at
-    most one entry per character ever read.
-    """
-
-    def __init__(self, compute: Callable[[str], _T]) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, char: str) -> _T:
-        value = self[char] = self.compute(char)
-        return value
-
-
 def _kind(char: str) -> str:
     """Which kind of character ``char`` is, as ``_EXTRA_BITS`` weighs them."""
     code = ord(char)
@@ -335,8 +317,8 @@ def _kind(char: str) -> str:
     return "other"
 
 
-_KINDS = _Memo(_kind)
-_READ = _Memo(lambda char: int(_KINDS[char] not in ("ascii", "broken")))
+_KINDS = Memo(_kind)
+_READ: Memo[str, int] = Memo(lambda char: int(_KINDS[char] not in ("ascii", "broken")))
 
 #: Runs of ASCII, left out of the weighing: ASCII costs no bits.
 _ASCII = re.compile("[\x00-\x7f]+")
@@ -357,7 +339,7 @@ def _char_bits(char: str, language: str) -> float:
 
 
 _LANGUAGES = tuple(_EXTRA_BITS)
-_BITS = {language: _Memo(partial(_char_bits, language=language)) for language in _LANGUAGES}
+_BITS = {language: Memo(partial(_char_bits, language=language)) for language in _LANGUAGES}
 
 
 #: What a hanzi left out of the table costs: more than its last band (the table keeps the
