@@ -244,6 +244,31 @@ def test_a_link_under_a_heading_in_either_script_is_listed_once_in_its_section(
     assert listed[0].startswith("- [第1篇](https://example.com/x)")
 
 
+
+def test_the_web_reading_list_names_a_deeper_heading_in_either_script_once(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A link filed in two notes under 深度學習 > 強化學習 and 深度学习 > 强化学习 sits
+    under one heading below 深度学习: the topic page says where once, as the tree names it."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for day, (top, below) in enumerate([("深度學習", "強化學習"), ("深度学习", "强化学习")], 1):
+        (notes / f"2024-1-{day}-n.md").write_text(
+            f"---\ntitle: n\n---\n\n# {top}\n\n## {below}\n\n"
+            f"https://example.com/rl\n策略梯度入門\n\nhttps://example.com/{day}\n第{day}篇\n",
+            encoding="utf-8",
+        )
+    home = tmp_path / "home"
+    assert runner.invoke(app, ["import", str(notes), "--home", str(home)]).exit_code == 0
+    with web_client(home) as client:
+        (tree,) = client.get("/api/topics").json()["topics"]
+        (child,) = tree["children"]
+        page = client.get("/topics", params={"topic": "深度學習"})
+        assert page.status_code == 200
+        where = re.findall(r'<span class="dim">› ([^<]*)</span>', page.text)
+    assert where == [child["name"]] * 3  # one place per link, as the tree spells it
+
+
 # -- every surface agrees --------------------------------------------------------------------
 
 NOTE = """---
