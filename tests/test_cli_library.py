@@ -228,3 +228,27 @@ def test_every_command_has_help_with_an_example(runner: CliRunner, command: str)
     assert "Example:" in result.stdout
     assert "--home" in result.stdout
     assert f"linkindex {command}" in result.stdout
+
+
+def test_stats_counts_a_topic_written_in_two_scripts_once(
+    home: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    """A heading written in another script, case or width in another note is one topic
+    to ``stats`` as to ``topics``: 深度學習 > 強化學習 and 深度学习 > 强化学习 are one."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "cn.md").write_text(
+        "# 深度学习\n\n## 强化学习\n\nhttps://zhuanlan.zhihu.com/p/100001\n\n深度强化学习算法综述\n\n"
+        "# PyTorch\n\nhttps://github.com/pytorch/pytorch\n\nPyTorch官方仓库\n",
+        encoding="utf-8",
+    )
+    (notes / "tw.md").write_text(
+        "# 深度學習\n\n## 強化學習\n\nhttps://www.ithome.com.tw/news/200001\n\n深度強化學習的應用\n\n"
+        "# ＰｙＴｏｒｃｈ\n\nhttps://pytorch.org/tutorials/\n\nＰｙＴｏｒｃｈ官方教學\n",
+        encoding="utf-8",
+    )
+    runner.invoke(app, ["import", str(notes)])
+    tree = json.loads(runner.invoke(app, ["topics", "--json"]).stdout)
+    assert [(node["name"], node["links"]) for node in tree] == [("深度学习", 2), ("PyTorch", 2)]
+    stats = json.loads(runner.invoke(app, ["stats", "--json"]).stdout)
+    assert stats["topics"] == 2  # 深度学习 > 强化学习 and PyTorch: the headings with links

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import unicodedata
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -242,6 +245,67 @@ def test_a_link_under_a_heading_in_either_script_is_listed_once_in_its_section(
     listed = [line for line in exported.output.splitlines() if line.startswith("- ")]
     assert len(listed) == 1, exported.output
     assert listed[0].startswith("- [第1篇](https://example.com/x)")
+
+
+def test_the_web_reading_list_names_a_deeper_heading_in_either_script_once(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A link filed in two notes under 深度學習 > 強化學習 and 深度学习 > 强化学习 sits
+    under one heading below 深度学习: the topic page says where once, as the tree names it."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for day, (top, below) in enumerate([("深度學習", "強化學習"), ("深度学习", "强化学习")], 1):
+        (notes / f"2024-1-{day}-n.md").write_text(
+            f"---\ntitle: n\n---\n\n# {top}\n\n## {below}\n\n"
+            f"https://example.com/rl\n策略梯度入門\n\nhttps://example.com/{day}\n第{day}篇\n",
+            encoding="utf-8",
+        )
+    home = tmp_path / "home"
+    assert runner.invoke(app, ["import", str(notes), "--home", str(home)]).exit_code == 0
+    with web_client(home) as client:
+        (tree,) = client.get("/api/topics").json()["topics"]
+        (child,) = tree["children"]
+        page = client.get("/topics", params={"topic": "深度學習"})
+        assert page.status_code == 200
+        where = re.findall(r'<span class="dim">› ([^<]*)</span>', page.text)
+    assert where == [child["name"]] * 3  # one place per link, as the tree spells it
+
+
+def test_a_link_filed_under_a_topic_in_either_script_names_it_once(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Search results, the link page, the CSV's topics and the EPUB's chapter name a
+    topic the link is filed under in two scripts once, as its first note writes it."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for day, (top, below) in enumerate([("深度学习", "强化学习"), ("深度學習", "強化學習")], 1):
+        (notes / f"2024-1-{day}-n.md").write_text(
+            f"---\ntitle: n\n---\n\n# {top}\n\n## {below}\n\nhttps://example.com/rl\n策略梯度入门\n",
+            encoding="utf-8",
+        )
+    home = ["--home", str(tmp_path / "home")]
+    assert runner.invoke(app, ["import", str(notes), *home]).exit_code == 0
+    once = "深度学习 > 强化学习"
+    found = runner.invoke(app, ["search", "策略梯度", *home])
+    assert found.exit_code == 0, found.output
+    assert f"| {once} |" in found.output, found.output
+    exported = runner.invoke(app, ["export", "--format", "csv", *home])
+    assert [row["topics"] for row in csv.DictReader(io.StringIO(exported.output))] == [once]
+    book = tmp_path / "rl.epub"
+    assert runner.invoke(app, ["export", "-o", str(book), *home]).exit_code == 0
+    with zipfile.ZipFile(book) as epub:
+        chapter = next(epub.read(n).decode() for n in epub.namelist() if "link-" in n)
+    assert f'<p class="meta">{html.escape(once)}</p>' in chapter
+    with web_client(tmp_path / "home") as client:
+        results = client.get("/", params={"q": "策略梯度"}).text
+        link = re.search(r'href="/link/(\d+)"', results)
+        assert link is not None
+        page = client.get(f"/link/{link[1]}").text
+    shown = re.compile(r'<a class="topic" href="[^"]*">([^<]*)</a>')
+    assert [html.unescape(t) for t in shown.findall(results)] == [once]
+    crumbs = re.search(r'<p class="crumbs">(.*?)</p>', page, re.S)
+    assert crumbs is not None
+    assert [html.unescape(t) for t in re.findall(r">([^<]+)</a>", crumbs[1])] == [once]
 
 
 # -- every surface agrees --------------------------------------------------------------------

@@ -56,6 +56,7 @@ _NARROW = str.maketrans({"\uff1e": ">", "\uff0f": "/"})
 _OWN = str.maketrans({">": "\ue03e", "/": "\ue02f"})
 
 E = TypeVar("E")
+P = TypeVar("P", bound=Sequence[str])
 
 #: Keys and runs kept per process: more than the distinct headings and paths of a library.
 _KEPT = 1 << 14
@@ -266,6 +267,16 @@ def node_key(path: Sequence[str]) -> tuple[str, ...]:
     headings written in either script or case (``深度學習``, ``深度学习``) are one node,
     as they are one topic to every selection."""
     return tuple(map(name_key, path))
+
+
+def distinct(paths: Iterable[P]) -> list[P]:
+    """``paths`` in their order, without a path that is the same topic as an earlier one
+    (``深度學習 > 強化學習`` after ``深度学习 > 强化学习``): a link's topics as it is shown,
+    each once, as its first placement writes it."""
+    kept: dict[tuple[str, ...], P] = {}
+    for path in paths:
+        kept.setdefault(node_key(path), path)
+    return list(kept.values())
 
 
 def node_at(nodes: dict[tuple[str, ...], TopicNode[E]], path: tuple[str, ...]) -> TopicNode[E]:

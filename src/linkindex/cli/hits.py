@@ -113,7 +113,8 @@ def hit_lines(hit: Hit, number: int, *, colour: bool) -> list[str]:
     lines = [f"{number}. {terminal_text(hit.title)}", f"   {terminal_text(hit.url)}"]
     if hit.status == "dead" and hit.archive_url:
         lines.append(f"   archived: {terminal_text(hit.archive_url)}")
-    where = terminal_text(" · ".join(topics.label(topic) for topic in hit.topics if topic))
+    shown = topics.distinct(hit.topics)  # a topic filed under in two scripts: once
+    where = terminal_text(" · ".join(topics.label(topic) for topic in shown if topic))
     note = terminal_text(f"{Path(hit.note_path).name}:{hit.line}") if hit.note_path else ""
     facts = [hit.site, status, where, note, terminal_text(hit.published_at or "")[:10]]
     lines.append("   " + " | ".join(f for f in facts if f))

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from linkindex.export.outline import date_of, summary_of
 from linkindex.printable import printable
 from linkindex.store.records import LinkRecord
-from linkindex.topics import label
+from linkindex.topics import distinct, label
 
 #: The signs that make a cell a formula (OWASP), as NFKC folds them.
 FORMULA_SIGNS = frozenset("=+-@")
@@ -74,7 +74,7 @@ def render(records: Sequence[LinkRecord], *, title: str = "linkindex") -> bytes:
                 record.title,
                 record.site,
                 record.status,
-                " | ".join(label(t) for t in record.topics),
+                " | ".join(label(t) for t in distinct(record.topics)),
                 first.note_title if first else "",
                 first.note_path if first else "",
                 first.line if first else "",

@@ -32,7 +32,7 @@ from linkindex.extract.imagefile import SUFFIXES
 from linkindex.models import from_iso, paragraphs
 from linkindex.printable import printable
 from linkindex.store.records import ImageRecord, LinkRecord
-from linkindex.topics import label
+from linkindex.topics import distinct, label
 
 #: Zip entries carry this date (the zip format's earliest) so the bytes do not drift.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -140,7 +140,7 @@ def _chapter(entry: Entry, pictures: Pictures | None) -> str:
     if archive and is_web_url(archive):
         facts.append(f'<a href="{escape(archive)}">archive</a>')
     parts = [f"<h1>{escape(entry.title)}</h1>", f'<p class="meta">{" · ".join(facts)}</p>']
-    topics = [label(t) for t in record.topics if t]
+    topics = [label(t) for t in distinct(record.topics) if t]
     if topics:
         parts.append(f'<p class="meta">{escape(" | ".join(topics))}</p>')
     page = record.page

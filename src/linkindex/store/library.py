@@ -249,6 +249,14 @@ class LibraryMixin(StoreBase):
         )
         return tree((link_id, tuple(json.loads(topic)) or (NO_TOPIC,)) for link_id, topic in rows)
 
+    def _topic_count(self) -> int:
+        """How many headings have links right under them, a heading written in two scripts
+        or cases (``深度學習``, ``深度学习``) once: the tree's nodes with ``own`` links."""
+        from linkindex.topics import node_key  # see topic_tree
+
+        rows = self.conn.execute("SELECT DISTINCT topic FROM placements")
+        return len({node_key(json.loads(topic)) for (topic,) in rows})
+
     def library_stats(self) -> dict[str, Any]:
         """Counts of notes, links (by site, by status), pages by engine, placements, removals."""
 
@@ -278,7 +286,7 @@ class LibraryMixin(StoreBase):
             "links": one("SELECT COUNT(*) FROM links WHERE removed_at IS NULL"),
             "links_removed": one("SELECT COUNT(*) FROM links WHERE removed_at IS NOT NULL"),
             "placements": one("SELECT COUNT(*) FROM placements"),
-            "topics": one("SELECT COUNT(DISTINCT topic) FROM placements"),
+            "topics": self._topic_count(),
             "by_site": grouped("site"),
             "by_status": grouped("status"),
             "pages_by_engine": pages_by_engine,

@@ -56,6 +56,7 @@ def templates() -> Environment:
         snippet=snippet_html,
         moment=moment,
         topic=topics.label,
+        distinct=topics.distinct,
         topic_param=topic_param,
         summary=summary_of,
     )

@@ -323,11 +323,24 @@ class TopicView:
     topic_key: topics.Key = topics.EMPTY  # its key, to mark the headings it selects
     node: TopicNode[Any] | None = None
     records: list[LinkRecord] = field(default_factory=list)
+    #: Each heading's path as the tree spells it, by ``topics.node_key``.
+    spelled: dict[tuple[str, ...], tuple[str, ...]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.spelled = {
+            topics.node_key(node.path): node.path for top in self.tree for node in top.walk()
+        }
 
     def deeper(self, record: LinkRecord) -> list[str]:
-        """Where a listed link sits below the topic: the headings after it, as labels."""
-        found = (topics.below(self.topic_key, path) for path in record.topics)
-        return list(dict.fromkeys(topics.label(rest) for rest in found if rest))
+        """Where a listed link sits below the topic: the headings after it, as labels, as
+        the tree names them (a link filed under ``強化學習`` and ``强化学习`` is in one place)."""
+        found: list[str] = []
+        for path in record.topics:
+            rest = topics.below(self.topic_key, path)
+            if rest:
+                spelled = self.spelled.get(topics.node_key(path), tuple(path))
+                found.append(topics.label(spelled[len(spelled) - len(rest) :]))
+        return list(dict.fromkeys(found))
 
 
 def library_topic(store: Store, written: str) -> str:
