@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -428,3 +429,27 @@ def test_searches_share_an_open_reader_and_see_every_commit(library: Store, home
     assert urls(home, "色温") == [LAMP]  # a new generation: the reader is reopened
     indexing.refresh(library, home, rebuild=True)
     assert urls(home, "色温") == [LAMP]  # a new folder
+
+
+def _filed_under(*paths: tuple[str, ...]) -> SimpleNamespace:
+    """A link with no page or notes, filed under ``paths``."""
+    return SimpleNamespace(
+        id=1,
+        placements=[],
+        page=None,
+        topics=list(paths),
+        site="web",
+        status="new",
+        published_at=None,
+    )
+
+
+def test_a_heading_in_two_scripts_weighs_what_one_spelling_does() -> None:
+    """A link filed under 深度学习 in one note and 深度學習 in another is under one topic
+    (``topics.node_key``): its heading words weigh what they do under one spelling, not
+    twice that."""
+    segmenter = indexing.segmenter([])
+    once = documents.document(_filed_under(("深度学习", "模型")), segmenter)
+    both = documents.document(_filed_under(("深度学习", "模型"), ("深度學習", "模型")), segmenter)
+    assert both["text"] == once["text"]
+    assert both["topic"] == once["topic"]

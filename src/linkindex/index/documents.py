@@ -34,7 +34,8 @@ PART_GAP = 1 << 24
 #: 2: topic keys split a heading's name at ``>`` and ``/`` too (``topics.key``).
 #: 3: a heading's own ``>`` and ``/`` are kept apart from the separators between headings
 #: (``topics.name_key``), so ``C/C++`` the heading and ``C > C++`` the path differ.
-FORMAT = "3"
+#: 4: a heading written in two scripts or cases (深度學習, 深度学习) is in the topics part once.
+FORMAT = "4"
 
 _ONE_POSITION = pack_uint(1)
 _NATIVE_UINT = struct.Struct("=I")  # array("I") bytes on every platform CPython runs on
@@ -151,7 +152,13 @@ def document(record: Any, segmenter: analysis.Segmenter) -> dict[str, Any]:
     notes = [p.description for p in record.placements if p.description]
     notes += [p.label for p in record.placements if p.label]
     notes += list(dict.fromkeys(p.note_title for p in record.placements if p.note_title))
-    headings = list(dict.fromkeys(h for path in record.topics for h in path))
+    # each heading once, in whichever script or case it was first written (深度學習 and
+    # 深度学习 are one topic, ``topics.name_key``): a second spelling adds no weight
+    named: dict[str, str] = {}
+    for path in record.topics:
+        for heading in path:
+            named.setdefault(topics.name_key(heading), heading)
+    headings = list(named.values())
     title_text = "\n".join(titles)
     title_positions = segmenter.positions(title_text)
     # The page's words weigh their count (content weighs 1); the words of the other
