@@ -73,6 +73,23 @@ def test_hong_kong_and_taiwan_forms_fold_as_the_standard_ones() -> None:
     assert analysis.fold("\uf902\uf90a") == "车金"
 
 
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("顯存優化實戰", "zh-Hant"),
+        ("显存优化实战", "zh-Hans"),
+        ("深度學習框架的显存", "zh-Hant"),  # more traditional-only characters than not
+        ("臺灣", "zh-Hant"),
+        ("台湾", "zh-Hans"),
+        ("中文", ""),  # the same in both scripts
+        ("PyTorch", ""),
+        ("", ""),
+    ],
+)
+def test_script_tells_traditional_from_simplified_text(text: str, tag: str) -> None:
+    assert characters.script(text) == tag
+
+
 def test_radicals_copied_from_pdf_files_fold_to_the_ideographs() -> None:
     """Kangxi radicals look like ideographs and come with text copied from PDF files."""
     assert analysis.fold("\u2f64\u6237\u2f3f\u518c") == "用户手册"  # ⽤户⼿册

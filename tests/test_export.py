@@ -500,3 +500,45 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised(
     )
     assert rows[0]["note_path"] == "/notes/=cmd.md"
     assert rows[0]["url"] == "https://csv.example/a"
+
+
+def test_traditional_text_is_marked_as_written_in_html_and_epub(home: Path, tmp_path: Path) -> None:
+    """A reading list says which script each link is written in (``lang="zh-Hant"``), so
+    a browser or e-reader draws traditional text in traditional glyphs, not the mainland's
+    forms of a ``zh`` page."""
+    store = Store(home)
+    try:
+        hant = add_link(
+            store,
+            "https://example.tw/vram",
+            title="顯存優化實戰",
+            page={"title": "顯存優化實戰", "text": "這篇文章說明如何減少訓練時的顯存佔用。"},
+        )
+        hans = add_link(
+            store,
+            "https://example.cn/vram",
+            title="显存优化实战",
+            page={"title": "显存优化实战", "text": "这篇文章说明如何减少训练时的显存占用。"},
+        )
+        plain = add_link(store, "https://example.com/pytorch", title="PyTorch")
+        records = export.select(store, home)
+    finally:
+        store.close()
+    page = export.render(records, "html", title="list").decode()
+    items = {
+        m.group(2): m.group(1)
+        for m in re.finditer(
+            r"<li class=\"\w+\"( lang=\"[^\"]+\")?><a class=\"title\" href=\"([^\"]+)\"", page
+        )
+    }
+    assert items == {
+        "https://example.tw/vram": ' lang="zh-Hant"',
+        "https://example.cn/vram": ' lang="zh-Hans"',
+        "https://example.com/pytorch": None,
+    }
+    path = tmp_path / "list.epub"
+    path.write_bytes(export.render(records, "epub", title="list"))
+    with zipfile.ZipFile(path) as book:
+        for link_id, lang in [(hant, "zh-Hant"), (hans, "zh-Hans"), (plain, "zh")]:
+            chapter = book.read(f"EPUB/link-{link_id}.xhtml").decode()
+            assert re.search(f'<html [^>]*lang="{lang}" xml:lang="{lang}"', chapter)

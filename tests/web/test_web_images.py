@@ -21,7 +21,7 @@ def test_the_reader_shows_each_figure_after_its_paragraph(
     client: TestClient, library: dict[str, int]
 ) -> None:
     page = client.get(f"/link/{library[WECHAT]}/read").text
-    text = page[page.index('<div class="text">') :]
+    text = page[page.index('<div class="text"') :]
     blocks = re.findall(r'<p>([^<]{0,12})|<img src="([^"]+)"', text)
     order = [f"img {src}" if src else words for words, src in blocks][:5]
     assert order == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -99,7 +100,7 @@ def test_bad_parameters_get_an_error_page(client: TestClient) -> None:
 
 def test_link_page(client: TestClient, library: dict[str, int]) -> None:
     page = client.get(f"/link/{library[WECHAT]}").text
-    assert f'<h1 id="title">{WECHAT_TITLE}</h1>' in page
+    assert f'<h1 id="title" lang="zh-Hans">{WECHAT_TITLE}</h1>' in page
     assert "深度学习框架" in page  # the note's own title
     assert "Pytorch &gt; 参考" in page  # the heading path
     assert f'href="/link/{library[WECHAT]}/read"' in page
@@ -202,3 +203,38 @@ def test_a_query_the_language_rejects_keeps_the_page_usable(client: TestClient) 
     assert "<html" not in part.text
     assert "unknown site" in part.text
     assert client.get("/api/search", params={"q": "site:myspace"}).status_code == 400
+
+
+def test_traditional_text_is_marked_as_written(tmp_path: Path) -> None:
+    """The UI's page is ``zh-CN``; a title or text written in traditional characters says
+    so (``lang="zh-Hant"``), so a browser draws it in traditional glyphs, not mainland
+    forms; simplified text says ``zh-Hans``, text of neither script nothing."""
+    from web_library import make_client
+
+    from freshness_library import add_link
+    from linkindex import indexing
+    from linkindex.store import Store
+
+    home = tmp_path / "home"
+    with Store(home) as store:
+        hant = add_link(
+            store,
+            "https://example.tw/vram",
+            status="ok",
+            title="顯存優化實戰",
+            page={"title": "顯存優化實戰", "text": "這篇文章說明如何減少訓練時的顯存佔用。"},
+        )
+        hans = add_link(store, "https://example.cn/vram", title="显存优化实战")
+        add_link(store, "https://example.com/pytorch", title="PyTorch")
+        indexing.refresh(store, home)
+    with make_client(home, "http://127.0.0.1:8765") as client:
+        listed = client.get("/").text
+        reader = client.get(f"/link/{hant}/read").text
+        about = client.get(f"/link/{hans}").text
+    titles = dict(
+        re.findall(r'<a class="title" href="/link/\d+"(?: lang="([^"]+)")?>([^<]+)<', listed)
+    )
+    assert titles == {"zh-Hant": "顯存優化實戰", "zh-Hans": "显存优化实战", "": "PyTorch"}
+    assert '<h1 lang="zh-Hant">顯存優化實戰</h1>' in reader
+    assert '<div class="text" lang="zh-Hant">' in reader
+    assert '<h1 id="title" lang="zh-Hans">显存优化实战</h1>' in about

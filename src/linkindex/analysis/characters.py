@@ -158,6 +158,53 @@ def cjk_runs(text: str) -> list[str]:
     return CJK_RUN.findall(text)
 
 
+@cache
+def _script_marks() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Ideographs only traditional text writes, and those only simplified text writes:
+    the unified ideographs Big5 has and GB 2312 lacks (``顯``, ``臺``), and those GB 2312
+    has and Big5 lacks (``显``, ``湾``); the rest are written alike (``中``, ``台``, ``后``).
+    Made on first use (~20 ms)."""
+    chars = [chr(code) for code in range(0x4E00, 0xA000)]
+    big5 = list(map(_encodes, chars, repeat("big5")))
+    gb2312 = list(map(_encodes, chars, repeat("gb2312")))
+    traditional = [c for c, b, g in zip(chars, big5, gb2312, strict=True) if b and not g]
+    simplified = [c for c, b, g in zip(chars, big5, gb2312, strict=True) if g and not b]
+    return _one_of(traditional), _one_of(simplified)
+
+
+def _encodes(char: str, codec: str) -> bool:
+    try:
+        char.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _one_of(chars: list[str]) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(''.join(chars))}]")
+
+
+#: How much of a text ``script`` reads: enough to tell, quick for a page.
+_SCRIPT_SAMPLE = 3000
+
+
+def script(text: str) -> str:
+    """The language tag of Chinese text by the script it is written in: ``zh-Hant`` when
+    more of its ideographs are traditional-only than simplified-only (``顯存優化``),
+    ``zh-Hans`` when fewer; ``""`` when as many (``PyTorch``, ``中文``), so a page
+    can say which glyphs to draw (a font's traditional forms differ from its simplified
+    ones: Taiwan's and Hong Kong's readers would read traditional text in mainland
+    glyphs otherwise)."""
+    sample = text[:_SCRIPT_SAMPLE]
+    if not has_cjk(sample):
+        return ""
+    traditional, simplified = _script_marks()
+    old, new = len(traditional.findall(sample)), len(simplified.findall(sample))
+    if old == new:
+        return ""
+    return "zh-Hant" if old > new else "zh-Hans"
+
+
 def has_cjk(text: str) -> bool:
     """Whether the text contains a CJK ideograph."""
     return CJK_RUN.search(text) is not None

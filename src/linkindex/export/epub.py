@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from linkindex.analysis.characters import script
 from linkindex.export.outline import (
     Entry,
     TopicNode,
@@ -101,7 +102,7 @@ def _toc(
             uid=f"link{record.id}",
             file_name=f"link-{record.id}.xhtml",
             title=printable(entry.title),
-            lang="zh",
+            lang=_lang(entry),
         )
         chapter.content = printable(_chapter(entry, pictures))
         chapter.add_item(style)
@@ -114,6 +115,13 @@ def _toc(
         # at its first link.
         items.append((epub.Section(printable(child.name), _first_href(below)), below))
     return items
+
+
+def _lang(entry: Entry) -> str:
+    """A chapter's language: Chinese in the script its title and text are written in
+    (a reader draws traditional text in traditional glyphs), else ``zh``."""
+    page = entry.record.page
+    return script(entry.title + "\n" + (page.text if page else "")) or "zh"
 
 
 def _first_href(items: list[Any]) -> str:

@@ -10,6 +10,7 @@ import base64
 from collections.abc import Sequence
 from html import escape
 
+from linkindex.analysis.characters import script
 from linkindex.export.outline import Entry, TopicNode, archive_link, is_web_url, outline
 from linkindex.export.pictures import Pictures
 from linkindex.printable import printable
@@ -123,4 +124,6 @@ def _item(entry: Entry, pictures: Pictures | None) -> str:
     if entry.summary:
         body += f'<p class="summary">{_text(entry.summary)}</p>'
     body += _figure(entry, pictures)
-    return f'<li class="{_text(record.status)}">{body}</li>'
+    lang = script(f"{entry.title}\n{entry.summary or ''}")
+    where = f' lang="{lang}"' if lang else ""  # traditional text in traditional glyphs
+    return f'<li class="{_text(record.status)}"{where}>{body}</li>'

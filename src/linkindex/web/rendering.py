@@ -57,6 +57,7 @@ def templates() -> Environment:
         moment=moment,
         topic=topics.label,
         distinct=topics.distinct,
+        lang=lang_attribute,
         topic_param=topic_param,
         summary=summary_of,
     )
@@ -73,6 +74,16 @@ def safe_href(url: str | None) -> str:
     """A URL fit for an ``href``: http(s) only, anything else (``javascript:``…) empty."""
     text = (url or "").strip()
     return text if is_web_url(text) else ""
+
+
+def lang_attribute(text: str | None) -> Markup:
+    """`` lang="zh-Hant"`` (or ``zh-Hans``) for an element showing ``text``, by the script
+    it is written in (``characters.script``), else nothing: the page says ``zh-CN``, and
+    traditional text would be drawn in mainland glyphs."""
+    from linkindex.analysis.characters import script
+
+    tag = script(text or "")
+    return Markup(f' lang="{tag}"') if tag else Markup("")
 
 
 def snippet_html(snippet: str | None) -> Markup:
