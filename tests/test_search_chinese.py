@@ -383,3 +383,28 @@ def _library(tmp_path: Path, note: str) -> Path:
     indexing.refresh(store, home)
     store.close()
     return home
+
+
+def test_a_versioned_name_is_found_in_sequence_not_by_digits_anywhere(tmp_path: Path) -> None:
+    """``gpt-3.5`` finds ``GPT-3.5``, ``GPT3.5`` and ``GPT 3.5``, not a ``GPT-4`` page that
+    has a 3 and a 5 somewhere (a page of any length has); nor ``llama3.1`` ``Llama 2``
+    with a 3 and a 1; and ``-gpt-3.5`` leaves those in."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 模型\n---\n\n# 模型\n\n"
+        "https://example.com/dash\nGPT-3.5接口调用\n\n"
+        "https://example.com/together\nGPT3.5微调\n\n"
+        "https://example.com/apart\n用GPT 3.5写代码\n\n"
+        "https://example.com/turbo\nGPT-3.5-turbo的价格\n\n"
+        "https://example.com/gpt4\nGPT-4发布：3月15日的5个要点\n\n"
+        "https://example.com/llama31\nLlama 3.1本地部署\n\n"
+        "https://example.com/llama2\nLlama 2的3种量化与1个坑\n\n"
+        "https://example.com/python\nPython 3.11发布，12项改进\n",
+    )
+    gpt35 = {f"https://example.com/{name}" for name in ("dash", "together", "apart", "turbo")}
+    for query in ("gpt-3.5", "GPT3.5", "gpt 3.5", "ＧＰＴ－３．５"):
+        assert set(urls(home, query)) == gpt35, query
+    assert urls(home, "llama3.1") == urls(home, "llama-3.1") == ["https://example.com/llama31"]
+    assert urls(home, "python3.12") == urls(home, "python-3.12") == []
+    kept = {"https://example.com/gpt4", "https://example.com/python"}
+    assert set(urls(home, "发布 -gpt-3.5")) == kept
