@@ -289,6 +289,33 @@ def test_a_long_page_shows_the_passage_with_the_words_written_together() -> None
         assert together in search.snippet(text, terms), query
 
 
+def test_a_one_character_word_typed_between_words_is_marked_only_among_them() -> None:
+    """``衛星的軌道`` typed together: its ``的`` is marked where the words stand together
+    (``«衞星的軌道»``), not at every ``的`` of the page, whose marks had filled the snippet
+    and pushed the passage with the words to its end (as a quoted phrase's one-character
+    words are only marked inside it)."""
+    cut = indexing.segmenter().cut
+    filler = "别的事情，另外的段落。" * 30
+    text = filler + "這篇文章講述了衞星的軌道與通訊協定。" + filler
+    for query in ("衛星的軌道", "卫星的轨道"):
+        terms = search.query_terms(search.parse_query(query), cut)
+        assert "的" not in terms, query
+        shown = search.snippet(text, terms)
+        assert shown.count("«") == 1 and "講述了«衞星的軌道»與通訊協定" in shown, query
+    terms = search.query_terms(search.parse_query("衛星的軌道"), cut)
+    assert search.snippet("衞星在軌道上的位置", terms) == "«衞星»在«軌道»上的位置"
+    # nor is one of a mixed token (年 of 2024年, 的 of GPT4的, which the cut joins)
+    for query, together in (("2024年", "«2024年»回顧"), ("GPT4的能力", "«GPT4的能力»很強")):
+        terms = search.query_terms(search.parse_query(query), cut)
+        text = "前年的事。" * 30 + together.replace("«", "").replace("»", "")
+        shown = search.snippet(text, terms)
+        assert shown.count("«") == 1 and shown.endswith(together), query
+    # a word of one character typed alone, or among other such words, is still marked
+    assert search.snippet("一隻貓", search.query_terms(search.parse_query("猫"), cut)) == (
+        "一隻«貓»"
+    )
+
+
 def test_a_highlight_keeps_the_marks_on_its_last_character() -> None:
     """A variation selector (an ideographic variant, U+E0100) or a combining accent on
     the last character of a match stays inside the highlight, not after its «»."""
