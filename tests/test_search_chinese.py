@@ -184,7 +184,27 @@ def test_highlights_cover_the_parts_of_a_mixed_token() -> None:
     cut = indexing.segmenter().cut
     terms = search.query_terms(search.parse_query("8比特 GPT4"), cut)
     assert terms == ["gpt4", "8比特", "gpt", "比特"]  # not a lone 8 or 4
-    assert search.snippet("GPT 4 与 8 比特", terms) == "«GPT» 4 与 8 «比特»"
+    # a lone 4 or 8 is not marked; beside the rest of its token, the token is
+    assert search.snippet("GPT 4 与 8 比特", terms) == "«GPT 4» 与 «8 比特»"
+    assert search.snippet("共 4 张卡，8 个人", terms) == "共 4 张卡，8 个人"
+
+
+def test_a_name_and_its_version_are_marked_together_however_joined() -> None:
+    """``GPT3.5`` marks ``GPT-3.5`` whole, ``gpt4`` ``ＧＰＴ－４``, ``python3.12``
+    ``Python 3.12``, ``gpt-4`` ``GPT4``: the index finds them all, and the snippet had
+    marked the name alone (``«GPT»-3.5``, ``«Python» 3.«12»``)."""
+    cut = indexing.segmenter().cut
+    cases = {
+        "GPT3.5": ("GPT-3.5接口", "«GPT-3.5»接口"),
+        "gpt4": ("ＧＰＴ－４技術報告", "«ＧＰＴ－４»技術報告"),
+        "gpt-4": ("GPT4技术", "«GPT4»技术"),
+        "python3.12": ("Python 3.12的新特性", "«Python 3.12»的新特性"),
+        "qwen2.5": ("Qwen_2.5发布", "«Qwen_2.5»发布"),
+        "rtx4090": ("RTX 4090与RTX 3090", "«RTX 4090»与«RTX» 3090"),
+    }
+    for query, (text, shown) in cases.items():
+        terms = search.query_terms(search.parse_query(query), cut)
+        assert search.snippet(text, terms) == shown, query
 
 
 def test_a_version_after_a_name_is_a_part(library: Path) -> None:
