@@ -184,7 +184,27 @@ def test_highlights_cover_the_parts_of_a_mixed_token() -> None:
     cut = indexing.segmenter().cut
     terms = search.query_terms(search.parse_query("8比特 GPT4"), cut)
     assert terms == ["gpt4", "8比特", "gpt", "比特"]  # not a lone 8 or 4
-    assert search.snippet("GPT 4 与 8 比特", terms) == "«GPT» 4 与 8 «比特»"
+    # a lone 4 or 8 is not marked; beside the rest of its token, the token is
+    assert search.snippet("GPT 4 与 8 比特", terms) == "«GPT 4» 与 «8 比特»"
+    assert search.snippet("共 4 张卡，8 个人", terms) == "共 4 张卡，8 个人"
+
+
+def test_a_name_and_its_version_are_marked_together_however_joined() -> None:
+    """``GPT3.5`` marks ``GPT-3.5`` whole, ``gpt4`` ``ＧＰＴ－４``, ``python3.12``
+    ``Python 3.12``, ``gpt-4`` ``GPT4``: the index finds them all, and the snippet had
+    marked the name alone (``«GPT»-3.5``, ``«Python» 3.«12»``)."""
+    cut = indexing.segmenter().cut
+    cases = {
+        "GPT3.5": ("GPT-3.5接口", "«GPT-3.5»接口"),
+        "gpt4": ("ＧＰＴ－４技術報告", "«ＧＰＴ－４»技術報告"),
+        "gpt-4": ("GPT4技术", "«GPT4»技术"),
+        "python3.12": ("Python 3.12的新特性", "«Python 3.12»的新特性"),
+        "qwen2.5": ("Qwen_2.5发布", "«Qwen_2.5»发布"),
+        "rtx4090": ("RTX 4090与RTX 3090", "«RTX 4090»与«RTX» 3090"),
+    }
+    for query, (text, shown) in cases.items():
+        terms = search.query_terms(search.parse_query(query), cut)
+        assert search.snippet(text, terms) == shown, query
 
 
 def test_a_version_after_a_name_is_a_part(library: Path) -> None:
@@ -289,6 +309,33 @@ def test_a_long_page_shows_the_passage_with_the_words_written_together() -> None
         assert together in search.snippet(text, terms), query
 
 
+def test_a_one_character_word_typed_between_words_is_marked_only_among_them() -> None:
+    """``衛星的軌道`` typed together: its ``的`` is marked where the words stand together
+    (``«衞星的軌道»``), not at every ``的`` of the page, whose marks had filled the snippet
+    and pushed the passage with the words to its end (as a quoted phrase's one-character
+    words are only marked inside it)."""
+    cut = indexing.segmenter().cut
+    filler = "别的事情，另外的段落。" * 30
+    text = filler + "這篇文章講述了衞星的軌道與通訊協定。" + filler
+    for query in ("衛星的軌道", "卫星的轨道"):
+        terms = search.query_terms(search.parse_query(query), cut)
+        assert "的" not in terms, query
+        shown = search.snippet(text, terms)
+        assert shown.count("«") == 1 and "講述了«衞星的軌道»與通訊協定" in shown, query
+    terms = search.query_terms(search.parse_query("衛星的軌道"), cut)
+    assert search.snippet("衞星在軌道上的位置", terms) == "«衞星»在«軌道»上的位置"
+    # nor is one of a mixed token (年 of 2024年, 的 of GPT4的, which the cut joins)
+    for query, together in (("2024年", "«2024年»回顧"), ("GPT4的能力", "«GPT4的能力»很強")):
+        terms = search.query_terms(search.parse_query(query), cut)
+        text = "前年的事。" * 30 + together.replace("«", "").replace("»", "")
+        shown = search.snippet(text, terms)
+        assert shown.count("«") == 1 and shown.endswith(together), query
+    # a word of one character typed alone, or among other such words, is still marked
+    assert search.snippet("一隻貓", search.query_terms(search.parse_query("猫"), cut)) == (
+        "一隻«貓»"
+    )
+
+
 def test_a_highlight_keeps_the_marks_on_its_last_character() -> None:
     """A variation selector (an ideographic variant, U+E0100) or a combining accent on
     the last character of a match stays inside the highlight, not after its «»."""
@@ -383,3 +430,28 @@ def _library(tmp_path: Path, note: str) -> Path:
     indexing.refresh(store, home)
     store.close()
     return home
+
+
+def test_a_versioned_name_is_found_in_sequence_not_by_digits_anywhere(tmp_path: Path) -> None:
+    """``gpt-3.5`` finds ``GPT-3.5``, ``GPT3.5`` and ``GPT 3.5``, not a ``GPT-4`` page that
+    has a 3 and a 5 somewhere (a page of any length has); nor ``llama3.1`` ``Llama 2``
+    with a 3 and a 1; and ``-gpt-3.5`` leaves those in."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 模型\n---\n\n# 模型\n\n"
+        "https://example.com/dash\nGPT-3.5接口调用\n\n"
+        "https://example.com/together\nGPT3.5微调\n\n"
+        "https://example.com/apart\n用GPT 3.5写代码\n\n"
+        "https://example.com/turbo\nGPT-3.5-turbo的价格\n\n"
+        "https://example.com/gpt4\nGPT-4发布：3月15日的5个要点\n\n"
+        "https://example.com/llama31\nLlama 3.1本地部署\n\n"
+        "https://example.com/llama2\nLlama 2的3种量化与1个坑\n\n"
+        "https://example.com/python\nPython 3.11发布，12项改进\n",
+    )
+    gpt35 = {f"https://example.com/{name}" for name in ("dash", "together", "apart", "turbo")}
+    for query in ("gpt-3.5", "GPT3.5", "gpt 3.5", "ＧＰＴ－３．５"):
+        assert set(urls(home, query)) == gpt35, query
+    assert urls(home, "llama3.1") == urls(home, "llama-3.1") == ["https://example.com/llama31"]
+    assert urls(home, "python3.12") == urls(home, "python-3.12") == []
+    kept = {"https://example.com/gpt4", "https://example.com/python"}
+    assert set(urls(home, "发布 -gpt-3.5")) == kept

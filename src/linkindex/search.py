@@ -323,10 +323,12 @@ def query_terms(spec: queries.QuerySpec, cut: Any, known: Any = None) -> list[st
                 if clause.phrase and len(flat) > 1:
                     # "spring boot" finds SpringBoot, "yolo v8" YOLOv8
                     terms.update(a + b for a, b in pairwise(flat) if queries.joinable(a, b))
-                    # the phrase where it is written together; its ideographs standing
-                    # alone (的, 与 of "分析与优化") only there, not wherever they stand
-                    # (a letter or digit is marked as a whole word: "c 语言", "python 3")
-                    terms.add("".join(flat))
+                if len(flat) > 1 and (clause.phrase or any(len(w) > 1 for w in words)):
+                    # the phrase, or the words typed together, where they are written
+                    # together; their ideographs standing alone (的, 与 of "分析与优化", 的
+                    # of 卫星的轨道) only there, not wherever they stand (a letter or digit
+                    # is marked as a whole word: "c 语言", "python 3")
+                    terms.add("".join(flat if clause.phrase else words))
                     marked = [word for word in marked if len(word) > 1 or word.isascii()]
                 for word in marked:
                     joined = analysis.catenation(word)
@@ -334,8 +336,9 @@ def query_terms(spec: queries.QuerySpec, cut: Any, known: Any = None) -> list[st
                     if not (clause.phrase and len(flat) > 1):  # springboot: Spring Boot
                         terms.update(f"{a} {b}" for a, b in queries.written_apart(word, known))
                     # a mixed token (8比特) matches by its parts too: mark those that say
-                    # something (not a lone letter or digit)
-                    terms.update(p for p in analysis.parts(word) if len(p) > 1 or not p.isascii())
+                    # something (not a lone letter, digit or ideograph: 年 of 2024年, 的 of
+                    # gpt4的, which jieba's cut joins as it joins 8 and 比特)
+                    terms.update(p for p in analysis.parts(word) if len(p) > 1)
     terms.update(queries.written_together(spec).values())  # spring boot: SpringBoot
     return sorted(terms, key=lambda t: (-len(t), t))
 

@@ -3,7 +3,8 @@
 A word is found in the text as written, by the spellings of its characters
 (``analysis.spellings``), so the marks fall on the original characters (``顯存`` for
 ``显存``, ``ＧＰＴ４`` for ``gpt4``), as whole words where it begins or ends with a letter or
-digit. Pure: strings in, a string out.
+digit, with or without a joint where letters meet digits (``GPT-4`` for ``gpt4``). Pure:
+strings in, a string out.
 """
 
 from __future__ import annotations
@@ -105,6 +106,21 @@ _folded_char = functools.cache(analysis.fold)
 _JOINED_FROM = 4
 
 
+#: Where letters meet digits or ideographs (a name and its number, ``gpt4``, ``gpt-4``;
+#: a number before a word, ``8比特``) a text may write a joint, full width too, or none:
+#: the index finds ``GPT-4``, ``GPT 4``, ``ＧＰＴ－４`` and ``GPT4`` alike for either.
+_BORDER_JOINT = "[-._ \uff0d\uff0e\uff3f]?"
+
+
+def _border(before: str, after: str) -> bool:
+    """Whether two folded characters are a border ``_BORDER_JOINT`` may stand at: a
+    letter and a digit, or either and an ideograph."""
+    if before.isascii() and after.isascii():
+        return before.isalnum() and after.isalnum() and before.isdigit() != after.isdigit()
+    latin, other = (before, after) if before.isascii() else (after, before)
+    return latin.isascii() and latin.isalnum() and analysis.has_cjk(other)
+
+
 def _spelled(term: str) -> _Spelling | None:
     """How the folded ``term`` is found: a pattern matching every spelling of it, and the
     other characters that spell it (None: a character's spellings are not known)."""
@@ -112,7 +128,14 @@ def _spelled(term: str) -> _Spelling | None:
     others = []
     joined = len(term) >= _JOINED_FROM and term.isascii() and term.isalpha()
     plain = not joined
-    for char in term:
+    for at, char in enumerate(term):
+        if 0 < at < len(term) - 1 and char in "-._" and _border(term[at - 1], term[at + 1]):
+            parts.append(_BORDER_JOINT)  # gpt-4: GPT4 too
+            plain = False
+            continue
+        if at and _border(term[at - 1], char):
+            parts.append(_BORDER_JOINT)  # gpt4: GPT-4 too
+            plain = False
         forms = _spellings_of(char)
         if forms is None:
             return None

@@ -87,9 +87,10 @@ def _gram_query(
 def _word_query(name: str, word: str) -> query.Query:
     """One word of a query; a mixed token (``8比特``, ``gpt4``) is found whole or by all
     its parts (``8`` and ``比特`` apart), whole above apart (it then matches both); a code
-    compound by all its parts, or written together (``k-means`` finds ``KMeans``)."""
+    compound by its parts in sequence (``_compound_query``), or written together
+    (``k-means`` finds ``KMeans``)."""
     if analysis.is_compound(word):
-        apart = query.And([_word_query(name, part) for part in analysis.compound_parts(word)])
+        apart = _compound_query(name, analysis.compound_parts(word))
         joined = analysis.catenation(word)
         return apart if joined is None else query.Or([apart, query.Term(name, joined)])
     pieces = analysis.parts(word)
@@ -234,6 +235,29 @@ def _phrase(name: str, words: list[str], boost: float = 1.0) -> query.Query:
         else query.Term(name, way[0], boost=boost)
         for way in ways
     ]
+    return found[0] if len(found) == 1 else query.Or(found)
+
+
+def _letters_and_digits(word: str) -> list[str]:
+    """A word's smallest parts (``python3`` -> ``python`` ``3``; ``72b`` -> ``72`` ``b``)."""
+    pieces = analysis.parts(word)
+    return [small for piece in pieces for small in _letters_and_digits(piece)] or [word]
+
+
+def _compound_query(name: str, parts: list[str]) -> query.Query:
+    """A code compound's parts in sequence, as the index holds them (``qwen2.5``:
+    ``qwen2`` ``5``), each part also by its letters and digits apart where a text writes
+    it so (``python3.12`` finds ``Python 3.12``: ``python`` ``3`` ``12``), and neighbours
+    together (``gpt-4`` finds ``GPT4``); not anywhere: ``gpt-3.5`` is no ``GPT-4`` with a
+    3 and a 5 somewhere, as most pages of some length have."""
+    ways: list[list[str]] = [[]]
+    for part in parts:
+        apart = _letters_and_digits(part)
+        ways = [[*way, part] for way in ways] + (
+            [[*way, *apart] for way in ways] if len(apart) > 1 else []
+        )
+    unique = list(dict.fromkeys(map(tuple, ways)))[:_PHRASE_WAYS]
+    found = [_phrase(name, list(way)) for way in unique]
     return found[0] if len(found) == 1 else query.Or(found)
 
 
