@@ -479,3 +479,22 @@ def test_analysis_reads_no_file(tmp_path: Path) -> None:
         check=False,
     )
     assert run.stdout.strip() == "pure", run.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("query", "mainland"),
+    [
+        ("記憶體洩漏", "内存泄漏"),
+        ("視訊記憶體優化", "显存优化"),
+        ("伺服器 記憶體", "服务器 内存"),  # what lies between the words stays
+        ("程式設計師", "程序员"),
+        ("旅行程序", None),  # 行程 is not whole words of the cut (旅行 程序)
+        ("程序", None),  # the mainland writes it too, for something else
+        ("顯存優化", None),
+    ],
+)
+def test_regional_words_are_written_as_the_mainland_writes_them(
+    segmenter: analysis.Segmenter, query: str, mainland: str | None
+) -> None:
+    folded = analysis.fold(query)
+    assert analysis.mainland_wording(folded, segmenter.cut(folded)) == mainland

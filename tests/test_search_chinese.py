@@ -455,3 +455,37 @@ def test_a_versioned_name_is_found_in_sequence_not_by_digits_anywhere(tmp_path: 
     assert urls(home, "python3.12") == urls(home, "python-3.12") == []
     kept = {"https://example.com/gpt4", "https://example.com/python"}
     assert set(urls(home, "发布 -gpt-3.5")) == kept
+
+
+def test_taiwan_and_hong_kong_words_find_the_mainland_s(tmp_path: Path) -> None:
+    """A query in traditional characters looks for the mainland's word for Taiwan's or
+    Hong Kong's too (記憶體: 内存, 視訊記憶體: 显存, 伺服器: 服务器), and marks it as the
+    page writes it; its own word still counts (a Taiwan title is found as well). A query
+    in simplified characters is left as typed: 行程 (an itinerary) is no 进程."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 系统\n---\n\n# 系统\n\n"
+        "https://example.com/leak\nPyTorch内存泄漏排查\n\n"
+        "https://example.com/vram\n大模型推理的显存优化\n\n"
+        "https://example.com/tw\n記憶體洩漏的除錯心得\n\n"
+        "https://example.com/server\n服务器运维手册\n\n"
+        "https://example.com/process\nLinux进程调度详解\n\n"
+        "https://example.com/trip\n杭州三日行程推荐\n",
+    )
+    leak, taiwan = "https://example.com/leak", "https://example.com/tw"
+    assert set(urls(home, "記憶體洩漏")) == {leak, taiwan}
+    assert set(urls(home, "記憶體 洩漏")) == {leak, taiwan}
+    assert urls(home, "視訊記憶體優化") == ["https://example.com/vram"]
+    assert urls(home, "伺服器運維") == ["https://example.com/server"]
+    hits = {hit.url: hit.snippet for hit in search.search(home, "記憶體洩漏").hits}
+    assert "«内存泄漏»" in hits[leak] or "«内存»«泄漏»" in hits[leak]
+    # excluded in either wording
+    assert urls(home, "洩漏 -記憶體") == []
+    # a simplified query is searched as typed
+    assert urls(home, "行程") == ["https://example.com/trip"]
+    assert urls(home, "内存泄漏") == [leak]
+    # what to try instead is made of the words as typed, and found as searched
+    loosened = search.search(home, "伺服器 記憶體")
+    assert loosened.total == 0
+    assert loosened.suggestions == ["伺服器 OR 記憶體"]
+    assert set(urls(home, "伺服器 OR 記憶體")) == {"https://example.com/server", leak, taiwan}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +42,11 @@ if TYPE_CHECKING:
     from linkindex.store import LinkRecord, Store
 
 FIELDS = ("title", "site", "topic", "status")
+
+#: A query as it is searched (``queries.with_regional``: the mainland's words too).
+Widen = Callable[[queries.QuerySpec], queries.QuerySpec]
+#: Whether a query finds anything, as it is searched.
+Matches = Callable[[queries.QuerySpec], bool]
 
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|([^\s"]+))')
 #: A query typed with a Chinese input method in full-width mode: its syntax in ASCII.
@@ -292,11 +297,16 @@ def search(
             with folder.query_segmenter(ix.dictionary_path(state)) as segmenter:
                 # the same words are cut for the query, its highlights and suggestions
                 cut = functools.cache(segmenter.cut)
-                found = searching.run(searcher, spec, cut, limit=limit, page=page)
+                widen = _as_typed
+                if analysis.traditional(query):  # 記憶體 looks for 内存 too
+                    widen = functools.partial(queries.with_regional, cut=cut)
+                found = searching.run(searcher, widen(spec), cut, limit=limit, page=page)
                 suggestions = (
-                    [] if found.total else _suggest(searcher, spec, cut, query, segmenter.apart)
+                    []
+                    if found.total
+                    else _suggest(searcher, spec, cut, query, segmenter.apart, widen)
                 )
-                terms = query_terms(spec, cut, searching.known(searcher))
+                terms = query_terms(widen(spec), cut, searching.known(searcher))
         records = store.link_records(found.ids)
         spelled: Spelled = {}  # each word's pattern, made once for the page's hits
         hits = [
@@ -343,10 +353,21 @@ def query_terms(spec: queries.QuerySpec, cut: Any, known: Any = None) -> list[st
     return sorted(terms, key=lambda t: (-len(t), t))
 
 
-def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str, apart: Any) -> list[str]:
+def _as_typed(spec: queries.QuerySpec) -> queries.QuerySpec:
+    return spec
+
+
+def _suggest(
+    searcher: Any, spec: queries.QuerySpec, cut: Any, text: str, apart: Any, widen: Widen
+) -> list[str]:
     """What to try when nothing matched: a spelling fix, any word instead of all, a long
     Chinese word by the words it is made of, no filter (``apart``:
-    ``QuerySegmenter.apart``)."""
+    ``QuerySegmenter.apart``). Each is made of the query as typed and tried as it is
+    searched (``widen``: with the mainland's words of a traditional query)."""
+
+    def matches(candidate: queries.QuerySpec) -> bool:
+        return searching.matches(searcher, widen(candidate), cut)
+
     suggestions: list[str] = []
     words = [c for g in spec.groups for c in g if isinstance(c, queries.Words)]
     fixed = text
@@ -357,20 +378,20 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str, apart:
                 if better:  # the word where it stands whole (not githu in site:github)
                     alone = rf"(?<![0-9a-z]){re.escape(word)}(?![0-9a-z])"
                     fixed = re.sub(alone, better, fixed, flags=re.IGNORECASE)
-    if fixed != text and searching.matches(searcher, _respec(parse_query(fixed), spec), cut):
+    if fixed != text and matches(_respec(parse_query(fixed), spec)):
         suggestions.append(fixed)
     if len(spec.groups) > 1:
         loose = queries.QuerySpec(
             [[c for g in spec.groups for c in g]], spec.excluded, spec.filters, spec.since
         )
-        if searching.matches(searcher, loose, cut):
+        if matches(loose):
             suggestions.append(" OR ".join(_show(c) for g in spec.groups for c in g))
     elif len(words) == 1 and analysis.has_cjk(words[0].text):
-        suggestions += _loosened(searcher, spec, cut, words[0], apart)
+        suggestions += _loosened(matches, spec, cut, words[0], apart)
     for position, dropped in enumerate(spec.filters):
         fewer = [f for i, f in enumerate(spec.filters) if i != position]
         wider = queries.QuerySpec(spec.groups, spec.excluded, fewer, spec.since)
-        if searching.matches(searcher, wider, cut):
+        if matches(wider):
             shown = (
                 _show(dropped)
                 if isinstance(dropped, queries.Topic)
@@ -379,13 +400,13 @@ def _suggest(searcher: Any, spec: queries.QuerySpec, cut: Any, text: str, apart:
             suggestions.append(f"without {shown}")
     if spec.since:
         wider = queries.QuerySpec(spec.groups, spec.excluded, spec.filters, None)
-        if searching.matches(searcher, wider, cut):
+        if matches(wider):
             suggestions.append(f"without since:{spec.since}")
     return suggestions
 
 
 def _loosened(
-    searcher: Any, spec: queries.QuerySpec, cut: Any, clause: queries.Words, apart: Any
+    matches: Matches, spec: queries.QuerySpec, cut: Any, clause: queries.Words, apart: Any
 ) -> list[str]:
     """The query's one Chinese clause loosened, the first way that matches: its long words
     by the words they are made of, all required (模型压缩: 模型 压缩); its characters
@@ -406,24 +427,24 @@ def _loosened(
         pieces = list(dict.fromkeys(piece for word in words for piece in (apart(word) or [word])))
         pieces = list(map(typed, pieces))
         if len(pieces) > len(words):  # (else: all of the words is the query itself)
-            found = _matching(searcher, spec, cut, [[piece] for piece in pieces], clause.field)
+            found = _matching(matches, spec, [[piece] for piece in pieces], clause.field)
             if found:
                 return [found]
     chars = list(dict.fromkeys(analysis.cjk_grams(folded, unigrams=True)))
     chars = [typed(ch) for ch in chars if len(ch) == 1]
-    if len(chars) > 1 and _matching(searcher, spec, cut, [[ch] for ch in chars], None):
+    if len(chars) > 1 and _matching(matches, spec, [[ch] for ch in chars], None):
         return [" ".join(chars)]
     longer = [piece for piece in pieces if len(piece) > 1]
     anyone = longer if len(longer) > 1 else pieces
     if len(anyone) > 1:
-        found = _matching(searcher, spec, cut, [anyone], clause.field)
+        found = _matching(matches, spec, [anyone], clause.field)
         if found:
             return [found]
     return []
 
 
 def _matching(
-    searcher: Any, spec: queries.QuerySpec, cut: Any, groups: list[list[str]], field: str | None
+    matches: Matches, spec: queries.QuerySpec, groups: list[list[str]], field: str | None
 ) -> str | None:
     """A query of ``groups`` of words (each group: any of its words; every group
     required), with the query's exclusions and filters, as typed if it matches, else None."""
@@ -431,7 +452,7 @@ def _matching(
         [queries.Words(word, field) for word in group] for group in groups
     ]
     wider = queries.QuerySpec(clauses, spec.excluded, spec.filters, spec.since)
-    if not searching.matches(searcher, wider, cut):
+    if not matches(wider):
         return None
     prefix = "title:" if field == "title" else ""
     return " ".join(" OR ".join(prefix + word for word in group) for group in groups)

@@ -42,11 +42,14 @@ from linkindex.analysis.characters import (
     cjk_runs,
     fold,
     has_cjk,
+    script,
     spellings,
     telltales,
+    traditional,
 )
 from linkindex.analysis.extension import rjieba as _rjieba
 from linkindex.analysis.query import QuerySegmenter
+from linkindex.analysis.regional import mainland_wording
 from linkindex.analysis.tokens import (
     NOTHING,
     Expansion,
@@ -84,9 +87,12 @@ __all__ = [
     "in_parts",
     "is_compound",
     "is_word",
+    "mainland_wording",
     "parts",
+    "script",
     "spellings",
     "telltales",
+    "traditional",
     "user_words",
 ]
 

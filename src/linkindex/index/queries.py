@@ -7,7 +7,7 @@ compiles it (with the query segmenter's ``cut``) into the query ``searching`` ru
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from typing import Any
 
@@ -334,6 +334,24 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
         # Python); a quoted phrase does search the text.
         return query.AndMaybe(required, _phrase("title", flat, WEIGHTS["title_phrase"]))
     return required
+
+
+def with_regional(spec: QuerySpec, cut: Any) -> QuerySpec:
+    """The query with the mainland's wording of Taiwan's and Hong Kong's words
+    (``analysis.mainland_wording``: 記憶體 洩漏 looks for 内存 泄漏 too): a words clause
+    that has such words gets the mainland's as an alternative (OR); an excluded one
+    excludes both. ``cut`` segments query text."""
+
+    def mainland(clause: Clause) -> list[Clause]:
+        if not isinstance(clause, Words):
+            return []
+        text = analysis.fold(clause.text)
+        other = analysis.mainland_wording(text, cut(text))
+        return [] if other is None else [Words(other, clause.field, clause.phrase)]
+
+    groups = [[*group, *(c for clause in group for c in mainland(clause))] for group in spec.groups]
+    excluded = [*spec.excluded, *(c for clause in spec.excluded for c in mainland(clause))]
+    return replace(spec, groups=groups, excluded=excluded)
 
 
 def filter_term(clause: Filter, headings: topics.Known, boost: float = 1.0) -> query.Term:
