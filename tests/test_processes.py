@@ -233,6 +233,58 @@ def test_a_killed_pool_forgets_cancelled_work_without_breaking_its_manager() -> 
         workers.stop_pool(pool, kill=True)
 
 
+def test_a_pool_whose_worker_died_halfway_through_a_result_is_stopped_at_once(
+    tmp_path: Path,
+) -> None:
+    """A worker killed while it wrote its result (a Ctrl-C or SIGTERM reaches the whole
+    group; on a loaded machine the pool's manager thread reads the pipe late) leaves half
+    a message in the result pipe. The manager thread waited for the rest for ever, and
+    the stopped import hung instead of exiting: this process holds the pipe's other end.
+    """
+    script = tmp_path / "command.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import gc, multiprocessing, os, signal, struct, time
+            from multiprocessing.queues import SimpleQueue
+            from linkindex.workers import worker_pool
+
+            def killed_halfway():
+                # the pool's result queue, as the worker forked with it
+                results = next(o for o in gc.get_objects() if isinstance(o, SimpleQueue))
+                fd = results._writer.fileno()
+                os.write(fd, struct.pack("!i", 1_000_000) + b"half a result")
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            if __name__ == "__main__":
+                try:
+                    with worker_pool(2, method="fork") as pool:
+                        pool.submit(killed_halfway)
+                        while len(multiprocessing.active_children()) > 1:
+                            time.sleep(0.01)
+                        raise KeyboardInterrupt  # the group's Ctrl-C, seen by the command
+                except KeyboardInterrupt:
+                    print("stopped", flush=True)
+            """
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError("the pool's stop hung on half a result") from None
+    assert (out, err) == ("stopped\n", "")
+    assert leftovers(process.pid) == []
+
+
 def test_a_ctrl_c_while_workers_start_leaves_none_starting(tmp_path: Path) -> None:
     """A Ctrl-C that waited, blocked, while a worker was started comes out of start_pool;
     the command then exits at once. The worker must not be left starting up: it printed

@@ -9,7 +9,8 @@ building the index). Whatever way the command ends, its workers end with it:
 * workers ignore SIGINT: a Ctrl-C reaches the whole process group, and only the command
   decides what to do with it (stop the workers, keep what is done, say one line);
 * a pool left by an exception (Ctrl-C, SIGTERM turned into one, an error) kills its
-  workers at once instead of waiting for their queued work;
+  workers at once instead of waiting for their queued work, and ends even when one
+  died halfway through sending a result;
 * forked workers never hold the library lock: ``store.core`` closes its lock file in
   every forked child, so the lock is free the moment the command is gone.
 
@@ -161,6 +162,14 @@ def stop_pool(pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
     for process in processes:
         with suppress(OSError, ValueError, AssertionError):
             process.join(timeout=2)
+    # A worker killed halfway through writing a result (the group's Ctrl-C or SIGTERM
+    # kills it too, and on a loaded machine the manager thread reads late) leaves half a
+    # message in the result pipe, and the manager thread waits for the rest for ever:
+    # this process holds the pipe's writing end as well. Closed, the pipe ends, and the
+    # manager takes the pool as broken. (Nothing in this process writes results.)
+    result_queue = getattr(pool, "_result_queue", None)
+    with suppress(AttributeError, OSError):
+        result_queue._writer.close()  # type: ignore[union-attr]
     # With its workers gone the pool's manager thread marks the work left as failed
     # (BrokenProcessPool), closes the queues and ends; waiting for it here keeps it from
     # being woken at interpreter exit through a pipe already closed. Not cancel_futures:
