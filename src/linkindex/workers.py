@@ -91,7 +91,20 @@ class _Pool(ProcessPoolExecutor):
     Ctrl-C to the process group then would print its traceback. Blocked, the signal
     waits until the initializer ignores it. (``_spawn_process`` is where the pool starts
     each worker in CPython 3.9 to 3.13.)
+
+    Its work queue's reader is closed once, whichever threads close it: ``stop_pool``
+    does, and so do the pool's manager thread when it finds its workers dead (gh-94777)
+    and the queue's feeder thread when the queue is closed. Two that pass its check at
+    once closed the descriptor twice: the second failed (a traceback from the manager
+    after the command's one line) or closed a file opened meanwhile under that number.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set before the feeder thread starts: it takes the reader's close when it does.
+        reader = getattr(getattr(self, "_call_queue", None), "_reader", None)
+        if reader is not None:
+            reader.close = _one_at_a_time(reader.close)
 
     def _spawn_process(self) -> None:
         if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
@@ -102,6 +115,17 @@ class _Pool(ProcessPoolExecutor):
             super()._spawn_process()  # type: ignore[misc]
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _one_at_a_time(close: Callable[[], None]) -> Callable[[], None]:
+    """``close`` run by one thread at a time (a second finds it closed and does nothing)."""
+    lock = threading.Lock()
+
+    def closed_once() -> None:
+        with lock:
+            close()
+
+    return closed_once
 
 
 def start_pool(
