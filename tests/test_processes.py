@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -231,6 +232,88 @@ def test_a_killed_pool_forgets_cancelled_work_without_breaking_its_manager() -> 
         assert manager is not None and manager.is_alive()
     finally:
         workers.stop_pool(pool, kill=True)
+
+
+def test_a_pool_whose_worker_died_halfway_through_a_result_is_stopped_at_once(
+    tmp_path: Path,
+) -> None:
+    """A worker killed while it wrote its result (a Ctrl-C or SIGTERM reaches the whole
+    group; on a loaded machine the pool's manager thread reads the pipe late) leaves half
+    a message in the result pipe. The manager thread waited for the rest for ever, and
+    the stopped import hung instead of exiting: this process holds the pipe's other end.
+    """
+    script = tmp_path / "command.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import gc, multiprocessing, os, signal, struct, time
+            from multiprocessing.queues import SimpleQueue
+            from linkindex.workers import worker_pool
+
+            def killed_halfway():
+                # the pool's result queue, as the worker forked with it
+                results = next(o for o in gc.get_objects() if isinstance(o, SimpleQueue))
+                fd = results._writer.fileno()
+                os.write(fd, struct.pack("!i", 1_000_000) + b"half a result")
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            if __name__ == "__main__":
+                try:
+                    with worker_pool(2, method="fork") as pool:
+                        pool.submit(killed_halfway)
+                        while len(multiprocessing.active_children()) > 1:
+                            time.sleep(0.01)
+                        raise KeyboardInterrupt  # the group's Ctrl-C, seen by the command
+                except KeyboardInterrupt:
+                    print("stopped", flush=True)
+            """
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError("the pool's stop hung on half a result") from None
+    assert (out, err) == ("stopped\n", "")
+    assert leftovers(process.pid) == []
+
+
+def test_a_broken_pool_stopped_closes_its_work_queue_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The group's Ctrl-C or SIGTERM kills the workers while stop_pool runs: the pool's
+    manager thread, finding them dead, closes the work queue's reader just as stop_pool
+    does. Both closed the one descriptor: the second close failed in the manager thread
+    (its traceback after the one ``interrupted`` line) or closed whatever file had been
+    opened under that number meanwhile."""
+    failed: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failed.append(args.exc_value))
+    pool = workers.start_pool(2, method="fork")
+    reader = pool._call_queue._reader  # type: ignore[attr-defined]
+    closes: list[str] = []
+    both = threading.Event()
+
+    def close_when_both_close() -> None:  # Connection._close, waiting for a second one
+        handle = reader._handle
+        closes.append(threading.current_thread().name)
+        if len(closes) == 2:
+            both.set()
+        both.wait(1.0)  # (closed once, as it should be, it waits in vain)
+        os.close(handle)
+
+    reader._close = close_when_both_close
+    os.kill(next(iter(pool._processes)), signal.SIGKILL)  # type: ignore[attr-defined]
+    workers.stop_pool(pool, kill=True)
+    assert len(closes) == 1, closes
+    assert failed == []
 
 
 def test_a_ctrl_c_while_workers_start_leaves_none_starting(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ building the index). Whatever way the command ends, its workers end with it:
 * workers ignore SIGINT: a Ctrl-C reaches the whole process group, and only the command
   decides what to do with it (stop the workers, keep what is done, say one line);
 * a pool left by an exception (Ctrl-C, SIGTERM turned into one, an error) kills its
-  workers at once instead of waiting for their queued work;
+  workers at once instead of waiting for their queued work, and ends even when one
+  died halfway through sending a result;
 * forked workers never hold the library lock: ``store.core`` closes its lock file in
   every forked child, so the lock is free the moment the command is gone.
 
@@ -90,7 +91,20 @@ class _Pool(ProcessPoolExecutor):
     Ctrl-C to the process group then would print its traceback. Blocked, the signal
     waits until the initializer ignores it. (``_spawn_process`` is where the pool starts
     each worker in CPython 3.9 to 3.13.)
+
+    Its work queue's reader is closed once, whichever threads close it: ``stop_pool``
+    does, and so do the pool's manager thread when it finds its workers dead (gh-94777)
+    and the queue's feeder thread when the queue is closed. Two that pass its check at
+    once closed the descriptor twice: the second failed (a traceback from the manager
+    after the command's one line) or closed a file opened meanwhile under that number.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set before the feeder thread starts: it takes the reader's close when it does.
+        reader = getattr(getattr(self, "_call_queue", None), "_reader", None)
+        if reader is not None:
+            reader.close = _one_at_a_time(reader.close)
 
     def _spawn_process(self) -> None:
         if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
@@ -101,6 +115,17 @@ class _Pool(ProcessPoolExecutor):
             super()._spawn_process()  # type: ignore[misc]
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _one_at_a_time(close: Callable[[], None]) -> Callable[[], None]:
+    """``close`` run by one thread at a time (a second finds it closed and does nothing)."""
+    lock = threading.Lock()
+
+    def closed_once() -> None:
+        with lock:
+            close()
+
+    return closed_once
 
 
 def start_pool(
@@ -161,6 +186,14 @@ def stop_pool(pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
     for process in processes:
         with suppress(OSError, ValueError, AssertionError):
             process.join(timeout=2)
+    # A worker killed halfway through writing a result (the group's Ctrl-C or SIGTERM
+    # kills it too, and on a loaded machine the manager thread reads late) leaves half a
+    # message in the result pipe, and the manager thread waits for the rest for ever:
+    # this process holds the pipe's writing end as well. Closed, the pipe ends, and the
+    # manager takes the pool as broken. (Nothing in this process writes results.)
+    result_queue = getattr(pool, "_result_queue", None)
+    with suppress(AttributeError, OSError):
+        result_queue._writer.close()  # type: ignore[union-attr]
     # With its workers gone the pool's manager thread marks the work left as failed
     # (BrokenProcessPool), closes the queues and ends; waiting for it here keeps it from
     # being woken at interpreter exit through a pipe already closed. Not cancel_futures:
