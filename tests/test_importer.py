@@ -6,6 +6,7 @@ import os
 import random
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -495,3 +496,63 @@ def test_a_binary_file_is_still_skipped(lib: Store, tmp_path: Path, data: bytes)
     assert summary.warnings == [
         f"skipped {tmp_path / 'bin.md'}: it looks like a binary file, not Markdown"
     ]
+
+
+def test_a_stop_just_after_a_batch_is_written_counts_that_batch(
+    lib: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C or SIGTERM that lands just after a batch of notes was committed, before
+    the run counted it, stops the import: its summary (the one line saying what is kept)
+    counts the notes and links the store kept, that batch included (it said 2 notes
+    kept of the 4 the store held)."""
+    notes = _six_notes(tmp_path)
+    monkeypatch.setattr(importer, "BATCH", 2)
+    real = Store.transaction
+
+    @contextmanager
+    def stopped_after_the_second(self: Store) -> Iterator[None]:
+        with real(self):
+            yield
+        if self._depth == 0 and self.note_count() == 4:  # the second batch is committed
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "transaction", stopped_after_the_second)
+    summary = import_paths(lib, [notes], workers=1)
+    assert summary.interrupted
+    assert summary.notes_read == lib.note_count() == 4
+    assert summary.links_new == lib.count_links() == 4
+    assert summary.placements == 4
+
+
+def test_a_stop_inside_a_batch_counts_none_of_it(
+    lib: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop while a batch is written rolls it back: the summary counts none of its
+    notes or links (it counted the links of the notes written before the stop)."""
+    notes = _six_notes(tmp_path)
+    monkeypatch.setattr(importer, "BATCH", 2)
+    real = Store.write_placements
+    calls = 0
+
+    def stopped_at_the_sixth(self: Store, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 6:  # the third batch has written a note: the signal comes now
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "write_placements", stopped_at_the_sixth)
+    summary = import_paths(lib, [notes], workers=1)
+    assert summary.interrupted
+    assert summary.notes_read == lib.note_count() == 4
+    assert summary.links_new == lib.count_links() == 4
+
+
+def _six_notes(tmp_path: Path) -> Path:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for n in range(6):
+        (notes / f"2024-1-{n + 1}-n{n}.md").write_text(
+            f"# 主题{n}\n\nhttps://example.com/{n}\n第{n}篇\n", encoding="utf-8"
+        )
+    return notes

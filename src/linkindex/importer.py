@@ -30,6 +30,7 @@ from linkindex.models.notes import Note, ParsedNote
 from linkindex.notes import parse_note
 from linkindex.notes.decoding import ESCAPED, decode
 from linkindex.store.library import PlacementRow
+from linkindex.store.rows import NoteWrite
 from linkindex.urls import normalize, split_canonical
 from linkindex.workers import worker_pool
 
@@ -232,6 +233,9 @@ class _Import:
         self.new: set[int] = set()
         self.changed: set[int] = set()
         self.restored: set[int] = set()
+        #: Each note written, by path, with what writing it did (``_write_batch``),
+        #: committed or not: ``finish`` counts those the store kept.
+        self.written: dict[str, tuple[_Prepared, NoteWrite]] = {}
 
     def read(self, files: list[Path]) -> list[_Changed]:
         """The files whose content changed; unchanged ones are only counted.
@@ -298,7 +302,7 @@ class _Import:
             self._write_batch(batch)
 
     def _write_batch(self, batch: list[_Prepared]) -> None:
-        store, summary = self.store, self.summary
+        store = self.store
         with store.transaction():
             for item in batch:
                 note, file = item.note, item.file
@@ -314,15 +318,18 @@ class _Import:
                     at=self.now,
                 )
                 written = store.write_placements(note_id, item.rows, at=self.now)
-                self.new.update(written.new_links)
-                self.changed.update(written.changed_links)
-                self.restored.update(written.restored_links)
-        for item in batch:
-            summary.notes_read += 1
-            summary.placements += len(item.rows)
-            for reason, count in item.skipped.items():
-                summary.skipped[reason] = summary.skipped.get(reason, 0) + count
-            summary.warnings.extend(f"{item.file.path} {warning}" for warning in item.warnings)
+                self.written[note.path] = (item, written)
+
+    def _kept(self, interrupted: bool) -> list[tuple[_Prepared, NoteWrite]]:
+        """The notes written that the store kept: all of them, unless a Ctrl-C or SIGTERM
+        stopped the run, which may have come during a batch (rolled back) or just after
+        its commit (kept, though the run went no further): then those the store holds
+        as this run wrote them."""
+        if not interrupted:
+            return list(self.written.values())
+        rows = self.store.conn.execute("SELECT path FROM notes WHERE imported_at=?", (self.now,))
+        held = {path for (path,) in rows}
+        return [done for path, done in self.written.items() if path in held]
 
     def remove_vanished(self, root: Path) -> None:
         """Notes once imported from ``root`` whose file is gone: removed, placements dropped."""
@@ -348,6 +355,15 @@ class _Import:
             with self.store.transaction():
                 removed = set(self.store.sweep_removed_links(at=self.now))
         summary = self.summary
+        for item, written in self._kept(summary.interrupted):
+            summary.notes_read += 1
+            summary.placements += len(item.rows)
+            for reason, count in item.skipped.items():
+                summary.skipped[reason] = summary.skipped.get(reason, 0) + count
+            summary.warnings.extend(f"{item.file.path} {warning}" for warning in item.warnings)
+            self.new.update(written.new_links)
+            self.changed.update(written.changed_links)
+            self.restored.update(written.restored_links)
         summary.links_new = len(self.new - removed)
         summary.links_removed = len(removed)
         summary.links_restored = len(self.restored - removed)
