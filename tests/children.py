@@ -75,6 +75,18 @@ def ctrl_c_back() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def start_script(script: Path, **options: Any) -> subprocess.Popen[str]:
+    """``python SCRIPT`` in a new session, its output and errors read as text."""
+    return subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **options,
+    )
+
+
 def start(home: Path, *args: str) -> subprocess.Popen[str]:
     """``linkindex ARGS`` in a new session (its pid is the session id)."""
     return subprocess.Popen(

@@ -29,6 +29,7 @@ from children import (
     run,
     signal_when_workers_run,
     start,
+    start_script,
     wait_for,
 )
 from linkindex import workers
@@ -269,13 +270,7 @@ def test_a_pool_whose_worker_died_halfway_through_a_result_is_stopped_at_once(
             """
         )
     )
-    process = subprocess.Popen(
-        [sys.executable, str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_script(script)
     try:
         out, err = process.communicate(timeout=20)
     except subprocess.TimeoutExpired:
@@ -341,14 +336,7 @@ def test_a_ctrl_c_while_workers_start_leaves_none_starting(tmp_path: Path) -> No
             """
         )
     )
-    process = subprocess.Popen(
-        [sys.executable, str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=ctrl_c_back,
-    )
+    process = start_script(script, preexec_fn=ctrl_c_back)
     out, err = process.communicate(timeout=60)
     assert (out, err) == ("stopped\n", "")
     assert leftovers(process.pid) == []
