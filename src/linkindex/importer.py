@@ -327,8 +327,7 @@ class _Import:
         as this run wrote them."""
         if not interrupted:
             return list(self.written.values())
-        rows = self.store.conn.execute("SELECT path FROM notes WHERE imported_at=?", (self.now,))
-        held = {path for (path,) in rows}
+        held = self.store.notes_imported_at(self.now)
         return [done for path, done in self.written.items() if path in held]
 
     def remove_vanished(self, root: Path) -> None:

@@ -61,6 +61,11 @@ class LibraryMixin(StoreBase):
         row = self.conn.execute("SELECT COUNT(*) FROM notes WHERE removed_at IS NULL").fetchone()
         return int(row[0])
 
+    def notes_imported_at(self, at: str) -> set[str]:
+        """The paths of the notes saved by the import run whose ``now`` is ``at``."""
+        rows = self.conn.execute("SELECT path FROM notes WHERE imported_at=?", (at,))
+        return {path for (path,) in rows}
+
     def note_seen(self, note_id: int, *, size: int, mtime_ns: int) -> None:
         """Remember a note's new size/mtime when its content did not change."""
         self.conn.execute(
