@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,46 @@ def test_a_ctrl_c_in_the_instant_the_work_ends_is_a_stop(
         running.guarded(lambda: None, "nothing is changed")
     assert ended.value.exit_code == 130
     assert interrupted_says("", capsys.readouterr().err) == "nothing is changed"
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_python_cannot_raise_where_it_lands_still_stops_the_command(
+    sig: int, code: int
+) -> None:
+    """A Ctrl-C or SIGTERM that lands in a weakref callback (the import system drops its
+    module locks through one, so a command loading a module meets it) cannot be raised
+    there: Python printed "Exception ignored" with a traceback, and the command ended
+    as if never stopped (exit 1 for an empty library). The command ends as stopped:
+    one line, exit 130 or 143."""
+    script = textwrap.dedent(
+        f"""
+        import signal, sys, weakref
+        from linkindex import cli
+        from linkindex.cli import running
+        from linkindex.errors import UserError
+        sys.unraisablehook = cli.keep_stop  # as cli.main sets it
+
+        class Lock:
+            pass
+
+        def dropped(_ref):  # where the signal's handler raised it
+            if {int(sig)} == signal.SIGTERM:
+                running._on_sigterm(signal.SIGTERM, None)
+            raise KeyboardInterrupt
+
+        def command():
+            lock = Lock()
+            ref = weakref.ref(lock, dropped)
+            del lock
+            raise UserError("the library has no notes yet")
+
+        try:
+            running.guarded(command, "nothing is changed")
+        except running.Exit as end:
+            sys.exit(end.exit_code)
+        """
+    )
+    ran = run_python(script)
+    assert ran.returncode == code, ran.stderr
+    assert "Traceback" not in ran.stderr and "Exception ignored" not in ran.stderr
+    assert interrupted_says(ran.stdout, ran.stderr) == "nothing is changed"

@@ -93,6 +93,28 @@ def _stop_early(signum: int, frame: object) -> None:
     raise _StoppedEarly(signum)
 
 
+#: The signal of each Ctrl-C or SIGTERM Python could not raise where it landed (``keep_stop``).
+unraised: list[int] = []
+
+
+def keep_stop(unraisable: Any) -> None:
+    """``sys.unraisablehook`` of the command's process: a Ctrl-C or SIGTERM raised where
+    Python cannot raise it (a weakref callback or a finalizer, such as the module locks'
+    the import system drops while a command loads a module) was printed as "Exception
+    ignored", lost, and the command ended as if never stopped. It is kept (``unraised``)
+    instead: the command ends as stopped once its work returns (``running.guarded``), or
+    before it runs (``main``). Any other unraisable exception is printed as Python does."""
+    stop = unraisable.exc_value
+    if isinstance(stop, _StoppedEarly):
+        unraised.append(int(stop.args[0]))
+    elif isinstance(stop, KeyboardInterrupt):
+        running = sys.modules.get("linkindex.cli.running")
+        terminated = running is not None and running.terminated()
+        unraised.append(signal.SIGTERM if terminated else signal.SIGINT)
+    else:
+        sys.__unraisablehook__(unraisable)
+
+
 def carried(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
     """The ``kind`` of exception ``exc`` is or carries, or None: a Ctrl-C or SIGTERM
     raised while Python created a class (a module loading) comes as a RuntimeError
@@ -130,6 +152,7 @@ def main() -> None:
     load, stops it as it stops a running command: one line, exit 130 or 143, no
     traceback (the command installs its own handling once it runs).
     """
+    sys.unraisablehook = keep_stop
     signal.signal(signal.SIGTERM, _stop_early)
     ctrl_c = signal.getsignal(signal.SIGINT) is signal.default_int_handler
     if ctrl_c:  # an inherited "ignore" (a job started with &) stays as it is
@@ -150,6 +173,8 @@ def main() -> None:
         gc.enable()
         if ctrl_c:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        if unraised:  # a stop while the command loaded, which Python could not raise
+            raise _StoppedEarly(unraised[0])
         if quick is not None:
             sys.exit(quick())
         app()

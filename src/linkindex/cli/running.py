@@ -21,7 +21,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from linkindex.cli import carried, interrupted_line
+from linkindex.cli import carried, interrupted_line, unraised
 from linkindex.errors import LinkindexError, UserError
 from linkindex.printable import terminal_text
 
@@ -70,6 +70,11 @@ def _on_sigterm(signum: int, frame: Any) -> None:
         loop.call_soon_threadsafe(_cancel_tasks, loop)
         return
     raise KeyboardInterrupt
+
+
+def terminated() -> bool:
+    """Whether SIGTERM (rather than Ctrl-C) asked this process to stop."""
+    return _terminated
 
 
 def _cancel_tasks(loop: Any) -> None:
@@ -172,10 +177,12 @@ def guarded(
     _prepare_process()
     try:
         try:
-            return func(*args, **kwargs)
+            done = func(*args, **kwargs)
         finally:
             # A Ctrl-C landing before this call is raised here, and handled below.
             _command_ended()
+        _lost_stop(kept)
+        return done
     except Exit:
         raise
     except passing:
@@ -188,12 +195,15 @@ def guarded(
     except KeyboardInterrupt:
         interrupted(kept)
     except UserError as exc:
+        _lost_stop(kept)
         fail(str(exc), code=EXIT_USER)
     except LinkindexError as exc:
+        _lost_stop(kept)
         fail(str(exc), code=EXIT_INTERNAL)
     except Exception as exc:
         if carried(exc, KeyboardInterrupt):
             interrupted(kept)
+        _lost_stop(kept)
         if os.environ.get("LINKINDEX_DEBUG"):
             traceback.print_exc()
         fail(
@@ -201,6 +211,16 @@ def guarded(
             "(set LINKINDEX_DEBUG=1 for the traceback and report it)",
             code=EXIT_INTERNAL,
         )
+
+
+def _lost_stop(kept: str) -> None:
+    """End the command as stopped if a Ctrl-C or SIGTERM came that Python could not raise
+    where it landed (``cli.keep_stop``): the work went on to its end, and what it did is
+    kept, but the command was asked to stop."""
+    global _terminated
+    if unraised:
+        _terminated = _terminated or unraised[0] == signal.SIGTERM
+        interrupted(kept)
 
 
 def fail(message: str, *, code: int = EXIT_USER) -> None:
