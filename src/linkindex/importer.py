@@ -221,6 +221,16 @@ class _Prepared:
     warnings: list[str]
 
 
+@dataclass(slots=True)
+class _Written:
+    """What writing one note did, for the counts (not its text: a run keeps one a note)."""
+
+    placements: int
+    skipped: dict[str, int]
+    warnings: list[str]  # said of the note's file
+    links: NoteWrite
+
+
 class _Import:
     """One import run: reads files, writes notes, keeps the counts."""
 
@@ -235,7 +245,7 @@ class _Import:
         self.restored: set[int] = set()
         #: Each note written, by path, with what writing it did (``_write_batch``),
         #: committed or not: ``finish`` counts those the store kept.
-        self.written: dict[str, tuple[_Prepared, NoteWrite]] = {}
+        self.written: dict[str, _Written] = {}
 
     def read(self, files: list[Path]) -> list[_Changed]:
         """The files whose content changed; unchanged ones are only counted.
@@ -317,10 +327,11 @@ class _Import:
                     sha256=file.sha256,
                     at=self.now,
                 )
-                written = store.write_placements(note_id, item.rows, at=self.now)
-                self.written[note.path] = (item, written)
+                links = store.write_placements(note_id, item.rows, at=self.now)
+                warnings = [f"{file.path} {warning}" for warning in item.warnings]
+                self.written[note.path] = _Written(len(item.rows), item.skipped, warnings, links)
 
-    def _kept(self, interrupted: bool) -> list[tuple[_Prepared, NoteWrite]]:
+    def _kept(self, interrupted: bool) -> list[_Written]:
         """The notes written that the store kept: all of them, unless a Ctrl-C or SIGTERM
         stopped the run, which may have come during a batch (rolled back) or just after
         its commit (kept, though the run went no further): then those the store holds
@@ -354,15 +365,15 @@ class _Import:
             with self.store.transaction():
                 removed = set(self.store.sweep_removed_links(at=self.now))
         summary = self.summary
-        for item, written in self._kept(summary.interrupted):
+        for written in self._kept(summary.interrupted):
             summary.notes_read += 1
-            summary.placements += len(item.rows)
-            for reason, count in item.skipped.items():
+            summary.placements += written.placements
+            for reason, count in written.skipped.items():
                 summary.skipped[reason] = summary.skipped.get(reason, 0) + count
-            summary.warnings.extend(f"{item.file.path} {warning}" for warning in item.warnings)
-            self.new.update(written.new_links)
-            self.changed.update(written.changed_links)
-            self.restored.update(written.restored_links)
+            summary.warnings.extend(written.warnings)
+            self.new.update(written.links.new_links)
+            self.changed.update(written.links.changed_links)
+            self.restored.update(written.links.restored_links)
         summary.links_new = len(self.new - removed)
         summary.links_removed = len(removed)
         summary.links_restored = len(self.restored - removed)
