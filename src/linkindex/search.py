@@ -300,13 +300,14 @@ def search(
                 widen = _as_typed
                 if analysis.traditional(query):  # 記憶體 looks for 内存 too
                     widen = functools.partial(queries.with_regional, cut=cut)
-                found = searching.run(searcher, widen(spec), cut, limit=limit, page=page)
+                searched = widen(spec)
+                found = searching.run(searcher, searched, cut, limit=limit, page=page)
                 suggestions = (
                     []
                     if found.total
                     else _suggest(searcher, spec, cut, query, segmenter.apart, widen)
                 )
-                terms = query_terms(widen(spec), cut, searching.known(searcher))
+                terms = query_terms(searched, cut, searching.known(searcher))
         records = store.link_records(found.ids)
         spelled: Spelled = {}  # each word's pattern, made once for the page's hits
         hits = [
