@@ -34,13 +34,17 @@ def test_a_signal_while_the_command_loads_stops_it_cleanly(
         assert interrupted_says(out, err) == "nothing is changed", (moment, err)
 
 
-def test_a_ctrl_c_wrapped_by_python_is_still_an_interruption() -> None:
+def test_a_ctrl_c_wrapped_by_python_is_still_an_interruption(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Python 3.11 wraps a KeyboardInterrupt raised while it creates a class (a module
     loading as the command runs) in a RuntimeError: it is an interruption, not an
     internal error."""
     import typer
 
-    from linkindex.cli import common
+    from linkindex.cli import common, running
+
+    monkeypatch.setattr(running, "_stop_listening", lambda: None)  # (pytest's own process)
 
     def loads_a_module() -> None:
         try:
@@ -143,6 +147,7 @@ def test_a_stop_python_cannot_raise_where_it_lands_still_stops_the_command(
         from linkindex.cli import running
         from linkindex.errors import UserError
         sys.unraisablehook = cli.keep_stop  # as cli.main sets it
+        running.own_process = True
 
         class Lock:
             pass
@@ -168,3 +173,53 @@ def test_a_stop_python_cannot_raise_where_it_lands_still_stops_the_command(
     assert ran.returncode == code, ran.stderr
     assert "Traceback" not in ran.stderr and "Exception ignored" not in ran.stderr
     assert interrupted_says(ran.stdout, ran.stderr) == "nothing is changed"
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_python_cannot_raise_where_it_lands_stops_a_long_command_at_once(
+    sig: int, code: int
+) -> None:
+    """A Ctrl-C or SIGTERM lost in a weakref callback while a long command works (a
+    crawl loading a module as it goes) stops the command then, not once its work has
+    run to its end: the signal is sent again, to be raised in the command's code."""
+    script = textwrap.dedent(
+        f"""
+        import signal, sys, time, weakref
+        from linkindex import cli
+        from linkindex.cli import running
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts it
+        sys.unraisablehook = cli.keep_stop  # as cli.main sets it
+        running.own_process = True
+
+        class Lock:
+            pass
+
+        def dropped(_ref):  # where the signal's handler raised it
+            if {int(sig)} == signal.SIGTERM:
+                running._on_sigterm(signal.SIGTERM, None)
+            raise KeyboardInterrupt
+
+        def command():
+            lock = Lock()
+            ref = weakref.ref(lock, dropped)
+            del lock
+            deadline = time.monotonic() + 60  # a long crawl's work
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+            print("worked to the end")
+
+        began = time.monotonic()
+        try:
+            running.guarded(command, "120 of 400 links crawled are kept")
+        except running.Exit as end:
+            print(f"after {{time.monotonic() - began:.1f}} s")
+            sys.exit(end.exit_code)
+        """
+    )
+    ran = run_python(script)
+    assert ran.returncode == code, ran.stderr
+    assert "worked to the end" not in ran.stdout
+    seconds = float(ran.stdout.split("after ")[1].split(" s")[0])
+    assert seconds < 10, ran.stdout
+    assert "Exception ignored" not in ran.stderr
+    assert interrupted_says("", ran.stderr) == "120 of 400 links crawled are kept"

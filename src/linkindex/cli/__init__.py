@@ -101,18 +101,55 @@ def keep_stop(unraisable: Any) -> None:
     """``sys.unraisablehook`` of the command's process: a Ctrl-C or SIGTERM raised where
     Python cannot raise it (a weakref callback or a finalizer, such as the module locks'
     the import system drops while a command loads a module) was printed as "Exception
-    ignored", lost, and the command ended as if never stopped. It is kept (``unraised``)
-    instead: the command ends as stopped once its work returns (``running.guarded``), or
-    before it runs (``main``). Any other unraisable exception is printed as Python does."""
+    ignored", lost, and the command went on as if never stopped. It is kept instead
+    (``_keep``): the command stops at once if its work runs, else before it runs
+    (``main``). Any other unraisable exception is printed as Python does."""
     stop = unraisable.exc_value
     if isinstance(stop, _StoppedEarly):
-        unraised.append(int(stop.args[0]))
+        _keep(int(stop.args[0]))
     elif isinstance(stop, KeyboardInterrupt):
         running = sys.modules.get("linkindex.cli.running")
         terminated = running is not None and running.terminated()
-        unraised.append(signal.SIGTERM if terminated else signal.SIGINT)
+        _keep(signal.SIGTERM if terminated else signal.SIGINT)
     else:
         sys.__unraisablehook__(unraisable)
+
+
+def _keep(signum: int) -> None:
+    """Keep a lost stop (``unraised``) and, while the command's work runs
+    (``running.working``), send its signal again (``_send_again``), to be raised where
+    the command's code runs: the command stops at once, as for any Ctrl-C or SIGTERM.
+    A stop lost while the command loads ends it before it runs (``main``); one lost
+    again and again, once its work returns (``running.guarded``)."""
+    unraised.append(signum)
+    running = sys.modules.get("linkindex.cli.running")
+    if running is None or not running.working or len(unraised) > _SENT_AGAIN_AT_MOST:
+        return
+    try:
+        _send_again(signum)
+    except (KeyboardInterrupt, _StoppedEarly):  # (the one sent, raised here all the same)
+        _keep(signum)
+
+
+#: Times a lost stop is sent again in one process (each can be lost again, in the rare
+#: case it lands in another callback; the command still ends as stopped after its work).
+_SENT_AGAIN_AT_MOST = 3
+#: Seconds before a lost stop is sent again: time for this hook, and the callback that
+#: lost it, to return (a signal handled inside them would be lost again).
+_SENT_AGAIN_AFTER = 0.05
+
+
+def _send_again(signum: int) -> None:
+    """Send ``signum`` to the main thread again, shortly, from another thread."""
+    import threading
+
+    main = threading.main_thread()
+    if threading.current_thread() is not main or main.ident is None:
+        return  # (a stop is only ever raised in the main thread)
+    again = threading.Timer(_SENT_AGAIN_AFTER, signal.pthread_kill, (main.ident, signum))
+    again.daemon = True
+    again.name = "linkindex-stop"
+    again.start()
 
 
 def carried(exc: BaseException, kind: type[BaseException]) -> BaseException | None:

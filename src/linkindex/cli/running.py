@@ -143,6 +143,10 @@ def threading_is_main() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+#: Whether a command's work runs (``guarded``): a stop Python lost in a callback is then
+#: sent again (``cli.keep_stop``).
+working = False
+
 #: Set by the console script (``cli.main``): this process is the command's own, and its
 #: signals end with the command. Commands run in another program (tests) leave them be.
 own_process = False
@@ -174,11 +178,14 @@ def guarded(
     ended, a signal changes nothing (``_command_ended``); one that lands in the instant
     before is a stop like any other.
     """
+    global working
     _prepare_process()
+    before, working = working, True
     try:
         try:
             done = func(*args, **kwargs)
         finally:
+            working = before
             # A Ctrl-C landing before this call is raised here, and handled below.
             _command_ended()
         _lost_stop(kept)
