@@ -18,9 +18,12 @@ TRADITIONAL_PAGE = "https://example.com/memory/traditional-page"
 SHADER_PAGE = "https://example.com/variants/shader"
 MEITU_PAGE = "https://example.com/inner/meitu"
 RIGHTS_PAGE = "https://example.com/inner/rights"
+PATHS_PAGE = "https://example.com/inner/paths"
 PAGES = {
     MEITU_PAGE: "深扒美图秀秀中的AI修图秘籍，如何上手。",
     RIGHTS_PAGE: "本文讨论数据隐私与公民的政治权利。",
+    # jieba cuts 最 短 路径 and 早 停 here, 最短 路径 and 早停 in a query
+    PATHS_PAGE: "這篇文章詳細介紹了最短路徑，本文講了早停的原理。",
     SIMPLIFIED_PAGE: "本文介绍训练大模型时的显存优化技巧，包括梯度检查点与混合精度。",
     TRADITIONAL_PAGE: "本文介紹推論服務的顯存優化經驗，以及模型並行的設定。",
     SHADER_PAGE: "這篇介紹著色器的原理，意味著你能自己寫渲染管線。",  # Taiwan's 著 for 着
@@ -64,6 +67,19 @@ def test_a_traditional_query_finds_simplified_page_text_and_the_reverse(library:
     assert set(urls(library, "显存优化")) == {SIMPLIFIED_PAGE, TRADITIONAL_PAGE}
     assert urls(library, "模型并行") == [TRADITIONAL_PAGE]
     assert urls(library, "梯度檢查點") == [SIMPLIFIED_PAGE]
+
+
+def test_the_character_fallback_keeps_the_words_jieba_cut_alike(library: Path) -> None:
+    """Where the text's cut leaves a query word's characters single (``了最短路徑`` cut
+    ``最`` ``短`` ``路徑``), the fallback looks for them in a row with the query's other
+    words whole (``最`` ``短`` ``路径``: its characters all in a row never matched, 路徑
+    being one word); and a quoted phrase has the fallback as the words unquoted do
+    (``"早停"`` missed ``講了早停的``, which ``早停`` found)."""
+    for query in ("最短路径", "最短路徑", '"最短路径"', "早停", '"早停"', '"早停的原理"'):
+        assert urls(library, query) == [PATHS_PAGE], query
+    (hit,) = search.search(library, '"最短路径"').hits
+    assert "介紹了«最短路徑»，" in hit.snippet
+    assert urls(library, "最短路径 -早停") == urls(library, '最短路径 -"早停"') == []
 
 
 def test_highlights_mark_the_characters_as_written(library: Path) -> None:

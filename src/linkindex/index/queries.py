@@ -63,13 +63,12 @@ class QuerySpec:
 
 
 def _gram_query(
-    text: str, words: Sequence[str], title_only: bool, known: Any
+    text: str, words: Sequence[str], title_only: bool, known: Any, cut: Any
 ) -> query.Query | None:
     """The fallback for the CJK part of ``text`` that jieba's words may have missed.
 
     Titles have a bigram (and character) shadow; page text is matched as the sequence
-    of its characters where jieba left them single (a name split oddly), unless every
-    word is a known word of the index (that check would cost much and find little).
+    of its characters where jieba left them single (``_char_phrases``).
     """
     grams = analysis.cjk_grams(text)
     if not grams:
@@ -77,11 +76,29 @@ def _gram_query(
     parts: list[query.Query] = [
         query.And([query.Term("title_cjk", g, boost=WEIGHTS["title_cjk"]) for g in grams])
     ]
-    if not title_only and not all(known(w) for w in words):
-        for run in analysis.cjk_runs(text):
-            if len(run) > 1:
-                parts.append(query.Phrase("text", list(run), boost=WEIGHTS["chars"]))
+    if not title_only:
+        parts += _char_phrases(text, words, known, cut)
     return parts[0] if len(parts) == 1 else query.Or(parts)
+
+
+def _char_phrases(text: str, words: Sequence[str], known: Any, cut: Any) -> list[query.Query]:
+    """Page text's fallback: each run of ideographs of ``text`` as a sequence of its
+    characters where jieba left them single (a name split oddly: 李 明), and as its
+    words with those the index does not know by their characters (the text's cut of
+    ``了最短路径`` is ``最`` ``短`` ``路径``, the query's ``最短`` ``路径``); none unless a
+    word of the query is not a known word of the index (that check would cost much and
+    find little)."""
+    if all(known(w) for w in words):
+        return []
+    phrases: list[query.Query] = []
+    for run in analysis.cjk_runs(text):
+        if len(run) > 1:
+            chars = list(run)
+            phrases.append(query.Phrase("text", chars, boost=WEIGHTS["chars"]))
+            apart = [piece for w in cut(run) for piece in ([w] if known(w) else list(w))]
+            if 1 < len(apart) < len(chars):
+                phrases.append(query.Phrase("text", apart, boost=WEIGHTS["chars"]))
+    return phrases
 
 
 def _word_query(name: str, word: str) -> query.Query:
@@ -305,20 +322,25 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
     if not words:
         return query.NullQuery
     flat = analysis.in_parts(words)  # as a phrase: a compound's parts follow each other
+    knows = known or (lambda _: False)
     if clause.phrase and len(flat) > 1:
         phrase = _phrase(name, flat)
         if name == "title":
             return phrase
-        return query.AndMaybe(phrase, _phrase("title", flat, WEIGHTS["title_phrase"]))
+        found = query.AndMaybe(phrase, _phrase("title", flat, WEIGHTS["title_phrase"]))
+        # its characters in sequence, where the text's cut differs (a phrase still)
+        chars = _char_phrases(text, flat, knows, cut) if _ideographs(text) else []
+        return query.Or([found, *chars]) if chars else found
     if clause.phrase and analysis.parts(flat[0]):
         return _quoted_token(name, flat[0])
     terms = _word_terms(name, words, apart or known)
     required: query.Query = terms[0] if len(terms) == 1 else query.And(terms)
-    grams = (
-        None
-        if clause.phrase
-        else _gram_query(text, flat, name == "title", known or (lambda _: False))
-    )
+    if not clause.phrase:
+        grams = _gram_query(text, flat, name == "title", knows, cut)
+    else:  # one word quoted: its characters in a row in the text, not the title's pairs
+        quoted = name != "title" and _ideographs(text)
+        chars = _char_phrases(text, flat, knows, cut) if quoted else []
+        grams = None if not chars else chars[0] if len(chars) == 1 else query.Or(chars)
     if grams is not None:
         latin = [query.Term(name, w) for w in flat if not analysis.has_cjk(w)]
         # a mixed token's letters and digits are required too, not scored twice: the
