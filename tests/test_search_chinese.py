@@ -196,6 +196,20 @@ def test_versioned_names_are_found_by_name_and_by_version(library: Path) -> None
     assert hit.snippet == "«Qwen»2.5-72B本地部署"
 
 
+def test_a_quoted_token_finds_its_letters_and_digits_written_apart(library: Path) -> None:
+    """A quoted mixed token or versioned name finds a text that writes its letters and
+    digits apart, in sequence (``"24GB显存"``: ``24 GB 显存``; ``"Ubuntu22.04"``:
+    ``Ubuntu 22.04``), as unquoted it does; not its parts anywhere."""
+    memory, ubuntu = "https://example.com/gpu/memory", "https://example.com/os/ubuntu"
+    for query in ("24GB显存", '"24GB显存"', '"24gb 显存"', 'title:"24GB显存"'):
+        assert urls(library, query) == [memory], query
+    for query in ("Ubuntu22.04", '"Ubuntu22.04"', '"ubuntu22.04 安装"'):
+        assert urls(library, query) == [ubuntu], query
+    assert urls(library, '"24GB显卡"') == urls(library, '"GB24显存"') == []
+    (hit,) = search.search(library, '"24GB显存"').hits
+    assert hit.snippet == "单卡 «24 GB 显存»够用吗"
+
+
 def test_highlights_cover_the_parts_of_a_mixed_token() -> None:
     cut = indexing.segmenter().cut
     terms = search.query_terms(search.parse_query("8比特 GPT4"), cut)

@@ -261,20 +261,26 @@ def _letters_and_digits(word: str) -> list[str]:
     return [small for piece in pieces for small in _letters_and_digits(piece)] or [word]
 
 
-def _compound_query(name: str, parts: list[str]) -> query.Query:
-    """A code compound's parts in sequence, as the index holds them (``qwen2.5``:
-    ``qwen2`` ``5``), each part also by its letters and digits apart where a text writes
-    it so (``python3.12`` finds ``Python 3.12``: ``python`` ``3`` ``12``), and neighbours
-    together (``gpt-4`` finds ``GPT4``); not anywhere: ``gpt-3.5`` is no ``GPT-4`` with a
-    3 and a 5 somewhere, as most pages of some length have."""
+def _ways_apart(parts: list[str]) -> list[list[str]]:
+    """Parts in sequence, each also by its letters and digits apart where a text writes
+    it so (``python3`` ``12``: also ``python`` ``3`` ``12``); at most ``_PHRASE_WAYS``."""
     ways: list[list[str]] = [[]]
     for part in parts:
         apart = _letters_and_digits(part)
         ways = [[*way, part] for way in ways] + (
             [[*way, *apart] for way in ways] if len(apart) > 1 else []
         )
-    unique = list(dict.fromkeys(map(tuple, ways)))[:_PHRASE_WAYS]
-    found = [_phrase(name, list(way)) for way in unique]
+    return [list(way) for way in dict.fromkeys(map(tuple, ways))][:_PHRASE_WAYS]
+
+
+def _compound_query(name: str, parts: list[str]) -> query.Query:
+    """A code compound's parts in sequence, as the index holds them (``qwen2.5``:
+    ``qwen2`` ``5``), each part also by its letters and digits apart where a text writes
+    it so (``python3.12`` finds ``Python 3.12``: ``python`` ``3`` ``12``), and neighbours
+    together (``gpt-4`` finds ``GPT4``); not anywhere: ``gpt-3.5`` is no ``GPT-4`` with a
+    3 and a 5 somewhere, as most pages of some length have. A quoted phrase's words too
+    (``"qwen2.5 部署"``)."""
+    found = [_phrase(name, way) for way in _ways_apart(parts)]
     return found[0] if len(found) == 1 else query.Or(found)
 
 
@@ -284,8 +290,8 @@ _PARTS_IN_SEQUENCE = 0.5
 
 def _quoted_token(name: str, word: str) -> query.Query:
     """A quoted mixed token (``"4比特"``, ``"gpt4"``): the token, or its parts in
-    sequence where a text writes them apart (``4 比特``, ``GPT-4``), ranked below; not its
-    parts anywhere (``比特币…4家`` is not ``"4比特"``)."""
+    sequence where a text writes them apart (``4 比特``, ``GPT-4``, ``24 GB 显存``), ranked
+    below; not its parts anywhere (``比特币…4家`` is not ``"4比特"``)."""
     pieces = analysis.parts(word)
     whole: query.Query = query.Term(name, word)
     if len(pieces) < 2:  # (50%: only the token)
@@ -294,7 +300,9 @@ def _quoted_token(name: str, word: str) -> query.Query:
     # else a short title with the parts apart outranks a long one with the token
     parts = [query.Term(name, piece) for piece in pieces]
     whole = query.AndMaybe(whole, query.And(parts))
-    return query.Or([whole, query.Phrase(name, pieces, boost=_PARTS_IN_SEQUENCE)])
+    # each part by its letters and digits apart too: "24gb显存" finds 24 GB 显存
+    apart = [query.Phrase(name, way, boost=_PARTS_IN_SEQUENCE) for way in _ways_apart(pieces)]
+    return query.Or([whole, *apart])
 
 
 def _latin_pieces(words: Sequence[str]) -> list[str]:
@@ -324,7 +332,7 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
     flat = analysis.in_parts(words)  # as a phrase: a compound's parts follow each other
     knows = known or (lambda _: False)
     if clause.phrase and len(flat) > 1:
-        phrase = _phrase(name, flat)
+        phrase = _compound_query(name, flat)
         if name == "title":
             return phrase
         found = query.AndMaybe(phrase, _phrase("title", flat, WEIGHTS["title_phrase"]))
