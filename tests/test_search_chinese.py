@@ -210,6 +210,18 @@ def test_a_quoted_token_finds_its_letters_and_digits_written_apart(library: Path
     assert hit.snippet == "单卡 «24 GB 显存»够用吗"
 
 
+def test_a_quoted_phrase_finds_a_heading_word_that_mixes_letters_and_ideographs(
+    library: Path,
+) -> None:
+    """A heading is a word of the dictionary (``AI绘画``), so text that writes it is
+    indexed by it and its parts at one position: ``"AI 绘画"`` quoted finds it written
+    together, as ``"8 比特"`` finds ``8比特`` (the parts in sequence never matched)."""
+    both = {"https://example.com/heading/sd", "https://example.com/heading/tools"}
+    for query in ('"AI 绘画"', '"AI绘画"', "AI 绘画", "ai绘画", "绘画"):
+        assert set(urls(library, query)) == both, query
+    assert urls(library, '"AI 绘画工具"') == ["https://example.com/heading/tools"]
+
+
 def test_highlights_cover_the_parts_of_a_mixed_token() -> None:
     cut = indexing.segmenter().cut
     terms = search.query_terms(search.parse_query("8比特 GPT4"), cut)

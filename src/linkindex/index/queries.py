@@ -221,7 +221,10 @@ def joinable(first: str, second: str) -> bool:
     text writes them together: a name and its number (``rtx`` ``4090``, ``qwen`` ``2``)
     or version (``yolo`` ``v8``: ``YOLOv8``), English words (``spring`` ``boot``:
     ``SpringBoot``), a number and the Chinese word after it (``8`` ``比特``), ideographs
-    that make a word of 2 or 3 characters (``美`` ``图``, see ``_grouped``)."""
+    that make a word of 2 or 3 characters (``美`` ``图``, see ``_grouped``), letters and
+    the ideographs after them, which a word of the dictionary may join (a heading
+    ``AI绘画``, jieba's ``B超``: text that writes it holds the word, and its parts at its
+    position, not in sequence)."""
     if first.isascii() and second.isascii():
         border = first[-1:].isdigit() != second[:1].isdigit()
         version = _letters(first) and second[:1] == "v" and second[1:].isdigit()
@@ -230,7 +233,7 @@ def joinable(first: str, second: str) -> bool:
         )
     if _ideographs(first) and _ideographs(second):
         return len(first) + len(second) in _INNER_WORD
-    return analysis.joins(first, second)
+    return analysis.joins(first, second) or (_letters(first) and _ideographs(second))
 
 
 #: A phrase is looked for in at most this many ways of writing its words.
