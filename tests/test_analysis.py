@@ -181,6 +181,9 @@ def test_user_words_and_heading_words(segmenter: analysis.Segmenter) -> None:
 def test_heading_words_are_short_terms() -> None:
     headings = ["NN中间语言", "显存", "Pytorch", "op的C++实现", "一个很长的标题不是术语", "参考"]
     assert analysis.heading_words(headings) == ["nn中间语言", "参考", "显存"]
+    # a code term beside ideographs stays a code term (its parts, its catenation)
+    coded = ["C++实现", "Node.js入门", "Top-K采样", "1.5B模型", "AI绘画", "ES6语法"]
+    assert analysis.heading_words(coded) == ["ai绘画", "es6语法"]
 
 
 def test_search_mode_positions_and_offsets(segmenter: analysis.Segmenter) -> None:

@@ -222,6 +222,14 @@ def test_a_quoted_phrase_finds_a_heading_word_that_mixes_letters_and_ideographs(
     assert urls(library, '"AI 绘画工具"') == ["https://example.com/heading/tools"]
 
 
+def test_a_heading_with_a_code_term_does_not_hide_it(library: Path) -> None:
+    """A heading such as ``Top-K采样`` is no word of the dictionary: as one, text that
+    writes it held the whole only (``top-k采样``), and ``top-k``, ``topk`` and ``top``
+    found neither the links under it nor a title that says it."""
+    for query in ("top-k", "topk", "top", "Top-K采样", '"top-k 采样"', "topic:top-k采样"):
+        assert urls(library, query) == ["https://example.com/heading/topk"], query
+
+
 def test_highlights_cover_the_parts_of_a_mixed_token() -> None:
     cut = indexing.segmenter().cut
     terms = search.query_terms(search.parse_query("8比特 GPT4"), cut)

@@ -112,16 +112,18 @@ def user_words(text: str) -> dict[str, int | None]:
     return words
 
 
-#: Headings that may become dictionary words: short, with a CJK character, no spaces or
-#: punctuation other than the characters of code terms (C++, C#, .NET, -).
-_TERM_LIKE = f"^[0-9a-z{CJK_CHARS}+#.\\-]{{2,8}}$"
+#: Headings that may become dictionary words: short, of ideographs, letters and digits
+#: only (no spaces, no punctuation, not the symbols of code terms: see ``heading_words``).
+_TERM_LIKE = f"^[0-9a-z{CJK_CHARS}]{{2,8}}$"
 
 
 def heading_words(headings: Iterable[str]) -> list[str]:
     """The headings of the notes that should be single words (``NN中间语言``, ``显存``).
 
     Only short, term-like headings with an ideograph qualify: making a long heading
-    such as ``op的C++实现`` one word would hide ``c++`` inside it.
+    such as ``op的C++实现`` one word would hide ``c++`` inside it. Nor does one with a
+    code term's symbols (``Top-K采样``, ``Node.js入门``, ``C++实现``): as one word, text
+    that writes it would be indexed by the whole only, not by ``top-k``, ``topk``, ``top``.
     """
     words = {fold(h.strip()) for h in headings}
     term_like = re.compile(_TERM_LIKE).match  # (compiled here: a search never needs it)
