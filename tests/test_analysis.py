@@ -181,6 +181,9 @@ def test_user_words_and_heading_words(segmenter: analysis.Segmenter) -> None:
 def test_heading_words_are_short_terms() -> None:
     headings = ["NN中间语言", "显存", "Pytorch", "op的C++实现", "一个很长的标题不是术语", "参考"]
     assert analysis.heading_words(headings) == ["nn中间语言", "参考", "显存"]
+    # a code term beside ideographs stays a code term (its parts, its catenation)
+    coded = ["C++实现", "Node.js入门", "Top-K采样", "1.5B模型", "AI绘画", "ES6语法"]
+    assert analysis.heading_words(coded) == ["ai绘画", "es6语法"]
 
 
 def test_search_mode_positions_and_offsets(segmenter: analysis.Segmenter) -> None:
@@ -280,6 +283,31 @@ def test_mixed_tokens_are_indexed_whole_and_by_their_parts(
     assert analysis.parts("比特") == analysis.parts("pytorch") == analysis.parts("c++") == []
 
 
+def test_a_number_keeps_its_word_where_jieba_glues_more_ideographs_to_it(
+    segmenter: analysis.Segmenter,
+) -> None:
+    """jieba's HMM glues a number to the ideographs after it when they are no word
+    (``在128核上部署``: ``128核上``; ``3天内``, ``32位上``): the ideographs are also the
+    dictionary's words, and the number with the first of them (``128核``), at the
+    glued word's position, so ``128核``, ``核``, ``3天`` and ``32位`` find the text."""
+    text = "在128核上部署，3天内完成，我们在32位上跑模型，GPT4写代码"
+    assert segmenter.cut(text)[1] == "128核上"  # what jieba does (the premise)
+    tokens = segmenter.tokens(text)
+    at = {(word, pos) for word, pos, *_ in tokens}
+    position = {word: pos for word, pos, *_ in tokens}
+    for glued, words in [
+        ("128核上", ["128核", "核", "上", "128"]),
+        ("3天内", ["3天", "天", "内", "3"]),
+        ("32位上", ["32位", "位", "上", "32"]),
+        ("gpt4写", ["gpt4", "gpt", "写"]),
+    ]:
+        for word in words:
+            assert (word, position[glued]) in at, (glued, word)
+    for word, _, start, end in tokens:
+        assert analysis.fold(text[start:end]) == word
+    assert sorted(segmenter.analyze(text)) == sorted(tokens)
+
+
 def test_a_version_after_a_name_is_its_own_part(segmenter: analysis.Segmenter) -> None:
     """``yolov8`` is ``yolo`` and ``v8`` (and ``v``, ``8``); its letters ``yolov`` stay a
     token too, so ``csv2json`` is still found by ``csv``. A name of one letter is not cut."""
@@ -350,6 +378,7 @@ VARIED = [
     "YOLOv8n与MobileNetV3、csv2json、IPv6、kv8，Wi-Fi 6与Node.js、k-means、t-SNE、yolo-v5",
     "提升50%和3.5%，5%的RTX 4090与RTX4090，美图秀秀上手，衞星與著色器，显著提升，枱",
     "南汉刘䶮.与刘䶮-南汉，+𠮷与𠀀.，Version 𠮷.",  # ideographs jieba does not know
+    "在128核上部署，3天内完成，在32位上跑，iPhone15的评测，x86架构上，4090上",  # glued
 ]
 
 

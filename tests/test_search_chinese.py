@@ -18,9 +18,12 @@ TRADITIONAL_PAGE = "https://example.com/memory/traditional-page"
 SHADER_PAGE = "https://example.com/variants/shader"
 MEITU_PAGE = "https://example.com/inner/meitu"
 RIGHTS_PAGE = "https://example.com/inner/rights"
+PATHS_PAGE = "https://example.com/inner/paths"
 PAGES = {
     MEITU_PAGE: "深扒美图秀秀中的AI修图秘籍，如何上手。",
     RIGHTS_PAGE: "本文讨论数据隐私与公民的政治权利。",
+    # jieba cuts 最 短 路径 and 早 停 here, 最短 路径 and 早停 in a query
+    PATHS_PAGE: "這篇文章詳細介紹了最短路徑，本文講了早停的原理。",
     SIMPLIFIED_PAGE: "本文介绍训练大模型时的显存优化技巧，包括梯度检查点与混合精度。",
     TRADITIONAL_PAGE: "本文介紹推論服務的顯存優化經驗，以及模型並行的設定。",
     SHADER_PAGE: "這篇介紹著色器的原理，意味著你能自己寫渲染管線。",  # Taiwan's 著 for 着
@@ -64,6 +67,19 @@ def test_a_traditional_query_finds_simplified_page_text_and_the_reverse(library:
     assert set(urls(library, "显存优化")) == {SIMPLIFIED_PAGE, TRADITIONAL_PAGE}
     assert urls(library, "模型并行") == [TRADITIONAL_PAGE]
     assert urls(library, "梯度檢查點") == [SIMPLIFIED_PAGE]
+
+
+def test_the_character_fallback_keeps_the_words_jieba_cut_alike(library: Path) -> None:
+    """Where the text's cut leaves a query word's characters single (``了最短路徑`` cut
+    ``最`` ``短`` ``路徑``), the fallback looks for them in a row with the query's other
+    words whole (``最`` ``短`` ``路径``: its characters all in a row never matched, 路徑
+    being one word); and a quoted phrase has the fallback as the words unquoted do
+    (``"早停"`` missed ``講了早停的``, which ``早停`` found)."""
+    for query in ("最短路径", "最短路徑", '"最短路径"', "早停", '"早停"', '"早停的原理"'):
+        assert urls(library, query) == [PATHS_PAGE], query
+    (hit,) = search.search(library, '"最短路径"').hits
+    assert "介紹了«最短路徑»，" in hit.snippet
+    assert urls(library, "最短路径 -早停") == urls(library, '最短路径 -"早停"') == []
 
 
 def test_highlights_mark_the_characters_as_written(library: Path) -> None:
@@ -178,6 +194,40 @@ def test_versioned_names_are_found_by_name_and_by_version(library: Path) -> None
     assert urls(library, "python 3.12") == []
     (hit,) = search.search(library, "qwen").hits
     assert hit.snippet == "«Qwen»2.5-72B本地部署"
+
+
+def test_a_quoted_token_finds_its_letters_and_digits_written_apart(library: Path) -> None:
+    """A quoted mixed token or versioned name finds a text that writes its letters and
+    digits apart, in sequence (``"24GB显存"``: ``24 GB 显存``; ``"Ubuntu22.04"``:
+    ``Ubuntu 22.04``), as unquoted it does; not its parts anywhere."""
+    memory, ubuntu = "https://example.com/gpu/memory", "https://example.com/os/ubuntu"
+    for query in ("24GB显存", '"24GB显存"', '"24gb 显存"', 'title:"24GB显存"'):
+        assert urls(library, query) == [memory], query
+    for query in ("Ubuntu22.04", '"Ubuntu22.04"', '"ubuntu22.04 安装"'):
+        assert urls(library, query) == [ubuntu], query
+    assert urls(library, '"24GB显卡"') == urls(library, '"GB24显存"') == []
+    (hit,) = search.search(library, '"24GB显存"').hits
+    assert hit.snippet == "单卡 «24 GB 显存»够用吗"
+
+
+def test_a_quoted_phrase_finds_a_heading_word_that_mixes_letters_and_ideographs(
+    library: Path,
+) -> None:
+    """A heading is a word of the dictionary (``AI绘画``), so text that writes it is
+    indexed by it and its parts at one position: ``"AI 绘画"`` quoted finds it written
+    together, as ``"8 比特"`` finds ``8比特`` (the parts in sequence never matched)."""
+    both = {"https://example.com/heading/sd", "https://example.com/heading/tools"}
+    for query in ('"AI 绘画"', '"AI绘画"', "AI 绘画", "ai绘画", "绘画"):
+        assert set(urls(library, query)) == both, query
+    assert urls(library, '"AI 绘画工具"') == ["https://example.com/heading/tools"]
+
+
+def test_a_heading_with_a_code_term_does_not_hide_it(library: Path) -> None:
+    """A heading such as ``Top-K采样`` is no word of the dictionary: as one, text that
+    writes it held the whole only (``top-k采样``), and ``top-k``, ``topk`` and ``top``
+    found neither the links under it nor a title that says it."""
+    for query in ("top-k", "topk", "top", "Top-K采样", '"top-k 采样"', "topic:top-k采样"):
+        assert urls(library, query) == ["https://example.com/heading/topk"], query
 
 
 def test_highlights_cover_the_parts_of_a_mixed_token() -> None:

@@ -112,16 +112,18 @@ def user_words(text: str) -> dict[str, int | None]:
     return words
 
 
-#: Headings that may become dictionary words: short, with a CJK character, no spaces or
-#: punctuation other than the characters of code terms (C++, C#, .NET, -).
-_TERM_LIKE = f"^[0-9a-z{CJK_CHARS}+#.\\-]{{2,8}}$"
+#: Headings that may become dictionary words: short, of ideographs, letters and digits
+#: only (no spaces, no punctuation, not the symbols of code terms: see ``heading_words``).
+_TERM_LIKE = f"^[0-9a-z{CJK_CHARS}]{{2,8}}$"
 
 
 def heading_words(headings: Iterable[str]) -> list[str]:
     """The headings of the notes that should be single words (``NN中间语言``, ``显存``).
 
     Only short, term-like headings with an ideograph qualify: making a long heading
-    such as ``op的C++实现`` one word would hide ``c++`` inside it.
+    such as ``op的C++实现`` one word would hide ``c++`` inside it. Nor does one with a
+    code term's symbols (``Top-K采样``, ``Node.js入门``, ``C++实现``): as one word, text
+    that writes it would be indexed by the whole only, not by ``top-k``, ``topk``, ``top``.
     """
     words = {fold(h.strip()) for h in headings}
     term_like = re.compile(_TERM_LIKE).match  # (compiled here: a search never needs it)
@@ -163,7 +165,9 @@ def folded_entries(text: str) -> list[tuple[str, int]]:
 #: 5: the fast path indexes a word of an ideograph jieba does not know and a symbol
 #: (``䶮.``), which version 4 dropped, shifting the positions after it. 6: a compound
 #: written together with a version after the joint is its name too (``wi-fi6``: ``wifi``).
-ANALYZER_VERSION = "6"
+#: 7: a number jieba glued to ideographs that are no word (``128核上``) is also the
+#: dictionary's words of those and the number with the first (``128核``, ``核``, ``上``).
+ANALYZER_VERSION = "7"
 
 
 def fingerprint(bundled: Mapping[str, int | None], extra_words: Sequence[str]) -> str:
@@ -190,6 +194,8 @@ def changed_words(old: dict[str, int], new: dict[str, int]) -> list[str]:
     return sorted(w for w in old.keys() | new.keys() if old.get(w) != new.get(w))
 
 
+#: The lengths of the dictionary words search mode finds inside a longer word.
+_INSIDE = (2, 3)
 #: Words this long may hold dictionary words inside (search mode looks at 2 and 3).
 _THREE_OR_MORE = (3).__le__
 #: A word's length (up to 255) to 1 if it is three characters or more, else to 0.
@@ -204,6 +210,10 @@ _LATIN_EDGE = re.compile(
     r"[0-9a-z](?:(?<=[a-z])(?=[^\sa-z])|(?<=[0-9])(?=[^\s0-9])|(?<=[^\s0-9a-z].))"
     r"|[+\-._&#%](?:(?<=[^\s0-9a-z+\-._&#%].)|(?=[^\s0-9a-z+\-._&#%]))"
 )
+
+#: A number or code (Latin letters and digits, a digit among them) and two ideographs or
+#: more after it, in one word of the cut: what jieba's HMM makes of ``128`` ``核`` ``上``.
+_GLUED = re.compile(f"([0-9a-z]*[0-9][0-9a-z]*)([{CJK_CHARS}]{{2,}})")
 
 #: Distinct words whose expansion a segmenter keeps (words of three characters or more,
 #: symbols and mixed tokens; ~60 MB at most), and joined pairs (``8`` ``比特``; ~20 MB).
@@ -304,10 +314,13 @@ class Segmenter:
                 tokens += search_tokens(word, start, inner, position)[0]
                 tokens += search_tokens(after[0], after[1], after[3], position)[0]
                 tokens.append((word + after[0], position, start, after[2]))
+                glued = self._glued(word + after[0])
+                tokens += [(w, position, start + s, start + e) for w, s, e in glued]
                 position += 1
                 index += 2
                 continue
-            found, step = search_tokens(word, start, inner, position)
+            glued = [(w, start + s, start + e) for w, s, e in self._glued(word)]
+            found, step = search_tokens(word, start, inner + glued, position)
             tokens += found
             position += step
             index += 1
@@ -442,6 +455,7 @@ class Segmenter:
         pieces.append((second, 0, len(first), len(first) + len(second)))
         pieces += [(w, 0, len(first) + s, len(first) + e) for w, _, s, e in self._pieces(second)]
         pieces.append((first + second, 0, 0, len(first) + len(second)))
+        pieces += [(w, 0, s, e) for w, s, e in self._glued(first + second)]
         return tuple(pieces), 1
 
     def _pieces(self, word: str) -> tuple[Piece, ...]:
@@ -458,18 +472,44 @@ class Segmenter:
             return False
         inside: list[tuple[str, int, int]] = []
         if word.isalnum() or not is_compound(word):
-            for size in (2, 3):
+            for size in _INSIDE:
                 if len(word) > size:
                     for begin in range(len(word) - size + 1):
                         gram = word[begin : begin + size]
                         if self._jieba.has_word(gram):
                             inside.append((gram, begin, begin + size))
+            inside += self._glued(word)
         tokens, step = search_tokens(word, 0, inside, 0)
         itself = (word, 0, 0, len(word))
         others = tuple(token for token in tokens if token != itself)
         if step == 1 and not others and word.isalnum():
             return True
         return others, step
+
+    def _glued(self, word: str) -> list[tuple[str, int, int]]:
+        """The words of a number that jieba's HMM glued to ideographs after it which are
+        no word (``128核上`` of ``在128核上部署``, ``3天内``, ``32位上``), besides the
+        dictionary words of 2 and 3 characters search mode finds inside it: the
+        ideographs as the dictionary alone cuts them, and the number with the first of
+        them (``128核``, ``核``, ``上``), as if jieba had cut ``128`` ``核`` ``上``; with
+        their offsets in the word. None for other words (``8比特``: ``比特`` is a word)."""
+        glued = _GLUED.fullmatch(word)
+        if glued is None:
+            return []
+        # the ideographs as the dictionary alone cuts them (天内 is a rare word of it)
+        pieces = self._jieba.cut(glued.group(2), False)
+        if len(pieces) == 1:
+            return []
+        number, at = glued.group(1), glued.end(1)
+        found: list[tuple[str, int, int]] = []
+        for piece in pieces:
+            end = at + len(piece)
+            if not found:
+                found.append((number + piece, 0, end))
+            if not (len(piece) in _INSIDE and self._jieba.has_word(piece)):  # (found inside)
+                found.append((piece, at, end))
+            at = end
+        return found
 
     def dictionary_lines(self, base: Mapping[str, int], total: int) -> list[str]:
         """The whole dictionary as ``QuerySegmenter`` reads it, given jieba's

@@ -63,13 +63,12 @@ class QuerySpec:
 
 
 def _gram_query(
-    text: str, words: Sequence[str], title_only: bool, known: Any
+    text: str, words: Sequence[str], title_only: bool, known: Any, cut: Any
 ) -> query.Query | None:
     """The fallback for the CJK part of ``text`` that jieba's words may have missed.
 
     Titles have a bigram (and character) shadow; page text is matched as the sequence
-    of its characters where jieba left them single (a name split oddly), unless every
-    word is a known word of the index (that check would cost much and find little).
+    of its characters where jieba left them single (``_char_phrases``).
     """
     grams = analysis.cjk_grams(text)
     if not grams:
@@ -77,11 +76,29 @@ def _gram_query(
     parts: list[query.Query] = [
         query.And([query.Term("title_cjk", g, boost=WEIGHTS["title_cjk"]) for g in grams])
     ]
-    if not title_only and not all(known(w) for w in words):
-        for run in analysis.cjk_runs(text):
-            if len(run) > 1:
-                parts.append(query.Phrase("text", list(run), boost=WEIGHTS["chars"]))
+    if not title_only:
+        parts += _char_phrases(text, words, known, cut)
     return parts[0] if len(parts) == 1 else query.Or(parts)
+
+
+def _char_phrases(text: str, words: Sequence[str], known: Any, cut: Any) -> list[query.Query]:
+    """Page text's fallback: each run of ideographs of ``text`` as a sequence of its
+    characters where jieba left them single (a name split oddly: 李 明), and as its
+    words with those the index does not know by their characters (the text's cut of
+    ``了最短路径`` is ``最`` ``短`` ``路径``, the query's ``最短`` ``路径``); none unless a
+    word of the query is not a known word of the index (that check would cost much and
+    find little)."""
+    if all(known(w) for w in words):
+        return []
+    phrases: list[query.Query] = []
+    for run in analysis.cjk_runs(text):
+        if len(run) > 1:
+            chars = list(run)
+            phrases.append(query.Phrase("text", chars, boost=WEIGHTS["chars"]))
+            apart = [piece for w in cut(run) for piece in ([w] if known(w) else list(w))]
+            if 1 < len(apart) < len(chars):
+                phrases.append(query.Phrase("text", apart, boost=WEIGHTS["chars"]))
+    return phrases
 
 
 def _word_query(name: str, word: str) -> query.Query:
@@ -204,7 +221,10 @@ def joinable(first: str, second: str) -> bool:
     text writes them together: a name and its number (``rtx`` ``4090``, ``qwen`` ``2``)
     or version (``yolo`` ``v8``: ``YOLOv8``), English words (``spring`` ``boot``:
     ``SpringBoot``), a number and the Chinese word after it (``8`` ``比特``), ideographs
-    that make a word of 2 or 3 characters (``美`` ``图``, see ``_grouped``)."""
+    that make a word of 2 or 3 characters (``美`` ``图``, see ``_grouped``), letters and
+    the ideographs after them, which a word of the dictionary may join (a heading
+    ``AI绘画``, jieba's ``B超``: text that writes it holds the word, and its parts at its
+    position, not in sequence)."""
     if first.isascii() and second.isascii():
         border = first[-1:].isdigit() != second[:1].isdigit()
         version = _letters(first) and second[:1] == "v" and second[1:].isdigit()
@@ -213,7 +233,7 @@ def joinable(first: str, second: str) -> bool:
         )
     if _ideographs(first) and _ideographs(second):
         return len(first) + len(second) in _INNER_WORD
-    return analysis.joins(first, second)
+    return analysis.joins(first, second) or (_letters(first) and _ideographs(second))
 
 
 #: A phrase is looked for in at most this many ways of writing its words.
@@ -244,20 +264,26 @@ def _letters_and_digits(word: str) -> list[str]:
     return [small for piece in pieces for small in _letters_and_digits(piece)] or [word]
 
 
-def _compound_query(name: str, parts: list[str]) -> query.Query:
-    """A code compound's parts in sequence, as the index holds them (``qwen2.5``:
-    ``qwen2`` ``5``), each part also by its letters and digits apart where a text writes
-    it so (``python3.12`` finds ``Python 3.12``: ``python`` ``3`` ``12``), and neighbours
-    together (``gpt-4`` finds ``GPT4``); not anywhere: ``gpt-3.5`` is no ``GPT-4`` with a
-    3 and a 5 somewhere, as most pages of some length have."""
+def _ways_apart(parts: list[str]) -> list[list[str]]:
+    """Parts in sequence, each also by its letters and digits apart where a text writes
+    it so (``python3`` ``12``: also ``python`` ``3`` ``12``); at most ``_PHRASE_WAYS``."""
     ways: list[list[str]] = [[]]
     for part in parts:
         apart = _letters_and_digits(part)
         ways = [[*way, part] for way in ways] + (
             [[*way, *apart] for way in ways] if len(apart) > 1 else []
         )
-    unique = list(dict.fromkeys(map(tuple, ways)))[:_PHRASE_WAYS]
-    found = [_phrase(name, list(way)) for way in unique]
+    return [list(way) for way in dict.fromkeys(map(tuple, ways))][:_PHRASE_WAYS]
+
+
+def _compound_query(name: str, parts: list[str]) -> query.Query:
+    """A code compound's parts in sequence, as the index holds them (``qwen2.5``:
+    ``qwen2`` ``5``), each part also by its letters and digits apart where a text writes
+    it so (``python3.12`` finds ``Python 3.12``: ``python`` ``3`` ``12``), and neighbours
+    together (``gpt-4`` finds ``GPT4``); not anywhere: ``gpt-3.5`` is no ``GPT-4`` with a
+    3 and a 5 somewhere, as most pages of some length have. A quoted phrase's words too
+    (``"qwen2.5 部署"``)."""
+    found = [_phrase(name, way) for way in _ways_apart(parts)]
     return found[0] if len(found) == 1 else query.Or(found)
 
 
@@ -267,8 +293,8 @@ _PARTS_IN_SEQUENCE = 0.5
 
 def _quoted_token(name: str, word: str) -> query.Query:
     """A quoted mixed token (``"4比特"``, ``"gpt4"``): the token, or its parts in
-    sequence where a text writes them apart (``4 比特``, ``GPT-4``), ranked below; not its
-    parts anywhere (``比特币…4家`` is not ``"4比特"``)."""
+    sequence where a text writes them apart (``4 比特``, ``GPT-4``, ``24 GB 显存``), ranked
+    below; not its parts anywhere (``比特币…4家`` is not ``"4比特"``)."""
     pieces = analysis.parts(word)
     whole: query.Query = query.Term(name, word)
     if len(pieces) < 2:  # (50%: only the token)
@@ -277,7 +303,9 @@ def _quoted_token(name: str, word: str) -> query.Query:
     # else a short title with the parts apart outranks a long one with the token
     parts = [query.Term(name, piece) for piece in pieces]
     whole = query.AndMaybe(whole, query.And(parts))
-    return query.Or([whole, query.Phrase(name, pieces, boost=_PARTS_IN_SEQUENCE)])
+    # each part by its letters and digits apart too: "24gb显存" finds 24 GB 显存
+    apart = [query.Phrase(name, way, boost=_PARTS_IN_SEQUENCE) for way in _ways_apart(pieces)]
+    return query.Or([whole, *apart])
 
 
 def _latin_pieces(words: Sequence[str]) -> list[str]:
@@ -305,20 +333,25 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
     if not words:
         return query.NullQuery
     flat = analysis.in_parts(words)  # as a phrase: a compound's parts follow each other
+    knows = known or (lambda _: False)
     if clause.phrase and len(flat) > 1:
-        phrase = _phrase(name, flat)
+        phrase = _compound_query(name, flat)
         if name == "title":
             return phrase
-        return query.AndMaybe(phrase, _phrase("title", flat, WEIGHTS["title_phrase"]))
+        found = query.AndMaybe(phrase, _phrase("title", flat, WEIGHTS["title_phrase"]))
+        # its characters in sequence, where the text's cut differs (a phrase still)
+        chars = _char_phrases(text, flat, knows, cut) if _ideographs(text) else []
+        return query.Or([found, *chars]) if chars else found
     if clause.phrase and analysis.parts(flat[0]):
         return _quoted_token(name, flat[0])
     terms = _word_terms(name, words, apart or known)
     required: query.Query = terms[0] if len(terms) == 1 else query.And(terms)
-    grams = (
-        None
-        if clause.phrase
-        else _gram_query(text, flat, name == "title", known or (lambda _: False))
-    )
+    if not clause.phrase:
+        grams = _gram_query(text, flat, name == "title", knows, cut)
+    else:  # one word quoted: its characters in a row in the text, not the title's pairs
+        quoted = name != "title" and _ideographs(text)
+        chars = _char_phrases(text, flat, knows, cut) if quoted else []
+        grams = None if not chars else chars[0] if len(chars) == 1 else query.Or(chars)
     if grams is not None:
         latin = [query.Term(name, w) for w in flat if not analysis.has_cjk(w)]
         # a mixed token's letters and digits are required too, not scored twice: the
