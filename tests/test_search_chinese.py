@@ -489,3 +489,22 @@ def test_taiwan_and_hong_kong_words_find_the_mainland_s(tmp_path: Path) -> None:
     assert loosened.total == 0
     assert loosened.suggestions == ["伺服器 OR 記憶體"]
     assert set(urls(home, "伺服器 OR 記憶體")) == {"https://example.com/server", leak, taiwan}
+
+
+def test_taiwan_s_words_typed_apart_rank_as_the_mainland_s_do(tmp_path: Path) -> None:
+    """A run of words typed apart ranks titles with them in sequence first; written in
+    Taiwan's words (視訊記憶體 最佳化 for 显存 优化) it ranks the same links the same way,
+    the sequence looked for in the mainland's wording as well as the typed one."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 显存\n---\n\n# 显存\n\n"
+        "https://example.com/apart\n显存不够时先看显存占用，再做模型优化和速度优化\n\n"
+        "https://example.com/together\n大模型推理的显存优化\n",
+    )
+    typed = search.search(home, "显存 优化").hits
+    assert typed[0].url == "https://example.com/together"
+    for query in ("視訊記憶體 最佳化", "視訊記憶體 優化", "顯存 最佳化"):
+        taiwan = search.search(home, query).hits
+        assert [(hit.url, hit.score) for hit in taiwan] == [
+            (hit.url, hit.score) for hit in typed
+        ], query
