@@ -508,3 +508,22 @@ def test_taiwan_s_words_typed_apart_rank_as_the_mainland_s_do(tmp_path: Path) ->
         assert [(hit.url, hit.score) for hit in taiwan] == [
             (hit.url, hit.score) for hit in typed
         ], query
+
+
+def test_a_title_converted_to_traditional_by_opencc_is_found_by_the_simplified(
+    tmp_path: Path,
+) -> None:
+    """OpenCC's s2t writes 昵称 as 暱稱 and 谘询 as 諮詢: each script finds the other, and
+    the snippet marks the characters as written."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 微信\n---\n\n# 微信\n\n"
+        "https://example.com/nickname\n修改微信昵称的方法\n\n"
+        "https://example.com/tw\n微信暱稱與頭像設定\n\n"
+        "https://example.com/ask\n技术谘询服务\n",
+    )
+    both = {"https://example.com/nickname", "https://example.com/tw"}
+    assert set(urls(home, "暱稱")) == set(urls(home, "昵称")) == both
+    (hit,) = search.search(home, "修改微信暱稱").hits
+    assert hit.snippet == "«修改微信昵称»的方法"
+    assert urls(home, "諮詢") == urls(home, "咨询") == ["https://example.com/ask"]

@@ -163,7 +163,9 @@ def folded_entries(text: str) -> list[tuple[str, int]]:
 #: 5: the fast path indexes a word of an ideograph jieba does not know and a symbol
 #: (``䶮.``), which version 4 dropped, shifting the positions after it. 6: a compound
 #: written together with a version after the joint is its name too (``wi-fi6``: ``wifi``).
-ANALYZER_VERSION = "6"
+#: 7: the fold table folds OpenCC's traditional forms of simplified characters with them
+#: (``暱`` is ``昵``, ``谘`` is ``咨``: ``scripts/fold_table.py``).
+ANALYZER_VERSION = "7"
 
 
 def fingerprint(bundled: Mapping[str, int | None], extra_words: Sequence[str]) -> str:
