@@ -527,3 +527,25 @@ def test_a_title_converted_to_traditional_by_opencc_is_found_by_the_simplified(
     (hit,) = search.search(home, "修改微信暱稱").hits
     assert hit.snippet == "«修改微信昵称»的方法"
     assert urls(home, "諮詢") == urls(home, "咨询") == ["https://example.com/ask"]
+
+
+def test_a_word_the_mainland_writes_too_is_searched_as_typed_in_traditional(
+    tmp_path: Path,
+) -> None:
+    """Taiwan writes 執行 for 运行, 向量 for 矢量 and 序列 for 串行, but the mainland writes
+    them too, for its own meaning (执行脚本, 词向量, 时间序列): a query in traditional
+    characters finds what the same query in simplified characters finds, not the
+    mainland's other word as well. Taiwan's own words still find the mainland's."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 程序\n---\n\n# 程序\n\n"
+        "https://example.com/vector\n为向量数据库建立索引\n\n"
+        "https://example.com/raster\n创建矢量图层的教程\n\n"
+        "https://example.com/serial\n串行通信协议详解\n\n"
+        "https://example.com/run\n程序运行时间分析\n\n"
+        "https://example.com/software\n开源软件推荐\n",
+    )
+    for simplified in ("创建 向量", "序列 协议", "执行时间", "时间 执行", "向量"):
+        traditional = simplified.translate(str.maketrans("创协执时间", "創協執時間"))
+        assert urls(home, traditional) == urls(home, simplified), traditional
+    assert urls(home, "軟體") == ["https://example.com/software"]
