@@ -73,6 +73,18 @@ def test_hong_kong_and_taiwan_forms_fold_as_the_standard_ones() -> None:
     assert analysis.fold("\uf902\uf90a") == "车金"
 
 
+def test_simplified_characters_fold_with_the_traditional_forms_opencc_writes_for_them() -> None:
+    """Text converted to traditional by OpenCC (s2t, s2tw, s2hk) folds back to the text:
+    s2t writes 昵 as 暱, which its character table keeps as it is, and 谘 as 諮, which it
+    makes 咨 (simplified text writes both 谘询 and 咨询)."""
+    assert analysis.fold("暱稱 昵称") == "昵称 昵称"
+    assert analysis.fold("諮詢 谘询 咨询") == "咨询 咨询 咨询"
+    assert analysis.fold("鉅額 钜额 鍾錶 锺表 餘數 馀数") == "巨额 巨额 钟表 钟表 余数 余数"
+    assert analysis.fold("上顎 上腭 上颚 鯰魚 鲇鱼") == "上颚 上颚 上颚 鲶鱼 鲶鱼"
+    # a form simplified text writes for itself stays: 么 is 麼 (什么), not Taiwan's 幺
+    assert analysis.fold("幺 么") == "幺 么"
+
+
 @pytest.mark.parametrize(
     ("text", "tag"),
     [

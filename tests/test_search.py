@@ -217,6 +217,16 @@ def test_suggestions_when_nothing_matches(library: tuple[Path, Store]) -> None:
     assert search.search(home, "显存 不存在的词汇xyz").suggestions
 
 
+def test_a_misspelling_typed_in_full_width_gets_the_same_fix(library: tuple[Path, Store]) -> None:
+    """Full width (a Chinese input method's) or capitals: the word is the same word, and
+    so is its fix; the rest of the query stays as typed."""
+    home, _ = library
+    assert search.search(home, "ｐｙｔｏｒｈｃ").suggestions == ["pytorch"]
+    assert search.search(home, "ＰＹＴＯＲＨＣ").suggestions == ["pytorch"]
+    assert search.search(home, "ｔｉｔｌｅ：ｐｙｔｏｒｈｃ").suggestions == ["ｔｉｔｌｅ：pytorch"]
+    assert search.search(home, "ｐｙｔｏｒｈｃ　顯存").suggestions[0] == "pytorch　顯存"
+
+
 def test_a_chinese_query_without_matches_is_loosened(library: tuple[Path, Store]) -> None:
     home, _ = library
     # a long word of the dictionary that no link has: the words it is made of, all of

@@ -539,3 +539,63 @@ def test_taiwan_and_hong_kong_words_find_the_mainland_s(tmp_path: Path) -> None:
     assert loosened.total == 0
     assert loosened.suggestions == ["伺服器 OR 記憶體"]
     assert set(urls(home, "伺服器 OR 記憶體")) == {"https://example.com/server", leak, taiwan}
+
+
+def test_taiwan_s_words_typed_apart_rank_as_the_mainland_s_do(tmp_path: Path) -> None:
+    """A run of words typed apart ranks titles with them in sequence first; written in
+    Taiwan's words (視訊記憶體 最佳化 for 显存 优化) it ranks the same links the same way,
+    the sequence looked for in the mainland's wording as well as the typed one."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 显存\n---\n\n# 显存\n\n"
+        "https://example.com/apart\n显存不够时先看显存占用，再做模型优化和速度优化\n\n"
+        "https://example.com/together\n大模型推理的显存优化\n",
+    )
+    typed = search.search(home, "显存 优化").hits
+    assert typed[0].url == "https://example.com/together"
+    for query in ("視訊記憶體 最佳化", "視訊記憶體 優化", "顯存 最佳化"):
+        taiwan = search.search(home, query).hits
+        assert [(hit.url, hit.score) for hit in taiwan] == [
+            (hit.url, hit.score) for hit in typed
+        ], query
+
+
+def test_a_title_converted_to_traditional_by_opencc_is_found_by_the_simplified(
+    tmp_path: Path,
+) -> None:
+    """OpenCC's s2t writes 昵称 as 暱稱 and 谘询 as 諮詢: each script finds the other, and
+    the snippet marks the characters as written."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 微信\n---\n\n# 微信\n\n"
+        "https://example.com/nickname\n修改微信昵称的方法\n\n"
+        "https://example.com/tw\n微信暱稱與頭像設定\n\n"
+        "https://example.com/ask\n技术谘询服务\n",
+    )
+    both = {"https://example.com/nickname", "https://example.com/tw"}
+    assert set(urls(home, "暱稱")) == set(urls(home, "昵称")) == both
+    (hit,) = search.search(home, "修改微信暱稱").hits
+    assert hit.snippet == "«修改微信昵称»的方法"
+    assert urls(home, "諮詢") == urls(home, "咨询") == ["https://example.com/ask"]
+
+
+def test_a_word_the_mainland_writes_too_is_searched_as_typed_in_traditional(
+    tmp_path: Path,
+) -> None:
+    """Taiwan writes 執行 for 运行, 向量 for 矢量 and 序列 for 串行, but the mainland writes
+    them too, for its own meaning (执行脚本, 词向量, 时间序列): a query in traditional
+    characters finds what the same query in simplified characters finds, not the
+    mainland's other word as well. Taiwan's own words still find the mainland's."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 程序\n---\n\n# 程序\n\n"
+        "https://example.com/vector\n为向量数据库建立索引\n\n"
+        "https://example.com/raster\n创建矢量图层的教程\n\n"
+        "https://example.com/serial\n串行通信协议详解\n\n"
+        "https://example.com/run\n程序运行时间分析\n\n"
+        "https://example.com/software\n开源软件推荐\n",
+    )
+    for simplified in ("创建 向量", "序列 协议", "执行时间", "时间 执行", "向量"):
+        traditional = simplified.translate(str.maketrans("创协执时间", "創協執時間"))
+        assert urls(home, traditional) == urls(home, simplified), traditional
+    assert urls(home, "軟體") == ["https://example.com/software"]

@@ -376,9 +376,8 @@ def _suggest(
         for word in analysis.in_parts(cut(analysis.fold(clause.text))):
             if word.isascii() and len(word) > 2:
                 better = searching.spelling(searcher, word)
-                if better:  # the word where it stands whole (not githu in site:github)
-                    alone = rf"(?<![0-9a-z]){re.escape(word)}(?![0-9a-z])"
-                    fixed = re.sub(alone, better, fixed, flags=re.IGNORECASE)
+                if better:
+                    fixed = _respelled(fixed, word, better)
     if fixed != text and matches(_respec(parse_query(fixed), spec)):
         suggestions.append(fixed)
     if len(spec.groups) > 1:
@@ -404,6 +403,19 @@ def _suggest(
         if matches(wider):
             suggestions.append(f"without since:{spec.since}")
     return suggestions
+
+
+def _respelled(text: str, word: str, better: str) -> str:
+    """``text`` with ``word`` (folded) as ``better`` where it stands whole (not ``githu``
+    in ``site:github``), however the query writes it (``PyTorhc``, ``ｐｙｔｏｒｈｃ``): the
+    word is found in the folded text, whose offsets are the text's."""
+    alone = re.compile(rf"(?<![0-9a-z]){re.escape(word)}(?![0-9a-z])")
+    pieces: list[str] = []
+    last = 0
+    for match in alone.finditer(analysis.fold(text)):
+        pieces += [text[last : match.start()], better]
+        last = match.end()
+    return "".join(pieces) + text[last:]
 
 
 def _loosened(

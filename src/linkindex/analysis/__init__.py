@@ -166,7 +166,9 @@ def folded_entries(text: str) -> list[tuple[str, int]]:
 #: (``䶮.``), which version 4 dropped, shifting the positions after it. 6: a compound
 #: written together with a version after the joint is its name too (``wi-fi6``: ``wifi``).
 #: 7: a number jieba glued to ideographs that are no word (``128核上``) is also the
-#: dictionary's words of those and the number with the first (``128核``, ``核``, ``上``).
+#: dictionary's words of those and the number with the first (``128核``, ``核``, ``上``);
+#: the fold table folds OpenCC's traditional forms of simplified characters with them
+#: (``暱`` is ``昵``, ``谘`` is ``咨``: ``scripts/fold_table.py``).
 ANALYZER_VERSION = "7"
 
 

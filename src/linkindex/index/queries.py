@@ -27,6 +27,9 @@ class Words:
     text: str
     field: str | None = None  # None: every text field; "title": the title only
     phrase: bool = False
+    #: The mainland's wording of the clause before it in its group (``with_regional``),
+    #: which the query did not type: a run of words typed apart goes on through it.
+    mainland: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +383,7 @@ def with_regional(spec: QuerySpec, cut: Any) -> QuerySpec:
             return []
         text = analysis.fold(clause.text)
         other = analysis.mainland_wording(text, cut(text))
-        return [] if other is None else [Words(other, clause.field, clause.phrase)]
+        return [] if other is None else [Words(other, clause.field, clause.phrase, mainland=True)]
 
     groups = [[*group, *(c for clause in group for c in mainland(clause))] for group in spec.groups]
     excluded = [*spec.excluded, *(c for clause in spec.excluded for c in mainland(clause))]
@@ -412,20 +415,25 @@ def _typed_runs(spec: QuerySpec, cut: Any) -> list[list[str]]:
     """The words of each run of two or more words typed apart (not quoted, no OR, not
     ``title:``), whose sequence in a title ranks a link higher, as a word cut in two
     does (``rtx 4090`` puts ``RTX4090…`` and ``RTX 4090…`` above ``RTX 3090与4090``,
-    ``显存 优化`` ``显存优化`` above ``显存…优化``)."""
-    runs: list[list[str]] = [[]]
+    ``显存 优化`` ``显存优化`` above ``显存…优化``). A run with Taiwan's or Hong Kong's
+    words (``with_regional``) is looked for in the mainland's wording too (視訊記憶體 最佳化:
+    显存 优化), so it ranks the links the mainland's words would."""
+    runs: list[list[tuple[str, str]]] = [[]]  # each word as typed, and the mainland's
     for group in spec.groups:
         (clause, *others) = group
-        if others or not isinstance(clause, Words) or clause.phrase or clause.field:
+        mainland = [other for other in others if isinstance(other, Words) and other.mainland]
+        typed_or = len(mainland) < len(others)
+        if typed_or or not isinstance(clause, Words) or clause.phrase or clause.field:
             runs.append([])
             continue
-        runs[-1].append(clause.text)
+        runs[-1].append((clause.text, mainland[0].text if mainland else clause.text))
     found: list[list[str]] = []
-    for texts in runs:
-        if len(texts) > 1:
-            words = analysis.in_parts([w for text in texts for w in cut(analysis.fold(text))])
-            if 1 < len(words) <= _RUN_WORDS:
-                found.append(words)
+    for run in runs:
+        if len(run) > 1:
+            for texts in dict.fromkeys([tuple(t for t, _ in run), tuple(m for _, m in run)]):
+                words = analysis.in_parts([w for text in texts for w in cut(analysis.fold(text))])
+                if 1 < len(words) <= _RUN_WORDS:
+                    found.append(words)
     return found
 
 
