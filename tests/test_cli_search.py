@@ -104,6 +104,22 @@ def test_no_match_prints_suggestions_and_exits_1(runner: CliRunner, home: Path) 
     assert bad.exit_code == 1 and "unknown status" in bad.output
 
 
+def test_a_json_search_exits_as_a_plain_one(runner: CliRunner, home: Path) -> None:
+    """``--json`` changes what is printed, not the exit status a script tests: 1 when
+    nothing matches (it had been 0), 0 with hits and for a page past the last."""
+    fill(home)
+    runner.invoke(app, ["index", "--home", str(home)])
+    missed = runner.invoke(app, ["search", "pytorhc", "--json", "--home", str(home)])
+    assert missed.exit_code == 1, missed.output
+    data = json.loads(missed.stdout)
+    assert data["total"] == 0 and data["suggestions"]
+    found = runner.invoke(app, ["search", "显存优化", "--json", "--home", str(home)])
+    assert found.exit_code == 0 and json.loads(found.stdout)["total"] >= 1
+    past = ["search", "显存优化", "--json", "--page", "9", "--home", str(home)]
+    beyond = runner.invoke(app, past)
+    assert beyond.exit_code == 0 and json.loads(beyond.stdout)["hits"] == []
+
+
 def test_a_query_with_nothing_to_search_for_is_refused_not_answered_with_everything(
     runner: CliRunner, home: Path, tmp_path: Path
 ) -> None:

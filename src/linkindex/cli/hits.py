@@ -56,10 +56,10 @@ def search_and_show(
         )
     if json_output:
         echo_json(results_json(results, query))
-        return
-    _print_results(results)
-    if not results.hits:
-        raise Exit(1 if results.total == 0 else 0)
+    else:
+        _print_results(results)
+    if results.total == 0:  # (as grep: a script can tell; a page past the end is no miss)
+        raise Exit(1)
 
 
 def results_json(results: SearchResults, query: str) -> dict[str, Any]:
