@@ -599,3 +599,28 @@ def test_a_word_the_mainland_writes_too_is_searched_as_typed_in_traditional(
         traditional = simplified.translate(str.maketrans("创协执时间", "創協執時間"))
         assert urls(home, traditional) == urls(home, simplified), traditional
     assert urls(home, "軟體") == ["https://example.com/software"]
+
+
+def test_words_spelled_otherwise_in_traditional_script_find_each_other(tmp_path: Path) -> None:
+    """OpenCC's s2t spells 了解 as 瞭解, 回复 as 回覆 and 坐标 as 座標, with characters that
+    are simplified ones too (瞭望, 覆盖, 座位), so folding leaves them: either spelling,
+    typed in either script, finds both, and the snippet marks the one written."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 入门\n---\n\n# 入门\n\n"
+        "https://example.com/mainland\n深入了解PyTorch的坐标变换\n\n"
+        "https://example.com/taiwan\n深入瞭解TensorFlow的座標變換\n\n"
+        "https://example.com/reply\n如何回覆審稿意見\n\n"
+        "https://example.com/cover\n测试覆盖率与代码质量\n",
+    )
+    both = {"https://example.com/mainland", "https://example.com/taiwan"}
+    for query in ("了解", "瞭解", "深入了解", "深入瞭解", "坐标变换", "座標變換", "了解 坐标"):
+        assert set(urls(home, query)) == both, query
+    assert urls(home, "回复") == urls(home, "回覆") == ["https://example.com/reply"]
+    # the characters alone are still themselves: 覆盖 is no 复盖
+    assert urls(home, "覆盖") == ["https://example.com/cover"]
+    hits = {hit.url: hit.snippet for hit in search.search(home, "了解").hits}
+    assert "«瞭解»" in hits["https://example.com/taiwan"]
+    assert "«了解»" in hits["https://example.com/mainland"]
+    # excluded in either spelling
+    assert urls(home, "深入 -了解") == []

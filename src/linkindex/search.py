@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 
 FIELDS = ("title", "site", "topic", "status")
 
-#: A query as it is searched (``queries.with_regional``: the mainland's words too).
+#: A query as it is searched (``queries.with_regional``: other spellings and the
+#: mainland's words too).
 Widen = Callable[[queries.QuerySpec], queries.QuerySpec]
 #: Whether a query finds anything, as it is searched.
 Matches = Callable[[queries.QuerySpec], bool]
@@ -297,9 +298,9 @@ def search(
             with folder.query_segmenter(ix.dictionary_path(state)) as segmenter:
                 # the same words are cut for the query, its highlights and suggestions
                 cut = functools.cache(segmenter.cut)
-                widen = _as_typed
-                if analysis.traditional(query):  # 記憶體 looks for 内存 too
-                    widen = functools.partial(queries.with_regional, cut=cut)
+                # 了解 and 瞭解 look for each other; 記憶體 for 内存 too
+                regional = analysis.traditional(query)
+                widen = functools.partial(queries.with_regional, cut=cut, regional=regional)
                 searched = widen(spec)
                 found = searching.run(searcher, searched, cut, limit=limit, page=page)
                 suggestions = (
@@ -354,17 +355,14 @@ def query_terms(spec: queries.QuerySpec, cut: Any, known: Any = None) -> list[st
     return sorted(terms, key=lambda t: (-len(t), t))
 
 
-def _as_typed(spec: queries.QuerySpec) -> queries.QuerySpec:
-    return spec
-
-
 def _suggest(
     searcher: Any, spec: queries.QuerySpec, cut: Any, text: str, apart: Any, widen: Widen
 ) -> list[str]:
     """What to try when nothing matched: a spelling fix, any word instead of all, a long
     Chinese word by the words it is made of, no filter (``apart``:
     ``QuerySegmenter.apart``). Each is made of the query as typed and tried as it is
-    searched (``widen``: with the mainland's words of a traditional query)."""
+    searched (``widen``: with the other spelling of words spelled otherwise in traditional
+    script, and the mainland's words of a traditional query)."""
 
     def matches(candidate: queries.QuerySpec) -> bool:
         return searching.matches(searcher, widen(candidate), cut)

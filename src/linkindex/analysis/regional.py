@@ -1,9 +1,13 @@
-"""Words of Taiwan and Hong Kong as the mainland writes them (記憶體: 内存), for queries.
+"""Words of Taiwan and Hong Kong as the mainland writes them (記憶體: 内存), and words
+spelled with other characters in traditional script (了解: 瞭解), for queries.
 
 Folding makes the two scripts' characters one; the words differ too: 記憶體 is 内存,
 軟體 软件, 視訊記憶體 显存. A query written in traditional characters looks for the
 mainland's word as well (``queries.with_regional``), by OpenCC's phrase tables
-(``regional_words``); the text itself is never converted, so offsets stay true.
+(``regional_words``). And some words are spelled in traditional script with characters
+that are simplified ones too, which fold to themselves (瞭解 for 了解, 回覆 for 回复,
+座標 for 坐标): a query with either spelling, in either script, looks for both
+(``spelling_words``). The text itself is never converted, so offsets stay true.
 """
 
 from __future__ import annotations
@@ -16,19 +20,28 @@ _SPAN = 6
 
 
 @cache
-def _table() -> dict[str, str]:
-    """Each regional word, folded, with the mainland's (made on first use)."""
-    from linkindex.analysis.regional_words import WORDS
+def _table(regional: bool) -> dict[str, str]:
+    """Each word spelled two ways, folded, with the other spelling (both ways round),
+    and with ``regional`` each regional word with the mainland's (made on first use)."""
+    from linkindex.analysis import spelling_words
 
-    return dict(line.split("\t") for line in WORDS)
+    spelled = dict(line.split("\t") for line in spelling_words.WORDS)
+    table = {**spelled, **{other: word for word, other in spelled.items()}}
+    if regional:
+        from linkindex.analysis.regional_words import WORDS
+
+        table.update(dict(line.split("\t") for line in WORDS))
+    return table
 
 
-def mainland_wording(text: str, words: Sequence[str]) -> str | None:
-    """Folded ``text`` with each word of Taiwan or Hong Kong written as the mainland
-    writes it (``记忆体泄漏``: ``内存泄漏``), or None where it has none. ``words`` are the
-    text's cut, in order: a regional word counts only where it begins and ends with words
-    of it (``行程`` is no ``进程`` in ``旅行程序``, cut ``旅行`` ``程序``)."""
-    table = _table()
+def mainland_wording(text: str, words: Sequence[str], *, regional: bool = True) -> str | None:
+    """Folded ``text`` with each word spelled otherwise in the other script written so
+    (``了解``: ``瞭解``, ``瞭解``: ``了解``) and, with ``regional``, each word of Taiwan or
+    Hong Kong written as the mainland writes it (``记忆体泄漏``: ``内存泄漏``); None where
+    it has none. ``words`` are the text's cut, in order: a word counts only where it
+    begins and ends with words of it (``行程`` is no ``进程`` in ``旅行程序``, cut ``旅行``
+    ``程序``)."""
+    table = _table(regional)
     spans: list[tuple[int, int]] = []
     at = 0
     for word in words:

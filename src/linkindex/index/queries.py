@@ -27,8 +27,9 @@ class Words:
     text: str
     field: str | None = None  # None: every text field; "title": the title only
     phrase: bool = False
-    #: The mainland's wording of the clause before it in its group (``with_regional``),
-    #: which the query did not type: a run of words typed apart goes on through it.
+    #: The mainland's wording, or the other spelling, of the clause before it in its
+    #: group (``with_regional``), which the query did not type: a run of words typed
+    #: apart goes on through it.
     mainland: bool = False
 
 
@@ -372,17 +373,18 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
     return required
 
 
-def with_regional(spec: QuerySpec, cut: Any) -> QuerySpec:
-    """The query with the mainland's wording of Taiwan's and Hong Kong's words
-    (``analysis.mainland_wording``: 記憶體 洩漏 looks for 内存 泄漏 too): a words clause
-    that has such words gets the mainland's as an alternative (OR); an excluded one
-    excludes both. ``cut`` segments query text."""
+def with_regional(spec: QuerySpec, cut: Any, *, regional: bool = True) -> QuerySpec:
+    """The query with the other spelling of words spelled otherwise in traditional script
+    (了解 looks for 瞭解 too, 瞭解 for 了解) and, with ``regional``, the mainland's wording
+    of Taiwan's and Hong Kong's words (``analysis.mainland_wording``: 記憶體 洩漏 looks for
+    内存 泄漏 too): a words clause that has such words gets the other wording as an
+    alternative (OR); an excluded one excludes both. ``cut`` segments query text."""
 
     def mainland(clause: Clause) -> list[Clause]:
         if not isinstance(clause, Words):
             return []
         text = analysis.fold(clause.text)
-        other = analysis.mainland_wording(text, cut(text))
+        other = analysis.mainland_wording(text, cut(text), regional=regional)
         return [] if other is None else [Words(other, clause.field, clause.phrase, mainland=True)]
 
     groups = [[*group, *(c for clause in group for c in mainland(clause))] for group in spec.groups]
