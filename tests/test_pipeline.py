@@ -46,7 +46,7 @@ def test_crawled_text_is_searchable_without_an_explicit_index_run(
     assert runner.invoke(app, ["import", str(notes)]).exit_code == 0
     # 梯度累积 is only in the page's text: nothing matches before the crawl.
     before = runner.invoke(app, ["search", "梯度累积", "--json"])
-    assert before.exit_code == 0, before.output
+    assert before.exit_code == 1, before.output  # (nothing matches)
     assert json.loads(before.stdout)["total"] == 0
 
     crawled = runner.invoke(app, ["crawl"])
