@@ -418,8 +418,9 @@ def _typed_runs(spec: QuerySpec, cut: Any) -> list[list[str]]:
     ``title:``), whose sequence in a title ranks a link higher, as a word cut in two
     does (``rtx 4090`` puts ``RTX4090…`` and ``RTX 4090…`` above ``RTX 3090与4090``,
     ``显存 优化`` ``显存优化`` above ``显存…优化``). A run with Taiwan's or Hong Kong's
-    words (``with_regional``) is looked for in the mainland's wording too (視訊記憶體 最佳化:
-    显存 优化), so it ranks the links the mainland's words would."""
+    words, or words of two spellings (``with_regional``), is looked for in the other
+    wording too (視訊記憶體 最佳化: 显存 优化), so it ranks the links the mainland's
+    words would."""
     runs: list[list[tuple[str, str]]] = [[]]  # each word as typed, and the mainland's
     for group in spec.groups:
         (clause, *others) = group
