@@ -295,22 +295,24 @@ def test_mixed_tokens_are_indexed_whole_and_by_their_parts(
     assert analysis.parts("比特") == analysis.parts("pytorch") == analysis.parts("c++") == []
 
 
-def test_a_number_keeps_its_word_where_jieba_glues_more_ideographs_to_it(
+def test_a_number_keeps_its_word_before_ideographs_that_are_no_word(
     segmenter: analysis.Segmenter,
 ) -> None:
-    """jieba's HMM glues a number to the ideographs after it when they are no word
-    (``在128核上部署``: ``128核上``; ``3天内``, ``32位上``): the ideographs are also the
-    dictionary's words, and the number with the first of them (``128核``), at the
-    glued word's position, so ``128核``, ``核``, ``3天`` and ``32位`` find the text."""
+    """jieba's HMM glued a number to the ideographs after it when they are no word
+    (``在128核上部署``: ``128核上``); without its guesses the dictionary cuts them
+    (``128`` ``核`` ``上``: ``128核`` and ``上``; ``3`` ``天`` ``内``: the rare word ``天内``
+    weighs less than its characters), so ``128核``, ``核``, ``3天`` and ``32位`` find the
+    text."""
     text = "在128核上部署，3天内完成，我们在32位上跑模型，GPT4写代码"
-    assert segmenter.cut(text)[1] == "128核上"  # what jieba does (the premise)
+    assert segmenter.cut(text)[1:3] == ["128核", "上"]
     tokens = segmenter.tokens(text)
     at = {(word, pos) for word, pos, *_ in tokens}
     position = {word: pos for word, pos, *_ in tokens}
+    assert ("上", position["128核"] + 1) in at
     for glued, words in [
-        ("128核上", ["128核", "核", "上", "128"]),
-        ("3天内", ["3天", "天", "内", "3"]),
-        ("32位上", ["32位", "位", "上", "32"]),
+        ("128核", ["核", "128"]),
+        ("3天", ["天", "3"]),
+        ("32位", ["位", "32"]),
         ("gpt4写", ["gpt4", "gpt", "写"]),
     ]:
         for word in words:
@@ -440,7 +442,8 @@ def test_the_fast_path_keeps_a_bounded_memory_of_words(
 
 
 def test_rjieba_gives_jieba_tokens(segmenter: analysis.Segmenter, tmp_path: Path) -> None:
-    """rjieba with our words segments prose exactly like pure-Python jieba with them.
+    """rjieba with our words segments prose exactly like pure-Python jieba with them,
+    neither guessing words with its HMM (see ``query.dictionary_cut``).
 
     (jieba-rs keeps code compounds such as ``x_1`` whole where jieba splits them; the
     tokenizer indexes those by their parts as well, see the test above.)
@@ -462,7 +465,7 @@ def test_rjieba_gives_jieba_tokens(segmenter: analysis.Segmenter, tmp_path: Path
         ours = sorted((w, s, e) for w, _, s, e in segmenter.tokens(text))
         if any(analysis.is_compound(w) or analysis.parts(w) for w, _, _ in ours):
             continue  # jieba has no mixed tokens, and cuts compounds otherwise
-        theirs = tokenizer.tokenize(text, mode="search")
+        theirs = tokenizer.tokenize(text, mode="search", HMM=False)
         assert ours == sorted((w, s, e) for w, s, e in theirs if analysis.is_word(w)), text
         compared += 1
     assert compared > 800

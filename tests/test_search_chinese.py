@@ -624,3 +624,35 @@ def test_words_spelled_otherwise_in_traditional_script_find_each_other(tmp_path:
     assert "«了解»" in hits["https://example.com/mainland"]
     # excluded in either spelling
     assert urls(home, "深入 -了解") == []
+
+
+def test_page_text_is_found_by_words_jieba_s_hmm_joined_to_a_neighbour(tmp_path: Path) -> None:
+    """jieba's HMM guessed words of the characters its dictionary leaves single, across
+    words: ``本文讲半监督学习`` was cut ``讲半`` ``监督`` ``学习``, ``用分布式锁来`` ``锁来``, so
+    ``半监督学习`` and ``分布式锁`` missed the page text (a title has its bigrams besides).
+    Text and query are both cut without it; a name the dictionary does not know is single
+    characters on both sides, found in sequence, not by its characters anywhere."""
+    pages = {
+        "https://example.com/semi": "本文讲半监督学习的基本方法。",
+        "https://example.com/lock": "我们用分布式锁来实现互斥。",
+        "https://example.com/name": "作者李明写的骁龙评测。",
+        "https://example.com/apart": "明天李老师会来讲骁勇的龙。",
+    }
+    note = "---\ntitle: 页面\n---\n\n# 页面\n\n" + "".join(
+        f"{url}\n页面{index}\n\n" for index, url in enumerate(pages)
+    )
+    home = _library(tmp_path, note)
+    store = Store(home)
+    with store.transaction():
+        for url, text in pages.items():
+            (link_id,) = [r["id"] for r in store.query("SELECT id FROM links WHERE url=?", (url,))]
+            store.conn.execute(
+                "INSERT INTO pages(link_id, title, text) VALUES(?, '', ?)", (link_id, text)
+            )
+            store.touch([link_id])
+    indexing.refresh(store, home)
+    store.close()
+    assert urls(home, "半监督学习") == ["https://example.com/semi"]
+    assert urls(home, "分布式锁") == ["https://example.com/lock"]
+    assert urls(home, "李明") == ["https://example.com/name"]
+    assert urls(home, "骁龙") == ["https://example.com/name"]

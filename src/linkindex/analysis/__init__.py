@@ -168,8 +168,10 @@ def folded_entries(text: str) -> list[tuple[str, int]]:
 #: 7: a number jieba glued to ideographs that are no word (``128核上``) is also the
 #: dictionary's words of those and the number with the first (``128核``, ``核``, ``上``);
 #: the fold table folds OpenCC's traditional forms of simplified characters with them
-#: (``暱`` is ``昵``, ``谘`` is ``咨``: ``scripts/fold_table.py``).
-ANALYZER_VERSION = "7"
+#: (``暱`` is ``昵``, ``谘`` is ``咨``: ``scripts/fold_table.py``). 8: jieba's cut without
+#: its HMM (``讲半``, ``锁来``, ``李明`` are single characters), code runs as with it
+#: (``query.dictionary_cut``).
+ANALYZER_VERSION = "8"
 
 
 def fingerprint(bundled: Mapping[str, int | None], extra_words: Sequence[str]) -> str:
@@ -265,6 +267,7 @@ class Segmenter:
         self.fingerprint = fingerprint(bundled, extra_words)
         self.extra = tuple(extra_words)
         self._expansions: Memo[str, Expansion] = Memo(self._learn)
+        self._code_words: Memo[str, list[str]] = Memo(self._jieba.cut)
         self._joined: dict[tuple[str, str], Pieces] = {}
 
     @property
@@ -275,7 +278,35 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """The plain jieba cut of folded text as a query is cut: meaningful words only,
         mixed tokens joined, code compounds whole (``query_words``)."""
-        return query_words(self._jieba.cut(fold(text)))
+        return query_words(self._plain_cut(fold(text)))
+
+    def _plain_cut(self, folded: str) -> list[str]:
+        """jieba's plain cut of folded text without its HMM, English and code terms as
+        the HMM keeps them (``query.dictionary_cut``)."""
+        return self._plain_words(folded)[0]
+
+    def _plain_words(self, folded: str) -> tuple[list[str], list[int] | None]:
+        """``_plain_cut`` and where each word begins, if worked out
+        (``query.dictionary_words``)."""
+        if len(self._code_words) >= _JOINED_KEPT:
+            self._code_words.clear()
+        return query.dictionary_words(self._jieba, folded, self._code_words.__getitem__)
+
+    def _search_words(self, folded: str) -> list[_SearchWord]:
+        """rjieba's search mode over folded text, as the words of its plain cut and the
+        dictionary words inside each, without its HMM but for code runs (as
+        ``query.dictionary_cut``)."""
+        raw = self._jieba.tokenize(folded, mode="search", hmm=False)
+        words = _search_words(raw, len(folded))
+        run = query.CODE_RUN.search(folded)
+        if run is None:
+            return words
+        starts = [start for _, start, _, _ in words] + [len(folded)]
+        for begin, end, first, after in query.code_spans(folded, starts, run.start()):
+            raw = self._jieba.tokenize(folded[begin:end], mode="search")
+            shifted = [(w, begin + s, begin + e) for w, s, e in raw]
+            words[first:after] = _search_words(shifted, end)
+        return words
 
     # -- the reference: search mode, word by word -------------------------------------
 
@@ -288,29 +319,11 @@ class Segmenter:
         (``gpt4``, ``b超``, and ``8比特`` where jieba cuts ``8`` ``比特``) whole and by its
         parts (``parts``), at one position.
         """
-        folded = fold(text)
-        raw = self._jieba.tokenize(folded, mode="search")
-        # Search mode gives, for each word of the plain cut, the dictionary words inside
-        # it and then the word itself. Walking backwards, a word of the cut is one that
-        # ends where (or before) the next word of the cut begins; the rest lie inside it.
-        base = [False] * len(raw)
-        begins = len(folded) + 1
-        for index in range(len(raw) - 1, -1, -1):
-            if raw[index][2] <= begins:
-                base[index] = True
-                begins = raw[index][1]
-        words: list[tuple[str, int, int, list[tuple[str, int, int]]]] = []
-        inside: list[tuple[str, int, int]] = []
-        for index, (word, start, end) in enumerate(raw):
-            if base[index]:
-                words.append((word, start, end, inside))
-                inside = []
-            else:
-                inside.append((word, start, end))
+        words = self._search_words(fold(text))
         tokens: list[Token] = []
         position = index = 0
         while index < len(words):
-            word, start, end, inner = words[index]
+            word, start, _, inner = words[index]
             if index + 1 < len(words) and joins(word, words[index + 1][0]):
                 after = words[index + 1]
                 tokens += search_tokens(word, start, inner, position)[0]
@@ -395,7 +408,7 @@ class Segmenter:
         ``a1``, ``c#``, ``8`` before ``比特``) can be indexed otherwise: the rest are
         classified by ``str.isalnum`` in C.
         """
-        words: list[str] = self._jieba.cut(folded)
+        words, starts = self._plain_words(folded)
         lens = list(map(len, words))
         steps: list[int] = list(map(str.isalnum, words))
         longs = _long_words(lens)
@@ -403,10 +416,10 @@ class Segmenter:
         # the long words indexed by more than themselves: their expansions are tuples
         pieces = compress(zip(longs, found, strict=True), map(isinstance, found, _TUPLES))
         odd: dict[int, Pieces] = dict(pieces)  # type: ignore[arg-type]
-        starts = None
         edge = _LATIN_EDGE.search(folded)
         if edge is not None:
-            starts = list(accumulate(lens, initial=0))
+            if starts is None:
+                starts = list(accumulate(lens, initial=0))
             self._latin_edges(folded, edge.start(), words, lens, starts, odd)
         for index, (_, step) in odd.items():
             steps[index] = step
@@ -522,6 +535,34 @@ class Segmenter:
             total += freq - merged.get(word, 0)
             merged[word] = freq
         return query.dictionary_lines(merged, total)
+
+
+#: A word of rjieba's search mode: a word of the plain cut, its offsets, and the dictionary
+#: words inside it with theirs.
+_SearchWord = tuple[str, int, int, list[tuple[str, int, int]]]
+
+
+def _search_words(raw: Sequence[tuple[str, int, int]], length: int) -> list[_SearchWord]:
+    """rjieba's search mode tokens (``raw``) of a text of ``length`` characters as the
+    words of its plain cut, each with the dictionary words inside it."""
+    # Search mode gives, for each word of the plain cut, the dictionary words inside
+    # it and then the word itself. Walking backwards, a word of the cut is one that
+    # ends where (or before) the next word of the cut begins; the rest lie inside it.
+    base = [False] * len(raw)
+    begins = length + 1
+    for index in range(len(raw) - 1, -1, -1):
+        if raw[index][2] <= begins:
+            base[index] = True
+            begins = raw[index][1]
+    words: list[_SearchWord] = []
+    inside: list[tuple[str, int, int]] = []
+    for index, (word, start, end) in enumerate(raw):
+        if base[index]:
+            words.append((word, start, end, inside))
+            inside = []
+        else:
+            inside.append((word, start, end))
+    return words
 
 
 #: Helpers of passes in C: a match's start (``map`` over ``finditer``), and ``tuple`` as

@@ -117,8 +117,18 @@ def _word_query(name: str, word: str) -> query.Query:
     pieces = analysis.parts(word)
     if not pieces:
         return query.Term(name, word)
-    apart = query.And([_word_query(name, piece) for piece in pieces])
+    apart = query.And([_part_query(name, piece) for piece in pieces])
     return query.Or([query.Term(name, word), apart])
+
+
+def _part_query(name: str, part: str) -> query.Query:
+    """One part of a mixed token; one of ideographs also as its characters in sequence,
+    as text holds ideographs the dictionary does not join (``骁龙`` of ``骁龙8gen3``, a
+    heading that became a word: text writing ``骁龙 8 Gen 3`` holds ``骁`` ``龙``)."""
+    found = _word_query(name, part)
+    if len(part) > 1 and _ideographs(part):
+        return query.Or([found, query.Phrase(name, list(part))])
+    return found
 
 
 #: Search mode indexes the dictionary words of 2 and 3 characters inside a longer word.
@@ -205,7 +215,8 @@ def written_apart(word: str, known: Any) -> list[tuple[str, str]]:
 
 
 def _word_terms(name: str, words: list[str], known: Any = None) -> list[query.Query]:
-    """The query of each word; the words of a group (``_grouped``) are found apart or
+    """The query of each word; the words of a group (``_grouped``) are found in sequence
+    (a name jieba does not know, ``李`` ``明``, is single characters in text too) or
     written together; an English word also as two words written apart (``written_apart``:
     ``springboot`` finds ``Spring Boot``)."""
     terms: list[query.Query] = []
@@ -215,7 +226,7 @@ def _word_terms(name: str, words: list[str], known: Any = None) -> list[query.Qu
             apart = [query.Phrase(name, list(way)) for way in written_apart(group[0], known)]
             terms.append(query.Or([found, *apart]) if apart else found)
         else:
-            apart = query.And([_word_query(name, word) for word in group])
+            apart = query.Phrase(name, group)
             terms.append(query.Or([apart, query.Term(name, "".join(group))]))
     return terms
 
@@ -270,10 +281,12 @@ def _letters_and_digits(word: str) -> list[str]:
 
 def _ways_apart(parts: list[str]) -> list[list[str]]:
     """Parts in sequence, each also by its letters and digits apart where a text writes
-    it so (``python3`` ``12``: also ``python`` ``3`` ``12``); at most ``_PHRASE_WAYS``."""
+    it so (``python3`` ``12``: also ``python`` ``3`` ``12``), ideographs by their characters
+    (``骁龙`` ``8gen3``: also ``骁`` ``龙`` ``8gen3``, a name the dictionary does not join);
+    at most ``_PHRASE_WAYS``."""
     ways: list[list[str]] = [[]]
     for part in parts:
-        apart = _letters_and_digits(part)
+        apart = list(part) if _ideographs(part) else _letters_and_digits(part)
         ways = [[*way, part] for way in ways] + (
             [[*way, *apart] for way in ways] if len(apart) > 1 else []
         )
