@@ -215,10 +215,11 @@ def written_apart(word: str, known: Any) -> list[tuple[str, str]]:
 
 
 def _word_terms(name: str, words: list[str], known: Any = None) -> list[query.Query]:
-    """The query of each word; the words of a group (``_grouped``) are found in sequence
-    (a name jieba does not know, ``李`` ``明``, is single characters in text too) or
-    written together; an English word also as two words written apart (``written_apart``:
-    ``springboot`` finds ``Spring Boot``)."""
+    """The query of each word; the words of a group (``_grouped``) are found written
+    together or apart, single characters in sequence (a name jieba does not know, ``李``
+    ``明``, is single characters in text too), others anywhere (``是`` ``一个``: a phrase of
+    words nearly every page has is costly to look for); an English word also as two
+    words written apart (``written_apart``: ``springboot`` finds ``Spring Boot``)."""
     terms: list[query.Query] = []
     for group in _grouped(words):
         if len(group) == 1:
@@ -226,8 +227,11 @@ def _word_terms(name: str, words: list[str], known: Any = None) -> list[query.Qu
             apart = [query.Phrase(name, list(way)) for way in written_apart(group[0], known)]
             terms.append(query.Or([found, *apart]) if apart else found)
         else:
-            apart = query.Phrase(name, group)
-            terms.append(query.Or([apart, query.Term(name, "".join(group))]))
+            if max(map(len, group)) == 1:
+                parts: query.Query = query.Phrase(name, group)
+            else:
+                parts = query.And([_word_query(name, word) for word in group])
+            terms.append(query.Or([parts, query.Term(name, "".join(group))]))
     return terms
 
 
