@@ -131,6 +131,32 @@ def test_a_ctrl_c_in_the_instant_the_work_ends_is_a_stop(
     assert interrupted_says("", capsys.readouterr().err) == "nothing is changed"
 
 
+#: A command's process where a Ctrl-C or SIGTERM lands in a weakref callback (``dropped``:
+#: where the signal's handler raised it) as ``command`` (written after this) drops a lock.
+_LOST_STOP = """
+import signal, sys, time, weakref
+from linkindex import cli
+from linkindex.cli import running
+from linkindex.errors import UserError
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts it
+sys.unraisablehook = cli.keep_stop  # as cli.main sets it
+running.own_process = True
+
+class Lock:
+    pass
+
+def dropped(_ref):
+    if {sig} == signal.SIGTERM:
+        running._on_sigterm(signal.SIGTERM, None)
+    raise KeyboardInterrupt
+
+def drop_a_lock():
+    lock = Lock()
+    ref = weakref.ref(lock, dropped)
+    del lock
+"""
+
+
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stop_python_cannot_raise_where_it_lands_still_stops_the_command(
     sig: int, code: int
@@ -140,27 +166,10 @@ def test_a_stop_python_cannot_raise_where_it_lands_still_stops_the_command(
     there: Python printed "Exception ignored" with a traceback, and the command ended
     as if never stopped (exit 1 for an empty library). The command ends as stopped:
     one line, exit 130 or 143."""
-    script = textwrap.dedent(
-        f"""
-        import signal, sys, weakref
-        from linkindex import cli
-        from linkindex.cli import running
-        from linkindex.errors import UserError
-        sys.unraisablehook = cli.keep_stop  # as cli.main sets it
-        running.own_process = True
-
-        class Lock:
-            pass
-
-        def dropped(_ref):  # where the signal's handler raised it
-            if {int(sig)} == signal.SIGTERM:
-                running._on_sigterm(signal.SIGTERM, None)
-            raise KeyboardInterrupt
-
+    script = _LOST_STOP.format(sig=int(sig)) + textwrap.dedent(
+        """
         def command():
-            lock = Lock()
-            ref = weakref.ref(lock, dropped)
-            del lock
+            drop_a_lock()
             raise UserError("the library has no notes yet")
 
         try:
@@ -182,27 +191,10 @@ def test_a_stop_python_cannot_raise_where_it_lands_stops_a_long_command_at_once(
     """A Ctrl-C or SIGTERM lost in a weakref callback while a long command works (a
     crawl loading a module as it goes) stops the command then, not once its work has
     run to its end: the signal is sent again, to be raised in the command's code."""
-    script = textwrap.dedent(
-        f"""
-        import signal, sys, time, weakref
-        from linkindex import cli
-        from linkindex.cli import running
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts it
-        sys.unraisablehook = cli.keep_stop  # as cli.main sets it
-        running.own_process = True
-
-        class Lock:
-            pass
-
-        def dropped(_ref):  # where the signal's handler raised it
-            if {int(sig)} == signal.SIGTERM:
-                running._on_sigterm(signal.SIGTERM, None)
-            raise KeyboardInterrupt
-
+    script = _LOST_STOP.format(sig=int(sig)) + textwrap.dedent(
+        """
         def command():
-            lock = Lock()
-            ref = weakref.ref(lock, dropped)
-            del lock
+            drop_a_lock()
             deadline = time.monotonic() + 60  # a long crawl's work
             while time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -212,7 +204,7 @@ def test_a_stop_python_cannot_raise_where_it_lands_stops_a_long_command_at_once(
         try:
             running.guarded(command, "120 of 400 links crawled are kept")
         except running.Exit as end:
-            print(f"after {{time.monotonic() - began:.1f}} s")
+            print(f"after {time.monotonic() - began:.1f} s")
             sys.exit(end.exit_code)
         """
     )

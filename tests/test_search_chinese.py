@@ -33,10 +33,17 @@ PAGES = {
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("library")
+    with Store(home) as store:
+        importer.import_paths(store, [NOTES])
+    _with_pages(home, PAGES)
+    yield home
+
+
+def _with_pages(home: Path, pages: dict[str, str]) -> None:
+    """Give links of the library at ``home`` their pages' text (by URL), and index it."""
     store = Store(home)
-    importer.import_paths(store, [NOTES])
     with store.transaction():
-        for url, text in PAGES.items():
+        for url, text in pages.items():
             (link_id,) = [r["id"] for r in store.query("SELECT id FROM links WHERE url=?", (url,))]
             store.conn.execute(
                 "INSERT INTO pages(link_id, title, text) VALUES(?, '', ?)", (link_id, text)
@@ -44,7 +51,6 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             store.touch([link_id])
     indexing.refresh(store, home)
     store.close()
-    yield home
 
 
 def urls(home: Path, query: str, **options: object) -> list[str]:
@@ -642,16 +648,7 @@ def test_page_text_is_found_by_words_jieba_s_hmm_joined_to_a_neighbour(tmp_path:
         f"{url}\n页面{index}\n\n" for index, url in enumerate(pages)
     )
     home = _library(tmp_path, note)
-    store = Store(home)
-    with store.transaction():
-        for url, text in pages.items():
-            (link_id,) = [r["id"] for r in store.query("SELECT id FROM links WHERE url=?", (url,))]
-            store.conn.execute(
-                "INSERT INTO pages(link_id, title, text) VALUES(?, '', ?)", (link_id, text)
-            )
-            store.touch([link_id])
-    indexing.refresh(store, home)
-    store.close()
+    _with_pages(home, pages)
     assert urls(home, "半监督学习") == ["https://example.com/semi"]
     assert urls(home, "分布式锁") == ["https://example.com/lock"]
     assert urls(home, "李明") == ["https://example.com/name"]
