@@ -216,7 +216,8 @@ _LATIN_EDGE = re.compile(
 )
 
 #: A number or code (Latin letters and digits, a digit among them) and two ideographs or
-#: more after it, in one word of the cut: what jieba's HMM makes of ``128`` ``核`` ``上``.
+#: more after it, in one word of the cut (a heading that became a word; with jieba's HMM,
+#: which the cut no longer uses, also its guesses: ``128核上``).
 _GLUED = re.compile(f"([0-9a-z]*[0-9][0-9a-z]*)([{CJK_CHARS}]{{2,}})")
 
 #: Distinct words whose expansion a segmenter keeps (words of three characters or more,
@@ -502,9 +503,10 @@ class Segmenter:
         return others, step
 
     def _glued(self, word: str) -> list[tuple[str, int, int]]:
-        """The words of a number that jieba's HMM glued to ideographs after it which are
-        no word (``128核上`` of ``在128核上部署``, ``3天内``, ``32位上``), besides the
-        dictionary words of 2 and 3 characters search mode finds inside it: the
+        """The words of a number joined in one word of the cut to ideographs after it
+        which are no word (a heading ``3天内``; with jieba's HMM, ``128核上`` of
+        ``在128核上部署``), besides the dictionary words of 2 and 3 characters search
+        mode finds inside it: the
         ideographs as the dictionary alone cuts them, and the number with the first of
         them (``128核``, ``核``, ``上``), as if jieba had cut ``128`` ``核`` ``上``; with
         their offsets in the word. None for other words (``8比特``: ``比特`` is a word)."""
