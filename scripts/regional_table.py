@@ -4,7 +4,7 @@ Folding makes traditional and simplified characters one (``scripts/fold_table.py
 Taiwan and Hong Kong also use other words than the mainland for the same thing: 記憶體
 for 内存, 軟體 for 软件, 視訊記憶體 for 显存. OpenCC's conversions to mainland usage
 (``tw2sp``, ``hk2sp``) replace them by phrase tables; a query written in traditional
-characters looks for the mainland word too (``queries.with_regional``). The text itself is
+characters looks for the mainland word too (``queries.with_other_wording``). The text itself is
 never converted, so offsets stay true.
 
 The tables are ``TWPhrasesRev.txt`` and ``HKPhrasesRev.txt`` (a regional word, then its
@@ -23,7 +23,7 @@ It also writes ``src/linkindex/analysis/spelling_words.py``: the words OpenCC's
 simplified-to-traditional conversion (``s2t``, ``STPhrases.txt``) spells with other
 characters than folding gives back (了解 as 瞭解, 回复 as 回覆, 坐标 as 座標, 借助 as 藉助:
 瞭, 覆, 座 and 藉 are simplified characters too, so they fold to themselves), each pair
-folded. A query with either spelling looks for both (``queries.with_regional``), in
+folded. A query with either spelling looks for both (``queries.with_other_wording``), in
 either script, so a title converted by OpenCC and the original find each other.
 
 Usage::

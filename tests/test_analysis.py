@@ -541,4 +541,4 @@ def test_regional_words_are_written_as_the_mainland_writes_them(
     segmenter: analysis.Segmenter, query: str, mainland: str | None
 ) -> None:
     folded = analysis.fold(query)
-    assert analysis.mainland_wording(folded, segmenter.cut(folded)) == mainland
+    assert analysis.other_wording(folded, segmenter.cut(folded)) == mainland

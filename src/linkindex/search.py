@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 FIELDS = ("title", "site", "topic", "status")
 
-#: A query as it is searched (``queries.with_regional``: other spellings and the
+#: A query as it is searched (``queries.with_other_wording``: other spellings and the
 #: mainland's words too).
 Widen = Callable[[queries.QuerySpec], queries.QuerySpec]
 #: Whether a query finds anything, as it is searched.
@@ -300,7 +300,7 @@ def search(
                 cut = functools.cache(segmenter.cut)
                 # 了解 and 瞭解 look for each other; 記憶體 for 内存 too
                 regional = analysis.traditional(query)
-                widen = functools.partial(queries.with_regional, cut=cut, regional=regional)
+                widen = functools.partial(queries.with_other_wording, cut=cut, regional=regional)
                 searched = widen(spec)
                 found = searching.run(searcher, searched, cut, limit=limit, page=page)
                 suggestions = (

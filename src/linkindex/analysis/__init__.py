@@ -48,7 +48,7 @@ from linkindex.analysis.characters import (
 )
 from linkindex.analysis.extension import rjieba as _rjieba
 from linkindex.analysis.query import QuerySegmenter
-from linkindex.analysis.regional import mainland_wording
+from linkindex.analysis.regional import other_wording
 from linkindex.analysis.tokens import (
     NOTHING,
     Expansion,
@@ -86,7 +86,7 @@ __all__ = [
     "in_parts",
     "is_compound",
     "is_word",
-    "mainland_wording",
+    "other_wording",
     "parts",
     "spellings",
     "telltales",

@@ -3,7 +3,7 @@ spelled with other characters in traditional script (了解: 瞭解), for querie
 
 Folding makes the two scripts' characters one; the words differ too: 記憶體 is 内存,
 軟體 软件, 視訊記憶體 显存. A query written in traditional characters looks for the
-mainland's word as well (``queries.with_regional``), by OpenCC's phrase tables
+mainland's word as well (``queries.with_other_wording``), by OpenCC's phrase tables
 (``regional_words``). And some words are spelled in traditional script with characters
 that are simplified ones too, which fold to themselves (瞭解 for 了解, 回覆 for 回复,
 座標 for 坐标): a query with either spelling, in either script, looks for both
@@ -34,7 +34,7 @@ def _table(regional: bool) -> dict[str, str]:
     return table
 
 
-def mainland_wording(text: str, words: Sequence[str], *, regional: bool = True) -> str | None:
+def other_wording(text: str, words: Sequence[str], *, regional: bool = True) -> str | None:
     """Folded ``text`` with each word spelled otherwise in the other script written so
     (``了解``: ``瞭解``, ``瞭解``: ``了解``) and, with ``regional``, each word of Taiwan or
     Hong Kong written as the mainland writes it (``记忆体泄漏``: ``内存泄漏``); None where

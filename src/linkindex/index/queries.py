@@ -28,9 +28,9 @@ class Words:
     field: str | None = None  # None: every text field; "title": the title only
     phrase: bool = False
     #: The mainland's wording, or the other spelling, of the clause before it in its
-    #: group (``with_regional``), which the query did not type: a run of words typed
+    #: group (``with_other_wording``), which the query did not type: a run of words typed
     #: apart goes on through it.
-    mainland: bool = False
+    reworded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,10 +390,10 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
     return required
 
 
-def with_regional(spec: QuerySpec, cut: Any, *, regional: bool = True) -> QuerySpec:
+def with_other_wording(spec: QuerySpec, cut: Any, *, regional: bool = True) -> QuerySpec:
     """The query with the other spelling of words spelled otherwise in traditional script
     (了解 looks for 瞭解 too, 瞭解 for 了解) and, with ``regional``, the mainland's wording
-    of Taiwan's and Hong Kong's words (``analysis.mainland_wording``: 記憶體 洩漏 looks for
+    of Taiwan's and Hong Kong's words (``analysis.other_wording``: 記憶體 洩漏 looks for
     内存 泄漏 too): a words clause that has such words gets the other wording as an
     alternative (OR); an excluded one excludes both. ``cut`` segments query text."""
 
@@ -401,8 +401,8 @@ def with_regional(spec: QuerySpec, cut: Any, *, regional: bool = True) -> QueryS
         if not isinstance(clause, Words):
             return []
         text = analysis.fold(clause.text)
-        other = analysis.mainland_wording(text, cut(text), regional=regional)
-        return [] if other is None else [Words(other, clause.field, clause.phrase, mainland=True)]
+        other = analysis.other_wording(text, cut(text), regional=regional)
+        return [] if other is None else [Words(other, clause.field, clause.phrase, reworded=True)]
 
     groups = [[*group, *(c for clause in group for c in mainland(clause))] for group in spec.groups]
     excluded = [*spec.excluded, *(c for clause in spec.excluded for c in mainland(clause))]
@@ -435,18 +435,18 @@ def _typed_runs(spec: QuerySpec, cut: Any) -> list[list[str]]:
     ``title:``), whose sequence in a title ranks a link higher, as a word cut in two
     does (``rtx 4090`` puts ``RTX4090…`` and ``RTX 4090…`` above ``RTX 3090与4090``,
     ``显存 优化`` ``显存优化`` above ``显存…优化``). A run with Taiwan's or Hong Kong's
-    words, or words of two spellings (``with_regional``), is looked for in the other
+    words, or words of two spellings (``with_other_wording``), is looked for in the other
     wording too (視訊記憶體 最佳化: 显存 优化), so it ranks the links the mainland's
     words would."""
-    runs: list[list[tuple[str, str]]] = [[]]  # each word as typed, and the mainland's
+    runs: list[list[tuple[str, str]]] = [[]]  # each word as typed, and reworded
     for group in spec.groups:
         (clause, *others) = group
-        mainland = [other for other in others if isinstance(other, Words) and other.mainland]
-        typed_or = len(mainland) < len(others)
+        reworded = [other for other in others if isinstance(other, Words) and other.reworded]
+        typed_or = len(reworded) < len(others)
         if typed_or or not isinstance(clause, Words) or clause.phrase or clause.field:
             runs.append([])
             continue
-        runs[-1].append((clause.text, mainland[0].text if mainland else clause.text))
+        runs[-1].append((clause.text, reworded[0].text if reworded else clause.text))
     found: list[list[str]] = []
     for run in runs:
         if len(run) > 1:
