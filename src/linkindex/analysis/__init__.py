@@ -204,6 +204,13 @@ _INSIDE = (2, 3)
 _THREE_OR_MORE = (3).__le__
 #: A word's length (up to 255) to 1 if it is three characters or more, else to 0.
 _LONG = bytes(3) + b"\x01" * 253
+#: Punctuation that is never in a word of two characters or more of the cut (jieba keeps
+#: only ideographs, Latin letters, digits and the symbols ``+-._&#%`` together): ASCII
+#: punctuation but those symbols, general punctuation (dashes, quotes, ``…``) and CJK
+#: punctuation (``、。《》「」【】``). (Full-width punctuation is ASCII once folded.)
+_NEVER_IN_WORDS = r"""!"$'()*,/:;<=>?@\[\\\]^`{|}~\u2010-\u2027\u2030-\u205e""" + (
+    r"\u3001-\u3003\u3008-\u3011\u3014-\u301f"
+)
 #: A character where a word of two characters can be more than itself: a Latin letter or
 #: digit next to a character of another kind that is not a space (``b超``, ``c#``, ``5%``,
 #: ``a1``), or ending a number or code written straight before ideographs (``8``
@@ -212,11 +219,16 @@ _LONG = bytes(3) + b"\x01" * 253
 #: a run. The pattern begins with one class, the Latin letters, digits and symbols, and
 #: tells them apart by looking behind: the scan then skips in C to those characters
 #: (with two branches that each begin with a class it tries every character: 16 ms
-#: rather than 7 on the benchmark's 300 pages).
+#: rather than 7 on the benchmark's 300 pages). A neighbour that is never in a word
+#: (``_NEVER_IN_WORDS``: ``word,``) is no edge: it is in neither the word of two
+#: characters nor the word after (English text has half the edges, each looked at in
+#: Python).
 _LATIN_EDGE = re.compile(
     r"[0-9a-z+\-._&#%]"
-    r"(?:(?<=[a-z])(?=[^\sa-z])|(?<=[0-9])(?=[^\s0-9])|(?<=[^\s0-9a-z][0-9a-z])"
-    r"|(?<=[^\s0-9a-z+\-._&#%][+\-._&#%])|(?<=[+\-._&#%])(?=[^\s0-9a-z+\-._&#%]))"
+    rf"(?:(?<=[a-z])(?=[^\sa-z{_NEVER_IN_WORDS}])|(?<=[0-9])(?=[^\s0-9{_NEVER_IN_WORDS}])"
+    rf"|(?<=[^\s0-9a-z{_NEVER_IN_WORDS}][0-9a-z])"
+    rf"|(?<=[^\s0-9a-z+\-._&#%{_NEVER_IN_WORDS}][+\-._&#%])"
+    rf"|(?<=[+\-._&#%])(?=[^\s0-9a-z+\-._&#%{_NEVER_IN_WORDS}]))"
 )
 
 #: A number or code (Latin letters and digits, a digit among them) and two ideographs or
