@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -419,6 +420,23 @@ def test_the_fast_path_gives_the_reference_tokens(segmenter: analysis.Segmenter)
         for word, position, _, _ in expected:
             grouped.setdefault(word, []).append(position + 3)
         assert segmenter.positions(text, 3) == {w: sorted(p) for w, p in grouped.items()}
+
+
+def test_punctuation_the_edge_scan_passes_by_is_never_in_a_word(
+    segmenter: analysis.Segmenter,
+) -> None:
+    """The Latin-edge scan passes by ``_NEVER_IN_WORDS`` (``word,`` is no edge): sound
+    only while the cut keeps each of those characters a word of its own, beside
+    letters, digits, the symbols jieba keeps in words and ideographs alike."""
+    never = re.compile(f"[{analysis._NEVER_IN_WORDS}]")
+    marks = [chr(code) for code in range(0x3100) if never.match(chr(code))]
+    assert {",", "(", "…", "“", "、", "《"} <= set(marks)
+    sides = ["a", "1", "c++", "gpt4", "+", ".", "%", "中", "学习", "𠮷", ""]
+    for mark in marks:
+        for left in sides:
+            for right in sides:
+                words = segmenter._plain_cut(f"{left}{mark}{right}{mark}{mark}{left}")
+                assert all(mark not in word or word == mark for word in words), (mark, words)
 
 
 def test_the_fast_path_keeps_a_bounded_memory_of_words(
