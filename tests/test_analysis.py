@@ -535,6 +535,10 @@ def test_analysis_reads_no_file(tmp_path: Path) -> None:
         ("旅行程序", None),  # 行程 is not whole words of the cut (旅行 程序)
         ("程序", None),  # the mainland writes it too, for something else
         ("顯存優化", None),
+        # the ideographs of a mixed token are words of the cut too (rtx4090 显示卡)
+        ("RTX4090顯示卡", "rtx4090显卡"),
+        ("32GB記憶體", "32gb内存"),
+        ("b肝", "乙肝"),  # a mixed token that is a regional word whole
     ],
 )
 def test_regional_words_are_written_as_the_mainland_writes_them(

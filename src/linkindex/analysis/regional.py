@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
+from linkindex.analysis.tokens import parts
+
 #: A regional word spans at most this many words of a query's cut (名·姓: three).
 _SPAN = 6
 
@@ -40,11 +42,12 @@ def other_wording(text: str, words: Sequence[str], *, regional: bool = True) -> 
     Hong Kong written as the mainland writes it (``记忆体泄漏``: ``内存泄漏``); None where
     it has none. ``words`` are the text's cut, in order: a word counts only where it
     begins and ends with words of it (``行程`` is no ``进程`` in ``旅行程序``, cut ``旅行``
-    ``程序``)."""
+    ``程序``); a mixed token's parts are words of it (``rtx4090显示卡``: ``rtx4090``
+    ``显示卡``), unless it is such a word whole (``b肝``)."""
     table = _table(regional)
     spans: list[tuple[int, int]] = []
     at = 0
-    for word in words:
+    for word in (p for w in words for p in ([w] if w in table else parts(w) or [w])):
         begin = text.find(word, at)
         if begin >= 0:
             spans.append((begin, begin + len(word)))
