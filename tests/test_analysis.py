@@ -546,3 +546,15 @@ def test_regional_words_are_written_as_the_mainland_writes_them(
 ) -> None:
     folded = analysis.fold(query)
     assert analysis.other_wording(folded, segmenter.cut(folded)) == mainland
+
+
+def test_a_regional_word_inside_a_longer_word_of_the_cut_counts_by_its_words() -> None:
+    """A heading of the notes is a word of the dictionary (虛擬記憶體): the words it is
+    made of (``apart``) are words of the cut, so 記憶體 in it is still 内存; a word of
+    the table whole stays whole (視訊記憶體: 显存, not 视讯内存)."""
+    pieces = {"虚拟记忆体": ["虚拟", "记忆体"], "视讯记忆体": ["视讯", "记忆体"]}
+    apart = pieces.get
+    assert analysis.other_wording("虚拟记忆体", ["虚拟记忆体"]) is None
+    assert analysis.other_wording("虚拟记忆体", ["虚拟记忆体"], apart=apart) == "虚拟内存"
+    assert analysis.other_wording("视讯记忆体", ["视讯记忆体"], apart=apart) == "显存"
+    assert analysis.other_wording("旅行程序", ["旅行程序"], apart=lambda w: ["旅行", "程序"]) is None

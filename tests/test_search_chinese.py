@@ -567,6 +567,28 @@ def test_a_regional_word_in_a_mixed_token_finds_the_mainland_s(tmp_path: Path) -
     assert urls(home, "顯示卡 -RTX4090顯示卡") == ["https://example.com/other"]
 
 
+def test_a_heading_that_holds_a_regional_word_still_finds_the_mainland_s(
+    tmp_path: Path,
+) -> None:
+    """A Taiwan heading (``# 虛擬記憶體``) becomes a word of the dictionary, so the query
+    虛擬記憶體 is cut as that one word; it still looks for the mainland's 虚拟内存, as it
+    did before the heading was written (it then found only the links under the heading)."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 筆記\n---\n\n# 虛擬記憶體\n\n"
+        "https://example.com/tw\n分頁與置換\n\n"
+        "# 系统\n\n"
+        "https://example.com/cn\nLinux虚拟内存详解\n\n"
+        "https://example.com/other\n内存泄漏排查\n",
+    )
+    both = {"https://example.com/tw", "https://example.com/cn"}
+    assert set(urls(home, "虛擬記憶體")) == both
+    assert set(urls(home, '"虛擬記憶體"')) == both
+    assert urls(home, "虛擬記憶體 -詳解") == ["https://example.com/tw"]
+    hits = {hit.url: hit.snippet for hit in search.search(home, "虛擬記憶體").hits}
+    assert hits["https://example.com/cn"] == "Linux«虚拟内存»详解"
+
+
 def test_taiwan_s_words_typed_apart_rank_as_the_mainland_s_do(tmp_path: Path) -> None:
     """A run of words typed apart ranks titles with them in sequence first; written in
     Taiwan's words (視訊記憶體 最佳化 for 显存 优化) it ranks the same links the same way,
