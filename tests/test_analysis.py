@@ -557,4 +557,5 @@ def test_a_regional_word_inside_a_longer_word_of_the_cut_counts_by_its_words() -
     assert analysis.other_wording("虚拟记忆体", ["虚拟记忆体"]) is None
     assert analysis.other_wording("虚拟记忆体", ["虚拟记忆体"], apart=apart) == "虚拟内存"
     assert analysis.other_wording("视讯记忆体", ["视讯记忆体"], apart=apart) == "显存"
-    assert analysis.other_wording("旅行程序", ["旅行程序"], apart=lambda w: ["旅行", "程序"]) is None
+    trip = ["旅行", "程序"]  # 行程 is no whole words of it
+    assert analysis.other_wording("旅行程序", ["旅行程序"], apart=lambda w: trip) is None
