@@ -553,6 +553,10 @@ def test_analysis_reads_no_file(tmp_path: Path) -> None:
         ("旅行程序", None),  # 行程 is not whole words of the cut (旅行 程序)
         ("程序", None),  # the mainland writes it too, for something else
         ("顯存優化", None),
+        # the ideographs of a mixed token are words of the cut too (rtx4090 显示卡)
+        ("RTX4090顯示卡", "rtx4090显卡"),
+        ("32GB記憶體", "32gb内存"),
+        ("b肝", "乙肝"),  # a mixed token that is a regional word whole
     ],
 )
 def test_regional_words_are_written_as_the_mainland_writes_them(
@@ -560,3 +564,16 @@ def test_regional_words_are_written_as_the_mainland_writes_them(
 ) -> None:
     folded = analysis.fold(query)
     assert analysis.other_wording(folded, segmenter.cut(folded)) == mainland
+
+
+def test_a_regional_word_inside_a_longer_word_of_the_cut_counts_by_its_words() -> None:
+    """A heading of the notes is a word of the dictionary (虛擬記憶體): the words it is
+    made of (``apart``) are words of the cut, so 記憶體 in it is still 内存; a word of
+    the table whole stays whole (視訊記憶體: 显存, not 视讯内存)."""
+    pieces = {"虚拟记忆体": ["虚拟", "记忆体"], "视讯记忆体": ["视讯", "记忆体"]}
+    apart = pieces.get
+    assert analysis.other_wording("虚拟记忆体", ["虚拟记忆体"]) is None
+    assert analysis.other_wording("虚拟记忆体", ["虚拟记忆体"], apart=apart) == "虚拟内存"
+    assert analysis.other_wording("视讯记忆体", ["视讯记忆体"], apart=apart) == "显存"
+    trip = ["旅行", "程序"]  # 行程 is no whole words of it
+    assert analysis.other_wording("旅行程序", ["旅行程序"], apart=lambda w: trip) is None

@@ -547,6 +547,48 @@ def test_taiwan_and_hong_kong_words_find_the_mainland_s(tmp_path: Path) -> None:
     assert set(urls(home, "伺服器 OR 記憶體")) == {"https://example.com/server", leak, taiwan}
 
 
+def test_a_regional_word_in_a_mixed_token_finds_the_mainland_s(tmp_path: Path) -> None:
+    """Taiwan's word written straight after a number or model (``RTX4090顯示卡``, one
+    mixed token of the query's cut) looks for the mainland's (``RTX4090显卡``) as the
+    word alone does (``顯示卡``: ``显卡``); it found nothing."""
+    home = _library(
+        tmp_path,
+        "# 硬件\n\n"
+        "https://example.com/gpu\nRTX4090显卡深度评测\n\n"
+        "https://example.com/ram\n32GB内存够用吗\n\n"
+        "https://example.com/other\nRTX3090显卡拆解\n",
+    )
+    assert urls(home, "顯示卡") == urls(home, "显卡") != []
+    assert urls(home, "RTX4090顯示卡") == urls(home, "RTX4090显卡") == ["https://example.com/gpu"]
+    assert urls(home, '"RTX4090顯示卡"') == ["https://example.com/gpu"]
+    assert urls(home, "32GB記憶體") == ["https://example.com/ram"]
+    (hit,) = search.search(home, "RTX4090顯示卡").hits
+    assert hit.snippet == "«RTX4090显卡»深度评测"
+    assert urls(home, "顯示卡 -RTX4090顯示卡") == ["https://example.com/other"]
+
+
+def test_a_heading_that_holds_a_regional_word_still_finds_the_mainland_s(
+    tmp_path: Path,
+) -> None:
+    """A Taiwan heading (``# 虛擬記憶體``) becomes a word of the dictionary, so the query
+    虛擬記憶體 is cut as that one word; it still looks for the mainland's 虚拟内存, as it
+    did before the heading was written (it then found only the links under the heading)."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 筆記\n---\n\n# 虛擬記憶體\n\n"
+        "https://example.com/tw\n分頁與置換\n\n"
+        "# 系统\n\n"
+        "https://example.com/cn\nLinux虚拟内存详解\n\n"
+        "https://example.com/other\n内存泄漏排查\n",
+    )
+    both = {"https://example.com/tw", "https://example.com/cn"}
+    assert set(urls(home, "虛擬記憶體")) == both
+    assert set(urls(home, '"虛擬記憶體"')) == both
+    assert urls(home, "虛擬記憶體 -詳解") == ["https://example.com/tw"]
+    hits = {hit.url: hit.snippet for hit in search.search(home, "虛擬記憶體").hits}
+    assert hits["https://example.com/cn"] == "Linux«虚拟内存»详解"
+
+
 def test_taiwan_s_words_typed_apart_rank_as_the_mainland_s_do(tmp_path: Path) -> None:
     """A run of words typed apart ranks titles with them in sequence first; written in
     Taiwan's words (視訊記憶體 最佳化 for 显存 优化) it ranks the same links the same way,

@@ -300,7 +300,12 @@ def search(
                 cut = functools.cache(segmenter.cut)
                 # 了解 and 瞭解 look for each other; 記憶體 for 内存 too
                 regional = analysis.traditional(query)
-                widen = functools.partial(queries.with_other_wording, cut=cut, regional=regional)
+                widen = functools.partial(
+                    queries.with_other_wording,
+                    cut=cut,
+                    regional=regional,
+                    apart=functools.cache(segmenter.apart),
+                )
                 searched = widen(spec)
                 found = searching.run(searcher, searched, cut, limit=limit, page=page)
                 suggestions = (

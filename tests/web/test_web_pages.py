@@ -238,3 +238,37 @@ def test_traditional_text_is_marked_as_written(tmp_path: Path) -> None:
     assert '<h1 lang="zh-Hant">顯存優化實戰</h1>' in reader
     assert '<div class="text" lang="zh-Hant">' in reader
     assert '<h1 id="title" lang="zh-Hans">显存优化实战</h1>' in about
+
+
+def test_text_shown_beside_a_title_of_the_other_script_says_its_own(tmp_path: Path) -> None:
+    """A link whose title is simplified and whose page is traditional (or the reverse)
+    shows each in its own glyphs: a hit's snippet, a topic's reading list (its titles and
+    summaries) and the link page's preview, page title and the notes' title say the
+    script they are written in, as the hit's title does."""
+    from web_library import make_client
+
+    from freshness_library import add_link
+    from linkindex import indexing
+    from linkindex.store import Store
+
+    home = tmp_path / "home"
+    with Store(home) as store:
+        link = add_link(
+            store,
+            "https://example.tw/vram",
+            status="ok",
+            topic=["深度學習"],
+            title="显存优化实战",
+            page={"title": "顯存優化實戰", "text": "這篇文章說明如何減少訓練時的顯存佔用。"},
+        )
+        indexing.refresh(store, home)
+    with make_client(home, "http://127.0.0.1:8765") as client:
+        found = client.get("/", params={"q": "显存"}).text
+        listed = client.get("/topics", params={"topic": "深度学习"}).text
+        about = client.get(f"/link/{link}").text
+    assert '<p class="snippet" lang="zh-Hant">這篇文章說明如何減少訓練時的<mark>顯存' in found
+    assert f'<a class="title" href="/link/{link}" lang="zh-Hans">显存优化实战</a>' in listed
+    assert '<p class="snippet" lang="zh-Hant">這篇文章' in listed
+    assert '<div class="preview" lang="zh-Hant">' in about
+    assert '<p class="subtitle">Page title: <span lang="zh-Hant">顯存優化實戰</span></p>' in about
+    assert '<td lang="zh-Hans">显存优化实战</td>' in about

@@ -12,8 +12,10 @@ that are simplified ones too, which fold to themselves (瞭解 for 了解, 回�
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
+
+from linkindex.analysis.tokens import parts
 
 #: A regional word spans at most this many words of a query's cut (名·姓: three).
 _SPAN = 6
@@ -34,17 +36,27 @@ def _table(regional: bool) -> dict[str, str]:
     return table
 
 
-def other_wording(text: str, words: Sequence[str], *, regional: bool = True) -> str | None:
+def other_wording(
+    text: str,
+    words: Sequence[str],
+    *,
+    regional: bool = True,
+    apart: Callable[[str], Sequence[str] | None] | None = None,
+) -> str | None:
     """Folded ``text`` with each word spelled otherwise in the other script written so
     (``了解``: ``瞭解``, ``瞭解``: ``了解``) and, with ``regional``, each word of Taiwan or
     Hong Kong written as the mainland writes it (``记忆体泄漏``: ``内存泄漏``); None where
     it has none. ``words`` are the text's cut, in order: a word counts only where it
     begins and ends with words of it (``行程`` is no ``进程`` in ``旅行程序``, cut ``旅行``
-    ``程序``)."""
+    ``程序``); a mixed token's parts are words of it (``rtx4090显示卡``: ``rtx4090``
+    ``显示卡``), unless it is such a word whole (``b肝``), and so are, with ``apart``
+    (``QuerySegmenter.apart``), the smaller words of a longer one that holds such a
+    word: a heading of the notes is a word of the dictionary (``虚拟记忆体``: ``虚拟``
+    ``记忆体``)."""
     table = _table(regional)
     spans: list[tuple[int, int]] = []
     at = 0
-    for word in words:
+    for word in _words(words, table, apart):
         begin = text.find(word, at)
         if begin >= 0:
             spans.append((begin, begin + len(word)))
@@ -63,3 +75,26 @@ def other_wording(text: str, words: Sequence[str], *, regional: bool = True) -> 
     if not pieces:
         return None
     return "".join(pieces) + text[done:]
+
+
+def _words(
+    words: Sequence[str], table: dict[str, str], apart: Callable[[str], Sequence[str] | None] | None
+) -> Iterator[str]:
+    """The words of a cut that other wordings may begin and end with (``other_wording``)."""
+    for word in words:
+        if word in table:
+            yield word
+            continue
+        for part in parts(word) or [word]:
+            # apart costs a cut: only for a word that holds a word of the table
+            holds = apart is not None and part not in table and _holds(part, table)
+            yield from (apart(part) or [part]) if holds and apart is not None else [part]
+
+
+def _holds(word: str, table: dict[str, str]) -> bool:
+    """Whether some run of ``word``'s characters is a word of ``table``."""
+    return any(
+        word[begin:end] in table
+        for begin in range(len(word))
+        for end in range(begin + 1, len(word) + 1)
+    )

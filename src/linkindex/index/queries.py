@@ -390,18 +390,22 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
     return required
 
 
-def with_other_wording(spec: QuerySpec, cut: Any, *, regional: bool = True) -> QuerySpec:
+def with_other_wording(
+    spec: QuerySpec, cut: Any, *, regional: bool = True, apart: Any = None
+) -> QuerySpec:
     """The query with the other spelling of words spelled otherwise in traditional script
     (了解 looks for 瞭解 too, 瞭解 for 了解) and, with ``regional``, the mainland's wording
     of Taiwan's and Hong Kong's words (``analysis.other_wording``: 記憶體 洩漏 looks for
     内存 泄漏 too): a words clause that has such words gets the other wording as an
-    alternative (OR); an excluded one excludes both. ``cut`` segments query text."""
+    alternative (OR); an excluded one excludes both. ``cut`` segments query text;
+    ``apart`` (``QuerySegmenter.apart``) gives the words a longer word is made of, so a
+    heading that became a word (虛擬記憶體) still has 記憶體 in it."""
 
     def mainland(clause: Clause) -> list[Clause]:
         if not isinstance(clause, Words):
             return []
         text = analysis.fold(clause.text)
-        other = analysis.other_wording(text, cut(text), regional=regional)
+        other = analysis.other_wording(text, cut(text), regional=regional, apart=apart)
         return [] if other is None else [Words(other, clause.field, clause.phrase, reworded=True)]
 
     groups = [[*group, *(c for clause in group for c in mainland(clause))] for group in spec.groups]
