@@ -146,6 +146,17 @@ def test_the_folded_dictionary_entries_are_every_entry_folding_changes() -> None
     assert sorted(characters.changes("aB顯c")) == [1, 2]
 
 
+def test_characters_beyond_the_basic_plane_fold_one_by_one() -> None:
+    """An emoji or a rare ideograph beside text to fold: the ideographs beyond the basic
+    plane that fold (𠁞 is 𠀾), each of them, and the emoji as it is, in a long text (the
+    scanning path) and a short one."""
+    for filler in ("", "显存优化" * 60):
+        text = filler + "😀𠁞𠗣顯存𝐀Ab"
+        at = len(filler)
+        assert analysis.fold(text) == filler + "😀𠀾㓆显存𝐀ab"
+        assert sorted(characters.changes(text)) == [at + 1, at + 2, at + 3, at + 6]
+
+
 def test_telltales_cover_every_spelling() -> None:
     assert sorted(analysis.telltales("显存")) == ["显存", "顯存"]
     assert analysis.telltales("PyTorch") == ["pytorch"]
