@@ -205,6 +205,10 @@ def test_a_query_the_language_rejects_keeps_the_page_usable(client: TestClient) 
     assert client.get("/api/search", params={"q": "site:myspace"}).status_code == 400
 
 
+#: A page written in traditional characters, for the tests of the script text says it is in.
+_TRADITIONAL_PAGE = {"title": "顯存優化實戰", "text": "這篇文章說明如何減少訓練時的顯存佔用。"}
+
+
 def test_traditional_text_is_marked_as_written(tmp_path: Path) -> None:
     """The UI's page is ``zh-CN``; a title or text written in traditional characters says
     so (``lang="zh-Hant"``), so a browser draws it in traditional glyphs, not mainland
@@ -222,7 +226,7 @@ def test_traditional_text_is_marked_as_written(tmp_path: Path) -> None:
             "https://example.tw/vram",
             status="ok",
             title="顯存優化實戰",
-            page={"title": "顯存優化實戰", "text": "這篇文章說明如何減少訓練時的顯存佔用。"},
+            page=_TRADITIONAL_PAGE,
         )
         hans = add_link(store, "https://example.cn/vram", title="显存优化实战")
         add_link(store, "https://example.com/pytorch", title="PyTorch")
@@ -259,7 +263,7 @@ def test_text_shown_beside_a_title_of_the_other_script_says_its_own(tmp_path: Pa
             status="ok",
             topic=["深度學習"],
             title="显存优化实战",
-            page={"title": "顯存優化實戰", "text": "這篇文章說明如何減少訓練時的顯存佔用。"},
+            page=_TRADITIONAL_PAGE,
         )
         indexing.refresh(store, home)
     with make_client(home, "http://127.0.0.1:8765") as client:
