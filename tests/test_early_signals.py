@@ -75,7 +75,7 @@ def test_an_early_stop_wrapped_by_python_while_loading_is_still_one(sig: int, co
         "import linkindex.cli as cli\n"
         "def loading(args):\n"
         f"    try:\n        cli._stop_early({int(sig)}, None)\n"
-        "    except cli._StoppedEarly as stop:\n"
+        "    except cli.StoppedEarly as stop:\n"
         "        raise RuntimeError('Error calling __set_name__ on Field') from stop\n"
         "cli._quick_runner = loading\n"
         "sys.argv = ['linkindex', 'search', 'x']\n"
@@ -215,3 +215,54 @@ def test_a_stop_python_cannot_raise_where_it_lands_stops_a_long_command_at_once(
     assert seconds < 10, ran.stdout
     assert "Exception ignored" not in ran.stderr
     assert interrupted_says("", ran.stderr) == "120 of 400 links crawled are kept"
+
+
+#: A command's process (``cli.main``) where a Ctrl-C or SIGTERM lands in the instant
+#: before the command's work, at ``{where}``, which sends it (typer's parsing, the quick
+#: search setting up, or the command setting its own handling up, or once it has).
+_STOP_AT = """
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts it
+import linkindex.cli as cli
+from linkindex.cli import common, running
+
+def stopped_at(real):
+    def then(*args, **kwargs):
+        if real.__name__ == "_prepare_process":  # (once it has run)
+            real(*args, **kwargs)
+            os.kill(os.getpid(), {sig})
+            return None
+        os.kill(os.getpid(), {sig})
+        return real(*args, **kwargs)
+    return then
+
+{where} = stopped_at({where})
+sys.argv = ["linkindex", *{argv}]
+cli.main()
+"""
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    ("where", "command"),
+    [
+        ("common.guarded", "stats"),  # typer has read the command line
+        ("running.write_plainly", "search"),  # the quick search's first step
+        ("running.threading_is_main", "search"),  # as the command sets its handling up
+        ("running.threading_is_main", "stats"),
+        ("running._prepare_process", "search"),  # once the command's handling is set up
+        ("running._prepare_process", "stats"),
+    ],
+)
+def test_a_stop_in_the_instant_before_the_work_is_a_stop(
+    tmp_path: Path, where: str, command: str, sig: int, code: int
+) -> None:
+    """A Ctrl-C or SIGTERM between the command's loading and its work stops it like any
+    other: one line, exit 130 or 143. Before, typer answered a Ctrl-C after it read the
+    command line with a bare exit 130, and the quick search one before its work too; a
+    SIGTERM as the command set its own handling up exited 130, with no line."""
+    argv = [command, *(["x"] if command == "search" else []), "--home", str(tmp_path)]
+    done = run_python(_STOP_AT.format(sig=int(sig), where=where, argv=argv))
+    assert done.returncode == code, (done.returncode, done.stderr)
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert interrupted_says(done.stdout, done.stderr) == "nothing is changed"

@@ -85,12 +85,12 @@ def interrupted_line(kept: str) -> str:
     return f"interrupted: {kept}; run the same command again to go on"
 
 
-class _StoppedEarly(Exception):
+class StoppedEarly(Exception):
     """A SIGTERM (or Ctrl-C) while the command was still loading."""
 
 
 def _stop_early(signum: int, frame: object) -> None:
-    raise _StoppedEarly(signum)
+    raise StoppedEarly(signum)
 
 
 #: The signal of each Ctrl-C or SIGTERM Python could not raise where it landed (``keep_stop``).
@@ -105,7 +105,7 @@ def keep_stop(unraisable: Any) -> None:
     (``_keep``): the command stops at once if its work runs, else before it runs
     (``main``). Any other unraisable exception is printed as Python does."""
     stop = unraisable.exc_value
-    if isinstance(stop, _StoppedEarly):
+    if isinstance(stop, StoppedEarly):
         _keep(int(stop.args[0]))
     elif isinstance(stop, KeyboardInterrupt):
         running = sys.modules.get("linkindex.cli.running")
@@ -127,7 +127,7 @@ def _keep(signum: int) -> None:
         return
     try:
         _send_again(signum)
-    except (KeyboardInterrupt, _StoppedEarly):  # (the one sent, raised here all the same)
+    except (KeyboardInterrupt, StoppedEarly):  # (the one sent, raised here all the same)
         _keep(signum)
 
 
@@ -178,7 +178,7 @@ def _ignore_signals() -> None:
     try:
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, signal.SIG_IGN)
-    except (KeyboardInterrupt, _StoppedEarly):
+    except (KeyboardInterrupt, StoppedEarly):
         _ignore_signals()
 
 
@@ -202,26 +202,26 @@ def main() -> None:
         from linkindex.cli import running
 
         running.own_process = True  # its signals end with the command (``guarded``)
+        running.ctrl_c_at_work = ctrl_c
         name = named_command(sys.argv[1:])
         quick = _quick_runner(sys.argv[1:]) if name == "search" else None
         if quick is None:
             app = load_commands(None) if name is None else only(load_commands([name]), name)
         gc.freeze()
         gc.enable()
-        if ctrl_c:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
         if unraised:  # a stop while the command loaded, which Python could not raise
-            raise _StoppedEarly(unraised[0])
+            raise StoppedEarly(unraised[0])
         if quick is not None:
             sys.exit(quick())
         app()
     except KeyboardInterrupt:
-        # Ctrl-C as Ctrl-C's own handling came back, before the command ran (one that
-        # ran handles its own, ``running.guarded``)
+        # Ctrl-C or SIGTERM raised as one (``running._on_sigterm``) outside a command's
+        # work, which handles its own (``running.guarded``)
         print(interrupted_line(NOTHING_CHANGED), file=sys.stderr)
-        sys.exit(130)
+        terminated = "linkindex.cli.running" in sys.modules and running.terminated()
+        sys.exit(143 if terminated else 130)
     except Exception as exc:
-        stopped = carried(exc, _StoppedEarly)
+        stopped = carried(exc, StoppedEarly)
         if stopped is None:
             raise
         print(interrupted_line(NOTHING_CHANGED), file=sys.stderr)

@@ -58,8 +58,6 @@ def runner(args: Sequence[str]) -> Callable[[], int] | None:
             running.guarded(hits.search_and_show, NOTHING_CHANGED, **found)
         except running.Exit as end:
             return end.exit_code
-        except KeyboardInterrupt:
-            return running.EXIT_INTERRUPTED  # what typer answers to one outside the command
         return 0
 
     return run

@@ -21,7 +21,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from linkindex.cli import carried, interrupted_line, unraised
+from linkindex.cli import StoppedEarly, carried, interrupted_line, unraised
 from linkindex.errors import LinkindexError, UserError
 from linkindex.printable import terminal_text
 
@@ -134,6 +134,8 @@ def _prepare_process() -> None:
         library.propagate = False
     if threading_is_main():
         signal.signal(signal.SIGTERM, _on_sigterm)
+        if ctrl_c_at_work:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def threading_is_main() -> bool:
@@ -150,6 +152,12 @@ working = False
 #: Set by the console script (``cli.main``): this process is the command's own, and its
 #: signals end with the command. Commands run in another program (tests) leave them be.
 own_process = False
+
+#: Set by the console script (``cli.main``) where Ctrl-C raises KeyboardInterrupt (not
+#: ignored): its own handling comes back as the work begins (``_prepare_process``); until
+#: then a Ctrl-C stops the command as one while it loads, with its line (typer's parsing
+#: answered one with a bare exit 130).
+ctrl_c_at_work = False
 
 
 def _command_ended() -> None:
@@ -179,10 +187,12 @@ def guarded(
     before is a stop like any other.
     """
     global working
-    _prepare_process()
-    before, working = working, True
+    before = working
     try:
         try:
+            # (a stop landing as the handling is set up is raised here, and handled below)
+            _prepare_process()
+            working = True
             done = func(*args, **kwargs)
         finally:
             working = before
@@ -208,6 +218,8 @@ def guarded(
         _lost_stop(kept)
         fail(str(exc), code=EXIT_INTERNAL)
     except Exception as exc:
+        if carried(exc, StoppedEarly):
+            raise  # (before the work began: it ends as a command stopped while it loads)
         if carried(exc, KeyboardInterrupt):
             interrupted(kept)
         _lost_stop(kept)
