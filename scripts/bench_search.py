@@ -459,7 +459,8 @@ def bench_index(home: Path, store: Store, links: int, report: Report, fts5: Fts5
     )
     report.add(
         "peak memory of the rebuild's processes",
-        f"{built['main'] / 1024:.0f} MB (main), {built['worker'] / 1024:.0f} MB (worker)",
+        f"{built['main'] * 1024 / 1e6:.0f} MB (main), "  # (ru_maxrss counts KiB)
+        f"{built['worker'] * 1024 / 1e6:.0f} MB (worker)",
         goal=GOALS["memory"],
     )
     report.add(
