@@ -429,6 +429,23 @@ def test_a_quoted_mixed_token_is_the_token_or_its_parts_in_sequence(tmp_path: Pa
     assert urls(home, '"50%"') == []  # a token of one part: only the token
 
 
+def test_a_quoted_token_finds_a_text_that_joins_two_of_its_parts(tmp_path: Path) -> None:
+    """``"gpt4o"`` quoted finds ``GPT-4o`` and ``GPT 4o``, as it does unquoted: such a text
+    holds ``gpt`` and ``4o`` in sequence (``4`` and ``o`` at ``4o``'s position), not the
+    three parts one after another, so the quoted token found nothing."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 模型\n---\n\n# 模型\n\n"
+        "https://example.com/dash\nGPT-4o 多模态\n\n"
+        "https://example.com/space\n试用 GPT 4o 的语音模式\n\n"
+        "https://example.com/four\nGPT-4 技术报告\n",
+    )
+    found = {"https://example.com/dash", "https://example.com/space"}
+    for query in ('"gpt4o"', "gpt4o", '"GPT4o 多模态"', 'title:"gpt4o"'):
+        assert found >= set(urls(home, query)) >= {"https://example.com/dash"}, query
+    assert set(urls(home, '"gpt4o"')) == found
+
+
 def test_a_quoted_mixed_token_ranks_the_token_above_its_parts_apart(tmp_path: Path) -> None:
     """The token whole ranks above its parts written apart, however short the title
     with them apart is (the parts in sequence weigh half; the token whole counts its

@@ -259,15 +259,22 @@ def joinable(first: str, second: str) -> bool:
 _PHRASE_WAYS = 8
 
 
-def _phrase(name: str, words: list[str], boost: float = 1.0) -> query.Query:
-    """The words in sequence, or with neighbours the index holds as one word where a
-    text writes them together (``"rtx 4090"`` finds ``RTX4090``, ``"qwen 2.5"``
-    ``Qwen2.5``, ``"8 比特"`` ``8比特``)."""
+def _joined(words: list[str]) -> list[list[str]]:
+    """The words, and the ways of writing them with neighbours joined that the index may
+    hold as one word (``rtx`` ``4090``: also ``rtx4090``); at most ``_PHRASE_WAYS``."""
     ways: list[list[str]] = [[]]
     for word in words:
         grown = [[*way, word] for way in ways]
         grown += [[*way[:-1], way[-1] + word] for way in ways if way and joinable(way[-1], word)]
         ways = grown[:_PHRASE_WAYS]
+    return ways
+
+
+def _phrase(name: str, words: list[str], boost: float = 1.0) -> query.Query:
+    """The words in sequence, or with neighbours the index holds as one word where a
+    text writes them together (``"rtx 4090"`` finds ``RTX4090``, ``"qwen 2.5"``
+    ``Qwen2.5``, ``"8 比特"`` ``8比特``)."""
+    ways = _joined(words)
     found = [
         query.Phrase(name, way, boost=boost)
         if len(way) > 1
@@ -314,8 +321,9 @@ _PARTS_IN_SEQUENCE = 0.5
 
 def _quoted_token(name: str, word: str) -> query.Query:
     """A quoted mixed token (``"4比特"``, ``"gpt4"``): the token, or its parts in
-    sequence where a text writes them apart (``4 比特``, ``GPT-4``, ``24 GB 显存``), ranked
-    below; not its parts anywhere (``比特币…4家`` is not ``"4比特"``)."""
+    sequence where a text writes them apart (``4 比特``, ``GPT-4``, ``24 GB 显存``; two of
+    them together: ``GPT-4o`` for ``"gpt4o"``), ranked below; not its parts anywhere
+    (``比特币…4家`` is not ``"4比特"``)."""
     pieces = analysis.parts(word)
     whole: query.Query = query.Term(name, word)
     if len(pieces) < 2:  # (50%: only the token)
@@ -324,8 +332,15 @@ def _quoted_token(name: str, word: str) -> query.Query:
     # else a short title with the parts apart outranks a long one with the token
     parts = [query.Term(name, piece) for piece in pieces]
     whole = query.AndMaybe(whole, query.And(parts))
-    # each part by its letters and digits apart too: "24gb显存" finds 24 GB 显存
-    apart = [query.Phrase(name, way, boost=_PARTS_IN_SEQUENCE) for way in _ways_apart(pieces)]
+    # each part by its letters and digits apart too: "24gb显存" finds 24 GB 显存; and
+    # neighbours together: GPT-4o holds gpt 4o in sequence, its 4 and o at 4o's position
+    # (each way once: python3 12 is also python 3 12 joined; the token whole is above)
+    ways = (tuple(way) for apart in _ways_apart(pieces) for way in _joined(apart))
+    apart = [
+        query.Phrase(name, list(way), boost=_PARTS_IN_SEQUENCE)
+        for way in dict.fromkeys(ways)
+        if len(way) > 1
+    ]
     return query.Or([whole, *apart])
 
 
