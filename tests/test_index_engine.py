@@ -313,6 +313,14 @@ QUERIES = [
     query.Phrase("text", ["学习", "模型"]),
     query.Phrase("text", ["模型", "深度", "模型"]),  # positions read rarest word first
     query.And([query.Term("text", "pytorch"), query.Phrase("text", ["灯", "改装"])]),
+    # a phrase found in the whole segment, then again within some documents (kept)
+    query.Or(
+        [
+            query.Phrase("text", ["学习", "模型"]),
+            query.And([query.Term("text", "pytorch"), query.Phrase("text", ["学习", "模型"])]),
+            query.Phrase("text", ["学习", "模型"], boost=2.0),
+        ]
+    ),
     query.AndNot(query.Term("text", "优化"), query.Or([query.Term("text", "卷积")])),
     query.And(
         [

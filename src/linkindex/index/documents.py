@@ -11,13 +11,13 @@ import struct
 from array import array
 from collections import Counter
 from collections.abc import Iterator
-from itertools import accumulate, chain
+from itertools import accumulate, chain, islice
 from operator import sub
 from typing import Any
 
 from whoosh import fields
 from whoosh.formats import Existence, Frequency, Positions
-from whoosh.system import _INT_SIZE, pack_uint
+from whoosh.system import pack_uint
 
 from linkindex import analysis, topics
 
@@ -64,9 +64,14 @@ class CompactPositions(Positions):
         return (_COUNTS[count] if count < 256 else pack_uint(count)) + deltas.tobytes()
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
-        deltas = array("I")
-        deltas.frombytes(valuestring[_INT_SIZE:])
-        return list(accumulate(deltas))
+        return list(self.positions_back(valuestring, 0))
+
+    @staticmethod
+    def positions_back(valuestring: bytes, back: int) -> Iterator[int]:
+        """The positions each less ``back`` (a phrase's word at ``back`` in it: where the
+        phrase would begin), made in C as they are taken."""
+        deltas = memoryview(valuestring).cast("I")[1:]  # (after the count's 4 bytes)
+        return islice(accumulate(deltas, initial=-back), 1, None)
 
 
 class WordsField(fields.FieldType):

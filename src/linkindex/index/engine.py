@@ -158,6 +158,9 @@ class _Segment:
         # a term's whoosh information (None: not here), documents and weights
         self._infos: dict[tuple[str, str], Any] = {}
         self._postings: dict[tuple[str, str], tuple[Sequence[int], Sequence[float]]] = {}
+        # a phrase's documents in the whole segment (counting the matches finds them, and
+        # scoring the best goes through them again; a query may hold a phrase twice)
+        self._phrases: dict[tuple[str, tuple[str, ...]], set[int]] = {}
         self._norms: dict[str, list[float]] = {}
         # What stays true while the segment reader is open: its field lengths and its
         # common-term table (closed by ``release``).
@@ -367,6 +370,17 @@ class _Segment:
         return {d: sum(scores[d] for scores in terms) * q.boost for d in matched}
 
     def _phrase_docs(self, q: query.Phrase, within: Within) -> set[int]:
+        key = (q.fieldname, tuple(q.words))
+        known = self._phrases.get(key)
+        if known is not None:
+            return set(known) if within is None else known.intersection(within)
+        found = self._find_phrase(q, within)
+        if within is None:
+            self._phrases[key] = found
+            return set(found)
+        return found
+
+    def _find_phrase(self, q: query.Phrase, within: Within) -> set[int]:
         fieldname, words = q.fieldname, list(q.words)
         if fieldname not in self.schema:
             return set()
@@ -384,23 +398,25 @@ class _Segment:
             if not candidates:
                 return candidates
         # A document has the phrase where some start s has word i at s + i, for every i:
-        # the words' positions are read rarest first, each only for the documents left.
-        decode = field.format.decode_positions
+        # the words' positions are read rarest first, each only for the documents left
+        # (the starts they allow kept as sets; the last word's only tested against them).
+        back = field.format.positions_back
         starts: dict[int, set[int]] = {}
-        for order, place in enumerate(rarest_first):
+        *narrowing, last = rarest_first
+        for order, place in enumerate(narrowing):
             values = self.values(fieldname, words[place], candidates)
-            left: dict[int, set[int]] = {}
-            for docnum in candidates:
-                found = {p - place for p in decode(values[docnum])}
-                if order:
-                    found.intersection_update(starts[docnum])
-                if found:
-                    left[docnum] = found
-            starts = left
-            candidates = set(left)
+            if order:
+                left = {d: starts[d].intersection(back(values[d], place)) for d in candidates}
+            else:
+                left = {d: set(back(values[d], place)) for d in candidates}
+            starts = {d: found for d, found in left.items() if found}
+            candidates = set(starts)
             if not candidates:
-                break
-        return candidates
+                return candidates
+        if not narrowing:
+            return candidates
+        values = self.values(fieldname, words[last], candidates)
+        return {d for d in candidates if not starts[d].isdisjoint(back(values[d], last))}
 
     def evaluate(self, q: query.Query, within: Within) -> Scores:
         """The documents matching ``q`` (only those in ``within``, if given), with scores."""
