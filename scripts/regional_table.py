@@ -64,8 +64,18 @@ often as the mainland word the entry gives (建立, 执行, 向量). {count} wor
 OpenCC's data: Copyright (c) BYVoid and the OpenCC contributors, licensed under the Apache
 License 2.0 (see ``linkindex/data/OpenCC-LICENSE.txt``).
 
-``WORDS`` holds lines of a regional word, a tab and the mainland's.
+``WORDS`` holds lines of a regional word, a tab and the mainland's. ``MAINLAND_TOO``
+holds the regional words the mainland writes now and then (jieba's dictionary has them
+more than {seen} times: 程式, 软体, 网路): a query in simplified characters means them
+as typed, while one in traditional characters looks for the mainland's word as well.
+The others a query in either script looks for so (伺服器: 服务器, 硬碟: 硬盘).
 """
+
+MAINLAND_TOO = frozenset(
+    (
+{mainland_too}
+    )
+)
 
 WORDS = (
 '''
@@ -96,6 +106,12 @@ WORDS = (
 #: in mainland text (网路: 0.9 % of 网络, 软体: 0.7 % of 软件; at most 9.7 %: 缩排 of 缩进,
 #: and 开启 of 打开 9.6 %).
 MAINLAND_SHARE = 0.1
+#: A regional word that mainland text has more than this many times (jieba's dictionary;
+#: 软体 30, 程式 197) is the mainland's word too, now and then, and a query in simplified
+#: characters means it as typed; one it has at most so often (伺服器 3, 硬碟 3, 函式
+#: never) is written on the mainland only by mistake, so a query that writes it means
+#: the mainland's word (服务器) as well, in either script.
+MAINLAND_SEEN = 10
 
 
 def read(folder: Path, counts: dict[str, int]) -> dict[str, str]:
@@ -154,7 +170,14 @@ def main() -> None:
     args = parser.parse_args()
     counts, _ = base_dictionary(jieba_dictionary_path().read_text(encoding="utf-8"))
     words = read(args.folder, counts)
-    write(TARGET, HEADER.format(source=args.source, count=len(words)), words)
+    seen = sorted(word for word in words if counts.get(word, 0) > MAINLAND_SEEN)
+    header = HEADER.format(
+        source=args.source,
+        count=len(words),
+        seen=MAINLAND_SEEN,
+        mainland_too="\n".join(f"        {json.dumps(word, ensure_ascii=False)}," for word in seen),
+    )
+    write(TARGET, header, words)
     spelled = spellings(args.folder)
     header = SPELLINGS_HEADER.format(source=args.source, count=len(spelled))
     write(SPELLINGS_TARGET, header, spelled)

@@ -564,6 +564,32 @@ def test_taiwan_and_hong_kong_words_find_the_mainland_s(tmp_path: Path) -> None:
     assert set(urls(home, "伺服器 OR 記憶體")) == {"https://example.com/server", leak, taiwan}
 
 
+def test_a_word_only_taiwan_writes_finds_the_mainland_s_typed_in_shared_characters(
+    tmp_path: Path,
+) -> None:
+    """伺服器, 硬碟, 滑鼠 and 函式 are written with characters both scripts share: a query of
+    them alone was taken for a simplified one, searched as typed, and found nothing of
+    the mainland's 服务器, 硬盘, 鼠标, 函数. The mainland never writes them, so they look
+    for its words in either script; a word it writes too stays as typed (程式: 程序 is
+    the mainland's program, and its 程式 is in 方程式 and 程式化)."""
+    home = _library(
+        tmp_path,
+        "# 硬件\n\n"
+        "https://example.com/server\n服务器硬盘选购指南\n\n"
+        "https://example.com/mouse\n鼠标与键盘的人体工学\n\n"
+        "https://example.com/func\nPython内置函数大全\n\n"
+        "https://example.com/program\n我的第一个程序\n\n"
+        "https://example.com/style\n程式化的代码风格\n",
+    )
+    server = "https://example.com/server"
+    assert urls(home, "伺服器") == urls(home, "硬碟") == urls(home, "伺服器硬碟") == [server]
+    assert urls(home, "滑鼠") == ["https://example.com/mouse"]
+    assert urls(home, "函式") == ["https://example.com/func"]
+    (hit,) = search.search(home, "伺服器").hits
+    assert "«服务器»" in hit.snippet
+    assert urls(home, "程式") == ["https://example.com/style"]
+
+
 def test_a_regional_word_in_a_mixed_token_finds_the_mainland_s(tmp_path: Path) -> None:
     """Taiwan's word written straight after a number or model (``RTX4090顯示卡``, one
     mixed token of the query's cut) looks for the mainland's (``RTX4090显卡``) as the

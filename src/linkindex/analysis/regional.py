@@ -4,10 +4,12 @@ spelled with other characters in traditional script (了解: 瞭解), for querie
 Folding makes the two scripts' characters one; the words differ too: 記憶體 is 内存,
 軟體 软件, 視訊記憶體 显存. A query written in traditional characters looks for the
 mainland's word as well (``queries.with_other_wording``), by OpenCC's phrase tables
-(``regional_words``). And some words are spelled in traditional script with characters
-that are simplified ones too, which fold to themselves (瞭解 for 了解, 回覆 for 回复,
-座標 for 坐标): a query with either spelling, in either script, looks for both
-(``spelling_words``). The text itself is never converted, so offsets stay true.
+(``regional_words``); so does one in simplified characters for a word the mainland
+never writes (伺服器, 硬碟: the characters are the same in both scripts). And some
+words are spelled in traditional script with characters that are simplified ones too,
+which fold to themselves (瞭解 for 了解, 回覆 for 回复, 座標 for 坐标): a query with
+either spelling, in either script, looks for both (``spelling_words``). The text itself
+is never converted, so offsets stay true.
 """
 
 from __future__ import annotations
@@ -24,15 +26,19 @@ _SPAN = 6
 @cache
 def _table(regional: bool) -> dict[str, str]:
     """Each word spelled two ways, folded, with the other spelling (both ways round),
-    and with ``regional`` each regional word with the mainland's (made on first use)."""
-    from linkindex.analysis import spelling_words
+    and each regional word with the mainland's: with ``regional`` every one, else those
+    the mainland never writes (``伺服器``, not ``程式``: ``regional_words.MAINLAND_TOO``).
+    Made on first use."""
+    from linkindex.analysis import regional_words, spelling_words
 
     spelled = dict(line.split("\t") for line in spelling_words.WORDS)
     table = {**spelled, **{other: word for word, other in spelled.items()}}
-    if regional:
-        from linkindex.analysis.regional_words import WORDS
-
-        table.update(dict(line.split("\t") for line in WORDS))
+    words = (line.split("\t") for line in regional_words.WORDS)
+    table.update(
+        (word, mainland)
+        for word, mainland in words
+        if regional or word not in regional_words.MAINLAND_TOO
+    )
     return table
 
 
@@ -44,8 +50,9 @@ def other_wording(
     apart: Callable[[str], Sequence[str] | None] | None = None,
 ) -> str | None:
     """Folded ``text`` with each word spelled otherwise in the other script written so
-    (``了解``: ``瞭解``, ``瞭解``: ``了解``) and, with ``regional``, each word of Taiwan or
-    Hong Kong written as the mainland writes it (``记忆体泄漏``: ``内存泄漏``); None where
+    (``了解``: ``瞭解``, ``瞭解``: ``了解``) and each word of Taiwan or Hong Kong written as
+    the mainland writes it (``记忆体泄漏``: ``内存泄漏``), where ``regional`` (a query in
+    traditional characters) or where the mainland never writes it (``伺服器``); None where
     it has none. ``words`` are the text's cut, in order: a word counts only where it
     begins and ends with words of it (``行程`` is no ``进程`` in ``旅行程序``, cut ``旅行``
     ``程序``); a mixed token's parts are words of it (``rtx4090显示卡``: ``rtx4090``

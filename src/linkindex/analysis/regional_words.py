@@ -11,8 +11,54 @@ often as the mainland word the entry gives (建立, 执行, 向量). 663 words.
 OpenCC's data: Copyright (c) BYVoid and the OpenCC contributors, licensed under the Apache
 License 2.0 (see ``linkindex/data/OpenCC-LICENSE.txt``).
 
-``WORDS`` holds lines of a regional word, a tab and the mainland's.
+``WORDS`` holds lines of a regional word, a tab and the mainland's. ``MAINLAND_TOO``
+holds the regional words the mainland writes now and then (jieba's dictionary has them
+more than 10 times: 程式, 软体, 网路): a query in simplified characters means them
+as typed, while one in traditional characters looks for the mainland's word as well.
+The others a query in either script looks for so (伺服器: 服务器, 硬碟: 硬盘).
 """
+
+MAINLAND_TOO = frozenset(
+    (
+        "专案",
+        "丛集",
+        "使用者",
+        "光碟",
+        "区域性",
+        "塑胶",
+        "存取",
+        "开启",
+        "效能",
+        "数位",
+        "晶片",
+        "检视",
+        "模组",
+        "汇出",
+        "爱滋病",
+        "物件",
+        "白血球",
+        "矽",
+        "社群",
+        "程式",
+        "稽核",
+        "简讯",
+        "类比",
+        "网路",
+        "脚踏车",
+        "视窗",
+        "视讯",
+        "计程车",
+        "讯号",
+        "讯息",
+        "设定",
+        "资料库",
+        "资讯",
+        "软体",
+        "连线",
+        "雷射",
+        "高阶",
+    )
+)
 
 WORDS = (
     "a型肝炎\t甲型肝炎",
