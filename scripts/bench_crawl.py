@@ -62,6 +62,8 @@ FIGURES = (
 )
 #: Articles per account: the first figure of each is the account's banner, one picture.
 ACCOUNTS = 50
+#: ru_maxrss counts KiB: this many make a megabyte (10^6 bytes, as the goals count).
+KB_IN_MB = 1e6 / 1024
 
 
 def page(n: int, kind: str = "generic", port: int = 0) -> bytes:
@@ -432,8 +434,8 @@ def _browser_section(args: argparse.Namespace) -> None:
         )
         print(
             f"  {ok / wall:.1f} pages/s; {through} read by Chromium, {counter.value} requests "
-            f"served; peak summed RSS of the process tree {memory.peak / 2**20:.0f} MB "
-            f"(PSS {memory.peak_pss / 2**20:.0f} MB; {memory.most_processes} processes at most)"
+            f"served; peak summed RSS of the process tree {memory.peak / 1e6:.0f} MB "
+            f"(PSS {memory.peak_pss / 1e6:.0f} MB; {memory.most_processes} processes at most)"
         )
     finally:
         server.terminate()
@@ -509,8 +511,8 @@ def main() -> int:
         )
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(
-            f"  peak memory {peak / 1024:.0f} MB (before the crawl {before / 1024:.0f} MB)"
-            + (f"; each extraction worker at most {children / 1024:.0f} MB" if chosen else "")
+            f"  peak memory {peak / KB_IN_MB:.0f} MB (before the crawl {before / KB_IN_MB:.0f} MB)"
+            + (f"; each extraction worker at most {children / KB_IN_MB:.0f} MB" if chosen else "")
         )
 
         polite = _settings(

@@ -42,6 +42,8 @@ _WORDS_TEXT = """
 """
 WORDS = _WORDS_TEXT.split()
 LABELS = ["官网：", "代码：", "参考：", "论文：", "项目：", "官网教程："]
+#: ru_maxrss counts KiB: this many make a megabyte (10^6 bytes, as the goals count).
+KB_IN_MB = 1e6 / 1024
 
 
 def _token(rng: random.Random, n: int) -> str:
@@ -151,8 +153,9 @@ def main() -> int:
             f"  cpu: main process {cpu:.2f} s, parse workers "
             f"{workers.ru_utime + workers.ru_stime:.2f} s (load average now "
             f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus)\n"
-            f"  peak RSS {rss_after / 1024:.0f} MB (+{(rss_after - rss_before) / 1024:.0f} MB), "
-            f"workers {workers.ru_maxrss / 1024:.0f} MB each at most"
+            f"  peak RSS {rss_after / KB_IN_MB:.0f} MB "
+            f"(+{(rss_after - rss_before) / KB_IN_MB:.0f} MB), "
+            f"workers {workers.ru_maxrss / KB_IN_MB:.0f} MB each at most"
         )
 
         tick = time.perf_counter()
@@ -175,7 +178,7 @@ def main() -> int:
         )
         store.close()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"max RSS of this process: {rss / 1024:.0f} MB")
+        print(f"max RSS of this process: {rss / KB_IN_MB:.0f} MB")
     return 0
 
 
