@@ -249,6 +249,12 @@ def test_a_chinese_query_without_matches_is_loosened(library: tuple[Path, Store]
     assert search.search(home, "显存推理显存").suggestions == ["显存 OR 推理"]
     # a phrase asks for its words in sequence: not loosened into other words
     assert search.search(home, '"卷积神经网络"').suggestions == []
+    # a mixed token by its parts: the model with the Chinese word (its ideographs alone
+    # were suggested: 显 存, which left the model out)
+    assert search.search(home, "H100显存").suggestions == ["H100 OR 显存"]
+    assert search.search(home, "显存H100").suggestions == ["显存 OR H100"]
+    assert search.search(home, "RTX4090顯存").suggestions == ["RTX4090 OR 顯存"]
+    assert search.search(home, '"H100显存"').suggestions == []
 
 
 def test_content_only_match_after_a_crawl(tmp_path: Path) -> None:

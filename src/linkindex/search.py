@@ -426,8 +426,10 @@ def _loosened(
 ) -> list[str]:
     """The query's one Chinese clause loosened, the first way that matches: its long words
     by the words they are made of, all required (模型压缩: 模型 压缩); its characters
-    anywhere (the widest bigram fallback); any of its words (显存推理: 显存 OR 推理; a
-    word of one character only if no two longer ones remain). None for a phrase's words."""
+    anywhere, with its other words (the widest bigram fallback); any of its words
+    (显存推理: 显存 OR 推理; a word of one character only if no two longer ones remain;
+    none for a phrase's words). A mixed token's words are its scripts' parts (H100显卡:
+    H100 显卡)."""
     folded = analysis.fold(clause.text)
 
     def typed(piece: str) -> str:
@@ -437,25 +439,37 @@ def _loosened(
         written = clause.text[at : at + len(piece)] if at >= 0 else piece
         return piece if written.translate(_QUERY_SYNTAX) in _OPERATORS else written
 
+    words = list(
+        dict.fromkeys(
+            part
+            for word in cut(folded)
+            for part in ((analysis.parts(word) if analysis.has_cjk(word) else []) or [word])
+        )
+    )
     pieces: list[str] = []
     if not clause.phrase:
-        words = list(dict.fromkeys(cut(folded)))
         pieces = list(dict.fromkeys(piece for word in words for piece in (apart(word) or [word])))
         pieces = list(map(typed, pieces))
         if len(pieces) > len(words):  # (else: all of the words is the query itself)
             found = _matching(matches, spec, [[piece] for piece in pieces], clause.field)
             if found:
                 return [found]
+    # its ideographs anywhere, with its other words (H100 显 卡, not 显 卡)
     chars = list(dict.fromkeys(analysis.cjk_grams(folded, unigrams=True)))
-    chars = [typed(ch) for ch in chars if len(ch) == 1]
+    chars = [typed(word) for word in words if not analysis.has_cjk(word)] + [
+        typed(ch) for ch in chars if len(ch) == 1
+    ]
     if len(chars) > 1 and _matching(matches, spec, [[ch] for ch in chars], None):
         return [" ".join(chars)]
-    longer = [piece for piece in pieces if len(piece) > 1]
-    anyone = longer if len(longer) > 1 else pieces
-    if len(anyone) > 1:
-        found = _matching(matches, spec, [anyone], clause.field)
-        if found:
-            return [found]
+    # any of its words, whole first (RTX4090 OR 顯示卡, which looks for 显卡 too), then
+    # by the words they are made of
+    for these in (list(map(typed, words)), pieces) if pieces else ():  # (not a phrase's)
+        longer = [piece for piece in these if len(piece) > 1]
+        anyone = longer if len(longer) > 1 else these
+        if len(anyone) > 1:
+            found = _matching(matches, spec, [anyone], clause.field)
+            if found:
+                return [found]
     return []
 
 
