@@ -738,3 +738,45 @@ def test_page_text_is_found_by_words_jieba_s_hmm_joined_to_a_neighbour(tmp_path:
     assert urls(home, "分布式锁") == ["https://example.com/lock"]
     assert urls(home, "李明") == ["https://example.com/name"]
     assert urls(home, "骁龙") == ["https://example.com/name"]
+
+
+def test_a_token_of_letters_and_digits_is_found_whole_or_in_sequence(tmp_path: Path) -> None:
+    """``win10``, ``iphone15``, ``gpt4``, ``1x1``: a model or version name is found
+    written whole (``Win10``) or by its parts in sequence (``Win 10``, ``iPhone-15``,
+    ``GPT-4``), as quoted; not by its parts anywhere (a ``Win11`` page with a 10 in it,
+    ``iPhone 14`` at 15万日元, a Win10 page running Python3.11 for ``win11``). A token
+    with ideographs is still its parts anywhere (``8比特``: ``8 位``…``比特``)."""
+    pages = {
+        "https://example.com/text/win10": "本机系统是 Win10，装了 Python3.11。",
+        "https://example.com/text/win11": "升级到 Win11 的第10步是重启。",
+    }
+    home = _library(
+        tmp_path,
+        "---\ntitle: 型号\n---\n\n# 型号\n\n"
+        "https://example.com/win10\n驱动更新记录 系统是 Win10\n\n"
+        "https://example.com/win-10\nWin 10 注册表修改\n\n"
+        "https://example.com/win11\nWin11 安装指南 第10步\n\n"
+        "https://example.com/text/win10\n驱动笔记\n\n"
+        "https://example.com/text/win11\n系统笔记\n\n"
+        "https://example.com/iphone14\niPhone 14 评测 售价 15 万日元\n\n"
+        "https://example.com/iphone15\niPhone-15 上手\n\n"
+        "https://example.com/gpt3\nGPT-3 论文 第4节\n\n"
+        "https://example.com/gpt4\nGPT-4 技术报告\n\n"
+        "https://example.com/conv\n1x1卷积的作用\n\n"
+        "https://example.com/x86\nx86 汇编 第1课\n\n"
+        "https://example.com/bits\n量化到 8 位还是 4 位：比特数的取舍\n",
+    )
+    _with_pages(home, pages)
+    # the token whole (in a title, in page text) above its parts in sequence
+    win10 = [f"https://example.com/{name}" for name in ("win10", "text/win10", "win-10")]
+    assert urls(home, "win10") == urls(home, '"win10"') == win10
+    win11 = {"https://example.com/win11", "https://example.com/text/win11"}
+    assert set(urls(home, "win11")) == win11
+    assert urls(home, "iphone15") == ["https://example.com/iphone15"]
+    assert urls(home, "gpt4") == ["https://example.com/gpt4"]
+    assert set(urls(home, "gpt")) == {"https://example.com/gpt3", "https://example.com/gpt4"}
+    assert urls(home, "1x1") == ["https://example.com/conv"]
+    # excluded as found: a Win11 page with a 10 stays
+    assert set(urls(home, "笔记 -win10")) == {"https://example.com/text/win11"}
+    # a token with ideographs: its parts anywhere
+    assert urls(home, "8比特") == ["https://example.com/bits"]

@@ -105,11 +105,13 @@ def _char_phrases(text: str, words: Sequence[str], known: Any, cut: Any) -> list
     return phrases
 
 
-def _word_query(name: str, word: str) -> query.Query:
-    """One word of a query; a mixed token (``8比特``, ``gpt4``) is found whole or by all
-    its parts (``8`` and ``比特`` apart), whole above apart (it then matches both); a code
-    compound by its parts in sequence (``_compound_query``), or written together
-    (``k-means`` finds ``KMeans``)."""
+def _word_query(name: str, word: str, known: Any = None) -> query.Query:
+    """One word of a query; a mixed token with ideographs (``8比特``) is found whole or by
+    all its parts (``8`` and ``比特`` apart), whole above apart (it then matches both); one
+    of letters and digits (``gpt4``, ``win10``) whole or by its parts in sequence, as
+    quoted (``_token_query``; ``known``: whether the index has a word); a code compound by
+    its parts in sequence (``_compound_query``), or written together (``k-means`` finds
+    ``KMeans``)."""
     if analysis.is_compound(word):
         apart = _compound_query(name, analysis.compound_parts(word))
         joined = analysis.catenation(word)
@@ -117,15 +119,19 @@ def _word_query(name: str, word: str) -> query.Query:
     pieces = analysis.parts(word)
     if not pieces:
         return query.Term(name, word)
-    apart = query.And([_part_query(name, piece) for piece in pieces])
+    if word.isascii() and word.isalnum():
+        # a model or version name: win10 is no Win11 page with a 10 in it, as gpt-3.5 is
+        # no GPT-4 page with a 3 and a 5 (_compound_query)
+        return _token_query(name, word, known)
+    apart = query.And([_part_query(name, piece, known) for piece in pieces])
     return query.Or([query.Term(name, word), apart])
 
 
-def _part_query(name: str, part: str) -> query.Query:
+def _part_query(name: str, part: str, known: Any = None) -> query.Query:
     """One part of a mixed token; one of ideographs also as its characters in sequence,
     as text holds ideographs the dictionary does not join (``骁龙`` of ``骁龙8gen3``, a
     heading that became a word: text writing ``骁龙 8 Gen 3`` holds ``骁`` ``龙``)."""
-    found = _word_query(name, part)
+    found = _word_query(name, part, known)
     if len(part) > 1 and _ideographs(part):
         return query.Or([found, query.Phrase(name, list(part))])
     return found
@@ -223,14 +229,14 @@ def _word_terms(name: str, words: list[str], known: Any = None) -> list[query.Qu
     terms: list[query.Query] = []
     for group in _grouped(words):
         if len(group) == 1:
-            found = _word_query(name, group[0])
+            found = _word_query(name, group[0], known)
             apart = [query.Phrase(name, list(way)) for way in written_apart(group[0], known)]
             terms.append(query.Or([found, *apart]) if apart else found)
         else:
             if max(map(len, group)) == 1:
                 parts: query.Query = query.Phrase(name, group)
             else:
-                parts = query.And([_word_query(name, word) for word in group])
+                parts = query.And([_word_query(name, word, known) for word in group])
             terms.append(query.Or([parts, query.Term(name, "".join(group))]))
     return terms
 
@@ -319,11 +325,14 @@ def _compound_query(name: str, parts: list[str]) -> query.Query:
 _PARTS_IN_SEQUENCE = 0.5
 
 
-def _quoted_token(name: str, word: str) -> query.Query:
-    """A quoted mixed token (``"4比特"``, ``"gpt4"``): the token, or its parts in
-    sequence where a text writes them apart (``4 比特``, ``GPT-4``, ``24 GB 显存``; two of
-    them together: ``GPT-4o`` for ``"gpt4o"``), ranked below; not its parts anywhere
-    (``比特币…4家`` is not ``"4比特"``)."""
+def _token_query(name: str, word: str, known: Any = None) -> query.Query:
+    """A quoted mixed token (``"4比特"``, ``"gpt4"``), or one of letters and digits
+    unquoted (``gpt4``): the token, or its parts in sequence where a text writes them
+    apart (``4 比特``, ``GPT-4``, ``24 GB 显存``; two of them together: ``GPT-4o`` for
+    ``"gpt4o"``), ranked below; not its parts anywhere (``比特币…4家`` is not ``"4比特"``,
+    a ``Win11`` page with a 10 no ``win10``); a name of letters in it also as two words
+    joined by a hyphen the token left out, where the index has both (``_hyphened``:
+    ``wifi6`` finds ``Wi-Fi 6``)."""
     pieces = analysis.parts(word)
     whole: query.Query = query.Term(name, word)
     if len(pieces) < 2:  # (50%: only the token)
@@ -335,13 +344,45 @@ def _quoted_token(name: str, word: str) -> query.Query:
     # each part by its letters and digits apart too: "24gb显存" finds 24 GB 显存; and
     # neighbours together: GPT-4o holds gpt 4o in sequence, its 4 and o at 4o's position
     # (each way once: python3 12 is also python 3 12 joined; the token whole is above)
-    ways = (tuple(way) for apart in _ways_apart(pieces) for way in _joined(apart))
+    ways = (
+        tuple(way)
+        for apart in _ways_apart(pieces)
+        for hyphened in _hyphened(apart, known)
+        for way in _joined(hyphened)
+    )
     apart = [
         query.Phrase(name, list(way), boost=_PARTS_IN_SEQUENCE)
         for way in dict.fromkeys(ways)
         if len(way) > 1
     ]
     return query.Or([whole, *apart])
+
+
+#: Each of the two words ``_halves`` finds in a name of letters has this many letters at
+#: least: a hyphen joins short ones (``Wi-Fi``).
+_HYPHENED_LETTERS = 2
+
+
+def _halves(word: str, known: Any) -> list[str]:
+    """A name of letters as two words a text may write it with, joined by a hyphen: the
+    first cut whose words the index has both (``wifi``: ``wi`` ``fi``), or []. ``Wi-Fi 6``
+    holds ``wifi`` at ``wi``'s position, not right before the ``6``: only ``wi`` ``fi``
+    ``6`` are in sequence."""
+    if known is None or not _letters(word) or len(word) < 2 * _HYPHENED_LETTERS:
+        return []
+    for at in range(_HYPHENED_LETTERS, len(word) - _HYPHENED_LETTERS + 1):
+        if known(word[:at]) and known(word[at:]):
+            return [word[:at], word[at:]]
+    return []
+
+
+def _hyphened(words: list[str], known: Any) -> list[list[str]]:
+    """The words, and each name of letters among them also as its ``_halves``."""
+    ways: list[list[str]] = [[]]
+    for word in words:
+        halves = _halves(word, known)
+        ways = [[*way, word] for way in ways] + [[*way, *halves] for way in ways if halves]
+    return ways
 
 
 def _latin_pieces(words: Sequence[str]) -> list[str]:
@@ -379,7 +420,7 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
         chars = _char_phrases(text, flat, knows, cut) if _ideographs(text) else []
         return query.Or([found, *chars]) if chars else found
     if clause.phrase and analysis.parts(flat[0]):
-        return _quoted_token(name, flat[0])
+        return _token_query(name, flat[0], apart or known)
     terms = _word_terms(name, words, apart or known)
     required: query.Query = terms[0] if len(terms) == 1 else query.And(terms)
     if not clause.phrase:
@@ -392,7 +433,7 @@ def words_query(clause: Words, cut: Any, known: Any = None, *, apart: Any = None
         latin = [query.Term(name, w) for w in flat if not analysis.has_cjk(w)]
         # a mixed token's letters and digits are required too, not scored twice: the
         # fallback stands for its ideographs (else h100显卡 finds any 显卡, 4比特 8比特)
-        numbers = [_word_query(name, piece) for piece in _latin_pieces(flat)]
+        numbers = [_word_query(name, piece, apart or known) for piece in _latin_pieces(flat)]
         if numbers:
             latin.append(query.And(numbers, boost=_FILTER_BOOST))
         fallback = query.And([*latin, grams]) if latin else grams
