@@ -322,6 +322,11 @@ QUERIES = [
         ]
     ),
     query.AndNot(query.Term("text", "优化"), query.Or([query.Term("text", "卷积")])),
+    # a phrase looked for only in the documents without the excluded word
+    query.AndNot(
+        query.Or([query.Phrase("text", ["学习", "模型"]), query.Term("text", "灯")]),
+        query.Term("text", "pytorch"),
+    ),
     query.And(
         [
             query.Term("text", "数据"),
@@ -362,6 +367,35 @@ def test_engine_finds_what_whoosh_finds_with_the_same_scores(
                 continue
             for docnum, score in theirs.items():
                 assert ours[docnum] == pytest.approx(score, rel=1e-6), wanted
+    ix.close()
+
+
+def test_a_phrase_but_a_word_is_the_phrase_where_the_word_is_not(tmp_path: Path) -> None:
+    """A token or its parts in sequence where the text does not have the token
+    (``queries._token_query``): the phrase's positions are read only in the documents
+    without the word, and it scores as the phrase. (whoosh's own matcher keeps a
+    document that has both here: it is checked against whoosh's phrase and word.)"""
+    ix = _build(tmp_path / "ix", _documents(400, seed=11), stock=False, per_segment=90)
+    phrase, word = query.Phrase("text", ["学习", "模型"]), query.Term("text", "深度学习")
+    with ix.searcher() as searcher:
+
+        def whoosh(q: query.Query) -> dict[int, float]:
+            return {h.docnum: h.score for h in searcher.search(q, limit=None, optimize=False)}
+
+        with_word, in_sequence = whoosh(word), whoosh(phrase)
+        alone = {d: s for d, s in in_sequence.items() if d not in with_word}
+        assert alone and set(in_sequence) & set(with_word)  # (both kinds are there)
+        but = engine.evaluate(searcher, query.AndNot(phrase, word))
+        assert but.keys() == alone.keys()
+        assert all(but[d] == pytest.approx(s, rel=1e-6) for d, s in alone.items())
+        either = engine.evaluate(searcher, query.Or([word, query.AndNot(phrase, word)]))
+        assert either.keys() == with_word.keys() | alone.keys()
+        expected = {**with_word, **alone}
+        assert all(either[d] == pytest.approx(s, rel=1e-6) for d, s in expected.items())
+        unscored = engine.evaluate(
+            searcher, query.Or([word, query.AndNot(phrase, word)]), scored=False
+        )
+        assert unscored.keys() == either.keys()
     ix.close()
 
 

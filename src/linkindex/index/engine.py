@@ -380,7 +380,11 @@ class _Segment:
             return set(found)
         return found
 
-    def _find_phrase(self, q: query.Phrase, within: Within) -> set[int]:
+    def _find_phrase(
+        self, q: query.Phrase, within: Within, besides: Collection[int] = ()
+    ) -> set[int]:
+        """The documents with the phrase (in ``within``, if given) but those ``besides``,
+        whose positions are not read."""
         fieldname, words = q.fieldname, list(q.words)
         if fieldname not in self.schema:
             return set()
@@ -397,6 +401,8 @@ class _Segment:
             candidates = narrowed = self._term_docs(fieldname, words[place], narrowed)
             if not candidates:
                 return candidates
+        if besides:
+            candidates = candidates.difference(besides)
         # A document has the phrase where some start s has word i at s + i, for every i:
         # the words' positions are read rarest first, each only for the documents left
         # (the starts they allow kept as sets; the last word's only tested against them).
@@ -439,7 +445,7 @@ class _Segment:
                 {d: s + optional[d] if d in optional else s for d, s in required.items()}, q
             )
         if isinstance(q, query.AndNot):
-            kept = self.evaluate(q.a, within)
+            kept = self.evaluate(q.a, self._but(q, within))
             if not kept:
                 return {}
             excluded = self.evaluate(q.b, kept)
@@ -497,18 +503,36 @@ class _Segment:
                 narrowed = found
             return found
         if isinstance(q, query.Or) and not q.minmatch and not q.scale:
+            # phrases last, their positions read only where no other part matched
+            # (word2vec OR "word 2 vec": the pages with the token have its parts too)
             found = set()
-            for part in q.subqueries:
-                found |= self.docs(part, within)
+            for part in sorted(q.subqueries, key=self._cost):
+                if isinstance(part, query.Phrase) and found:
+                    found |= self._find_phrase(part, within, besides=found)
+                else:
+                    found |= self.docs(part, within)
             return found
         if isinstance(q, query.AndMaybe):
             return self.docs(q.a, within)  # the optional part adds a score, not a document
         if isinstance(q, query.AndNot):
-            kept = self.docs(q.a, within)
+            kept = self.docs(q.a, self._but(q, within))
             return kept - self.docs(q.b, kept) if kept else kept
         if isinstance(q, query.TermRange) and q.constantscore:
             return set(self._term_range(q, within))
         raise Unsupported(type(q).__name__)
+
+    def _but(self, q: query.AndNot, within: Within) -> Within:
+        """Where ``q``'s kept part is looked for: ``within``, or, where that part holds a
+        phrase, only the documents of ``within`` without the excluded part (positions
+        are then read for fewer pages: a token's parts in sequence where the text does
+        not have the token, ``queries._token_query``)."""
+        if not any(isinstance(leaf, query.Phrase) for leaf in q.a.leaves()):
+            return within
+        excluded = self.docs(q.b, within)
+        if not excluded:
+            return within
+        every = range(self.reader.doc_count_all()) if within is None else within
+        return set(every).difference(excluded)
 
     def _term_docs(self, fieldname: str, text: str, within: Within) -> set[int]:
         ids, _ = self.weighted(fieldname, text)
