@@ -39,6 +39,8 @@ def test_fold_keeps_offsets() -> None:
     assert len(analysis.fold("İstanbul")) == len("İstanbul")
     # a character folds to one beyond the basic plane: still one character
     assert analysis.fold("㗲") == "\U00020d7e" and len(analysis.fold("勣" * 300)) == 300
+    # text all of ASCII (code, English) folds by its case alone, long or short
+    assert analysis.fold("Self.CUDA_Device = 'X'\n" * 20) == "self.cuda_device = 'x'\n" * 20
 
 
 def test_traditional_characters_fold_to_simplified() -> None:
