@@ -7,7 +7,9 @@ one, the same figure for SQLite FTS5 over the same tokens in the same run:
 
 * the analyzer: tokens with positions and offsets per second (``Segmenter.analyze``,
   the same tokens as the reference ``Segmenter.tokens``, checked on every page timed),
-  beside rjieba's plain cut alone (the best of five passes each, taken in turn);
+  beside rjieba's plain cut alone (the best of five passes each, taken in turn); and the
+  same on English docs and code, which the generated pages hold little of (this
+  checkout's README and docs, its Python source: ~3 s);
 * the full index (a separate process, as ``linkindex index --rebuild`` runs: its time
   and each of its processes' peak memory) and its size;
 * the incremental update of 100 changed links, and after a note gains a heading that is
@@ -338,10 +340,50 @@ def bench_process(home: Path, runs: int) -> list[tuple[str, float, float]]:
     return found
 
 
+#: This checkout, whose README, docs and source the analyzer is also timed on.
+CHECKOUT = Path(__file__).resolve().parent.parent
+#: Modules that are tables of words or characters, not code (left out of the code timed).
+TABLES = {"fold_pairs.py", "regional_words.py", "spelling_words.py"}
+
+
+def rates(jobs: dict[str, object], texts: list[str]) -> dict[str, tuple[float, float]]:
+    """Each job's MB/s over ``texts``, by the wall clock and per CPU second: the best of
+    five passes of each, taken in turn, so all see the machine alike (on a busy machine
+    wall and CPU time differ)."""
+    size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    wall = dict.fromkeys(jobs, float("inf"))
+    cpu = dict.fromkeys(jobs, float("inf"))
+    for _ in range(5):
+        for name, job in jobs.items():
+            started, used = time.perf_counter(), time.process_time()
+            for text in texts:
+                job(text)  # type: ignore[operator]
+            wall[name] = min(wall[name], time.perf_counter() - started)
+            cpu[name] = min(cpu[name], time.process_time() - used)
+    return {name: (size / wall[name], size / cpu[name]) for name in jobs}
+
+
+def same_tokens(
+    segmenter: analysis.Segmenter, texts: list[str]
+) -> tuple[int, float, list[list[analysis.Token]]]:
+    """On how many texts ``analyze`` gives the reference's tokens, the reference's MB/s,
+    and its tokens."""
+    size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    started = time.perf_counter()
+    reference = [segmenter.tokens(t) for t in texts]
+    rate = size / (time.perf_counter() - started)
+    same = sum(
+        sorted(segmenter.analyze(t)) == sorted(r) for t, r in zip(texts, reference, strict=True)
+    )
+    return same, rate, reference
+
+
 def bench_analyzer(
     store: Store, report: Report, count: int = 300, with_jieba: bool = False
 ) -> None:
-    """The analyzer's tokens with positions and offsets, on the first ``count`` pages."""
+    """The analyzer's tokens with positions and offsets, on the first ``count`` pages, and
+    on English docs and code (this checkout's README and docs, its Python source): the
+    generated pages hold little English or code, many real pages much."""
     segmenter = indexing.segmenter(indexing.heading_words(store))
     texts = [r.page.text for r in store.link_records(range(1, count + 1)) if r.page]
     size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
@@ -350,30 +392,35 @@ def bench_analyzer(
     jobs = {"analyzer": segmenter.analyze, "cut": lambda text: cut(analysis.fold(text))}
     for text in texts:  # a first pass fills the segmenter's per-word cache
         segmenter.analyze(text)
-    wall = dict.fromkeys(jobs, float("inf"))
-    cpu = dict.fromkeys(jobs, float("inf"))
-    # The best of five passes of each, taken in turn, so both see the machine alike; on
-    # a busy machine wall and CPU time differ.
-    for _ in range(5):
-        for name, job in jobs.items():
-            started, used = time.perf_counter(), time.process_time()
-            for text in texts:
-                job(text)
-            wall[name] = min(wall[name], time.perf_counter() - started)
-            cpu[name] = min(cpu[name], time.process_time() - used)
-    fast, fast_cpu = size / wall["analyzer"], size / cpu["analyzer"]
-    floor, floor_cpu = size / wall["cut"], size / cpu["cut"]
-    started = time.perf_counter()
-    reference = [segmenter.tokens(t) for t in texts]
-    reference_rate = size / (time.perf_counter() - started)
-    same = sum(
-        sorted(segmenter.analyze(t)) == sorted(r) for t, r in zip(texts, reference, strict=True)
-    )
+    found = rates(jobs, texts)
+    (fast, fast_cpu), (floor, floor_cpu) = found["analyzer"], found["cut"]
+    same, reference_rate, reference = same_tokens(segmenter, texts)
     report.add(
         "analyzer, tokens with positions and offsets",
         f"{fast:.1f} MB/s ({fast_cpu:.1f} MB per CPU second; same tokens as the reference "
         f"on {same}/{len(texts)} pages; reference {reference_rate:.1f} MB/s; rjieba's plain "
         f"cut alone {floor:.1f} MB/s, {floor_cpu:.1f} per CPU second)",
+        goal=GOALS["analyzer"],
+    )
+    docs = [CHECKOUT / "README.md", *sorted((CHECKOUT / "docs").glob("*.md"))]
+    code = [p for p in sorted((CHECKOUT / "src").rglob("*.py")) if p.name not in TABLES]
+    figures: list[str] = []
+    checked = total = 0
+    for label, paths in [("English docs", docs), ("Python source", code)]:
+        kind = [p.read_text(encoding="utf-8") for p in paths if p.exists()]
+        for text in kind:
+            segmenter.analyze(text)
+        found = rates(jobs, kind)
+        megabytes = sum(len(t.encode("utf-8")) for t in kind) / 1e6
+        figures.append(
+            f"{label} ({megabytes:.1f} MB) {found['analyzer'][0]:.1f} MB/s, rjieba's plain "
+            f"cut alone {found['cut'][0]:.1f}"
+        )
+        checked += same_tokens(segmenter, kind)[0]
+        total += len(kind)
+    report.add(
+        "analyzer on English and code (this checkout's README, docs, source)",
+        f"{'; '.join(figures)} (same tokens as the reference on {checked}/{total} files)",
         goal=GOALS["analyzer"],
     )
     if with_jieba:

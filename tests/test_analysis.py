@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import subprocess
@@ -38,6 +39,8 @@ def test_fold_keeps_offsets() -> None:
     assert len(analysis.fold("İstanbul")) == len("İstanbul")
     # a character folds to one beyond the basic plane: still one character
     assert analysis.fold("㗲") == "\U00020d7e" and len(analysis.fold("勣" * 300)) == 300
+    # text all of ASCII (code, English) folds by its case alone, long or short
+    assert analysis.fold("Self.CUDA_Device = 'X'\n" * 20) == "self.cuda_device = 'x'\n" * 20
 
 
 def test_traditional_characters_fold_to_simplified() -> None:
@@ -448,6 +451,38 @@ def test_punctuation_the_edge_scan_passes_by_is_never_in_a_word(
             for right in sides:
                 words = segmenter._plain_cut(f"{left}{mark}{right}{mark}{mark}{left}")
                 assert all(mark not in word or word == mark for word in words), (mark, words)
+
+
+def _latin_edge(text: str, at: int) -> bool:
+    """Whether ``text[at]`` is a Latin edge (``analysis._LATIN_EDGE``), said plainly: a
+    letter, digit or kept symbol beside a character of another kind that is neither a
+    space nor never in words; a symbol only beside one that is none of those kinds."""
+    never = re.compile(f"[{analysis._NEVER_IN_WORDS}]")
+
+    def kind(index: int) -> str:
+        if not 0 <= index < len(text) or text[index].isspace() or never.match(text[index]):
+            return "none"
+        char = text[index]
+        for name, chars in [("letter", "abcdefghijklmnopqrstuvwxyz"), ("digit", "0123456789")]:
+            if char in chars:
+                return name
+        return "symbol" if char in "+-._&#%" else "other"
+
+    here, before, after = kind(at), kind(at - 1), kind(at + 1)
+    if here in ("letter", "digit"):
+        return after not in ("none", here) or before in ("symbol", "other")
+    return here == "symbol" and "other" in (before, after)
+
+
+def test_the_latin_edge_scan_finds_every_edge_and_only_those() -> None:
+    """The scan's quick refusals (a letter among letters, spaces and punctuation) leave
+    its matches those of the plain definition, on every short string of the kinds."""
+    chars = "ab1.+ \n,、中𠮷"
+    for size in range(1, 5):
+        for combo in itertools.product(chars, repeat=size):
+            text = "".join(combo)
+            found = [match.start() for match in analysis._LATIN_EDGE.finditer(text)]
+            assert found == [at for at in range(size) if _latin_edge(text, at)], text
 
 
 def test_the_fast_path_keeps_a_bounded_memory_of_words(
