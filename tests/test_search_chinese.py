@@ -780,3 +780,31 @@ def test_a_token_of_letters_and_digits_is_found_whole_or_in_sequence(tmp_path: P
     assert set(urls(home, "笔记 -win10")) == {"https://example.com/text/win11"}
     # a token with ideographs: its parts anywhere
     assert urls(home, "8比特") == ["https://example.com/bits"]
+
+
+def test_a_token_of_letters_and_digits_finds_a_longer_one_that_begins_with_it(
+    tmp_path: Path,
+) -> None:
+    """``gpt4`` finds ``GPT4o`` and ``GPT4V``, ``yolov5`` ``YOLOv5s``, ``rtx4090``
+    ``RTX4090D``: the index holds a token's parts at its position, and the query's parts
+    are looked for at one position too (they found nothing once the parts were no longer
+    looked for anywhere); below the token itself, and still not ``GPT-3 第4节``."""
+    home = _library(
+        tmp_path,
+        "---\ntitle: 型号\n---\n\n# 型号\n\n"
+        "https://example.com/gpt4o\nGPT4o 接口文档\n\n"
+        "https://example.com/gpt4v\nGPT4V 论文解读\n\n"
+        "https://example.com/gpt4\nGPT4 技术报告\n\n"
+        "https://example.com/gpt3\nGPT-3 论文 第4节\n\n"
+        "https://example.com/yolo\nYOLOv5s 部署\n\n"
+        "https://example.com/rtx\nRTX4090D 评测\n\n"
+        "https://example.com/win\nWin11 安装指南 第10步\n",
+    )
+    found = urls(home, "gpt4")
+    assert found[0] == "https://example.com/gpt4"
+    assert set(found) == {f"https://example.com/{name}" for name in ("gpt4", "gpt4o", "gpt4v")}
+    assert urls(home, '"gpt4"') == found
+    assert urls(home, "yolov5") == ["https://example.com/yolo"]
+    assert urls(home, "rtx4090") == ["https://example.com/rtx"]
+    assert urls(home, "win10") == []
+    assert urls(home, "论文 -gpt4") == ["https://example.com/gpt3"]

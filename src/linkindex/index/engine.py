@@ -35,6 +35,7 @@ from whoosh import query, scoring
 from whoosh.util.numeric import byte_to_length
 
 from linkindex.index import layout, postings, topk
+from linkindex.index.queries import Together
 
 Scores = dict[int, float]
 #: The documents a clause is evaluated within (None: all of the segment's).
@@ -160,7 +161,7 @@ class _Segment:
         self._postings: dict[tuple[str, str], tuple[Sequence[int], Sequence[float]]] = {}
         # a phrase's documents in the whole segment (counting the matches finds them, and
         # scoring the best goes through them again; a query may hold a phrase twice)
-        self._phrases: dict[tuple[str, tuple[str, ...]], set[int]] = {}
+        self._phrases: dict[tuple[str, tuple[str, ...], int, bool], set[int]] = {}
         self._norms: dict[str, list[float]] = {}
         # What stays true while the segment reader is open: its field lengths and its
         # common-term table (closed by ``release``).
@@ -370,7 +371,7 @@ class _Segment:
         return {d: sum(scores[d] for scores in terms) * q.boost for d in matched}
 
     def _phrase_docs(self, q: query.Phrase, within: Within) -> set[int]:
-        key = (q.fieldname, tuple(q.words))
+        key = (q.fieldname, tuple(q.words), q.slop, isinstance(q, Together))
         known = self._phrases.get(key)
         if known is not None:
             return set(known) if within is None else known.intersection(within)
@@ -403,6 +404,8 @@ class _Segment:
                 return candidates
         if besides:
             candidates = candidates.difference(besides)
+        # where the phrase begins, less each word's place in it (all at one: Together)
+        places = [0] * len(words) if isinstance(q, Together) else range(len(words))
         # A document has the phrase where some start s has word i at s + i, for every i:
         # the words' positions are read rarest first, each only for the documents left
         # (the starts they allow kept as sets; the last word's only tested against them).
@@ -411,10 +414,11 @@ class _Segment:
         *narrowing, last = rarest_first
         for order, place in enumerate(narrowing):
             values = self.values(fieldname, words[place], candidates)
+            at = places[place]
             if order:
-                left = {d: starts[d].intersection(back(values[d], place)) for d in candidates}
+                left = {d: starts[d].intersection(back(values[d], at)) for d in candidates}
             else:
-                left = {d: set(back(values[d], place)) for d in candidates}
+                left = {d: set(back(values[d], at)) for d in candidates}
             starts = {d: found for d, found in left.items() if found}
             candidates = set(starts)
             if not candidates:
@@ -422,7 +426,8 @@ class _Segment:
         if not narrowing:
             return candidates
         values = self.values(fieldname, words[last], candidates)
-        return {d for d in candidates if not starts[d].isdisjoint(back(values[d], last))}
+        at = places[last]
+        return {d for d in candidates if not starts[d].isdisjoint(back(values[d], at))}
 
     def evaluate(self, q: query.Query, within: Within) -> Scores:
         """The documents matching ``q`` (only those in ``within``, if given), with scores."""

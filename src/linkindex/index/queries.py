@@ -325,6 +325,16 @@ def _compound_query(name: str, parts: list[str]) -> query.Query:
 _PARTS_IN_SEQUENCE = 0.5
 
 
+class Together(query.Phrase):
+    """Words at one position, not one after another: a mixed token's parts, which the
+    index holds at the token's position (``gpt`` ``4`` of ``GPT4o``, ``yolo`` ``v5`` of
+    ``YOLOv5s``). linkindex's evaluator reads it so (``engine``); whoosh's own, as the
+    phrase it is written as."""
+
+    def __init__(self, fieldname: str, words: list[str], boost: float = 1.0) -> None:
+        super().__init__(fieldname, words, boost=boost)
+
+
 def _token_query(name: str, word: str, known: Any = None) -> query.Query:
     """A quoted mixed token (``"4比特"``, ``"gpt4"``), or one of letters and digits
     unquoted (``gpt4``): the token, or its parts in sequence where a text writes them
@@ -355,13 +365,14 @@ def _token_query(name: str, word: str, known: Any = None) -> query.Query:
         for way in dict.fromkeys(ways)
         if len(way) > 1
     ]
-    if not apart:
-        return whole
+    # and the parts at one position: a longer token that begins with them (gpt4 finds
+    # GPT4o, yolov5 YOLOv5s, rtx4090 RTX4090D), not the parts anywhere (no GPT-3 page
+    # with a 4 in it)
+    apart.append(Together(name, pieces, boost=_PARTS_IN_SEQUENCE))
     # where the text has the token, its parts' sequence adds nothing (they are there, at
     # its position): it is only looked for in the others (in a library where every page
     # has word2vec, word 2 vec in sequence took ~100 ms to look for in them all)
-    written_apart = apart[0] if len(apart) == 1 else query.Or(apart)
-    return query.Or([whole, query.AndNot(written_apart, query.Term(name, word))])
+    return query.Or([whole, query.AndNot(query.Or(apart), query.Term(name, word))])
 
 
 #: Each of the two words ``_halves`` finds in a name of letters has this many letters at
