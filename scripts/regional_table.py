@@ -64,16 +64,18 @@ often as the mainland word the entry gives (建立, 执行, 向量). {count} wor
 OpenCC's data: Copyright (c) BYVoid and the OpenCC contributors, licensed under the Apache
 License 2.0 (see ``linkindex/data/OpenCC-LICENSE.txt``).
 
-``WORDS`` holds lines of a regional word, a tab and the mainland's. ``MAINLAND_TOO``
-holds the regional words the mainland writes now and then (jieba's dictionary has them
-more than {seen} times: 程式, 软体, 网路): a query in simplified characters means them
-as typed, while one in traditional characters looks for the mainland's word as well.
-The others a query in either script looks for so (伺服器: 服务器, 硬碟: 硬盘).
+``WORDS`` holds lines of a regional word, a tab and the mainland's. A query in
+traditional characters looks for the mainland's word of each; one in simplified
+characters only for those of ``ANY_SCRIPT``: the {any_count} regional words OpenCC writes
+with characters both scripts share (伺服器, 硬碟, 滑鼠: a query of them alone is
+no traditional one) that mainland text hardly has (jieba's dictionary at most {seen}
+times; not 程式, 物件, 晶片). The others typed in simplified characters mean what the
+mainland means by them (进阶, 远端: 進階 and 遠端 are Taiwan's).
 """
 
-MAINLAND_TOO = frozenset(
+ANY_SCRIPT = frozenset(
     (
-{mainland_too}
+{any_script}
     )
 )
 
@@ -106,17 +108,18 @@ WORDS = (
 #: in mainland text (网路: 0.9 % of 网络, 软体: 0.7 % of 软件; at most 9.7 %: 缩排 of 缩进,
 #: and 开启 of 打开 9.6 %).
 MAINLAND_SHARE = 0.1
-#: A regional word that mainland text has more than this many times (jieba's dictionary;
-#: 软体 30, 程式 197) is the mainland's word too, now and then, and a query in simplified
-#: characters means it as typed; one it has at most so often (伺服器 3, 硬碟 3, 函式
-#: never) is written on the mainland only by mistake, so a query that writes it means
-#: the mainland's word (服务器) as well, in either script.
+#: A regional word written with characters both scripts share that mainland text has
+#: more than this many times (jieba's dictionary; 程式 197, 晶片 31) is the mainland's
+#: word too, now and then, and a query in simplified characters means it as typed; one
+#: it has at most so often (伺服器 3, 硬碟 3, 函式 never) is written on the mainland
+#: only by mistake, so a query that writes it means the mainland's word (服务器) too.
 MAINLAND_SEEN = 10
 
 
-def read(folder: Path, counts: dict[str, int]) -> dict[str, str]:
+def read(folder: Path, counts: dict[str, int], shared: set[str]) -> dict[str, str]:
     """Each regional word, folded, with its first mainland candidate, folded; ``counts``:
-    how often mainland text writes each word (jieba's dictionary)."""
+    how often mainland text writes each word (jieba's dictionary). ``shared`` gets the
+    regional words OpenCC writes with characters both scripts share (伺服器)."""
     found: dict[str, str] = {}
     mainland_words: set[str] = set()
     for name in TABLES:
@@ -128,6 +131,8 @@ def read(folder: Path, counts: dict[str, int]) -> dict[str, str]:
             regional, mainland = fold(word), fold(candidates.split(" ")[0])
             if regional != mainland and "\t" not in regional:
                 found.setdefault(regional, mainland)
+                if regional == word.lower():
+                    shared.add(regional)
     # a word the mainland writes too, for something else (程序: Taiwan's 进程, the
     # mainland's 程式; 文件) or for the same (执行), is left as it is
     return {
@@ -169,13 +174,15 @@ def main() -> None:
     parser.add_argument("--source", required=True, help="which OpenCC, for the header")
     args = parser.parse_args()
     counts, _ = base_dictionary(jieba_dictionary_path().read_text(encoding="utf-8"))
-    words = read(args.folder, counts)
-    seen = sorted(word for word in words if counts.get(word, 0) > MAINLAND_SEEN)
+    shared: set[str] = set()
+    words = read(args.folder, counts, shared)
+    anywhere = sorted(w for w in words if w in shared and counts.get(w, 0) <= MAINLAND_SEEN)
     header = HEADER.format(
         source=args.source,
         count=len(words),
+        any_count=len(anywhere),
         seen=MAINLAND_SEEN,
-        mainland_too="\n".join(f"        {json.dumps(word, ensure_ascii=False)}," for word in seen),
+        any_script="\n".join(f"        {json.dumps(w, ensure_ascii=False)}," for w in anywhere),
     )
     write(TARGET, header, words)
     spelled = spellings(args.folder)

@@ -571,7 +571,8 @@ def test_a_word_only_taiwan_writes_finds_the_mainland_s_typed_in_shared_characte
     them alone was taken for a simplified one, searched as typed, and found nothing of
     the mainland's 服务器, 硬盘, 鼠标, 函数. The mainland never writes them, so they look
     for its words in either script; a word it writes too stays as typed (程式: 程序 is
-    the mainland's program, and its 程式 is in 方程式 and 程式化)."""
+    the mainland's program, and its 程式 is in 方程式 and 程式化), and so does a word
+    Taiwan writes in its own characters, typed in the mainland's (进阶, 進階 in Taiwan)."""
     home = _library(
         tmp_path,
         "# 硬件\n\n"
@@ -579,7 +580,9 @@ def test_a_word_only_taiwan_writes_finds_the_mainland_s_typed_in_shared_characte
         "https://example.com/mouse\n鼠标与键盘的人体工学\n\n"
         "https://example.com/func\nPython内置函数大全\n\n"
         "https://example.com/program\n我的第一个程序\n\n"
-        "https://example.com/style\n程式化的代码风格\n",
+        "https://example.com/style\n程式化的代码风格\n\n"
+        "https://example.com/advanced\nPython高级特性\n\n"
+        "https://example.com/next\nPython进阶教程\n",
     )
     server = "https://example.com/server"
     assert urls(home, "伺服器") == urls(home, "硬碟") == urls(home, "伺服器硬碟") == [server]
@@ -588,6 +591,9 @@ def test_a_word_only_taiwan_writes_finds_the_mainland_s_typed_in_shared_characte
     (hit,) = search.search(home, "伺服器").hits
     assert "«服务器»" in hit.snippet
     assert urls(home, "程式") == ["https://example.com/style"]
+    # Taiwan writes 進階 for 高级: 进阶 in simplified characters is the mainland's own
+    assert urls(home, "进阶") == ["https://example.com/next"]
+    assert set(urls(home, "進階")) == {"https://example.com/next", "https://example.com/advanced"}
 
 
 def test_a_regional_word_in_a_mixed_token_finds_the_mainland_s(tmp_path: Path) -> None:

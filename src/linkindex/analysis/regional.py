@@ -27,8 +27,8 @@ _SPAN = 6
 def _table(regional: bool) -> dict[str, str]:
     """Each word spelled two ways, folded, with the other spelling (both ways round),
     and each regional word with the mainland's: with ``regional`` every one, else those
-    the mainland never writes (``伺服器``, not ``程式``: ``regional_words.MAINLAND_TOO``).
-    Made on first use."""
+    a query in simplified characters may mean too (``伺服器``, not ``程式`` or ``进阶``:
+    ``regional_words.ANY_SCRIPT``). Made on first use."""
     from linkindex.analysis import regional_words, spelling_words
 
     spelled = dict(line.split("\t") for line in spelling_words.WORDS)
@@ -37,7 +37,7 @@ def _table(regional: bool) -> dict[str, str]:
     table.update(
         (word, mainland)
         for word, mainland in words
-        if regional or word not in regional_words.MAINLAND_TOO
+        if regional or word in regional_words.ANY_SCRIPT
     )
     return table
 
