@@ -462,8 +462,9 @@ def _loosened(
     if len(chars) > 1 and _matching(matches, spec, [[ch] for ch in chars], None):
         return [" ".join(chars)]
     # any of its words, whole first (RTX4090 OR 顯示卡, which looks for 显卡 too), then
-    # by the words they are made of
-    for these in (list(map(typed, words)), pieces) if pieces else ():  # (not a phrase's)
+    # by the words they are made of (not a phrase's)
+    whole = list(map(typed, words))
+    for these in [] if clause.phrase else [whole] if pieces == whole else [whole, pieces]:
         longer = [piece for piece in these if len(piece) > 1]
         anyone = longer if len(longer) > 1 else these
         if len(anyone) > 1:

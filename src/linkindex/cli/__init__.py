@@ -218,8 +218,8 @@ def main() -> None:
         # Ctrl-C or SIGTERM raised as one (``running._on_sigterm``) outside a command's
         # work, which handles its own (``running.guarded``)
         print(interrupted_line(NOTHING_CHANGED), file=sys.stderr)
-        terminated = "linkindex.cli.running" in sys.modules and running.terminated()
-        sys.exit(143 if terminated else 130)
+        # (running is loaded: until then a Ctrl-C is a StoppedEarly)
+        sys.exit(143 if running.terminated() else 130)
     except Exception as exc:
         stopped = carried(exc, StoppedEarly)
         if stopped is None:

@@ -205,17 +205,20 @@ _APART_LETTERS = 3
 _APART_WAYS = 2
 
 
-def written_apart(word: str, known: Any) -> list[tuple[str, str]]:
+def written_apart(
+    word: str, known: Any, *, letters: int = _APART_LETTERS, ways: int = _APART_WAYS
+) -> list[tuple[str, str]]:
     """The ways an English word typed as one may be two words of the index written apart
     (``springboot``: ``spring`` ``boot``, as in ``Spring Boot``; ``tensorflow``: ``tensor``
-    ``flow``): both words the index has (``known``), of three letters or more."""
-    if known is None or not _letters(word) or len(word) < 2 * _APART_LETTERS:
+    ``flow``): both words the index has (``known``), of ``letters`` letters or more; at
+    most ``ways`` of them."""
+    if known is None or not _letters(word) or len(word) < 2 * letters:
         return []
     found: list[tuple[str, str]] = []
-    for at in range(_APART_LETTERS, len(word) - _APART_LETTERS + 1):
+    for at in range(letters, len(word) - letters + 1):
         if known(word[:at]) and known(word[at:]):
             found.append((word[:at], word[at:]))
-            if len(found) == _APART_WAYS:
+            if len(found) == ways:
                 break
     return found
 
@@ -385,12 +388,8 @@ def _halves(word: str, known: Any) -> list[str]:
     first cut whose words the index has both (``wifi``: ``wi`` ``fi``), or []. ``Wi-Fi 6``
     holds ``wifi`` at ``wi``'s position, not right before the ``6``: only ``wi`` ``fi``
     ``6`` are in sequence."""
-    if known is None or not _letters(word) or len(word) < 2 * _HYPHENED_LETTERS:
-        return []
-    for at in range(_HYPHENED_LETTERS, len(word) - _HYPHENED_LETTERS + 1):
-        if known(word[:at]) and known(word[at:]):
-            return [word[:at], word[at:]]
-    return []
+    found = written_apart(word, known, letters=_HYPHENED_LETTERS, ways=1)
+    return list(found[0]) if found else []
 
 
 def _hyphened(words: list[str], known: Any) -> list[list[str]]:
