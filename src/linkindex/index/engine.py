@@ -528,10 +528,13 @@ class _Segment:
 
     def _but(self, q: query.AndNot, within: Within) -> Within:
         """Where ``q``'s kept part is looked for: ``within``, or, where that part holds a
-        phrase, only the documents of ``within`` without the excluded part (positions
-        are then read for fewer pages: a token's parts in sequence where the text does
-        not have the token, ``queries._token_query``)."""
-        if not any(isinstance(leaf, query.Phrase) for leaf in q.a.leaves()):
+        phrase and the excluded part is a word, only the documents of ``within`` without
+        the word (positions are then read for fewer pages: a token's parts in sequence
+        where the text does not have the token, ``queries._token_query``). An excluded
+        part of more is looked for among what the kept part finds, as before."""
+        if not isinstance(q.b, query.Term) or not any(
+            isinstance(leaf, query.Phrase) for leaf in q.a.leaves()
+        ):
             return within
         excluded = self.docs(q.b, within)
         if not excluded:
