@@ -439,6 +439,7 @@ def _loosened(
         written = clause.text[at : at + len(piece)] if at >= 0 else piece
         return piece if written.translate(_QUERY_SYNTAX) in _OPERATORS else written
 
+    # a mixed token by its scripts' parts (H100显卡: H100 显卡), each as a word
     words = list(
         dict.fromkeys(
             part
@@ -464,7 +465,8 @@ def _loosened(
     # any of its words, whole first (RTX4090 OR 顯示卡, which looks for 显卡 too), then
     # by the words they are made of (not a phrase's)
     whole = list(map(typed, words))
-    for these in [] if clause.phrase else [whole] if pieces == whole else [whole, pieces]:
+    ways = [] if clause.phrase else [whole] if pieces == whole else [whole, pieces]
+    for these in ways:
         longer = [piece for piece in these if len(piece) > 1]
         anyone = longer if len(longer) > 1 else these
         if len(anyone) > 1:

@@ -4,8 +4,8 @@ spelled with other characters in traditional script (了解: 瞭解), for querie
 Folding makes the two scripts' characters one; the words differ too: 記憶體 is 内存,
 軟體 软件, 視訊記憶體 显存. A query written in traditional characters looks for the
 mainland's word as well (``queries.with_other_wording``), by OpenCC's phrase tables
-(``regional_words``); so does one in simplified characters for a word the mainland
-never writes (伺服器, 硬碟: the characters are the same in both scripts). And some
+(``regional_words``); so does one in simplified characters for a word written with
+characters both scripts share that the mainland never writes (伺服器, 硬碟). And some
 words are spelled in traditional script with characters that are simplified ones too,
 which fold to themselves (瞭解 for 了解, 回覆 for 回复, 座標 for 坐标): a query with
 either spelling, in either script, looks for both (``spelling_words``). The text itself
@@ -52,7 +52,8 @@ def other_wording(
     """Folded ``text`` with each word spelled otherwise in the other script written so
     (``了解``: ``瞭解``, ``瞭解``: ``了解``) and each word of Taiwan or Hong Kong written as
     the mainland writes it (``记忆体泄漏``: ``内存泄漏``), where ``regional`` (a query in
-    traditional characters) or where the mainland never writes it (``伺服器``); None where
+    traditional characters) or where it is one of ``regional_words.ANY_SCRIPT``
+    (``伺服器``: written with characters both scripts share, never by the mainland); None where
     it has none. ``words`` are the text's cut, in order: a word counts only where it
     begins and ends with words of it (``行程`` is no ``进程`` in ``旅行程序``, cut ``旅行``
     ``程序``); a mixed token's parts are words of it (``rtx4090显示卡``: ``rtx4090``
